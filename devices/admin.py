@@ -1,0 +1,95 @@
+"""Admin for the inventory: devices (secrets write-only) and tunnels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from devices.models import Device, Poll, Tunnel
+
+
+class DeviceForm(forms.ModelForm):
+    """Secrets are write-only: the form never renders the stored value; blank keeps it."""
+
+    password = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
+    )
+    secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        label="Enable secret",
+        help_text="Leave blank to keep.",
+    )
+
+    class Meta:
+        model = Device
+        fields = [
+            "name",
+            "host",
+            "port",
+            "platform",
+            "transport",
+            "username",
+            "password",
+            "secret",
+            "host_key",
+            "enabled",
+            "cert_warn_days",
+            "crl_warn_hours",
+            "clock_skew_warn_seconds",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Never hand the stored secret to the widget, even as an initial value.
+        self.initial.pop("password", None)
+        self.initial.pop("secret", None)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for field in ("password", "secret"):
+            value = cleaned.get(field) or ""
+            if any(ord(c) < 32 for c in value):
+                self.add_error(field, "Control characters are not allowed.")
+            if value == "" and self.instance.pk:
+                cleaned[field] = getattr(self.instance, field)
+        return cleaned
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    """Inventory of routers and firewalls."""
+
+    form = DeviceForm
+    list_display = ("name", "host", "port", "platform", "transport", "enabled", "next_poll_at")
+    list_filter = ("platform", "transport", "enabled")
+    search_fields = ("name", "host")
+    readonly_fields = ("host_key_pinned_at", "pki_form")
+
+
+@admin.register(Tunnel)
+class TunnelAdmin(admin.ModelAdmin):
+    """Named tunnels; discovered ones appear here too."""
+
+    list_display = ("name", "end_a", "end_b", "status", "discovered")
+    list_filter = ("status", "discovered")
+    search_fields = ("name",)
+    readonly_fields = ("status", "status_reason", "status_changed_at", "spi_mirror_ok", "one_way_polls")
+
+
+@admin.register(Poll)
+class PollAdmin(admin.ModelAdmin):
+    """Poll records, read-only."""
+
+    list_display = ("device", "started_at", "status", "duration_ms", "reason")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Poll._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,68 @@
+"""Enumerations of the devices app."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Platform(models.TextChoices):
+    """Platform names as netmiko spells them (DESIGN.md §3)."""
+
+    CISCO_IOS = "cisco_ios", "Cisco IOS / IOS-XE"
+    CISCO_ASA = "cisco_asa", "Cisco ASA / PIX 7+"
+    CISCO_PIX = "cisco_pix", "Cisco PIX 6.x"
+
+
+class Transport(models.TextChoices):
+    """How the poller reaches the device's CLI."""
+
+    SSH = "ssh", "SSH"
+    TELNET = "telnet", "Telnet (SSHv1-only devices)"
+
+
+class PkiForm(models.TextChoices):
+    """Which certificate command family the device speaks, learnt on first poll."""
+
+    UNKNOWN = "", "not yet known"
+    PKI = "pki", "crypto pki"
+    CA = "ca", "crypto ca"
+
+
+class PollStatus(models.TextChoices):
+    """Outcome of one poll of one device."""
+
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    PARTIAL = "partial", "Partial"
+    FAILED = "failed", "Failed"
+
+
+class TunnelStatus(models.TextChoices):
+    """Health of a tunnel as seen from both ends."""
+
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+    DEGRADED = "degraded", "Degraded"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class SaDirection(models.TextChoices):
+    """Direction of an IPsec SA relative to the device that reports it."""
+
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class SaProtocol(models.TextChoices):
+    """IPsec protocol of an SA."""
+
+    ESP = "esp", "ESP"
+    AH = "ah", "AH"
+    PCP = "pcp", "PCP"
+
+
+class RollupPeriod(models.TextChoices):
+    """Granularity of a counter rollup row."""
+
+    HOUR = "hour", "Hour"
+    DAY = "day", "Day"

@@ -1,0 +1,302 @@
+"""Inventory (Device, Tunnel), polls with their raw outputs, SA state and counter history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from devices.choices import (
+    PkiForm,
+    Platform,
+    PollStatus,
+    RollupPeriod,
+    Transport,
+    TunnelStatus,
+)
+from vpnportal.fields import EncryptedTextField
+
+NAME_HELP = "Letters, digits, dot, dash and underscore only."
+
+
+class Device(models.Model):
+    """A router or firewall the poller logs into; credentials are encrypted at rest."""
+
+    name = models.SlugField(max_length=64, unique=True, help_text=NAME_HELP, allow_unicode=False)
+    host = models.CharField(max_length=255, help_text="IP address or DNS name of the management interface.")
+    port = models.PositiveIntegerField(default=22)
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    transport = models.CharField(max_length=8, choices=Transport.choices, default=Transport.SSH)
+    username = models.CharField(max_length=64)
+    password = EncryptedTextField(blank=True, default="")
+    secret = EncryptedTextField(blank=True, default="", help_text="Enable password.")
+    host_key = models.TextField(
+        blank=True,
+        default="",
+        help_text='Pinned SSH host key ("ssh-rsa AAAA..."); empty means pin on first contact.',
+    )
+    host_key_pinned_at = models.DateTimeField(null=True, blank=True)
+    pki_form = models.CharField(max_length=4, choices=PkiForm.choices, default=PkiForm.UNKNOWN, blank=True)
+    enabled = models.BooleanField(default=True)
+    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Per-device overrides of the global thresholds (null: use settings).
+    cert_warn_days = models.CharField(max_length=64, blank=True, default="", help_text='e.g. "30,7,1"')
+    crl_warn_hours = models.PositiveIntegerField(null=True, blank=True)
+    clock_skew_warn_seconds = models.PositiveIntegerField(null=True, blank=True)
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Device {self.name} {self.platform} {self.host}:{self.port}>"
+
+
+class Tunnel(models.Model):
+    """A LAN-to-LAN tunnel between two devices, named in the inventory or discovered by SPI mirror."""
+
+    name = models.SlugField(max_length=128, unique=True)
+    end_a = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tunnels_as_a")
+    end_b = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tunnels_as_b")
+    discovered = models.BooleanField(default=False, help_text="Found by mirrored SPIs, not in the inventory.")
+    status = models.CharField(max_length=16, choices=TunnelStatus.choices, default=TunnelStatus.UNKNOWN)
+    status_reason = models.CharField(max_length=500, blank=True, default="")
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    spi_mirror_ok = models.BooleanField(null=True)
+    one_way_polls = models.PositiveIntegerField(default=0)
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    down_after_polls = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Polls a condition must hold before it fires (default from settings).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(end_a=models.F("end_b")), name="tunnel_ends_differ"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ends(self) -> tuple[Device, Device]:
+        """Both ends, in inventory order."""
+        return (self.end_a, self.end_b)
+
+
+class RawOutput(models.Model):
+    """A device output as received, stored once per distinct content (sha256), zlib-compressed."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size} bytes)"
+
+
+class Poll(models.Model):
+    """One poll of one device: when, how it ended and why; the state change is a row."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls")
+    # The claim token makes a duplicated task harmless: one (device, slot) is stored once.
+    slot = models.DateTimeField(help_text="The next_poll_at value this poll claimed.")
+    status = models.CharField(max_length=16, choices=PollStatus.choices, default=PollStatus.RUNNING)
+    reason = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    timings = models.JSONField(
+        default=dict, blank=True, help_text="Seconds spent in connect/commands/parse/store."
+    )
+    warnings = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["device", "slot"], name="one_poll_per_claim")]
+        indexes = [models.Index(fields=["device", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+
+class PollOutput(models.Model):
+    """What one command printed during a poll, with its parse outcome."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="outputs")
+    command = models.CharField(max_length=128)
+    raw = models.ForeignKey(RawOutput, on_delete=models.PROTECT, related_name="uses", null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    warnings = models.JSONField(default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}: {self.command}"
+
+
+class DeviceState(models.Model):
+    """The latest known facts about a device; stale when the last poll failed."""
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, related_name="state")
+    last_poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_ok_poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    stale = models.BooleanField(default=True)
+    device_clock = models.DateTimeField(null=True, blank=True)
+    clock_read_at = models.DateTimeField(null=True, blank=True)
+    clock_skew_seconds = models.FloatField(null=True, blank=True)
+    clock_authoritative = models.BooleanField(null=True)
+    hostname = models.CharField(max_length=128, blank=True, default="")
+    domain_name = models.CharField(max_length=255, blank=True, default="")
+    isakmp_identity = models.CharField(max_length=32, blank=True, default="")
+    config_facts = models.JSONField(default=dict, blank=True)
+    engine = models.JSONField(default=dict, blank=True, help_text="Parsed crypto engine output.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"state of {self.device}"
+
+
+class IkeSa(models.Model):
+    """A phase 1 (ISAKMP/IKE) SA as the device last reported it."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="ike_sas")
+    dst = models.GenericIPAddressField(null=True, blank=True)
+    src = models.GenericIPAddressField(null=True, blank=True)
+    peer = models.GenericIPAddressField(null=True, blank=True)
+    state = models.CharField(max_length=32, blank=True, default="")
+    conn_id = models.IntegerField(null=True, blank=True)
+    slot = models.IntegerField(null=True, blank=True)
+    status = models.CharField(max_length=32, blank=True, default="")
+    version = models.CharField(max_length=8, blank=True, default="")
+    role = models.CharField(max_length=16, blank=True, default="")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["device", "peer"]
+
+    def __str__(self) -> str:
+        return f"IKE {self.src}->{self.dst} {self.state}"
+
+
+class IpsecSa(models.Model):
+    """Phase 2 SAs of one ident pair on one device (its own row per ident pair), with the latest counters."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="ipsec_sas")
+    tunnel = models.ForeignKey(
+        Tunnel, on_delete=models.SET_NULL, null=True, blank=True, related_name="ipsec_sas"
+    )
+    interface = models.CharField(max_length=64, blank=True, default="")
+    crypto_map = models.CharField(max_length=64, blank=True, default="")
+    local_addr = models.GenericIPAddressField(null=True, blank=True)
+    current_peer = models.GenericIPAddressField(null=True, blank=True)
+    local_ident = models.CharField(max_length=128, help_text="addr/mask/prot/port")
+    remote_ident = models.CharField(max_length=128, help_text="addr/mask/prot/port")
+    inbound_spi = models.BigIntegerField(null=True, blank=True)
+    outbound_spi = models.BigIntegerField(null=True, blank=True)
+    transform = models.CharField(max_length=128, blank=True, default="")
+    mode = models.CharField(max_length=16, blank=True, default="")
+    remaining_kb = models.BigIntegerField(null=True, blank=True)
+    remaining_sec = models.BigIntegerField(null=True, blank=True)
+    pkts_encaps = models.BigIntegerField(default=0)
+    pkts_decaps = models.BigIntegerField(default=0)
+    pkts_encrypt = models.BigIntegerField(default=0)
+    pkts_decrypt = models.BigIntegerField(default=0)
+    pkts_digest = models.BigIntegerField(default=0)
+    pkts_verify = models.BigIntegerField(default=0)
+    send_errors = models.BigIntegerField(default=0)
+    recv_errors = models.BigIntegerField(default=0)
+    counters = models.JSONField(default=dict, blank=True, help_text="Every counter the device printed.")
+    sas = models.JSONField(default=dict, blank=True, help_text="inbound/outbound ESP/AH SAs as parsed.")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["device", "local_ident", "remote_ident"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "interface", "local_ident", "remote_ident", "current_peer"],
+                name="one_ipsec_row_per_ident_pair",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.local_ident} <-> {self.remote_ident}"
+
+
+class CounterSample(models.Model):
+    """Counters of one ident pair at one poll, with reset-aware deltas since the previous sample."""
+
+    ipsec_sa = models.ForeignKey(IpsecSa, on_delete=models.CASCADE, related_name="samples")
+    poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="samples")
+    at = models.DateTimeField(db_index=True)
+    inbound_spi = models.BigIntegerField(null=True, blank=True)
+    outbound_spi = models.BigIntegerField(null=True, blank=True)
+    pkts_encaps = models.BigIntegerField(default=0)
+    pkts_decaps = models.BigIntegerField(default=0)
+    send_errors = models.BigIntegerField(default=0)
+    recv_errors = models.BigIntegerField(default=0)
+    other_errors = models.BigIntegerField(default=0, help_text="Replay, verify and other failure counters.")
+    # Deltas since the previous sample; a counter that went down (reboot, rekey) counts from zero.
+    d_encaps = models.BigIntegerField(default=0)
+    d_decaps = models.BigIntegerField(default=0)
+    d_errors = models.BigIntegerField(default=0)
+    interval_seconds = models.FloatField(default=0)
+    reset = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["ipsec_sa", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ipsec_sa_id} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class CounterRollup(models.Model):
+    """Summed deltas of one ident pair over an hour or a day, kept longer than raw samples."""
+
+    ipsec_sa = models.ForeignKey(IpsecSa, on_delete=models.CASCADE, related_name="rollups")
+    period = models.CharField(max_length=8, choices=RollupPeriod.choices)
+    bucket = models.DateTimeField()
+    samples = models.PositiveIntegerField(default=0)
+    d_encaps = models.BigIntegerField(default=0)
+    d_decaps = models.BigIntegerField(default=0)
+    d_errors = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["bucket"]
+        constraints = [
+            models.UniqueConstraint(fields=["ipsec_sa", "period", "bucket"], name="one_rollup_per_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ipsec_sa_id} {self.period} {self.bucket:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "CounterRollup",
+    "CounterSample",
+    "Device",
+    "DeviceState",
+    "IkeSa",
+    "IpsecSa",
+    "Poll",
+    "PollOutput",
+    "RawOutput",
+    "Tunnel",
+]

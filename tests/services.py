@@ -1,0 +1,106 @@
+"""Starting real background processes for integration tests: a Celery worker on Redis, bound to the test DB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_URL = os.environ.get("VPNPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def test_database_url() -> str:
+    """The URL of the database the current test runs in (pytest-django's test_... database)."""
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or "5432"
+    return f"postgres://{user}@{host}:{port}/{s['NAME']}"
+
+
+def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a worker that shares the test's database and a test Redis database."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "vpnportal.test_settings",
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": TEST_REDIS_URL,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def celery_worker(
+    queue: str | None = None, concurrency: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run `celery worker` in a subprocess consuming a private queue; yields the queue name."""
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    log = ROOT / "var" / f"worker-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "vpnportal",
+                "worker",
+                "-Q",
+                queue,
+                "--concurrency",
+                str(concurrency),
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=ROOT,
+            env=worker_env(extra_env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b"ready." not in log.read_bytes():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"celery worker exited: {log.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"celery worker not ready: {log.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield queue
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it returns something truthy or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")

@@ -1,0 +1,44 @@
+"""Admin for alerts, notifications, maintenance windows and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from vpnportal.models import Alert, AuditEntry, MaintenanceWindow, Notification
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("kind", "device", "tunnel", "subject", "severity", "state", "opened_at", "resolved_at")
+    list_filter = ("kind", "state", "severity")
+    search_fields = ("subject", "key")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "subject", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ("device", "tunnel", "starts_at", "ends_at", "reason", "created_by")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "username", "verb", "object_repr", "message")
+    list_filter = ("verb",)
+    search_fields = ("username", "object_repr", "message")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

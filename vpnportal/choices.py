@@ -1,0 +1,63 @@
+"""Enumerations of the cross-cutting app: alerts, notifications, audit."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AlertKind(models.TextChoices):
+    """Alert kinds (DESIGN.md §5.3)."""
+
+    CERT_EXPIRING = "cert_expiring", "Certificate expiring"
+    CERT_EXPIRED = "cert_expired", "Certificate expired"
+    CERT_PENDING = "cert_pending", "Certificate request pending"
+    CRL_NEXT_UPDATE_SOON = "crl_next_update_soon", "CRL NextUpdate soon"
+    CRL_EXPIRED = "crl_expired", "CRL past NextUpdate"
+    CLOCK_SKEW = "clock_skew", "Clock skew"
+    CLOCK_OUTSIDE_VALIDITY = "clock_outside_validity", "Clock outside certificate/CRL validity"
+    TUNNEL_DOWN = "tunnel_down", "Tunnel down"
+    TUNNEL_ONE_WAY = "tunnel_one_way", "One-way traffic"
+    SA_ERRORS = "sa_errors", "SA errors rising"
+    SPI_MISMATCH = "spi_mismatch", "SPI mismatch"
+    POLL_FAILED = "poll_failed", "Poll failed"
+    HOST_KEY_CHANGED = "host_key_changed", "SSH host key changed"
+    WEAK_CRYPTO = "weak_crypto", "Weak cryptography"
+
+
+class Severity(models.TextChoices):
+    """How urgent an alert is."""
+
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class AlertState(models.TextChoices):
+    """Alert lifecycle: pending until the condition held long enough, then firing, then resolved."""
+
+    PENDING = "pending", "Pending"
+    FIRING = "firing", "Firing"
+    UNKNOWN = "unknown", "Unknown (device not polled)"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_ALERT_STATES = (AlertState.PENDING, AlertState.FIRING, AlertState.UNKNOWN)
+
+
+class NotificationStatus(models.TextChoices):
+    """Delivery state of one email."""
+
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed permanently"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records."""
+
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Delete"
+    ACTION = "action", "Action"
+    LOGIN = "login", "Login"

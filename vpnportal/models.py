@@ -1,0 +1,166 @@
+"""Alerts, their state changes, notifications, maintenance silences and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from vpnportal.choices import (
+    OPEN_ALERT_STATES,
+    AlertKind,
+    AlertState,
+    AuditAction,
+    NotificationStatus,
+    Severity,
+)
+
+
+class Alert(models.Model):
+    """One alert per key (kind + device + subject) while open; a new row after it resolves."""
+
+    kind = models.CharField(max_length=32, choices=AlertKind.choices)
+    key = models.CharField(max_length=255, help_text="kind:device:subject")
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    tunnel = models.ForeignKey(
+        "devices.Tunnel", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    subject = models.CharField(max_length=255, blank=True, default="")
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.PENDING)
+    summary = models.CharField(max_length=500, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    stage = models.IntegerField(null=True, blank=True, help_text="Expiry stage (days) last notified.")
+    consecutive = models.PositiveIntegerField(default=1, help_text="Evaluations the condition has held.")
+    opened_at = models.DateTimeField(default=timezone.now)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_evaluated_at = models.DateTimeField(default=timezone.now)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(state__in=OPEN_ALERT_STATES), name="one_open_alert_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} ({self.state})"
+
+
+class AlertEvent(models.Model):
+    """A state change of an alert; notifications are built from unprocessed events."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    old_state = models.CharField(max_length=16, choices=AlertState.choices, blank=True, default="")
+    new_state = models.CharField(max_length=16, choices=AlertState.choices)
+    note = models.CharField(max_length=500, blank=True, default="")
+    notify = models.BooleanField(default=True, help_text="Whether this change is worth an email.")
+    processed = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.old_state or '-'} -> {self.new_state}"
+
+
+class Notification(models.Model):
+    """One email to one recipient: written before it is sent, its outcome after."""
+
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, default="")
+    events = models.ManyToManyField(AlertEvent, related_name="notifications", blank=True)
+    status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject} ({self.status})"
+
+
+class MaintenanceWindow(models.Model):
+    """A silence for a device or tunnel: its alerts stay quiet between starts_at and ends_at."""
+
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.CASCADE, null=True, blank=True, related_name="maintenance_windows"
+    )
+    tunnel = models.ForeignKey(
+        "devices.Tunnel", on_delete=models.CASCADE, null=True, blank=True, related_name="maintenance_windows"
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(device__isnull=False) | models.Q(tunnel__isnull=False),
+                name="window_has_a_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"silence {self.device or self.tunnel} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, with the values before and after (never secrets)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    verb = models.CharField(max_length=64, help_text="e.g. enroll, acknowledge, silence, import_inventory")
+    object_type = models.CharField(max_length=64, blank=True, default="")
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_repr = models.CharField(max_length=255, blank=True, default="")
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.verb} {self.object_repr}"
+
+
+class Heartbeat(models.Model):
+    """Last time a background process (worker, beat) proved it runs; the dashboard shows its age."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seen = models.DateTimeField()
+    detail = models.CharField(max_length=255, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_seen:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,214 @@
+"""vpnportal settings: everything comes from the environment, with defaults that run the demo.
+
+Each variable is listed in .env.example and DESIGN.md §5.4.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from vpnportal.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VPNPORTAL_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+_INSECURE_DEV_KEY = "django-insecure-vpnportal-demo-key-change-me-in-production-0123456789"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_DEV_KEY)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "vpnportal",
+    "devices",
+    "pki",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vpnportal.middleware.LoginRequiredMiddleware",
+    "vpnportal.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "vpnportal.urls"
+WSGI_APPLICATION = "vpnportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vpnportal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vpnportal.sqlite3'}"),
+        str(BASE_DIR),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("VPNPORTAL_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or env_bool("VPNPORTAL_PLAIN_STATIC", False)
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Security: secure by default; the demo on plain http sets DJANGO_INSECURE_HTTP=1.
+_INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG)
+SESSION_COOKIE_SECURE = not _INSECURE_HTTP
+CSRF_COOKIE_SECURE = not _INSECURE_HTTP
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not _INSECURE_HTTP)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if _INSECURE_HTTP else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not _INSECURE_HTTP
+SECURE_HSTS_PRELOAD = not _INSECURE_HTTP
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE_SECONDS", 8 * 3600)
+X_FRAME_OPTIONS = "DENY"
+
+# Credential encryption at rest (MultiFernet: the first key encrypts, all keys decrypt, for rotation).
+# Without VPNPORTAL_FERNET_KEYS the demo derives one from SECRET_KEY; `check --deploy` warns about that.
+FERNET_KEYS_FROM_ENV = bool(env_list("VPNPORTAL_FERNET_KEYS"))
+VPNPORTAL_FERNET_KEYS = env_list("VPNPORTAL_FERNET_KEYS") or [
+    base64.urlsafe_b64encode(hashlib.sha256(("vpnportal-fernet:" + SECRET_KEY).encode()).digest()).decode()
+]
+
+# Email
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vpnportal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ALERT_EMAIL_TO = env_list("ALERT_EMAIL_TO")
+
+# Monitoring thresholds (DESIGN.md §5.4), overridable per device and tunnel in the admin.
+POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 300)
+CERT_WARN_DAYS = sorted(env_int_list("CERT_WARN_DAYS", "30,7,1"), reverse=True)
+CRL_WARN_HOURS = env_int("CRL_WARN_HOURS", 24)
+CLOCK_SKEW_WARN_SECONDS = env_int("CLOCK_SKEW_WARN_SECONDS", 60)
+
+# SSH: where the product writes the host keys it pins, and its timeouts.
+VPNPORTAL_KNOWN_HOSTS = Path(env_str("VPNPORTAL_KNOWN_HOSTS", str(VAR_DIR / "known_hosts")))
+SSH_CONNECT_TIMEOUT = env_int("SSH_CONNECT_TIMEOUT", 15)
+SSH_COMMAND_TIMEOUT = env_int("SSH_COMMAND_TIMEOUT", 60)
+
+# Celery on Redis (cookiecutter-django wiring: CELERY_ namespace, JSON only, acks_late).
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# visibility_timeout must exceed the longest task, or Redis redelivers a task still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Proves a worker is alive; the dashboard shows the heartbeat's age.
+    "heartbeat": {"task": "vpnportal.tasks.heartbeat", "schedule": 60.0},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "vpnportal API",
+    "DESCRIPTION": "IPsec tunnels, certificates, CRLs, alerts and re-enrollment for Cisco IOS and PIX/ASA.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "vpnportal.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("VPNPORTAL_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "paramiko": {"level": "WARNING"},
+        "netmiko": {"level": "WARNING"},
+        "asyncssh": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,19 @@
+"""Settings for the test suite: PostgreSQL at 127.0.0.1:5432 (database `test`) unless DATABASE_URL says otherwise."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+os.environ.setdefault("DJANGO_INSECURE_HTTP", "1")
+os.environ.setdefault("VPNPORTAL_PLAIN_STATIC", "1")
+
+from vpnportal.settings import *  # noqa: F403
+from vpnportal.settings import DATABASES, VAR_DIR
+
+# Parallel runs (several engineers, CI) each get their own test database name.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("VPNPORTAL_TEST_DB", "test_vpnportal")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+VPNPORTAL_KNOWN_HOSTS = VAR_DIR / "test_known_hosts"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
