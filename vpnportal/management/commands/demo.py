@@ -1,0 +1,102 @@
+"""`python manage.py demo`: migrate, create the demo login, start simulator, worker, beat and web; Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+from vpnportal.roles import ADMIN, ensure_roles
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "vpnportal-demo"  # noqa: S105 - the demo's documented login, printed at start
+WEB_ADDR = "127.0.0.1:8000"
+
+
+def ensure_demo_user() -> User:
+    """Create (or reset) the demo admin login."""
+    ensure_roles()
+    user, _ = User.objects.get_or_create(username=DEMO_USER, defaults={"email": "demo@localhost"})
+    user.set_password(DEMO_PASSWORD)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    user.groups.add(Group.objects.get(name=ADMIN))
+    return user
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Run the whole demo: database, demo login, simulated devices, Celery worker and beat, web server."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--addr", default=WEB_ADDR, help="host:port of the web server")
+        parser.add_argument("--no-simulator", action="store_true", help="poll real devices instead")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        var = Path(settings.VAR_DIR)
+        var.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, DJANGO_INSECURE_HTTP="1", PYTHONUNBUFFERED="1")
+        self.stdout.write("Migrating the database ...")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        ensure_demo_user()
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        commands = get_commands()
+        procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+        def start(name: str, argv: list[str]) -> None:
+            log = open(var / f"demo-{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+            procs.append((name, subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)))
+
+        if not opts["no_simulator"] and "simulate" in commands:
+            scenario = Path(settings.BASE_DIR) / "devices" / "simulator" / "scenarios" / "demo.yaml"
+            sim_args = ["--state-dir", str(var / "simulator")]
+            if scenario.exists():
+                sim_args += ["--scenario", str(scenario)]
+            start("simulator", [*manage, "simulate", *sim_args])
+            inventory = (
+                Path(settings.BASE_DIR) / "devices" / "simulator" / "scenarios" / "demo-inventory.yaml"
+            )
+            if "import_inventory" in commands and inventory.exists():
+                time.sleep(2)  # let the simulator listen before the first poll
+                call_command("import_inventory", str(inventory))
+        celery = [sys.executable, "-m", "celery", "-A", "vpnportal"]
+        start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4"])
+        start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")])
+        start("web", [*manage, "runserver", "--noreload", opts["addr"]])
+
+        # `kill` and Ctrl-C both stop the whole demo.
+        signal.signal(signal.SIGTERM, _interrupt)
+        self.stdout.write(self.style.SUCCESS(f"\nvpnportal demo is up: http://{opts['addr']}/"))
+        self.stdout.write(f"  login: {DEMO_USER} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  logs:  {var}/demo-*.log   (Ctrl-C stops everything)\n")
+        try:
+            while True:
+                for name, proc in procs:
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with {proc.returncode}; see {var}/demo-{name}.log")
+                        raise KeyboardInterrupt
+                time.sleep(1)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping ...")
+        finally:
+            for _, proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for _, proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
