@@ -152,6 +152,29 @@ CERT_WARN_DAYS = sorted(env_int_list("CERT_WARN_DAYS", "30,7,1"), reverse=True)
 CRL_WARN_HOURS = env_int("CRL_WARN_HOURS", 24)
 CLOCK_SKEW_WARN_SECONDS = env_int("CLOCK_SKEW_WARN_SECONDS", 60)
 
+# Alerting: a condition must hold this many evaluations before it fires (a rekey or one lost poll pages no one).
+ALERT_PENDING_POLLS = env_int("ALERT_PENDING_POLLS", 2)
+ALERT_REMINDER_HOURS = env_int("ALERT_REMINDER_HOURS", 24)
+ALERT_RECOVERY_EMAILS = env_bool("ALERT_RECOVERY_EMAILS", True)
+CERT_PENDING_WARN_HOURS = env_int("CERT_PENDING_WARN_HOURS", 24)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
+
+# Counter history retention: raw samples, hourly and daily rollups.
+HISTORY_RAW_DAYS = env_int("HISTORY_RAW_DAYS", 7)
+HISTORY_HOURLY_DAYS = env_int("HISTORY_HOURLY_DAYS", 90)
+HISTORY_DAILY_DAYS = env_int("HISTORY_DAILY_DAYS", 730)
+
+# Polling concurrency of `manage.py poll` (threads); Celery workers scale with --concurrency and hosts.
+POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 32)
+
+# Re-enrollment: how long to wait for the CA to grant, and how often to look.
+ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)
+ENROLLMENT_CHECK_SECONDS = env_int("ENROLLMENT_CHECK_SECONDS", 10)
+
+# Prometheus /metrics: bearer token (empty: only logged-in users with the view permission).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
 # SSH: where the product writes the host keys it pins, and its timeouts.
 VPNPORTAL_KNOWN_HOSTS = Path(env_str("VPNPORTAL_KNOWN_HOSTS", str(VAR_DIR / "known_hosts")))
 SSH_CONNECT_TIMEOUT = env_int("SSH_CONNECT_TIMEOUT", 15)
@@ -178,6 +201,15 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Proves a worker is alive; the dashboard shows the heartbeat's age.
     "heartbeat": {"task": "vpnportal.tasks.heartbeat", "schedule": 60.0},
+    # Beat only wakes the dispatcher; which devices are due is decided from Device.next_poll_at.
+    "dispatch-due-polls": {
+        "task": "devices.tasks.dispatch_due_polls",
+        "schedule": float(min(30, max(5, POLL_INTERVAL_SECONDS))),
+    },
+    # Time-based rules (expiry, NextUpdate) run even when no poll happened.
+    "evaluate-alerts": {"task": "vpnportal.tasks.evaluate_alerts", "schedule": 60.0},
+    "send-notifications": {"task": "vpnportal.tasks.send_due_notifications", "schedule": 30.0},
+    "rollup-history": {"task": "devices.tasks.rollup_history", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
