@@ -34,6 +34,8 @@ class Alert(models.Model):
     details = models.JSONField(default=dict, blank=True)
     stage = models.IntegerField(null=True, blank=True, help_text="Expiry stage (days) last notified.")
     consecutive = models.PositiveIntegerField(default=1, help_text="Evaluations the condition has held.")
+    # Which observation (poll ids) was last counted: a condition holds for N polls, not N evaluations.
+    observed = models.CharField(max_length=64, blank=True, default="")
     opened_at = models.DateTimeField(default=timezone.now)
     fired_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
