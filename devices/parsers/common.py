@@ -1,0 +1,390 @@
+"""Shared helpers for the CLI parsers: terminal clean-up, device errors, times, DNs, serials.
+
+Everything here is a pure function of text; no Django imports (the parsers run in tests, in the
+`parse` command and inside Celery tasks alike).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+TERMINAL_WIDTH = 80
+
+# Platforms whose devices print times without a zone name when the clock is UTC.
+UTC_WITHOUT_ZONE_PLATFORMS = frozenset({"cisco_pix", "cisco_asa"})
+
+# Offsets in minutes for the abbreviations IOS, PIX and ASA print (`clock timezone NAME OFFSET`).
+ZONE_OFFSETS: dict[str, int] = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "UT": 0,
+    "WET": 0,
+    "WEST": 60,
+    "BST": 60,
+    "CET": 60,
+    "MET": 60,
+    "CEST": 120,
+    "MEST": 120,
+    "EET": 120,
+    "SAST": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "IST": 330,
+    "ICT": 420,
+    "WIB": 420,
+    "SGT": 480,
+    "HKT": 480,
+    "AWST": 480,
+    "PHT": 480,
+    "JST": 540,
+    "KST": 540,
+    "ACST": 570,
+    "ACDT": 630,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
+    "HST": -600,
+    "AKST": -540,
+    "AKDT": -480,
+    "PST": -480,
+    "PDT": -420,
+    "MST": -420,
+    "MDT": -360,
+    "CST": -360,
+    "CDT": -300,
+    "EST": -300,
+    "EDT": -240,
+    "AST": -240,
+    "ADT": -180,
+    "NST": -210,
+    "NDT": -150,
+    "BRT": -180,
+    "ART": -180,
+}
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+_DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+_MONTHS_RE = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+
+# `19:06:14 PST Jan 10 2002`, `*01:06:41.786 PST Fri Jan 11 2002`, `04:13:45 Jan 11 2002`,
+# `10:55:30 UTC+8 Oct 19 2011`; every part bounded, no nested quantifiers.
+TIME_RE = re.compile(
+    rf"(?P<h>\d{{1,2}}):(?P<m>\d{{2}}):(?P<s>\d{{2}})(?:\.(?P<frac>\d{{1,6}}))?"
+    rf"(?:[ \t]+(?!(?:{_DAYS}|{_MONTHS_RE})\b)(?P<zone>[A-Za-z][A-Za-z]{{0,5}}(?:[+-]\d{{1,2}}(?::?\d{{2}})?)?))?"
+    rf"(?:[ \t]+(?P<dow>{_DAYS}),?)?"
+    rf"[ \t]+(?P<mon>{_MONTHS_RE})[a-z]{{0,6}}[ \t]+(?P<day>\d{{1,2}}),?[ \t]+(?P<year>\d{{4}})",
+    re.IGNORECASE,
+)
+
+_ZONE_WITH_OFFSET_RE = re.compile(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+ERROR_RE = re.compile(
+    r"^\s*(?:ERROR:\s*)?(% ?(?:Invalid input detected|Ambiguous command|Incomplete command|"
+    r"Unrecognized command|Unknown command|Invalid command)[^\n]*|Type help or '\?'[^\n]*)",
+    re.IGNORECASE,
+)
+
+# Bounded dash runs and no leading `[ \t]*`: a long run of dashes or spaces must not go quadratic.
+_MORE_RE = re.compile(
+    r" ?(?:<-{1,5} ?More ?-{1,5}>|(?<!-)-{1,4} ?More ?-{1,4})(?:[ \t]*[\x08\r])*", re.IGNORECASE
+)
+_PROMPT_RE = re.compile(r"^[A-Za-z0-9][\w.:/-]{0,62}(?:\([\w.:/ -]{1,40}\))?[#>]")
+_DN_ATTR_RE = re.compile(r"(?<![\w.\-])([A-Za-z][A-Za-z0-9.]{0,30})[ \t]*=[ \t]*")
+_UPPER_DN_KEYS = frozenset(
+    {
+        "cn",
+        "ou",
+        "o",
+        "c",
+        "l",
+        "st",
+        "dc",
+        "e",
+        "ea",
+        "sn",
+        "uid",
+        "t",
+        "gn",
+        "email",
+        "street",
+    }
+)
+_WS_RE = re.compile(r"\s+")
+_HEX_RE = re.compile(r"[^0-9A-Fa-f]")
+
+
+@dataclass
+class Context:
+    """What a parser needs besides the text: platform, caller's zone offset, collected warnings."""
+
+    platform: str = "cisco_ios"
+    tz_offset_minutes: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Record a line or fragment that was not understood (never drop anything silently)."""
+        message = message.strip()
+        if message and len(self.warnings) < 1000:
+            self.warnings.append(message[:300])
+
+
+def detect_error(lines: list[str]) -> str | None:
+    """Return the device's error words if the output is an error message, else None."""
+    seen = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        match = ERROR_RE.match(line)
+        if match:
+            return match.group(1).strip()
+        seen += 1
+        if seen > 6:
+            break
+    return None
+
+
+def _apply_backspaces(line: str) -> str:
+    """Let each backspace erase the character before it, as the terminal did."""
+    out: list[str] = []
+    for ch in line:
+        if ch == "\x08":
+            if out:
+                out.pop()
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def is_prompt(line: str) -> bool:
+    """True for a bare prompt line (`1720-1#`, `pix520-1(config)#`, `asa>`) with or without a command."""
+    return bool(_PROMPT_RE.match(line.strip()))
+
+
+def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
+    """Undo terminal artefacts and return the output's lines.
+
+    1. CRLF / lone CR become LF; `--More--` / `<--- More --->` with their erasing backspaces go.
+    2. Stray backspaces erase the character before them; other control characters go.
+    3. A leading prompt-with-command echo and a trailing prompt line are removed.
+    4. Lines cut at exactly `width` columns are joined with their continuation.
+    """
+    if not text:
+        return []
+    if "ore" in text or "ORE" in text:
+        text = _MORE_RE.sub("", text)
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        text = text.replace("\r", "\n")
+    raw = text.split("\n")
+    lines: list[str] = []
+    cut: list[bool] = []  # physical line exactly `width` wide before stripping: the terminal wrapped it
+    for line in raw:
+        if "\x08" in line:
+            line = _apply_backspaces(line)
+        if "\t" in line:
+            line = line.expandtabs(8)
+        if not line.isprintable():
+            line = "".join(ch for ch in line if ch.isprintable())
+        # Padded table rows can be exactly `width` wide too, but they end in spaces.
+        was_cut = bool(width) and len(line) == width and not line.endswith(" ")
+        cut.append(was_cut)
+        lines.append(line if was_cut else line.rstrip())
+    # Trailing prompts and blank lines.
+    while lines and (not lines[-1].strip() or _is_bare_prompt(lines[-1])):
+        lines.pop()
+    # Leading blank lines and a command echo (`1720-1#sh cr ca cert`).
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start < len(lines) and _is_echo(lines[start]):
+        start += 1
+    if width:
+        return _join_cut(lines[start:], cut[start : len(lines)])
+    return lines[start:]
+
+
+def _join_cut(lines: list[str], cut: list[bool]) -> list[str]:
+    out: list[str] = []
+    carry = ""
+    for i, (line, was_cut) in enumerate(zip(lines, cut, strict=False)):
+        line = carry + line if carry else line
+        carry = ""
+        # A line filling the width exactly continues on the next one, unless that one is indented
+        # (then it is a new line of the record and the first one merely happened to fill the width).
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if was_cut and following and not following[0].isspace():
+            carry = line
+            continue
+        out.append(line)
+    if carry:
+        out.append(carry)
+    return out
+
+
+def _is_bare_prompt(line: str) -> bool:
+    stripped = line.strip()
+    return bool(_PROMPT_RE.fullmatch(stripped)) if len(stripped) < 110 else False
+
+
+def _is_echo(line: str) -> bool:
+    stripped = line.strip()
+    match = _PROMPT_RE.match(stripped)
+    if not match:
+        return False
+    rest = stripped[match.end() :].strip().lower()
+    return rest == "" or rest.startswith(("sh", "wr", "more", "terminal"))
+
+
+def join_wrapped(lines: list[str], width: int = TERMINAL_WIDTH) -> list[str]:
+    """Join physical lines that the terminal cut at exactly `width` columns."""
+    out: list[str] = []
+    carry = ""
+    for line in lines:
+        line = carry + line if carry else line
+        carry = ""
+        if len(line) % width == 0 and line and len(line) >= width:
+            carry = line
+            continue
+        out.append(line)
+    if carry:
+        out.append(carry)
+    return out
+
+
+def squash(text: str) -> str:
+    """Collapse every run of whitespace to one space and strip."""
+    return _WS_RE.sub(" ", text).strip()
+
+
+def to_int(value: str | None) -> int | None:
+    """Return an int for a decimal string, None otherwise."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit() and len(value) < 40:
+        return int(value)
+    return None
+
+
+def normalise_serial(value: str | None) -> str | None:
+    """Return a serial number as upper-case hex without separators (`3b2fd653` -> `3B2FD653`)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value[:2].lower() == "0x":
+        value = value[2:]
+    cleaned = _HEX_RE.sub("", value)
+    return cleaned.upper() or None
+
+
+def normalise_dn(value: str | None) -> str | None:
+    """Normalise a distinguished name to `OU=sjvpn, O=cisco, C=us` (display order kept)."""
+    if value is None:
+        return None
+    value = squash(value)
+    if not value:
+        return None
+    matches = list(_DN_ATTR_RE.finditer(value))
+    if not matches:
+        return value
+    parts: list[str] = []
+    prefix = value[: matches[0].start()].strip(" ,;")
+    if prefix:
+        parts.append(prefix)
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(value)
+        key = match.group(1)
+        if key.lower() in _UPPER_DN_KEYS:
+            key = key.upper()
+        val = value[match.end() : end].strip().strip(",;").strip()
+        parts.append(f"{key}={val}")
+    return ", ".join(parts)
+
+
+def zone_offset(zone: str | None, ctx: Context) -> int | None:
+    """Return the UTC offset in minutes for a zone name (or its absence) on ctx's platform."""
+    if not zone:
+        if ctx.platform in UTC_WITHOUT_ZONE_PLATFORMS:
+            return 0
+        return ctx.tz_offset_minutes
+    upper = zone.upper()
+    if upper in ZONE_OFFSETS:
+        return ZONE_OFFSETS[upper]
+    match = _ZONE_WITH_OFFSET_RE.match(upper)
+    if match:
+        minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
+        return -minutes if match.group(1) == "-" else minutes
+    return ctx.tz_offset_minutes
+
+
+def time_from_match(match: re.Match[str], ctx: Context) -> str | None:
+    """Build the ISO 8601 string for a TIME_RE match, with offset when the zone is known."""
+    try:
+        month = MONTHS[match.group("mon")[:3].lower()]
+        frac = match.group("frac")
+        micro = int((frac + "000000")[:6]) if frac else 0
+        moment = datetime(
+            int(match.group("year")),
+            month,
+            int(match.group("day")),
+            int(match.group("h")),
+            int(match.group("m")),
+            int(match.group("s")),
+            micro,
+        )
+    except (ValueError, KeyError):
+        ctx.warn(f"invalid time: {match.group(0)}")
+        return None
+    zone = match.group("zone")
+    offset = zone_offset(zone, ctx)
+    if offset is None:
+        ctx.warn(
+            f"unknown time zone {zone!r}: time kept without offset"
+            if zone
+            else "time without zone and no offset supplied: kept without offset"
+        )
+    else:
+        moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
+    spec = "milliseconds" if frac and len(frac) <= 3 else ("microseconds" if frac else "seconds")
+    return moment.isoformat(timespec=spec)
+
+
+def parse_time(text: str | None, ctx: Context) -> str | None:
+    """Parse a Cisco time (`19:06:14 PST Jan 10 2002`) to ISO 8601, or None with a warning."""
+    if not text:
+        return None
+    match = TIME_RE.search(text)
+    if not match:
+        ctx.warn(f"time not understood: {text}")
+        return None
+    return time_from_match(match, ctx)
+
+
+def result(ctx: Context, **values: Any) -> dict[str, Any]:
+    """Assemble a result dict with the contract's `warnings` key last."""
+    out: dict[str, Any] = dict(values)
+    out["warnings"] = ctx.warnings
+    return out
+
+
+def error_result(error: str, ctx: Context, **empty: Any) -> dict[str, Any]:
+    """A result for a device error: the empty shape plus `error` with the device's words."""
+    out = result(ctx, **empty)
+    out["error"] = error
+    return out
+
+
+def snake(label: str) -> str:
+    """Turn a counter label (`#pkts compr. failed`) into a key (`pkts_compr_failed`)."""
+    out = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return out or "value"

@@ -1,0 +1,304 @@
+"""Certificates: IOS `show crypto ca|pki certificates`, PIX `show ca certificate`, ASA `show crypto ca certificates`.
+
+The parser reads a stream of labels rather than lines, so that the same records come out of the laid-out
+output and of copies whose line breaks were lost (one paragraph) or moved (wrapped at odd places).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from devices.parsers.common import (
+    TIME_RE,
+    Context,
+    clean_lines,
+    detect_error,
+    error_result,
+    normalise_dn,
+    normalise_serial,
+    result,
+    snake,
+    squash,
+    time_from_match,
+)
+
+ROLES = {
+    "": "identity",
+    "ca": "ca",
+    "trustpool ca": "ca",
+    "trusted ca": "ca",
+    "root ca": "ca",
+    "subordinate ca": "ca",
+    "ra signature": "ra_signature",
+    "ra keyencipher": "ra_encryption",
+    "ra encryption": "ra_encryption",
+    "ra general purpose": "ra_signature",
+    "router self-signed": "identity",
+    "self-signed": "identity",
+}
+
+# Cisco's documentation comments (`!--- The enrollment was successful.`) end at the first full stop.
+_COMMENT = re.compile(r"!---[^.\n]{0,300}\.?")
+_FENCE = re.compile(r"^\s*(?:```|#{2,6}\s)")
+
+
+def _words(phrase: str) -> str:
+    """`Validity Date` -> a pattern that also matches when a wrap put a line break between the words."""
+    return r"\s+".join(re.escape(word) for word in phrase.split())
+
+
+# (label, key). Longer labels first where one is a prefix of another.
+_LABELS: list[tuple[str, str]] = [
+    ("Certificate Serial Number (hex):", "serial"),
+    ("Certificate Serial Number:", "serial"),
+    ("Certificate Usage:", "key_usage"),
+    ("X509v3 Key Usage:", "x509v3_key_usage"),
+    ("Key Usage:", "key_usage"),
+    ("Subject Name Contains:", "subject_name_contains"),
+    ("Subject Name:", "subject"),
+    ("Subject Key Info:", "subject_key_info"),
+    ("Subject:", "subject"),
+    ("Issuer Name:", "issuer"),
+    ("Issuer:", "issuer"),
+    ("Status:", "status"),
+    ("Serial Number:", "subject_serial_number"),
+    ("IP Address:", "subject_ip_address"),
+    ("Name:", "subject_name"),
+    ("CRL Distribution Points:", "crl_distribution_point"),
+    ("CRL Distribution Point:", "crl_distribution_point"),
+    ("Validity Date:", "validity"),
+    ("start date:", "valid_from"),
+    ("end date:", "valid_to"),
+    ("renew date:", "renew_date"),
+    ("Associated Identity:", "trustpoint"),
+    ("Associated Trustpoints:", "trustpoints"),
+    ("Associated Trustpoint:", "trustpoints"),
+    ("Fingerprint MD5:", "fingerprint_md5"),
+    ("Fingerprint SHA1:", "fingerprint_sha1"),
+    ("Fingerprint:", "fingerprint"),
+    ("Storage:", "storage"),
+    ("Public Key Type:", "public_key_type"),
+    ("Signature Algorithm:", "signature_algorithm"),
+]
+# Values that end with their line (their continuation lines belong to the enclosing name).
+_LINE_SCOPED = {
+    "status",
+    "serial",
+    "key_usage",
+    "subject_name",
+    "subject_serial_number",
+    "subject_ip_address",
+    "trustpoint",
+    "trustpoints",
+    "storage",
+    "public_key_type",
+    "signature_algorithm",
+    "valid_from",
+    "valid_to",
+    "renew_date",
+}
+_NAME_SECTIONS = {"subject", "issuer", "subject_name_contains"}
+
+_HEADER = (
+    r"(?P<header>(?:(?P<prefix>RA\s+Signature|RA\s+KeyEncipher|RA\s+Encryption|RA\s+General\s+Purpose|"
+    r"Trustpool\s+CA|Trusted\s+CA|Root\s+CA|Subordinate\s+CA|CA|Router\s+Self-Signed|Self-Signed)\s+)?"
+    r"Certificate)(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
+)
+_LABEL_ALT = "|".join(f"(?P<k{i}>{_words(label)})" for i, (label, _) in enumerate(_LABELS))
+# `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
+_TOKEN = re.compile(
+    rf"(?<![\w-]){_HEADER}|(?<![\w-])(?:{_LABEL_ALT})|(?P<pixname>(?<![\w-])Subject\s+Name)(?=\s+Name:)"
+    r"|(?m:^[ \t]*(?P<generic>[A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$))"
+)
+_USAGE = re.compile(
+    r"^(General Purpose|General-Purpose|Signature|Encryption|Digital Signature|Key Encipherment|"
+    r"Non Repudiation|Data Encipherment|Key Agreement)\b\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_KEY_BITS = re.compile(r"\((\d{3,5}) bits?\)")
+_CDP_INDEX = re.compile(r"^\[\d+\]\s*")
+
+
+def _record(role: str, header: str) -> dict[str, Any]:
+    return {
+        "role": role,
+        "status": None,
+        "serial": None,
+        "key_usage": None,
+        "issuer": None,
+        "subject": None,
+        "subject_name": None,
+        "crl_distribution_point": None,
+        "valid_from": None,
+        "valid_to": None,
+        "trustpoint": None,
+        "fingerprint": None,
+        "certificate_type": header,
+    }
+
+
+def _prepare(text: str) -> tuple[str, str | None]:
+    """Clean the terminal output and strip documentation comments; return (stream, device error)."""
+    lines = clean_lines(text)
+    error = detect_error(lines)
+    if error:
+        return "", error
+    kept = []
+    for line in lines:
+        if _FENCE.match(line):
+            line = _FENCE.sub("", line)
+        if "!---" in line:
+            line = _COMMENT.sub(" ", line)
+        # Indentation carries no meaning here, and without it labels and generic labels start together.
+        kept.append(line.strip())
+    return "\n".join(kept), None
+
+
+def parse_certificates(
+    text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
+) -> dict[str, Any]:
+    """Parse certificate listings of every dialect into DESIGN §5.1 records."""
+    ctx = Context(platform=platform, tz_offset_minutes=tz_offset_minutes)
+    stream, error = _prepare(text)
+    if error:
+        return error_result(error, ctx, certificates=[])
+    records: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    names: dict[str, list[str]] = {}
+    section = "subject"  # where loose name lines go (PIX prints them right after Key Usage)
+    tokens = list(_TOKEN.finditer(stream))
+    if tokens:
+        _loose(stream[: tokens[0].start()], None, names, ctx)
+    elif stream.strip():
+        _loose(stream, None, names, ctx)
+    for index, token in enumerate(tokens):
+        end = tokens[index + 1].start() if index + 1 < len(tokens) else len(stream)
+        value = stream[token.end() : end]
+        if token.group("header"):
+            if current is not None:
+                _finish(current, names, records, ctx, final=False)
+            prefix = squash(token.group("prefix") or "").lower()
+            current = _record(ROLES.get(prefix, "identity"), squash(token.group("header")))
+            names = {}
+            section = "subject"
+            _loose(value, current, names, ctx, section)
+            continue
+        if current is None:
+            ctx.warn(squash(stream[token.start() : end]))
+            continue
+        if token.group("pixname"):
+            section = "subject"
+            _loose(value, current, names, ctx, section)
+            continue
+        if token.group("generic"):
+            key = snake(token.group("generic"))
+            current[key] = squash(value) or None
+            continue
+        key = next(key for i, (_, key) in enumerate(_LABELS) if token.group(f"k{i}"))
+        if key in {"valid_from", "valid_to", "renew_date"}:
+            flat = squash(value)
+            moment = TIME_RE.search(flat)
+            if moment:
+                current[key] = time_from_match(moment, ctx)
+                _loose(flat[: moment.start()] + " " + flat[moment.end() :], current, names, ctx, None)
+            else:
+                current[key] = None
+                _loose(flat, current, names, ctx, None)
+            continue
+        if key in _LINE_SCOPED:
+            head, _, rest = value.lstrip().partition("\n")
+            if key == "key_usage":
+                usage = _USAGE.match(squash(value))
+                if usage:
+                    head, rest = usage.group(1), usage.group(2)
+            _assign(current, key, squash(head), ctx)
+            if key in {"subject_name", "subject_serial_number", "subject_ip_address", "key_usage"}:
+                _loose(rest, current, names, ctx, section)
+            else:
+                _loose(rest, current, names, ctx, None)
+            continue
+        if key in _NAME_SECTIONS:
+            section = "subject" if key == "subject_name_contains" else key
+            names.setdefault(section, [])
+            _loose(value, current, names, ctx, section)
+            continue
+        if key == "crl_distribution_point":
+            points = [_CDP_INDEX.sub("", squash(p)) for p in value.strip().split("\n") if p.strip()]
+            points = [p if "://" in p else (normalise_dn(p) or p) for p in points]
+            current["crl_distribution_point"] = points[0] if points else None
+            current["crl_distribution_points"] = points
+            continue
+        if key in {"validity", "subject_key_info"}:
+            _loose(value, current, names, ctx, None)
+            continue
+        _assign(current, key, squash(value), ctx)
+    if current is not None:
+        _finish(current, names, records, ctx, final=True)
+    return result(ctx, certificates=records)
+
+
+def _loose(
+    value: str,
+    current: dict[str, Any] | None,
+    names: dict[str, list[str]],
+    ctx: Context,
+    section: str | None = None,
+) -> None:
+    """Text between labels: name lines (`OU = sjvpn`) join the open name section, anything else warns."""
+    text = value.strip()
+    if not text:
+        return
+    if section is not None and current is not None and "=" in text:
+        names.setdefault(section, []).append(text)
+        return
+    ctx.warn(squash(text))
+
+
+def _assign(current: dict[str, Any], key: str, value: str, ctx: Context) -> None:
+    """Store one labelled value with its type (times ISO, serials hex, fingerprints compact)."""
+    if not value:
+        current.setdefault(key, None)
+        return
+    if key == "serial":
+        current["serial"] = normalise_serial(value)
+    elif key in {"fingerprint", "fingerprint_md5", "fingerprint_sha1"}:
+        current[key] = value.replace(" ", "").upper()
+        if key != "fingerprint" and current.get("fingerprint") is None:
+            current["fingerprint"] = current[key]
+    elif key == "trustpoint":
+        current["trustpoint"] = value
+    elif key == "trustpoints":
+        points = value.split()
+        current["trustpoints"] = points
+        current["trustpoint"] = points[0] if points else None
+    elif key == "public_key_type":
+        current["public_key_type"] = value
+        bits = _KEY_BITS.search(value)
+        if bits:
+            current["key_bits"] = int(bits.group(1))
+    else:
+        current[key] = value
+
+
+def _finish(
+    current: dict[str, Any],
+    names: dict[str, list[str]],
+    records: list[dict[str, Any]],
+    ctx: Context,
+    *,
+    final: bool,
+) -> None:
+    """Close a record: normalise its names and keep it, or warn that the output stopped inside it."""
+    for section in ("subject", "issuer"):
+        if names.get(section):
+            current[section] = normalise_dn(" ".join(names[section]))
+    status = (current.get("status") or "").lower()
+    complete = bool(status) and (status != "available" or current.get("valid_to") is not None)
+    if not complete:
+        ctx.warn(
+            f"output truncated: incomplete {current['certificate_type']} record"
+            f" (serial {current.get('serial')}) {'at the end' if final else 'before the next one'} dropped"
+        )
+        return
+    records.append(current)
