@@ -39,7 +39,8 @@ ROLES = {
 }
 
 # Cisco's documentation comments (`!--- The enrollment was successful.`) end at the first full stop.
-_COMMENT = re.compile(r"!---[^.\n]{0,300}\.?")
+# In flattened copies the comment may wrap onto the next line; a colon means a label, so stop before one.
+_COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
 _FENCE = re.compile(r"^\s*(?:```|#{2,6}\s)")
 
 
@@ -105,11 +106,14 @@ _HEADER = (
     r"Trustpool\s+CA|Trusted\s+CA|Root\s+CA|Subordinate\s+CA|CA|Router\s+Self-Signed|Self-Signed)\s+)?"
     r"Certificate)(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
 )
+_KNOWN_PLAIN = "|".join(_words(label) for label, _ in _LABELS)
 _LABEL_ALT = "|".join(f"(?P<k{i}>{_words(label)})" for i, (label, _) in enumerate(_LABELS))
 # `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
 _TOKEN = re.compile(
     rf"(?<![\w-]){_HEADER}|(?<![\w-])(?:{_LABEL_ALT})|(?P<pixname>(?<![\w-])Subject\s+Name)(?=\s+Name:)"
-    r"|(?m:^[ \t]*(?P<generic>[A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$))"
+    # An unknown `Label:` at a line start, unless a known label ends it (`Signature Issuer:` in a wrapped copy).
+    rf"|(?m:^[ \t]*(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
+    r"(?P<generic>[A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$))"
 )
 _USAGE = re.compile(
     r"^(General Purpose|General-Purpose|Signature|Encryption|Digital Signature|Key Encipherment|"
@@ -148,11 +152,12 @@ def _prepare(text: str) -> tuple[str, str | None]:
     for line in lines:
         if _FENCE.match(line):
             line = _FENCE.sub("", line)
-        if "!---" in line:
-            line = _COMMENT.sub(" ", line)
         # Indentation carries no meaning here, and without it labels and generic labels start together.
         kept.append(line.strip())
-    return "\n".join(kept), None
+    stream = "\n".join(kept)
+    if "!---" in stream:
+        stream = _COMMENT.sub(" ", stream)
+    return stream, None
 
 
 def parse_certificates(
@@ -224,8 +229,10 @@ def parse_certificates(
             _loose(value, current, names, ctx, section)
             continue
         if key == "crl_distribution_point":
-            points = [_CDP_INDEX.sub("", squash(p)) for p in value.strip().split("\n") if p.strip()]
-            points = [p if "://" in p else (normalise_dn(p) or p) for p in points]
+            if "://" in value:  # URLs, one a line (ASA numbers them `[1]`)
+                points = [_CDP_INDEX.sub("", squash(p)) for p in value.strip().split("\n") if p.strip()]
+            else:  # an X.500 name, possibly wrapped over several lines
+                points = [normalise_dn(value) or ""] if value.strip() else []
             current["crl_distribution_point"] = points[0] if points else None
             current["crl_distribution_points"] = points
             continue

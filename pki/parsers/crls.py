@@ -20,7 +20,7 @@ from devices.parsers.common import (
     time_from_match,
 )
 
-_COMMENT = re.compile(r"!---[^.\n]{0,300}\.?")
+_COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
 _FENCE = re.compile(r"^\s*(?:```|#{2,6}\s)")
 _LABELS: list[tuple[str, str]] = [
     ("CRL Issuer Name:", "issuer"),
