@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -23,3 +24,19 @@ def heartbeat(name: str = "worker") -> str:
     """Beat sends this every minute; the worker that runs it records itself."""
     record_heartbeat(name, detail=socket.gethostname())
     return name
+
+
+@shared_task(name="vpnportal.tasks.evaluate_alerts")
+def evaluate_alerts() -> dict[str, Any]:
+    """Beat runs this every minute: time-based rules (expiry, NextUpdate) fire even without polls."""
+    from vpnportal.alerting import run_alert_cycle
+
+    return run_alert_cycle()
+
+
+@shared_task(name="vpnportal.tasks.send_due_notifications")
+def send_due_notifications() -> dict[str, int]:
+    """Build digests from unannounced events and send what is due (retries after an SMTP outage)."""
+    from vpnportal.notify import notify_now
+
+    return notify_now()

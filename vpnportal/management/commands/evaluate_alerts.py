@@ -1,0 +1,28 @@
+"""`manage.py evaluate_alerts`: evaluate the alert rules and send due notifications now."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from vpnportal.alerting import run_alert_cycle
+
+
+class Command(BaseCommand):
+    help = "Evaluate every alert rule now and send the due notifications (the evaluate_alerts task)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print the summary as one JSON object.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        summary = run_alert_cycle()
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, sort_keys=True))
+            return
+        self.stdout.write(
+            "alerts: {opened} opened, {fired} fired, {worse} worse, {resolved} resolved, {unknown} unknown, "
+            "{reminders} reminders; notifications: {notifications_queued} queued, {sent} sent, "
+            "{retry} to retry, {failed} failed".format(**summary)
+        )

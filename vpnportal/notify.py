@@ -1,0 +1,280 @@
+"""Notifications: one digest per recipient per cycle, written before it is sent, its outcome after.
+
+1. `build_notifications` claims the unprocessed `AlertEvent`s (row locks + a conditional UPDATE, so two
+   workers never build the same digest) and writes one `Notification` per recipient in the same
+   transaction.
+2. `send_due_notifications` claims each due notification with a conditional UPDATE (exactly one row
+   changed, or another worker has it), sends it through a transport and records the outcome; a
+   temporary failure pushes `next_attempt_at` forward with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from vpnportal.alerting import NOTE_REMINDER, NOTE_WORSE
+from vpnportal.choices import AlertKind, AlertState, NotificationStatus, Severity
+from vpnportal.models import Alert, AlertEvent, Notification
+
+log = logging.getLogger(__name__)
+
+# A claimed notification not finished within this time is taken as abandoned (the worker died).
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_BACKOFF_SECONDS = 3600
+# Bounds one call, so a backlog after a long SMTP outage is sent over a few beats, not in one task.
+SEND_BATCH = 200
+BUILD_BATCH = 1000
+SUBJECT_MAX = 255
+
+
+class TransportError(Exception):
+    """Delivery failed; `permanent` failures are not retried."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    """Something that delivers one notification or raises TransportError."""
+
+    def send(self, notification: Notification) -> None:
+        """Deliver the notification."""
+
+
+class EmailTransport:
+    """Email through Django's configured backend (SMTP in production, aiosmtpd in tests)."""
+
+    def message(self, notification: Notification) -> EmailMultiAlternatives:
+        """The email for a notification, with a stable Message-ID so a rare resend can be recognised."""
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "vpnportal.invalid"
+        msg = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=notification.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient],
+            headers={
+                "Message-ID": f"<notification-{notification.pk}.vpnportal@{domain}>",
+                "X-Vpnportal-Notification": str(notification.pk),
+            },
+            connection=get_connection(fail_silently=False),
+        )
+        if notification.body_html:
+            msg.attach_alternative(notification.body_html, "text/html")
+        return msg
+
+    def send(self, notification: Notification) -> None:
+        """Send it; map SMTP failures to temporary (retry) or permanent (give up)."""
+        try:
+            self.message(notification).send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise TransportError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            # Wrong credentials are fixed by an admin, then the backlog must go out: retry.
+            raise TransportError(f"SMTP authentication failed: {exc.smtp_code}", permanent=False) from exc
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600
+            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransportError(f"SMTP unavailable: {exc}") from exc
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Delay after the n-th failed attempt: base * 2^(n-1), capped at an hour."""
+    base = max(1, int(settings.NOTIFY_RETRY_BASE_SECONDS))
+    return float(min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1)))
+
+
+# -- digests -------------------------------------------------------------------------------------------
+def classify(event: AlertEvent) -> str:
+    """What a notable event says in a digest: fired, worse, reminder or resolved."""
+    if event.new_state == AlertState.RESOLVED:
+        return "resolved"
+    if event.note.startswith(NOTE_WORSE):
+        return "worse"
+    if event.note.startswith(NOTE_REMINDER):
+        return "reminder"
+    return "fired"
+
+
+def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "kind_label": AlertKind(alert.kind).label if alert.kind in AlertKind.values else alert.kind,
+        "severity": alert.severity,
+        "device": str(alert.device) if alert.device_id else "",
+        "tunnel": str(alert.tunnel) if alert.tunnel_id else "",
+        "subject": alert.subject,
+        "summary": alert.summary,
+        "since": alert.fired_at or alert.opened_at,
+        "resolved_at": alert.resolved_at,
+        "note": event.note,
+        "what": classify(event),
+    }
+
+
+def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
+    """Template context: per alert its latest notable event, sorted into firing, still firing, resolved."""
+    latest: dict[int, AlertEvent] = {}
+    for event in sorted(events, key=lambda e: (e.at, e.pk)):
+        latest[event.alert_id] = event
+    rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    entries = sorted(
+        (_entry(event.alert, event) for event in latest.values()),
+        key=lambda e: (rank.get(e["severity"], 3), e["kind"], e["device"], e["subject"]),
+    )
+    firing = [e for e in entries if e["what"] in ("fired", "worse")]
+    reminders = [e for e in entries if e["what"] == "reminder"]
+    resolved = [e for e in entries if e["what"] == "resolved"]
+    headline = (firing or reminders or resolved)[0]["summary"] if entries else ""
+    return {
+        "now": now,
+        "firing": firing,
+        "still_firing": reminders,
+        "resolved": resolved,
+        "headline": headline,
+        "site_url": getattr(settings, "VPNPORTAL_SITE_URL", ""),
+    }
+
+
+def render_digest(events: list[AlertEvent], now: datetime) -> tuple[str, str, str]:
+    """Subject, text and HTML of a digest (templates/emails/alert_digest*)."""
+    context = digest_context(events, now)
+    subject = " ".join(render_to_string("emails/alert_digest_subject.txt", context).split())
+    text = render_to_string("emails/alert_digest.txt", context)
+    html = render_to_string("emails/alert_digest.html", context)
+    return subject[:SUBJECT_MAX], text, html
+
+
+def build_notifications(now: datetime | None = None) -> int:
+    """Turn unprocessed alert events into one digest Notification per recipient; returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # skip_locked: a second worker building at the same time gets nothing instead of waiting.
+        ids = list(
+            AlertEvent.objects.select_for_update(skip_locked=True)
+            .filter(processed=False)
+            .order_by("at", "pk")
+            .values_list("pk", flat=True)[:BUILD_BATCH]
+        )
+        if not ids:
+            return 0
+        claimed = AlertEvent.objects.filter(pk__in=ids, processed=False).update(processed=True)
+        if claimed != len(ids):
+            # Someone else processed part of them: leave the whole batch to the one that did.
+            transaction.set_rollback(True)
+            return 0
+        events = list(
+            AlertEvent.objects.filter(pk__in=ids, notify=True).select_related(
+                "alert", "alert__device", "alert__tunnel"
+            )
+        )
+        if not events:
+            return 0
+        Alert.objects.filter(pk__in={e.alert_id for e in events}).update(last_notified_at=now)
+        recipients = list(dict.fromkeys(r.strip() for r in settings.ALERT_EMAIL_TO if r.strip()))
+        if not recipients:
+            log.warning("alert events to announce but ALERT_EMAIL_TO is empty: %d events", len(events))
+            return 0
+        subject, text, html = render_digest(events, now)
+        for recipient in recipients:
+            notification = Notification.objects.create(
+                recipient=recipient,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            notification.events.set(events)
+        return len(recipients)
+
+
+# -- delivery ------------------------------------------------------------------------------------------
+def _free(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+
+
+def due_notifications(now: datetime) -> QuerySet[Notification]:
+    """Queued notifications whose time has come, and claimed ones whose worker died (lease over)."""
+    return Notification.objects.filter(
+        _free(now),
+        status__in=(NotificationStatus.QUEUED, NotificationStatus.SENDING),
+        next_attempt_at__lte=now,
+    ).order_by("next_attempt_at", "pk")
+
+
+def claim(notification_id: int, now: datetime) -> bool:
+    """Take one notification for sending; exactly one row changed means this worker has it."""
+    changed = (
+        due_notifications(now)
+        .filter(pk=notification_id)
+        .update(
+            status=NotificationStatus.SENDING,
+            claimed_until=now + CLAIM_LEASE,
+            attempts=F("attempts") + 1,
+        )
+    )
+    return changed == 1
+
+
+def deliver(notification_id: int, now: datetime, transport: Transport) -> str:
+    """Claim, send and record one notification; returns sent, retry, failed or skipped."""
+    if not claim(notification_id, now):
+        return "skipped"
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        transport.send(notification)
+    except TransportError as exc:
+        give_up = exc.permanent or notification.attempts >= int(settings.NOTIFY_MAX_ATTEMPTS)
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING).update(
+            status=NotificationStatus.FAILED if give_up else NotificationStatus.QUEUED,
+            next_attempt_at=now + timedelta(seconds=backoff_seconds(notification.attempts)),
+            claimed_until=None,
+            last_error=exc.message[:2000],
+        )
+        log.warning(
+            "notification %s to %s attempt %s failed%s: %s",
+            notification_id,
+            notification.recipient,
+            notification.attempts,
+            " permanently" if give_up else "",
+            exc.message,
+        )
+        return "failed" if give_up else "retry"
+    Notification.objects.filter(pk=notification_id).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+    )
+    return "sent"
+
+
+def send_due_notifications(now: datetime | None = None, transport: Transport | None = None) -> dict[str, int]:
+    """Send every due notification once; returns counts of sent, retry and failed."""
+    now = now or timezone.now()
+    transport = transport or EmailTransport()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for notification_id in list(due_notifications(now).values_list("pk", flat=True)[:SEND_BATCH]):
+        outcome = deliver(notification_id, now, transport)
+        if outcome in counts:
+            counts[outcome] += 1
+    return counts
+
+
+def notify_now(now: datetime | None = None) -> dict[str, int]:
+    """Build digests from pending events, then send what is due (the send-notifications task)."""
+    now = now or timezone.now()
+    result = {"notifications_queued": build_notifications(now)}
+    result.update(send_due_notifications(now))
+    return result
