@@ -176,7 +176,7 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
     1. CRLF / lone CR become LF; `--More--` / `<--- More --->` with their erasing backspaces go.
     2. Stray backspaces erase the character before them; other control characters go.
     3. A leading prompt-with-command echo and a trailing prompt line are removed.
-    4. Lines cut at exactly `width` columns are joined with their continuation.
+    4. In an output wrapped by a terminal (widest line exactly `width`), cut lines are joined again.
     """
     if not text:
         return []
@@ -195,10 +195,14 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
             line = line.expandtabs(8)
         if not line.isprintable():
             line = "".join(ch for ch in line if ch.isprintable())
-        # Padded table rows can be exactly `width` wide too, but they end in spaces.
-        was_cut = bool(width) and len(line) == width and not line.endswith(" ")
+        was_cut = bool(width) and len(line) == width
         cut.append(was_cut)
         lines.append(line if was_cut else line.rstrip())
+    # Only an output whose widest line is exactly `width` was wrapped by a terminal; when any line is
+    # wider, a line that happens to be `width` long is a whole line (IOS-XE tables are often 80 wide).
+    if width and (not any(cut) or max(len(line) for line in lines) > width):
+        cut = [False] * len(cut)
+        lines = [line.rstrip() for line in lines]
     # Trailing prompts and blank lines.
     while lines and (not lines[-1].strip() or _is_bare_prompt(lines[-1])):
         lines.pop()
@@ -219,15 +223,13 @@ def _join_cut(lines: list[str], cut: list[bool]) -> list[str]:
     for i, (line, was_cut) in enumerate(zip(lines, cut, strict=False)):
         line = carry + line if carry else line
         carry = ""
-        # A line filling the width exactly continues on the next one, unless that one is indented
-        # (then it is a new line of the record and the first one merely happened to fill the width).
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        if was_cut and following and not following[0].isspace():
+        if was_cut and following:
             carry = line
             continue
-        out.append(line)
+        out.append(line.rstrip())
     if carry:
-        out.append(carry)
+        out.append(carry.rstrip())
     return out
 
 
@@ -246,19 +248,8 @@ def _is_echo(line: str) -> bool:
 
 
 def join_wrapped(lines: list[str], width: int = TERMINAL_WIDTH) -> list[str]:
-    """Join physical lines that the terminal cut at exactly `width` columns."""
-    out: list[str] = []
-    carry = ""
-    for line in lines:
-        line = carry + line if carry else line
-        carry = ""
-        if len(line) % width == 0 and line and len(line) >= width:
-            carry = line
-            continue
-        out.append(line)
-    if carry:
-        out.append(carry)
-    return out
+    """Join physical lines that a terminal cut at exactly `width` columns with their continuation."""
+    return _join_cut(lines, [len(line) == width for line in lines])
 
 
 def squash(text: str) -> str:

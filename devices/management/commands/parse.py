@@ -15,6 +15,8 @@ class Command(BaseCommand):
     """Parse saved device outputs (files or stdin) with the same parsers the poller uses."""
 
     help = "Parse a device output (FILE ... or stdin) and print the result as JSON."
+    # Parsing needs neither the database nor the URL configuration: skip the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         """Declare --platform, --command, --tz-offset and the files."""
