@@ -1,0 +1,7 @@
+"""SSH/telnet device simulator: the seed's 1720-1 and pix520-1, modern IOS-XE and ASA 9, fleets, faults."""
+
+from __future__ import annotations
+
+from .simulator import Simulator, SimulatorHandle, run_forever, run_in_thread
+
+__all__ = ["Simulator", "SimulatorHandle", "run_forever", "run_in_thread"]

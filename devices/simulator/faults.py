@@ -1,0 +1,77 @@
+"""The faults a simulated device can have, and the text mangling some of them need.
+
+| fault              | effect                                                                          |
+|--------------------|---------------------------------------------------------------------------------|
+| refuse             | the listener is closed: connection refused                                      |
+| wrong_password     | every login is rejected, the configured credentials too                         |
+| no_prompt          | login succeeds, then nothing is ever printed (input is still logged)            |
+| slow               | each command's output waits `seconds` (3) before it is printed                  |
+| garbled            | `ratio` (0.08) of the output's characters are replaced with noise               |
+| truncated          | output stops after `fraction` (0.5) of it; `close: true` also drops the session |
+| tunnel_down        | the device's tunnels lose their IKE and IPsec SAs at once                       |
+| one_way            | the device receives nothing: its decaps and its peers' encaps freeze            |
+| errors             | its send/recv error counters climb (`rate` per second, 0.2)                     |
+| reboot             | one-shot: uptime, counters and SAs start again (new SPIs on both ends)          |
+| clock_1993         | the device clock reads 16:07:02 PST Feb 28 1993 (the seed's example)            |
+| crl_missing        | no CRL held; phase 1 fails at the next rekey (no `crl optional`)                |
+| crl_expired        | the CRL's NextUpdate is in the past; phase 1 fails at the next rekey            |
+| enroll_stuck       | the CA is unreachable on TCP 80: enrollment stays Pending, CRYPTO_PKI errors    |
+| identity_address   | `crypto isakmp identity address`: phase 1 fails at the next rekey               |
+| host_key_changed   | the SSH listener presents a different host key                                  |
+"""
+
+from __future__ import annotations
+
+import random
+
+FAULTS = (
+    "refuse",
+    "wrong_password",
+    "no_prompt",
+    "slow",
+    "garbled",
+    "truncated",
+    "tunnel_down",
+    "one_way",
+    "errors",
+    "reboot",
+    "clock_1993",
+    "crl_missing",
+    "crl_expired",
+    "enroll_stuck",
+    "identity_address",
+    "host_key_changed",
+)
+
+# Faults that stop phase 1 from completing: the SAs in place live until their next rekey.
+PHASE1_BREAKERS = ("clock_1993", "crl_missing", "crl_expired", "identity_address")
+
+
+class UnknownFault(ValueError):
+    """A scenario or a test named a fault that does not exist."""
+
+
+def check(name: str) -> str:
+    """Return `name` if it is a known fault, else raise UnknownFault."""
+    if name not in FAULTS:
+        raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+    return name
+
+
+def garble(text: str, ratio: float, seed: int = 0) -> str:
+    """Replace a share of the non-space characters with line noise (line structure kept)."""
+    rng = random.Random(seed)
+    noise = "#$%&*@~^|}{][\x07"
+    out = []
+    for ch in text:
+        if ch not in "\n " and rng.random() < ratio:
+            out.append(rng.choice(noise))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def truncate(text: str, fraction: float) -> str:
+    """Cut the output after `fraction` of its characters (mid-line, as a dropped link does)."""
+    keep = max(1, int(len(text) * fraction))
+    return text[:keep]

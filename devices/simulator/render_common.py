@@ -1,0 +1,82 @@
+"""Helpers the per-platform renderers share: masks, views of each tunnel, DN display."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .device import Device
+from .tunnel_state import SaView
+
+_SHORT = {
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.COMMON_NAME: "CN",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+}
+UNSTRUCTURED_NAME = x509.ObjectIdentifier("1.2.840.113549.1.9.2")
+
+
+def wildcard(mask: str) -> str:
+    """255.255.255.0 -> 0.0.0.255 (IOS access lists)."""
+    return str(ipaddress.IPv4Address(int(ipaddress.IPv4Address(mask)) ^ 0xFFFFFFFF))
+
+
+@dataclass
+class Flow:
+    """One tunnel as seen from a device at an instant."""
+
+    index: int
+    peer_ip: str
+    peer_net: str
+    peer_mask: str
+    peer_fqdn: str
+    view: SaView
+    is_a: bool  # end `a` answers (dst) and end `b` initiates (src), as in the seed
+
+    def dst_src(self, own_ip: str) -> tuple[str, str]:
+        """(dst, src) of the IKE SA: both ends print the same pair."""
+        return (own_ip, self.peer_ip) if self.is_a else (self.peer_ip, own_ip)
+
+
+def flows(device: Device) -> Iterator[Flow]:
+    """Each tunnel of `device` with its live view."""
+    t = device.elapsed()
+    for i, end in enumerate(device.tunnels):
+        peer = end.peer
+        yield Flow(
+            index=i,
+            peer_ip=peer.outside_ip,
+            peer_net=peer.inside_net,
+            peer_mask=peer.inside_mask,
+            peer_fqdn=peer.fqdn,
+            view=end.tunnel.view(device.name, t),
+            is_a=end.tunnel.a == device.name,
+        )
+
+
+def dn_lines(name: x509.Name, style: str) -> list[str]:
+    """Display a DN a line per part, most specific first: `OU = sjvpn` (old) or `ou=sjvpn` (new)."""
+    out = []
+    for attr in reversed(list(name)):
+        key = "hostname" if attr.oid == UNSTRUCTURED_NAME else _SHORT.get(attr.oid, attr.oid.dotted_string)
+        value = attr.value if isinstance(attr.value, str) else attr.value.decode()
+        out.append(f"{key} = {value}" if style == "old" else f"{key.lower()}={value}")
+    return out
+
+
+def dn_one_line(lines: list[str], style: str) -> str:
+    """`OU = sjvpn, O = cisco, C = us` (old) or `cn=x,o=y,c=us` (new)."""
+    return (", " if style == "old" else ",").join(lines)
+
+
+def dn_display(parts: list[tuple[str, str]], style: str) -> list[str]:
+    """Lines for a DN given as (key, value) pairs: `OU = sjvpn` (IOS 12.2/PIX) or `ou=sjvpn` (15/ASA)."""
+    if style == "old":
+        return [f"{k} = {v}" for k, v in parts]
+    return [f"{'hostname' if k == 'unstructuredName' else k.lower()}={v}" for k, v in parts]
