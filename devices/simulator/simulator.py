@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import resource
+import signal
 import tempfile
 import threading
 from concurrent.futures import Future
@@ -476,11 +477,17 @@ def run_forever(
     sim = Simulator(scenario, base_port=base_port, state_dir=state_dir, host=host, control_file=True)
 
     async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # `make demo` stops its children with SIGTERM: close the listeners cleanly then too
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
         await sim.start()
         if ready is not None:
             ready(sim)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await sim.stop()
 
