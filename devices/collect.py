@@ -1,0 +1,404 @@
+"""Poll one device: claim it, run the command matrix, store raw outputs, parse, update state and history."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import re
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from devices import commands as cmds
+from devices.choices import PollStatus
+from devices.commands import Command, learned_pki_form, poll_commands
+from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
+from devices.sessions import CommandOutput, DeviceSession, SessionError
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 1000
+
+# Values the stored audit copy of a configuration must not keep (the parsers see the original).
+_CONFIG_SECRET_RE = re.compile(
+    r"^(?P<head>\s*(?:enable (?:password|secret)|username \S+ (?:password|secret)|passwd|"
+    r"(?:crypto )?isakmp key|snmp-server community|key-string|pre-shared-key|ikev1 pre-shared-key|"
+    r"tacacs-server key|radius-server key|ntp authentication-key \d+ md5)\s+)(?P<value>\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass
+class ParsedOutput:
+    """One command's output with its parse result."""
+
+    out: CommandOutput
+    result: dict[str, Any]
+    error: str
+    warnings: list[str]
+    parse_seconds: float
+
+
+@cache
+def _parser() -> tuple[Callable[..., dict[str, Any]], bool]:
+    from devices.parsers.registry import parse
+
+    try:
+        takes_offset = "tz_offset_minutes" in inspect.signature(parse).parameters
+    except (TypeError, ValueError):
+        takes_offset = False
+    return parse, takes_offset
+
+
+def parse_output(
+    platform: str, command: str, text: str, tz_offset_minutes: int | None = None
+) -> dict[str, Any]:
+    """Parse through the registry; a parser crash becomes a warning, never a failed poll."""
+    parse, takes_offset = _parser()
+    try:
+        if takes_offset:
+            return parse(platform, command, text, tz_offset_minutes=tz_offset_minutes)
+        return parse(platform, command, text)
+    except Exception as exc:
+        log.exception("parser crashed on %s %r", platform, command)
+        return {"warnings": [f"parser failed: {type(exc).__name__}: {exc}"[:300]]}
+
+
+def redact_config(text: str) -> str:
+    """The configuration with passwords and keys replaced, for the stored audit copy."""
+    return _CONFIG_SECRET_RE.sub(lambda m: m.group("head") + "<removed>", text)
+
+
+def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tuple[Poll | None, Device]:
+    """Claim a device's poll; returns (None, device) when another run already has this slot.
+
+    1. Without a slot (manual poll): move next_poll_at forward with a conditional UPDATE; the old
+       value becomes the slot. Losing the race means someone else just claimed it.
+    2. Insert Poll(device, slot): the unique constraint makes a duplicated task a no-op.
+    3. A redelivered task (same task id, worker lost) takes its own unfinished poll over.
+    """
+    device = Device.objects.get(pk=device_id)
+    interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    if slot is None:
+        for _ in range(5):
+            current = device.next_poll_at
+            won = Device.objects.filter(pk=device_id, next_poll_at=current).update(
+                next_poll_at=timezone.now() + interval
+            )
+            if won:
+                slot = current
+                break
+            device.refresh_from_db(fields=["next_poll_at"])
+        else:
+            return None, device
+    assert slot is not None
+    try:
+        with transaction.atomic():
+            poll = Poll.objects.create(device=device, slot=slot, task_id=task_id[:64])
+        return poll, device
+    except IntegrityError:
+        if task_id:
+            taken = Poll.objects.filter(
+                device=device, slot=slot, task_id=task_id[:64], status=PollStatus.RUNNING
+            ).update(started_at=timezone.now())
+            if taken:
+                return Poll.objects.get(device=device, slot=slot), device
+        return None, device
+
+
+def _run_commands(session: DeviceSession, commands: list[Command]) -> list[CommandOutput]:
+    outputs: list[CommandOutput] = []
+    for command in commands:
+        outputs.append(session.run_command(command))
+    return outputs
+
+
+def _parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput]:
+    """Parse the configuration first: its clock timezone reads every other time."""
+    ordered = sorted(outputs, key=lambda o: o.command.kind != cmds.CONFIG)
+    offset: int | None = None
+    parsed: list[ParsedOutput] = []
+    for out in ordered:
+        started = time.monotonic()
+        if out.error:
+            parsed.append(ParsedOutput(out, {}, out.error, [], 0.0))
+            continue
+        result = parse_output(device.platform, out.text, out.output, offset)
+        error = str(result.get("error") or "")
+        warnings = [str(w) for w in result.get("warnings") or []]
+        if out.command.kind == cmds.CONFIG and not error:
+            zone = result.get("clock_timezone") or {}
+            if isinstance(zone, dict) and isinstance(zone.get("offset_minutes"), int):
+                offset = zone["offset_minutes"]
+        parsed.append(ParsedOutput(out, result, error, warnings, time.monotonic() - started))
+    order = {id(o): i for i, o in enumerate(outputs)}
+    parsed.sort(key=lambda p: order[id(p.out)])
+    return parsed
+
+
+def _store_raw(parsed: list[ParsedOutput]) -> dict[int, RawOutput]:
+    """RawOutput rows, one per distinct content (sha256), compressed; returns them by position."""
+    blobs: dict[int, tuple[str, bytes]] = {}
+    for i, item in enumerate(parsed):
+        text = item.out.output
+        if item.out.command.kind == cmds.CONFIG:
+            text = redact_config(text)
+        data = text.encode("utf-8", "replace")
+        blobs[i] = (hashlib.sha256(data).hexdigest(), data)
+    digests = dict(blobs.values())
+    existing = set(RawOutput.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
+    RawOutput.objects.bulk_create(
+        [
+            RawOutput(sha256=digest, size=len(data), content=zlib.compress(data, 6))
+            for digest, data in digests.items()
+            if digest not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    rows = {r.sha256: r for r in RawOutput.objects.filter(sha256__in=digests).only("id", "sha256")}
+    return {i: rows[digest] for i, (digest, _) in blobs.items()}
+
+
+def _outcome(parsed: list[ParsedOutput]) -> tuple[str, str, list[str]]:
+    failed = [p for p in parsed if p.error]
+    warned = [p for p in parsed if p.warnings and not p.error]
+    warnings = [f"{p.out.text}: {w}" for p in warned for w in p.warnings][:200]
+    if failed and len(failed) == len(parsed):
+        status = PollStatus.FAILED
+    elif failed:
+        status = PollStatus.PARTIAL
+    else:
+        status = PollStatus.OK
+    reasons: list[str] = []
+    by_error: dict[str, list[str]] = {}
+    for p in failed:
+        by_error.setdefault(p.error.strip().splitlines()[0][:200] if p.error.strip() else "error", []).append(
+            p.out.text
+        )
+    for error, texts in by_error.items():
+        reasons.append(f"{error} ({', '.join(texts)})")
+    if warned:
+        reasons.append("parse warnings: " + ", ".join(f"{p.out.text} ({len(p.warnings)})" for p in warned))
+    return status, "; ".join(reasons)[:MAX_REASON], warnings
+
+
+def _finish(
+    poll: Poll, status: str, reason: str, started: float, timings: dict[str, float], warnings: list[str]
+) -> None:
+    poll.status = status
+    poll.reason = reason[:MAX_REASON]
+    poll.finished_at = timezone.now()
+    poll.duration_ms = int((time.monotonic() - started) * 1000)
+    poll.timings = {k: round(v, 4) for k, v in timings.items()}
+    poll.warnings = warnings
+    poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
+
+
+def _push_next_poll(device: Device) -> None:
+    # Never earlier than one interval from now, whatever happened: no crash loop on a broken device.
+    later = timezone.now() + timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    Device.objects.filter(pk=device.pk, next_poll_at__lt=later - timedelta(seconds=1)).update(
+        next_poll_at=later
+    )
+
+
+def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "") -> Poll | None:
+    """Poll one device once and store everything; returns the Poll, or None if this slot was taken.
+
+    1. Claim (see `claim`).
+    2. Open the session and run the platform's commands (pki form falls back to ca and is remembered).
+    3. Parse; store raw outputs (deduplicated, compressed) and one PollOutput per command.
+    4. Apply the state (SAs, engine, clock, config, certificates, CRLs) and the counter history.
+    5. Record the outcome and reason; a failed poll marks the last known state stale.
+    """
+    from devices import history, state
+    from pki import state as pki_state
+
+    poll, device = claim(device_id, slot, task_id)
+    if poll is None:
+        return None
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    try:
+        session = DeviceSession(device)
+        commands = poll_commands(device.platform, device.pki_form)
+        try:
+            t0 = time.monotonic()
+            session.open()
+            timings["connect"] = time.monotonic() - t0
+            t0 = time.monotonic()
+            outputs = _run_commands(session, commands)
+            timings["commands"] = time.monotonic() - t0
+        except SessionError as exc:
+            timings.setdefault("connect", time.monotonic() - started)
+            with transaction.atomic():
+                _finish(poll, PollStatus.FAILED, exc.reason, started, timings, [])
+                state.mark_stale(device, poll)
+            return poll
+        finally:
+            session.close()
+        t0 = time.monotonic()
+        parsed = _parse_all(device, outputs)
+        timings["parse"] = time.monotonic() - t0
+        status, reason, warnings = _outcome(parsed)
+        t0 = time.monotonic()
+        with transaction.atomic():
+            raws = _store_raw(parsed)
+            PollOutput.objects.bulk_create(
+                [
+                    PollOutput(
+                        poll=poll,
+                        command=p.out.text[:128],
+                        raw=raws[i],
+                        error=p.error[:2000],
+                        warnings=p.warnings[:100],
+                        duration_ms=int(p.out.seconds * 1000),
+                    )
+                    for i, p in enumerate(parsed)
+                ]
+            )
+            for p in parsed:
+                form = learned_pki_form(p.out.command, p.out.text)
+                if form and not p.error and form != device.pki_form:
+                    Device.objects.filter(pk=device.pk).update(pki_form=form)
+                    device.pki_form = form
+            if status == PollStatus.FAILED:
+                state.mark_stale(device, poll)
+            else:
+                results = {p.out.command.kind: p for p in parsed if not p.error}
+                applied = state.apply_state(device, poll, results)
+                pki_state.apply_pki_state(
+                    device,
+                    poll,
+                    certificates=results[cmds.CERTIFICATES].result if cmds.CERTIFICATES in results else None,
+                    crls=results[cmds.CRLS].result if cmds.CRLS in results else None,
+                    config=results[cmds.CONFIG].result if cmds.CONFIG in results else None,
+                )
+                history.record_samples(poll, applied.sampled, applied.sampled_at)
+            timings["store"] = time.monotonic() - t0
+            _finish(poll, status, reason, started, timings, warnings)
+        return poll
+    except BaseException as exc:
+        # Push the next attempt forward and leave a readable record before re-raising.
+        _push_next_poll(device)
+        try:
+            Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
+                status=PollStatus.FAILED,
+                reason=f"internal error: {type(exc).__name__}: {exc}"[:MAX_REASON],
+                finished_at=timezone.now(),
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            DeviceState.objects.filter(device=device).update(stale=True)
+        except Exception:
+            log.exception("could not record the failure of poll %s", poll.pk)
+        raise
+
+
+# -- one whole cycle, for `manage.py poll` and the benchmark ---------------------------------------------
+
+
+@dataclass
+class DeviceOutcome:
+    """How one device's poll in a cycle ended."""
+
+    device: str
+    status: str
+    seconds: float
+    reason: str
+    timings: dict[str, float]
+
+
+@dataclass
+class CycleResult:
+    """A whole cycle: per-device outcomes, then correlation and alerting notes."""
+
+    outcomes: list[DeviceOutcome]
+    seconds: float
+    alerting: str = ""
+
+    @property
+    def failed(self) -> list[DeviceOutcome]:
+        """Devices whose poll failed (or could not be claimed)."""
+        return [o for o in self.outcomes if o.status not in (PollStatus.OK, PollStatus.PARTIAL)]
+
+
+def _poll_in_thread(device: Device) -> DeviceOutcome:
+    from django.db import connection
+
+    started = time.monotonic()
+    try:
+        poll = poll_device(device.pk)
+        if poll is None:
+            return DeviceOutcome(device.name, "skipped", 0.0, "claimed by another poller", {})
+        return DeviceOutcome(
+            device.name, poll.status, time.monotonic() - started, poll.reason, dict(poll.timings or {})
+        )
+    except Exception as exc:
+        log.exception("poll of %s crashed", device.name)
+        return DeviceOutcome(
+            device.name, PollStatus.FAILED, time.monotonic() - started, f"internal error: {exc}", {}
+        )
+    finally:
+        connection.close()
+
+
+def run_poll_cycle(
+    names: list[str] | None = None,
+    *,
+    concurrency: int | None = None,
+    progress: Callable[[int, int, DeviceOutcome], None] | None = None,
+    alerts: bool = True,
+) -> CycleResult:
+    """Poll now (threads), correlate tunnels, then run the alert cycle: what `manage.py poll` does.
+
+    1. Poll the named devices (all enabled ones by default) with POLL_CONCURRENCY threads.
+    2. correlate_tunnels() over everything.
+    3. vpnportal.alerting.run_alert_cycle(), when the alerting app provides it.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from devices.correlate import correlate_tunnels
+
+    started = time.monotonic()
+    devices = Device.objects.all() if names else Device.objects.filter(enabled=True)
+    if names:
+        devices = devices.filter(name__in=names)
+    device_list = list(devices.order_by("name"))
+    if names:
+        missing = sorted(set(names) - {d.name for d in device_list})
+        if missing:
+            raise ValueError(f"no device named {', '.join(missing)}")
+    workers = max(1, min(concurrency or settings.POLL_CONCURRENCY, len(device_list) or 1))
+    outcomes: list[DeviceOutcome] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+        futures = [pool.submit(_poll_in_thread, d) for d in device_list]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), len(device_list), outcome)
+    outcomes.sort(key=lambda o: o.device)
+    correlate_tunnels()
+    note = ""
+    if alerts:
+        note = run_alert_cycle()
+    return CycleResult(outcomes, time.monotonic() - started, note)
+
+
+def run_alert_cycle() -> str:
+    """Evaluate alert rules and send due notifications through the alerting app, if it is installed."""
+    try:
+        from vpnportal.alerting import run_alert_cycle as alert_cycle  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return "alerting not available (vpnportal.alerting.run_alert_cycle missing)"
+    result = alert_cycle()
+    return "" if result is None else str(result)

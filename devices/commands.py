@@ -1,0 +1,91 @@
+"""The command matrix of DESIGN.md §3: what the poller sends to each platform, in which order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devices.choices import PkiForm, Platform
+
+# Logical names of what a poll collects; state code looks outputs up by these, never by command text.
+CLOCK = "clock"
+CONFIG = "config"
+IKE = "ike"
+IPSEC = "ipsec"
+ENGINE = "engine"
+CERTIFICATES = "certificates"
+CRLS = "crls"
+
+# Commands whose `pki` form is tried first on IOS, with the `ca` form as the fallback (older IOS).
+PKI_FALLBACK_KINDS = frozenset({CERTIFICATES, CRLS})
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of a poll: its logical kind and the text sent to the device."""
+
+    kind: str
+    text: str
+    # The `ca` form to try when the device rejects `text` with `% Invalid input` (IOS pki/ca).
+    fallback: str | None = None
+
+
+_IOS_PKI = {
+    CERTIFICATES: ("show crypto pki certificates", "show crypto ca certificates"),
+    CRLS: ("show crypto pki crls", "show crypto ca crls"),
+}
+
+# What turns paging off, per platform (netmiko drivers send these; listed here for the docs and bench).
+PAGING_OFF = {
+    Platform.CISCO_IOS: "terminal length 0",
+    Platform.CISCO_ASA: "terminal pager 0",
+    Platform.CISCO_PIX: "pager lines 0",
+}
+
+
+def poll_commands(platform: str, pki_form: str = PkiForm.UNKNOWN) -> list[Command]:
+    """The commands of one poll for a platform; the clock first so its reading is close to our own."""
+    if platform == Platform.CISCO_IOS:
+        pki: list[Command] = []
+        for kind in (CERTIFICATES, CRLS):
+            modern, legacy = _IOS_PKI[kind]
+            if pki_form == PkiForm.CA:
+                pki.append(Command(kind, legacy))
+            elif pki_form == PkiForm.PKI:
+                pki.append(Command(kind, modern))
+            else:
+                pki.append(Command(kind, modern, fallback=legacy))
+        return [
+            Command(CLOCK, "show clock"),
+            Command(CONFIG, "show running-config"),
+            Command(IKE, "show crypto isakmp sa"),
+            Command(IPSEC, "show crypto ipsec sa"),
+            Command(ENGINE, "show crypto engine connections active"),
+            *pki,
+        ]
+    if platform == Platform.CISCO_PIX:
+        return [
+            Command(CLOCK, "show clock"),
+            Command(CONFIG, "write terminal"),
+            Command(IKE, "show crypto isakmp sa"),
+            Command(IPSEC, "show crypto ipsec sa"),
+            Command(ENGINE, "show crypto engine"),
+            Command(CERTIFICATES, "show ca certificate"),
+            Command(CRLS, "show ca crl"),
+        ]
+    if platform == Platform.CISCO_ASA:
+        return [
+            Command(CLOCK, "show clock"),
+            Command(CONFIG, "show running-config"),
+            Command(IKE, "show crypto isakmp sa"),
+            Command(IPSEC, "show crypto ipsec sa"),
+            Command(CERTIFICATES, "show crypto ca certificates"),
+            Command(CRLS, "show crypto ca crl"),
+        ]
+    raise ValueError(f"unknown platform {platform!r}")
+
+
+def learned_pki_form(command: Command, used: str) -> str | None:
+    """Which pki form a device speaks, given the text that worked for a pki-family command."""
+    if command.kind not in PKI_FALLBACK_KINDS or command.fallback is None:
+        return None
+    return PkiForm.CA if used == command.fallback else PkiForm.PKI

@@ -1,0 +1,258 @@
+"""Pair the two ends of each tunnel by mirrored SPIs and mirror-image idents, and judge its status.
+
+Status (issue 5): `up` both ends have IKE and IPsec SAs whose SPIs mirror; `degraded` one-sided phase 2,
+SPI mismatch, errors rising or one-way traffic; `down` a configured tunnel with no SAs while both devices
+answered; `unknown` an end could not be polled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from devices.choices import TunnelStatus
+from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Tunnel
+
+
+@dataclass
+class Verdict:
+    """A tunnel's judged status, why, and the SAs of each end that belong to it."""
+
+    status: str
+    reason: str
+    spi_mirror_ok: bool | None
+    sas: list[IpsecSa] = field(default_factory=list)
+    one_way: bool = False
+
+
+def _all_spis(sa: IpsecSa, direction: str) -> set[int]:
+    spis: set[int] = set()
+    for name in (f"{direction}_esp", f"{direction}_ah"):
+        for item in (sa.sas or {}).get(name) or []:
+            if isinstance(item, dict) and isinstance(item.get("spi"), int) and item["spi"]:
+                spis.add(item["spi"])
+    value = sa.inbound_spi if direction == "inbound" else sa.outbound_spi
+    if value:
+        spis.add(value)
+    return spis
+
+
+def spis_mirror(a: IpsecSa, b: IpsecSa) -> bool:
+    """True when a's outbound SPI is one of b's inbound SPIs and the other way round."""
+    return bool(
+        a.outbound_spi
+        and b.outbound_spi
+        and a.outbound_spi in _all_spis(b, "inbound")
+        and b.outbound_spi in _all_spis(a, "inbound")
+    )
+
+
+def idents_mirror(a: IpsecSa, b: IpsecSa) -> bool:
+    """True when a's local ident is b's remote ident and the other way round."""
+    return a.local_ident == b.remote_ident and a.remote_ident == b.local_ident
+
+
+def _answered(state: DeviceState | None) -> bool:
+    return state is not None and not state.stale and state.last_ok_poll_id is not None
+
+
+def _latest_samples(sas: Iterable[IpsecSa]) -> dict[int, CounterSample]:
+    latest: dict[int, CounterSample] = {}
+    ids = [sa.pk for sa in sas]
+    if not ids:
+        return latest
+    for sample in (
+        CounterSample.objects.filter(ipsec_sa_id__in=ids)
+        .order_by("ipsec_sa_id", "-at")
+        .distinct("ipsec_sa_id")
+        if _postgres()
+        else CounterSample.objects.filter(ipsec_sa_id__in=ids).order_by("-at")
+    ):
+        latest.setdefault(sample.ipsec_sa_id, sample)
+    return latest
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def _addresses(sas: list[IpsecSa]) -> set[str]:
+    return {sa.local_addr for sa in sas if sa.local_addr}
+
+
+def judge(
+    tunnel: Tunnel,
+    states: dict[int, DeviceState],
+    sas_by_device: dict[int, list[IpsecSa]],
+    ike_by_device: dict[int, list[IkeSa]],
+) -> Verdict:
+    """The status of one tunnel from the current state of its two ends."""
+    a, b = tunnel.end_a, tunnel.end_b
+    for end in (a, b):
+        if not _answered(states.get(end.pk)):
+            last = states.get(end.pk)
+            why = (
+                last.last_poll.reason
+                if last and last.last_poll and last.last_poll.reason
+                else "not polled yet"
+            )
+            return Verdict(TunnelStatus.UNKNOWN, f"{end.name} could not be polled: {why}", None)
+    all_a, all_b = sas_by_device.get(a.pk, []), sas_by_device.get(b.pk, [])
+    addr_a, addr_b = _addresses(all_a), _addresses(all_b)
+
+    def belongs(sa: IpsecSa, others: list[IpsecSa], other_addrs: set[str]) -> bool:
+        return any(idents_mirror(sa, o) or spis_mirror(sa, o) for o in others) or (
+            sa.current_peer is not None and sa.current_peer in other_addrs
+        )
+
+    mine_a = [sa for sa in all_a if belongs(sa, all_b, addr_b)]
+    mine_b = [sa for sa in all_b if belongs(sa, all_a, addr_a)]
+    live_a = [sa for sa in mine_a if sa.active]
+    live_b = [sa for sa in mine_b if sa.active]
+    sas = mine_a + mine_b
+    if not live_a and not live_b:
+        return Verdict(TunnelStatus.DOWN, f"no IPsec SAs on {a.name} or {b.name}", None, sas)
+    if not live_a or not live_b:
+        has, lacks = (a, b) if live_a else (b, a)
+        return Verdict(
+            TunnelStatus.DEGRADED,
+            f"one-sided phase 2: {has.name} has IPsec SAs, {lacks.name} has none",
+            False,
+            sas,
+        )
+    unmatched = [sa for sa in live_a if not any(spis_mirror(sa, o) for o in live_b)]
+    unmatched += [sa for sa in live_b if not any(spis_mirror(sa, o) for o in live_a)]
+    if unmatched:
+        sa = unmatched[0]
+        return Verdict(
+            TunnelStatus.DEGRADED,
+            f"SPI mismatch: {sa.device.name} outbound SPI 0x{(sa.outbound_spi or 0):08X} has no inbound "
+            f"counterpart on the peer",
+            False,
+            sas,
+        )
+    for end in (a, b):
+        if not [ike for ike in ike_by_device.get(end.pk, []) if ike.active]:
+            return Verdict(TunnelStatus.DEGRADED, f"no IKE SA on {end.name}", True, sas)
+    latest = _latest_samples(live_a + live_b)
+    for sa in live_a + live_b:
+        sample = latest.get(sa.pk)
+        if sample is not None and sample.d_errors > 0 and not sample.reset:
+            return Verdict(
+                TunnelStatus.DEGRADED,
+                f"errors rising on {sa.device.name}: {sample.d_errors} since the previous poll",
+                True,
+                sas,
+            )
+    one_way = _one_way(a, live_a, b, live_b, latest)
+    if one_way:
+        return Verdict(TunnelStatus.DEGRADED, one_way, True, sas, one_way=True)
+    return Verdict(TunnelStatus.UP, "", True, sas)
+
+
+def _one_way(
+    a: Device, live_a: list[IpsecSa], b: Device, live_b: list[IpsecSa], latest: dict[int, CounterSample]
+) -> str:
+    def moved(sas: list[IpsecSa]) -> tuple[int, int] | None:
+        samples = [latest[sa.pk] for sa in sas if sa.pk in latest and latest[sa.pk].interval_seconds > 0]
+        if not samples:
+            return None
+        return sum(s.d_encaps for s in samples), sum(s.d_decaps for s in samples)
+
+    da, db = moved(live_a), moved(live_b)
+    for (end, d), (peer, pd) in (((a, da), (b, db)), ((b, db), (a, da))):
+        if d is None:
+            continue
+        sent, received = d
+        if sent > 0 and received == 0 and (pd is None or pd[0] == 0):
+            return f"one-way traffic: {end.name} sends ({sent} packets) but receives nothing from {peer.name}"
+    return ""
+
+
+def _discovered_name(a: Device, b: Device) -> str:
+    base = re.sub(r"[^A-Za-z0-9_-]", "_", f"{a.name}--{b.name}")[:120]
+    name, n = base, 2
+    while Tunnel.objects.filter(name=name).exists():
+        name = f"{base}-{n}"
+        n += 1
+    return name
+
+
+def discover_tunnels() -> list[Tunnel]:
+    """Create a discovered Tunnel for every pair of devices whose live SAs mirror and have none yet."""
+    live = list(IpsecSa.objects.filter(active=True, outbound_spi__isnull=False).select_related("device"))
+    by_inbound: dict[int, list[IpsecSa]] = {}
+    for sa in live:
+        for spi in _all_spis(sa, "inbound"):
+            by_inbound.setdefault(spi, []).append(sa)
+    pairs: set[tuple[int, int]] = set()
+    for sa in live:
+        for other in by_inbound.get(sa.outbound_spi or 0, []):
+            if other.device_id != sa.device_id and spis_mirror(sa, other):
+                pairs.add((min(sa.device_id, other.device_id), max(sa.device_id, other.device_id)))
+    created: list[Tunnel] = []
+    for low, high in sorted(pairs):
+        if Tunnel.objects.filter(Q(end_a_id=low, end_b_id=high) | Q(end_a_id=high, end_b_id=low)).exists():
+            continue
+        a, b = Device.objects.get(pk=low), Device.objects.get(pk=high)
+        created.append(Tunnel.objects.create(name=_discovered_name(a, b), end_a=a, end_b=b, discovered=True))
+    return created
+
+
+def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
+    """Pair ends, discover unnamed tunnels, and update every tunnel's status (or those of `devices`).
+
+    1. Discover: device pairs with mirrored live SPIs and no tunnel get a `discovered` Tunnel.
+    2. Judge each tunnel from both ends' state (see module docstring) and link its IpsecSa rows.
+    3. Record status, reason, spi_mirror_ok and, when the status changed, status_changed_at.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        discover_tunnels()
+        tunnels = Tunnel.objects.select_related("end_a", "end_b")
+        if devices is not None:
+            ids = [d.pk for d in devices]
+            tunnels = tunnels.filter(Q(end_a_id__in=ids) | Q(end_b_id__in=ids))
+        tunnels = tunnels.select_for_update(of=("self",)) if _postgres() else tunnels
+        tunnel_list = list(tunnels)
+        device_ids = {t.end_a_id for t in tunnel_list} | {t.end_b_id for t in tunnel_list}
+        states = {
+            s.device_id: s
+            for s in DeviceState.objects.filter(device_id__in=device_ids).select_related("last_poll")
+        }
+        sas_by_device: dict[int, list[IpsecSa]] = {}
+        for sa in IpsecSa.objects.filter(device_id__in=device_ids).select_related("device"):
+            sas_by_device.setdefault(sa.device_id, []).append(sa)
+        ike_by_device: dict[int, list[IkeSa]] = {}
+        for ike in IkeSa.objects.filter(device_id__in=device_ids, active=True):
+            ike_by_device.setdefault(ike.device_id, []).append(ike)
+        for tunnel in tunnel_list:
+            verdict = judge(tunnel, states, sas_by_device, ike_by_device)
+            if verdict.status != TunnelStatus.UNKNOWN:
+                tunnel.one_way_polls = tunnel.one_way_polls + 1 if verdict.one_way else 0
+            if verdict.status != tunnel.status or tunnel.status_changed_at is None:
+                tunnel.status_changed_at = now
+            tunnel.status = verdict.status
+            tunnel.status_reason = verdict.reason[:500]
+            if verdict.status != TunnelStatus.UNKNOWN:
+                tunnel.spi_mirror_ok = verdict.spi_mirror_ok
+            tunnel.save(
+                update_fields=[
+                    "status",
+                    "status_reason",
+                    "status_changed_at",
+                    "spi_mirror_ok",
+                    "one_way_polls",
+                ]
+            )
+            ids = [sa.pk for sa in verdict.sas]
+            if ids:
+                IpsecSa.objects.filter(pk__in=ids).exclude(tunnel=tunnel).update(tunnel=tunnel)
+    return tunnel_list

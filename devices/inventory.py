@@ -1,0 +1,439 @@
+"""Inventory import: the YAML of DESIGN.md §5.2 upserted into Device and Tunnel rows, all or nothing."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paramiko  # type: ignore[import-untyped]
+import yaml
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+
+from devices.choices import Platform, Transport
+from devices.models import Device, Tunnel
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TUNNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+# Anything below space, DEL and the C1 range: a newline in a value would be a second command on the device.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# In the file itself tab, newline and carriage return are layout; anything else is refused.
+FILE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_SECRET = 128
+MAX_INVENTORY_BYTES = 10 * 1024 * 1024
+
+DEVICE_KEYS = {"name", "host", "port", "platform", "username", "password", "secret", "transport", "host_key"}
+TUNNEL_KEYS = {"name", "ends"}
+DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
+
+
+class InventoryError(ValueError):
+    """A bad inventory file; the message names the file and line."""
+
+
+@dataclass
+class DeviceEntry:
+    """One validated device of the file."""
+
+    name: str
+    host: str
+    port: int
+    platform: str
+    transport: str
+    username: str
+    password: str
+    secret: str
+    host_key: str
+    line: int
+
+
+@dataclass
+class TunnelEntry:
+    """One validated tunnel of the file."""
+
+    name: str
+    ends: tuple[str, str]
+    line: int
+
+
+@dataclass
+class ImportResult:
+    """What an import changed, by name."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    tunnels_created: list[str] = field(default_factory=list)
+    tunnels_updated: list[str] = field(default_factory=list)
+    tunnels_pruned: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the command's output."""
+        return (
+            f"devices: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.pruned)} pruned; tunnels: "
+            f"{len(self.tunnels_created)} created, {len(self.tunnels_updated)} updated, "
+            f"{len(self.tunnels_pruned)} pruned"
+        )
+
+
+def check_text(value: str, where: str) -> str:
+    """Reject control characters (newlines included) in anything that may reach a device or a page."""
+    if CONTROL_RE.search(value):
+        raise ValueError(f"{where}: control characters are not allowed")
+    return value
+
+
+def validate_name(value: Any, where: str = "name") -> str:
+    """A device name: letters, digits, dot, dash, underscore; 1-64 characters."""
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValueError(f"{where}: must be 1-64 letters, digits, '.', '-' or '_' (got {_show(value)})")
+    return value
+
+
+def validate_host(value: Any) -> str:
+    """An IPv4/IPv6 address or a DNS name."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"host: must be an IP address or DNS name (got {_show(value)})")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not HOSTNAME_RE.match(value) or value.replace(".", "").isdigit():
+        raise ValueError(f"host: not an IP address or DNS name: {_show(value)}")
+    return value.lower()
+
+
+def validate_host_key(value: str) -> str:
+    """An OpenSSH public key line `type base64`, parsed by paramiko to be sure."""
+    check_text(value, "host_key")
+    parts = value.split()
+    if len(parts) < 2:
+        raise ValueError('host_key: expected "<type> <base64>", e.g. "ssh-ed25519 AAAA..."')
+    try:
+        entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
+    except (paramiko.SSHException, ValueError, TypeError) as exc:
+        raise ValueError(f"host_key: not a valid public key ({exc})") from None
+    if entry is None or entry.key is None:
+        raise ValueError(f"host_key: unsupported or invalid key type {parts[0]!r}")
+    return f"{parts[0]} {parts[1]}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _scalar(node: yaml.Node, where: str) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise ValueError(f"{where}: expected a single value")
+    return _construct(node)
+
+
+def _construct(node: yaml.ScalarNode) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _mapping(node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, int]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise InventoryError(f"line {_line(node)}: {where}: expected a mapping")
+    items: list[tuple[str, yaml.Node, int]] = []
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            raise InventoryError(f"line {_line(key_node)}: {where}: keys must be plain names")
+        if key in seen:
+            raise InventoryError(f"line {_line(key_node)}: {where}: duplicate key {key!r}")
+        seen.add(key)
+        items.append((key, value_node, _line(key_node)))
+    return items
+
+
+def _sequence(node: yaml.Node, where: str) -> list[yaml.Node]:
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise InventoryError(f"line {_line(node)}: {where}: expected a list")
+    return list(node.value)
+
+
+def _device(node: yaml.Node, index: int) -> DeviceEntry:
+    where = f"devices[{index}]"
+    items = _mapping(node, where)
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key, value_node, line in items:
+        if key not in DEVICE_KEYS:
+            raise InventoryError(
+                f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(DEVICE_KEYS))})"
+            )
+        try:
+            values[key] = _scalar(value_node, f"{where}.{key}")
+        except ValueError as exc:
+            raise InventoryError(f"line {line}: {exc}") from None
+        lines[key] = _line(value_node)
+    current = "name"
+    try:
+        for required in ("name", "host", "platform", "username"):
+            current = required
+            if values.get(required) in (None, ""):
+                raise ValueError(f"{required}: required")
+        current = "name"
+        name = validate_name(values["name"])
+        current = "host"
+        host = validate_host(values["host"])
+        current = "platform"
+        platform = values["platform"]
+        if platform not in Platform.values:
+            raise ValueError(f"platform: must be one of {', '.join(Platform.values)} (got {_show(platform)})")
+        current = "transport"
+        transport = values.get("transport") or Transport.SSH
+        if transport not in Transport.values:
+            raise ValueError(f"transport: must be ssh or telnet (got {_show(transport)})")
+        current = "port"
+        port = values.get("port", DEFAULT_PORTS[Transport(transport)])
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ValueError(f"port: must be a number 1-65535 (got {_show(port)})")
+        strings: dict[str, str] = {}
+        for key in ("username", "password", "secret"):
+            current = key
+            raw = values.get(key)
+            if raw is None:
+                raw = ""
+            if isinstance(raw, bool) or not isinstance(raw, str | int):
+                raise ValueError(f"{key}: must be text")
+            text = str(raw)
+            check_text(text, key)
+            if len(text) > (64 if key == "username" else MAX_SECRET):
+                raise ValueError(f"{key}: too long")
+            if key == "username" and (" " in text or not text):
+                raise ValueError("username: must be non-empty without spaces")
+            strings[key] = text
+        current = "host_key"
+        host_key = values.get("host_key") or ""
+        if not isinstance(host_key, str):
+            raise ValueError("host_key: must be text")
+        if host_key:
+            host_key = validate_host_key(host_key)
+    except ValueError as exc:
+        line = lines.get(current, _line(node))
+        raise InventoryError(f"line {line}: {where}: {exc}") from None
+    return DeviceEntry(
+        name=name,
+        host=host,
+        port=port,
+        platform=platform,
+        transport=transport,
+        username=strings["username"],
+        password=strings["password"],
+        secret=strings["secret"],
+        host_key=host_key,
+        line=_line(node),
+    )
+
+
+def _tunnel(node: yaml.Node, index: int) -> TunnelEntry:
+    where = f"tunnels[{index}]"
+    items = {key: (value, line) for key, value, line in _mapping(node, where)}
+    for key, (_, line) in items.items():
+        if key not in TUNNEL_KEYS:
+            raise InventoryError(f"line {line}: {where}: unknown key {key!r} (allowed: ends, name)")
+    if "name" not in items or "ends" not in items:
+        raise InventoryError(f"line {_line(node)}: {where}: needs a name and two ends")
+    name_node, name_line = items["name"]
+    try:
+        name = _scalar(name_node, f"{where}.name")
+        if not isinstance(name, str) or not TUNNEL_NAME_RE.match(name):
+            raise ValueError(f"name: must be 1-128 letters, digits, '-' or '_' (got {_show(name)})")
+    except ValueError as exc:
+        raise InventoryError(f"line {name_line}: {where}: {exc}") from None
+    ends_node, ends_line = items["ends"]
+    ends: list[str] = []
+    for end in _sequence(ends_node, f"{where}.ends"):
+        try:
+            ends.append(validate_name(_scalar(end, f"{where}.ends"), "ends"))
+        except ValueError as exc:
+            raise InventoryError(f"line {_line(end)}: {where}: {exc}") from None
+    if len(ends) != 2 or ends[0] == ends[1]:
+        raise InventoryError(f"line {ends_line}: {where}: ends must name two different devices")
+    return TunnelEntry(name=name, ends=(ends[0], ends[1]), line=_line(node))
+
+
+def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
+    """Validate an inventory document; raise InventoryError naming the line of the first problem."""
+    bad = FILE_CONTROL_RE.search(text)
+    if bad:
+        number = text.count("\n", 0, bad.start()) + 1
+        raise InventoryError(f"line {number}: control characters are not allowed")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = mark.line + 1 if mark else 0
+        raise InventoryError(f"line {at}: not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InventoryError(f"not valid YAML: {exc}") from None
+    if root is None:
+        raise InventoryError("line 1: empty inventory (expected `devices:` and optionally `tunnels:`)")
+    top = _mapping(root, "inventory")
+    devices: list[DeviceEntry] = []
+    tunnels: list[TunnelEntry] = []
+    for key, node, key_line in top:
+        if key == "devices":
+            devices = [_device(item, i) for i, item in enumerate(_sequence(node, "devices"))]
+        elif key == "tunnels":
+            tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
+        else:
+            raise InventoryError(
+                f"line {key_line}: unknown top-level key {key!r} (allowed: devices, tunnels)"
+            )
+    names: dict[str, int] = {}
+    for device in devices:
+        if device.name in names:
+            raise InventoryError(
+                f"line {device.line}: device {device.name!r} already defined at line {names[device.name]}"
+            )
+        names[device.name] = device.line
+    tunnel_names: dict[str, int] = {}
+    for tunnel in tunnels:
+        if tunnel.name in tunnel_names:
+            raise InventoryError(
+                f"line {tunnel.line}: tunnel {tunnel.name!r} already defined at line {tunnel_names[tunnel.name]}"
+            )
+        tunnel_names[tunnel.name] = tunnel.line
+    return devices, tunnels
+
+
+def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
+    device = Device.objects.select_for_update().filter(name=entry.name).first()
+    if device is None:
+        device = Device(name=entry.name)
+        created = True
+    else:
+        created = False
+    changed: list[str] = []
+    for attr in ("host", "port", "platform", "transport", "username"):
+        if getattr(device, attr) != getattr(entry, attr):
+            setattr(device, attr, getattr(entry, attr))
+            changed.append(attr)
+    for attr in ("password", "secret"):
+        current = getattr(device, attr)
+        current_plain = current.reveal() if hasattr(current, "reveal") else (current or "")
+        if current_plain != getattr(entry, attr):
+            setattr(device, attr, getattr(entry, attr))
+            changed.append(attr)
+    # A host_key in the file pins it; leaving it out keeps what first contact pinned.
+    if entry.host_key and entry.host_key != device.host_key:
+        device.host_key = entry.host_key
+        device.host_key_pinned_at = None
+        changed.append("host_key")
+    if created:
+        device.save()
+        result.created.append(entry.name)
+    elif changed:
+        device.save()
+        result.updated.append(entry.name)
+    else:
+        result.unchanged.append(entry.name)
+    return device
+
+
+def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
+    """Upsert the devices and tunnels of an inventory document in one transaction.
+
+    1. Validate the whole file (nothing is written if any entry is bad).
+    2. Upsert devices by name (secrets encrypted by the model field), then tunnels by name.
+    3. With prune, delete devices and inventory tunnels the file no longer names.
+    """
+    devices, tunnels = parse_inventory(text)
+    result = ImportResult()
+    with transaction.atomic():
+        by_name = {entry.name: _apply_device(entry, result) for entry in devices}
+        for entry in tunnels:
+            ends: list[Device] = []
+            for end in entry.ends:
+                device = by_name.get(end) or Device.objects.filter(name=end).first()
+                if device is None:
+                    raise InventoryError(f"line {entry.line}: tunnel {entry.name!r}: no device named {end!r}")
+                ends.append(device)
+            tunnel = Tunnel.objects.filter(name=entry.name).first()
+            if tunnel is None:
+                # A pair correlation discovered earlier becomes the named tunnel, keeping its history.
+                tunnel = Tunnel.objects.filter(
+                    Q(end_a=ends[0], end_b=ends[1]) | Q(end_a=ends[1], end_b=ends[0]), discovered=True
+                ).first()
+                if tunnel is not None:
+                    tunnel.name = entry.name
+                    tunnel.end_a, tunnel.end_b = ends[0], ends[1]
+                    tunnel.discovered = False
+                    tunnel.save()
+                    result.tunnels_updated.append(entry.name)
+                    continue
+                Tunnel.objects.create(name=entry.name, end_a=ends[0], end_b=ends[1])
+                result.tunnels_created.append(entry.name)
+            elif (tunnel.end_a_id, tunnel.end_b_id, tunnel.discovered) != (ends[0].pk, ends[1].pk, False):
+                tunnel.end_a, tunnel.end_b, tunnel.discovered = ends[0], ends[1], False
+                tunnel.save()
+                result.tunnels_updated.append(entry.name)
+        if prune:
+            _prune(set(by_name), {t.name for t in tunnels}, result)
+    return result
+
+
+def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult) -> None:
+    for tunnel in Tunnel.objects.filter(discovered=False).exclude(name__in=tunnel_names):
+        result.tunnels_pruned.append(tunnel.name)
+        tunnel.delete()
+    gone = Device.objects.exclude(name__in=device_names)
+    for tunnel in Tunnel.objects.filter(Q(end_a__in=gone) | Q(end_b__in=gone)):
+        result.tunnels_pruned.append(tunnel.name)
+        tunnel.delete()
+    for device in gone:
+        try:
+            with transaction.atomic():
+                device.delete()
+        except ProtectedError:
+            raise InventoryError(
+                f"device {device.name!r} cannot be pruned: it has enrollment jobs; disable it instead"
+            ) from None
+        result.pruned.append(device.name)
+
+
+def import_inventory_file(path: str | Path, *, prune: bool = False) -> ImportResult:
+    """Read a file and import it; errors name the file and line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InventoryError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_INVENTORY_BYTES:
+        raise InventoryError(f"{path}: larger than {MAX_INVENTORY_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InventoryError(f"{path}:{line}: not UTF-8") from None
+    try:
+        return import_inventory(text, prune=prune)
+    except InventoryError as exc:
+        message = str(exc)
+        if message.startswith("line "):
+            number, _, rest = message[5:].partition(": ")
+            raise InventoryError(f"{path}:{number}: {rest}") from None
+        raise InventoryError(f"{path}: {message}") from None

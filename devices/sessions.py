@@ -1,0 +1,457 @@
+"""A CLI session to one device through netmiko: pinned host keys, enable, paging off, bounded waits.
+
+Host keys: the product keeps its own known-hosts file (settings.VPNPORTAL_KNOWN_HOSTS). A device whose
+`host_key` is set is only ever reached with that key; one without is pinned on first contact (the key is
+written to the file and to the device row). A different key raises HostKeyChanged before anything is
+sent; the absence of the file never turns into accepting whatever key is offered.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paramiko  # type: ignore[import-untyped]
+from django.conf import settings
+from django.utils import timezone
+from netmiko import BaseConnection, NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+from netmiko.ssh_dispatcher import CLASS_MAPPER
+
+from devices.choices import Platform, Transport
+from devices.commands import Command
+from devices.models import Device
+
+log = logging.getLogger(__name__)
+
+# A pager prompt left in the output: the device is paging, so the output is cut short.
+MORE_RE = re.compile(r"<-+ ?More ?-+>|--More--|-- ?More ?--", re.IGNORECASE)
+INVALID_INPUT_RE = re.compile(r"% ?Invalid input detected", re.IGNORECASE)
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+REASON_HOST_KEY_CHANGED = "host key changed"
+REASON_AUTH_FAILED = "authentication failed"
+REASON_PAGING = "paging not disabled"
+
+
+class SessionError(Exception):
+    """The session could not be opened or used; `reason` is what the poll records."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class HostKeyChanged(SessionError):
+    """The device offered a host key other than the pinned one: nothing was sent to it."""
+
+    def __init__(self, offered: str = "") -> None:
+        super().__init__(REASON_HOST_KEY_CHANGED)
+        self.offered = offered
+
+
+class _KeyMismatch(Exception):
+    """Raised inside paramiko's connect so netmiko cannot turn it into a timeout."""
+
+    def __init__(self, offered: paramiko.PKey) -> None:
+        super().__init__("host key mismatch")
+        self.offered = offered
+
+
+@dataclass
+class CommandOutput:
+    """What one command printed, how long it took and whether it failed."""
+
+    command: Command
+    text: str  # the command as sent (the `ca` fallback when the `pki` form was rejected)
+    output: str
+    error: str = ""
+    seconds: float = 0.0
+    received_at: datetime = field(default_factory=timezone.now)
+
+
+# -- known hosts -------------------------------------------------------------------------------------
+
+
+def known_hosts_path() -> Path:
+    """The product's known-hosts file."""
+    return Path(settings.VPNPORTAL_KNOWN_HOSTS)
+
+
+def host_entry_name(host: str, port: int) -> str:
+    """How OpenSSH (and paramiko) name a host in known_hosts."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def key_line(key: paramiko.PKey) -> str:
+    """`type base64` for a key, the form Device.host_key stores."""
+    return f"{key.get_name()} {key.get_base64()}"
+
+
+def parse_key_line(line: str) -> paramiko.PKey:
+    """A PKey from `type base64`; ValueError when it is not a key."""
+    parts = line.split()
+    if len(parts) < 2:
+        raise ValueError("host key must be '<type> <base64>'")
+    entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
+    if entry is None or entry.key is None:
+        raise ValueError(f"unsupported host key type {parts[0]!r}")
+    return entry.key
+
+
+def write_known_host(host: str, port: int, key_text: str, path: Path | None = None) -> None:
+    """Record `key_text` as the only key for host:port in the known-hosts file (locked, atomic)."""
+    path = path or known_hosts_path()
+    name = host_entry_name(host, port)
+    key = parse_key_line(key_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        hostkeys = paramiko.HostKeys()
+        if path.exists():
+            hostkeys.load(str(path))
+        current = hostkeys.lookup(name)
+        if current is not None and list(current.values()) == [key]:
+            return
+        # Other entries of this host stay; its keys are replaced by exactly the pinned one.
+        kept = [e for e in hostkeys._entries if name not in e.hostnames]
+        hostkeys._entries = kept
+        hostkeys.add(name, key.get_name(), key)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        hostkeys.save(str(tmp))
+        os.replace(tmp, path)
+
+
+def read_known_host(host: str, port: int, path: Path | None = None) -> str | None:
+    """The key the known-hosts file holds for host:port, as `type base64`, or None."""
+    path = path or known_hosts_path()
+    if not path.exists():
+        return None
+    hostkeys = paramiko.HostKeys(str(path))
+    found = hostkeys.lookup(host_entry_name(host, port))
+    if not found:
+        return None
+    key = next(iter(found.values()))
+    return key_line(key)
+
+
+# -- the netmiko classes ---------------------------------------------------------------------------
+
+
+class _PinningClient(paramiko.SSHClient):
+    """An SSHClient that reports a key mismatch as _KeyMismatch, which netmiko does not swallow."""
+
+    def connect(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        try:
+            super().connect(*args, **kwargs)
+        except paramiko.BadHostKeyException as exc:
+            raise _KeyMismatch(exc.key) from None
+
+
+class _FirstContact(paramiko.MissingHostKeyPolicy):
+    """Accept an unknown key only for a device that has never been pinned, and remember it."""
+
+    def __init__(self, allowed: bool) -> None:
+        self.allowed = allowed
+        self.accepted: paramiko.PKey | None = None
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        if not self.allowed:
+            raise _KeyMismatch(key)
+        self.accepted = key
+
+
+class _PinnedMixin:
+    """Overrides netmiko's SSH client construction with the pinned keys and our policy."""
+
+    pinned_keys: paramiko.HostKeys
+    first_contact: _FirstContact
+
+    def _build_ssh_client(self) -> paramiko.SSHClient:
+        client = _PinningClient()
+        for name, keys in self.pinned_keys.items():
+            for key_type, key in keys.items():
+                client.get_host_keys().add(name, key_type, key)
+        client.set_missing_host_key_policy(self.first_contact)
+        return client
+
+
+_PINNED_CLASSES: dict[type, type] = {}
+
+
+def driver_class(platform: str, transport: str) -> tuple[type[BaseConnection], str]:
+    """The netmiko connection class and device_type for a platform and transport (PIX 6: our driver)."""
+    telnet = transport == Transport.TELNET
+    cls: type[BaseConnection]
+    if platform == Platform.CISCO_PIX:
+        from devices.netmiko_pix import CiscoPixSSH, CiscoPixTelnet
+
+        cls, device_type = (CiscoPixTelnet, "cisco_asa_telnet") if telnet else (CiscoPixSSH, "cisco_asa")
+    elif platform == Platform.CISCO_IOS:
+        device_type = "cisco_ios_telnet" if telnet else "cisco_ios"
+        cls = CLASS_MAPPER[device_type]
+    elif platform == Platform.CISCO_ASA:
+        if telnet:
+            from devices.netmiko_pix import _AsaTelnet
+
+            cls, device_type = _AsaTelnet, "cisco_asa_telnet"
+        else:
+            cls, device_type = CLASS_MAPPER["cisco_asa"], "cisco_asa"
+    else:
+        raise SessionError(f"unknown platform {platform!r}")
+    if telnet:
+        return cls, device_type
+    pinned = _PINNED_CLASSES.get(cls)
+    if pinned is None:
+        pinned = type(f"Pinned{cls.__name__}", (_PinnedMixin, cls), {})
+        _PINNED_CLASSES[cls] = pinned
+    return pinned, device_type
+
+
+# -- the session -----------------------------------------------------------------------------------
+
+
+def _check(value: str, what: str) -> str:
+    if CONTROL_RE.search(value):
+        raise SessionError(f"{what} contains control characters; fix it in the inventory")
+    return value
+
+
+def _connect_reason(exc: BaseException, device: Device) -> str:
+    cause = exc.__context__ or exc.__cause__
+    where = f"{device.host}:{device.port}"
+    if isinstance(cause, ConnectionRefusedError):
+        return f"connection refused by {where}"
+    if isinstance(cause, socket.gaierror):
+        return f"cannot resolve {device.host}"
+    if isinstance(cause, OSError) and not isinstance(cause, socket.timeout | TimeoutError):
+        text = cause.strerror or str(cause)
+        if "refused" in text.lower():
+            return f"connection refused by {where}"
+    return f"timeout connecting to {where}"
+
+
+class DeviceSession:
+    """An open CLI session in privileged mode with paging off; use as a context manager."""
+
+    def __init__(
+        self,
+        device: Device,
+        *,
+        connect_timeout: float | None = None,
+        command_timeout: float | None = None,
+        known_hosts: Path | None = None,
+    ) -> None:
+        self.device = device
+        self.connect_timeout = float(connect_timeout or settings.SSH_CONNECT_TIMEOUT)
+        self.command_timeout = float(command_timeout or settings.SSH_COMMAND_TIMEOUT)
+        self.known_hosts = known_hosts or known_hosts_path()
+        self.conn: BaseConnection | None = None
+        self.pinned_now: str | None = None  # the key pinned by this session's first contact
+        self.connect_seconds = 0.0
+        self._prompt_re: re.Pattern[str] | None = None
+
+    def __enter__(self) -> DeviceSession:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Step 1: the host key we expect, from the device row (authoritative) mirrored into the file.
+    def _pinned(self) -> tuple[paramiko.HostKeys, bool]:
+        device = self.device
+        hostkeys = paramiko.HostKeys()
+        name = host_entry_name(device.host, device.port)
+        if device.host_key:
+            try:
+                key = parse_key_line(device.host_key)
+            except ValueError as exc:
+                raise SessionError(f"pinned host key is invalid: {exc}") from None
+            write_known_host(device.host, device.port, device.host_key, self.known_hosts)
+            hostkeys.add(name, key.get_name(), key)
+            return hostkeys, False
+        return hostkeys, True
+
+    def open(self) -> None:
+        """Connect, verify the host key, log in, enable, turn paging off."""
+        device = self.device
+        username = _check(device.username, "username")
+        password = _check(device.password.reveal() if device.password else "", "password")
+        secret = _check(device.secret.reveal() if device.secret else "", "enable secret")
+        telnet = device.transport == Transport.TELNET
+        cls, device_type = driver_class(device.platform, device.transport)
+        started = time.monotonic()
+        params: dict[str, Any] = {
+            "device_type": device_type,
+            "host": device.host,
+            "port": device.port,
+            "username": username,
+            "password": password,
+            "secret": secret,
+            "conn_timeout": self.connect_timeout,
+            "auth_timeout": self.connect_timeout,
+            "banner_timeout": self.connect_timeout,
+            "blocking_timeout": self.command_timeout,
+            "session_timeout": self.command_timeout,
+            "fast_cli": True,
+            "auto_connect": False,
+        }
+        if not telnet:
+            params.update({"ssh_strict": True, "allow_agent": False, "use_keys": False})
+        conn = cls(**params)
+        first_contact: _FirstContact | None = None
+        if not telnet:
+            hostkeys, allowed = self._pinned()
+            first_contact = _FirstContact(allowed)
+            conn.pinned_keys = hostkeys  # type: ignore[attr-defined]
+            conn.first_contact = first_contact  # type: ignore[attr-defined]
+        self.conn = conn
+        try:
+            try:
+                conn.establish_connection()
+                if not telnet:
+                    self._verify_key(conn, first_contact)
+                conn._try_session_preparation()
+                if secret and not conn.check_enable_mode():
+                    conn.enable()
+            except _KeyMismatch as exc:
+                raise HostKeyChanged(key_line(exc.offered)) from None
+            except NetmikoAuthenticationException:
+                raise SessionError(REASON_AUTH_FAILED) from None
+            except NetmikoTimeoutException as exc:
+                text = str(exc)
+                if "Login failed" in text or "authentication" in text.lower():
+                    raise SessionError(REASON_AUTH_FAILED) from None
+                raise SessionError(_connect_reason(exc, device)) from None
+            except ReadTimeout:
+                raise SessionError(f"timeout waiting for the prompt of {device.host}:{device.port}") from None
+            except ValueError as exc:
+                if "enable" in str(exc).lower():
+                    raise SessionError("enable failed: check the enable secret") from None
+                raise SessionError(f"session setup failed: {str(exc).strip()[:200]}") from None
+            except (OSError, EOFError, paramiko.SSHException) as exc:
+                if isinstance(exc, socket.timeout | TimeoutError):
+                    raise SessionError(f"timeout connecting to {device.host}:{device.port}") from None
+                raise SessionError(f"connection to {device.host}:{device.port} lost: {exc}"[:300]) from None
+        except BaseException:
+            self.close()
+            raise
+        prompt = re.escape(conn.base_prompt)
+        self._prompt_re = re.compile(rf"{prompt}[^\n]{{0,40}}[>#]\s*$")
+        self.connect_seconds = time.monotonic() - started
+
+    # Step 2: check the key ourselves before any byte of a command leaves, and pin at first contact.
+    def _verify_key(self, conn: BaseConnection, first_contact: _FirstContact | None) -> None:
+        client = conn.remote_conn_pre
+        transport = client.get_transport() if client is not None else None
+        if transport is None:
+            raise SessionError(f"timeout connecting to {self.device.host}:{self.device.port}")
+        offered = transport.get_remote_server_key()
+        device = self.device
+        if device.host_key:
+            if key_line(offered) != " ".join(device.host_key.split()[:2]):
+                raise HostKeyChanged(key_line(offered))
+            if device.host_key_pinned_at is None:
+                Device.objects.filter(pk=device.pk).update(host_key_pinned_at=timezone.now())
+            return
+        line = key_line(offered)
+        # Pin with a conditional UPDATE: of two first contacts racing, only the first key is kept.
+        won = Device.objects.filter(pk=device.pk, host_key="").update(
+            host_key=line, host_key_pinned_at=timezone.now()
+        )
+        if not won:
+            stored = Device.objects.filter(pk=device.pk).values_list("host_key", flat=True).first() or ""
+            if " ".join(stored.split()[:2]) != line:
+                raise HostKeyChanged(line)
+        write_known_host(device.host, device.port, line, self.known_hosts)
+        device.host_key = line
+        self.pinned_now = line
+        log.info("pinned host key of %s (%s) on first contact", device.name, offered.get_name())
+
+    def run(self, text: str) -> tuple[str, str]:
+        """Send one command; return (output, error) where error is '' or why the output is unusable."""
+        conn = self.conn
+        if conn is None or self._prompt_re is None:
+            raise SessionError("session not open")
+        _check(text, "command")
+        pattern = f"(?:{self._prompt_re.pattern}|{MORE_RE.pattern})"
+        try:
+            output = conn.send_command(
+                text,
+                expect_string=pattern,
+                read_timeout=self.command_timeout,
+                strip_prompt=True,
+                strip_command=True,
+            )
+        except ReadTimeout:
+            return "", f"timeout after {self.command_timeout:g} s waiting for the output of {text!r}"
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise SessionError(f"connection lost during {text!r}: {exc}"[:300]) from None
+        assert isinstance(output, str)
+        if MORE_RE.search(output):
+            self._leave_pager()
+            return output, REASON_PAGING
+        return output, ""
+
+    def _leave_pager(self) -> None:
+        # `q` ends the pager on IOS, PIX and ASA; then wait for the prompt so the next command is clean.
+        conn = self.conn
+        if conn is None or self._prompt_re is None:
+            return
+        with contextlib.suppress(Exception):
+            conn.write_channel("q")
+            conn.read_until_pattern(
+                pattern=self._prompt_re.pattern, read_timeout=min(10.0, self.command_timeout)
+            )
+
+    def run_command(self, command: Command) -> CommandOutput:
+        """Run a poll command, falling back to its `ca` form when the `pki` form is rejected."""
+        started = time.monotonic()
+        sent_at = timezone.now()
+        output, error = self.run(command.text)
+        text = command.text
+        if command.fallback and not error and INVALID_INPUT_RE.search(output):
+            text = command.fallback
+            output, error = self.run(text)
+        seconds = time.monotonic() - started
+        # The instant the device read its clock is about halfway through the exchange.
+        received_at = sent_at + (timezone.now() - sent_at) / 2
+        return CommandOutput(command, text, output, error, seconds, received_at)
+
+    def close(self) -> None:
+        """Disconnect; never raises."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.disconnect()
+
+
+def open_session(device: Device, **kwargs: Any) -> DeviceSession:
+    """A DeviceSession, opened; close it (or use it as a context manager)."""
+    session = DeviceSession(device, **kwargs)
+    session.open()
+    return session
+
+
+def fingerprint(key_text: str) -> str:
+    """The SHA256 fingerprint of a `type base64` key, as ssh-keygen prints it."""
+    import hashlib
+
+    blob = base64.b64decode(key_text.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def utc_now() -> datetime:
+    """The poller's UTC clock."""
+    return datetime.now(UTC)

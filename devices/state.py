@@ -1,0 +1,275 @@
+"""Apply a poll's parsed outputs to the current state: IKE and IPsec SAs, engine, clock, config facts."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone as dj_timezone
+
+from devices import commands as cmds
+from devices.choices import Transport
+from devices.models import Device, DeviceState, IkeSa, IpsecSa, Poll
+
+if TYPE_CHECKING:
+    from devices.collect import ParsedOutput
+
+# IpsecSa columns filled from the parsed counters of the same name.
+COUNTER_FIELDS = (
+    "pkts_encaps",
+    "pkts_decaps",
+    "pkts_encrypt",
+    "pkts_decrypt",
+    "pkts_digest",
+    "pkts_verify",
+    "send_errors",
+    "recv_errors",
+)
+SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
+
+
+@dataclass
+class Applied:
+    """What apply_state did that the history needs: the IpsecSa rows sampled and when."""
+
+    sampled: list[tuple[IpsecSa, dict[str, int]]] = field(default_factory=list)
+    sampled_at: datetime = field(default_factory=dj_timezone.now)
+
+
+def _ip(value: Any) -> str | None:
+    if not value:
+        return None
+    text = str(value).split()[0]
+    if ":" in text and text.count(":") == 1:  # `172.16.172.34:500`
+        text = text.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def ident_text(ident: Any) -> str:
+    """`addr/mask/prot/port` for an ident dict of the parser."""
+    if not isinstance(ident, dict):
+        return str(ident or "")[:128]
+    return "/".join(
+        str(ident.get(k) if ident.get(k) is not None else "") for k in ("addr", "mask", "prot", "port")
+    )[:128]
+
+
+def _when(value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _state(device: Device) -> DeviceState:
+    state, _ = DeviceState.objects.get_or_create(device=device)
+    return state
+
+
+def mark_stale(device: Device, poll: Poll) -> DeviceState:
+    """A failed poll: keep every known fact, flag it stale and point at the poll that failed."""
+    state = _state(device)
+    state.stale = True
+    state.last_poll = poll
+    state.config_facts = _transport_facts(device, state.config_facts)
+    state.save(update_fields=["stale", "last_poll", "config_facts", "updated_at"])
+    return state
+
+
+def _transport_facts(device: Device, facts: dict[str, Any] | None) -> dict[str, Any]:
+    facts = dict(facts or {})
+    facts["management_protocol"] = device.transport
+    # A finding, not an alert: telnet carries the login and enable passwords in clear text.
+    facts["management_cleartext"] = device.transport == Transport.TELNET
+    return facts
+
+
+def device_clock(clock: dict[str, Any], config: dict[str, Any] | None) -> datetime | None:
+    """The device's clock as an aware instant, read with the zone and offset its configuration sets."""
+    raw = clock.get("clock")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    zone = (config or {}).get("clock_timezone") or {}
+    name = str(zone.get("name") or "") if isinstance(zone, dict) else ""
+    offset = zone.get("offset_minutes") if isinstance(zone, dict) else None
+    shown = str(clock.get("timezone") or "")
+    if isinstance(offset, int) and (moment.tzinfo is None or (name and shown.upper() == name.upper())):
+        # The configuration's `clock timezone NAME OFFSET` is what the device means by NAME.
+        moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
+    if moment.tzinfo is None:
+        return None
+    return moment
+
+
+def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) -> Applied:
+    """Update the device's state from the commands that succeeded; what failed keeps its last value."""
+    now = dj_timezone.now()
+    state = _state(device)
+    applied = Applied(sampled_at=now)
+    config = results[cmds.CONFIG].result if cmds.CONFIG in results else None
+    fields = ["stale", "last_poll", "last_ok_poll", "config_facts", "updated_at"]
+    state.stale = False
+    state.last_poll = poll
+    state.last_ok_poll = poll
+    facts = dict(state.config_facts or {})
+    if config is not None:
+        for key, value in config.items():
+            if key not in ("certificate_chains", "warnings", "error"):
+                facts[key] = value
+        state.hostname = str(config.get("hostname") or "")[:128]
+        state.domain_name = str(config.get("domain_name") or "")[:255]
+        state.isakmp_identity = str(config.get("isakmp_identity") or "")[:32]
+        fields += ["hostname", "domain_name", "isakmp_identity"]
+    state.config_facts = _transport_facts(device, facts)
+    if cmds.CLOCK in results:
+        clock = results[cmds.CLOCK]
+        moment = device_clock(clock.result, config if config is not None else state.config_facts)
+        state.device_clock = moment
+        state.clock_read_at = clock.out.received_at
+        state.clock_skew_seconds = (
+            round((moment - clock.out.received_at.astimezone(UTC)).total_seconds(), 3) if moment else None
+        )
+        auth = clock.result.get("authoritative")
+        state.clock_authoritative = auth if isinstance(auth, bool) else None
+        fields += ["device_clock", "clock_read_at", "clock_skew_seconds", "clock_authoritative"]
+    if cmds.ENGINE in results:
+        engine = results[cmds.ENGINE].result
+        state.engine = {k: v for k, v in engine.items() if k not in ("warnings", "error")}
+        fields.append("engine")
+    state.save(update_fields=fields)
+    if cmds.IKE in results:
+        _apply_ike(device, results[cmds.IKE].result.get("ike_sas") or [], now)
+    if cmds.IPSEC in results:
+        ipsec = results[cmds.IPSEC]
+        applied.sampled = _apply_ipsec(device, ipsec.result.get("ipsec_sas") or [], now)
+        applied.sampled_at = ipsec.out.received_at
+    return applied
+
+
+def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
+    existing = {(r.src, r.dst, r.conn_id): r for r in IkeSa.objects.filter(device=device, active=True)}
+    seen: set[int] = set()
+    for sa in sas:
+        src, dst = _ip(sa.get("src")), _ip(sa.get("dst"))
+        conn_id = sa.get("conn_id") if isinstance(sa.get("conn_id"), int) else None
+        peer = _ip(sa.get("peer")) or dst
+        values = {
+            "peer": peer,
+            "state": str(sa.get("state") or "")[:32],
+            "slot": sa.get("slot") if isinstance(sa.get("slot"), int) else None,
+            "status": str(sa.get("status") or "")[:32],
+            "version": str(sa.get("version") or "")[:8],
+            "role": str(sa.get("role") or "")[:16],
+            "last_seen": now,
+            "active": True,
+        }
+        row = existing.get((src, dst, conn_id))
+        if row is None:
+            row = IkeSa.objects.create(
+                device=device, src=src, dst=dst, conn_id=conn_id, first_seen=now, **values
+            )
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.save()
+        seen.add(row.pk)
+    IkeSa.objects.filter(device=device, active=True).exclude(pk__in=seen).update(active=False)
+
+
+def _spis(entry: dict[str, Any], key: str) -> list[int]:
+    return [
+        sa["spi"]
+        for sa in entry.get(key) or []
+        if isinstance(sa, dict) and isinstance(sa.get("spi"), int) and sa["spi"]
+    ]
+
+
+def _apply_ipsec(
+    device: Device, entries: list[dict[str, Any]], now: datetime
+) -> list[tuple[IpsecSa, dict[str, int]]]:
+    existing = {
+        (r.interface, r.local_ident, r.remote_ident, r.current_peer): r
+        for r in IpsecSa.objects.filter(device=device)
+    }
+    sampled: list[tuple[IpsecSa, dict[str, int]]] = []
+    seen: set[int] = set()
+    for entry in entries:
+        key = (
+            str(entry.get("interface") or "")[:64],
+            ident_text(entry.get("local_ident")),
+            ident_text(entry.get("remote_ident")),
+            _ip(entry.get("current_peer")),
+        )
+        counters = {k: _int(v) for k, v in (entry.get("counters") or {}).items()}
+        inbound = _spis(entry, "inbound_esp") or _spis(entry, "inbound_ah")
+        outbound = _spis(entry, "outbound_esp") or _spis(entry, "outbound_ah")
+        current_out = entry.get("current_outbound_spi")
+        outbound_spi = (
+            current_out
+            if isinstance(current_out, int) and current_out
+            else (outbound[-1] if outbound else None)
+        )
+        # The newest inbound SA is listed last on IOS and PIX; the outbound one names it on the peer.
+        inbound_spi = inbound[-1] if inbound else None
+        lead = next(
+            (
+                sa
+                for name in SA_LISTS
+                for sa in entry.get(name) or []
+                if isinstance(sa, dict) and sa.get("spi") == inbound_spi
+            ),
+            None,
+        ) or next((sa for name in SA_LISTS for sa in entry.get(name) or [] if isinstance(sa, dict)), {})
+        active = bool(inbound or outbound)
+        values: dict[str, Any] = {
+            "crypto_map": str(entry.get("crypto_map") or "")[:64],
+            "local_addr": _ip(entry.get("local_addr")) or _ip(entry.get("local_endpoint")),
+            "inbound_spi": inbound_spi,
+            "outbound_spi": outbound_spi,
+            "transform": str(lead.get("transform") or "")[:128],
+            "mode": str(lead.get("mode") or "")[:16],
+            "remaining_kb": lead.get("remaining_kb") if isinstance(lead.get("remaining_kb"), int) else None,
+            "remaining_sec": lead.get("remaining_sec")
+            if isinstance(lead.get("remaining_sec"), int)
+            else None,
+            "counters": counters,
+            "sas": {name: entry.get(name) or [] for name in SA_LISTS},
+            "last_seen": now,
+            "active": active,
+        }
+        for name in COUNTER_FIELDS:
+            values[name] = counters.get(name, 0)
+        row = existing.get(key)
+        if row is None:
+            row = IpsecSa(
+                device=device,
+                interface=key[0],
+                local_ident=key[1],
+                remote_ident=key[2],
+                current_peer=key[3],
+                first_seen=now,
+            )
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+        seen.add(row.pk)
+        if active:  # an ident pair with no SA has nothing to sample
+            sampled.append((row, counters))
+    IpsecSa.objects.filter(device=device, active=True).exclude(pk__in=seen).update(active=False)
+    return sampled

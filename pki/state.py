@@ -1,0 +1,211 @@
+"""Apply a poll's certificate, CRL and configuration outputs to Trustpoint, Certificate and Crl rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from devices.models import Device, Poll
+from pki.choices import CertificateRole, CertificateStatus
+from pki.models import Certificate, Crl, Trustpoint
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # A time without an offset cannot be placed on the timeline; better unknown than wrong by hours.
+    return moment if moment.tzinfo else None
+
+
+def _status(value: Any) -> str:
+    text = str(value or "").lower()
+    if text.startswith("avail"):
+        return CertificateStatus.AVAILABLE
+    if text.startswith("pend"):
+        return CertificateStatus.PENDING
+    return CertificateStatus.OTHER
+
+
+def _serial(value: Any) -> str:
+    return str(value or "").replace(":", "").replace(" ", "").upper()[:64]
+
+
+def certificate_key(cert: dict[str, Any]) -> str:
+    """The row key: the serial, or `pending:<fingerprint>` for a request the CA has not granted."""
+    serial = _serial(cert.get("serial"))
+    if serial and _status(cert.get("status")) != CertificateStatus.PENDING:
+        return serial
+    fingerprint = str(cert.get("fingerprint") or "").replace(" ", "").upper()
+    if fingerprint:
+        return f"pending:{fingerprint}"[:128]
+    return serial or f"pending:{cert.get('subject_name') or cert.get('subject') or 'unknown'}"[:128]
+
+
+def apply_pki_state(
+    device: Device,
+    poll: Poll,
+    *,
+    certificates: dict[str, Any] | None,
+    crls: dict[str, Any] | None,
+    config: dict[str, Any] | None,
+) -> None:
+    """Upsert trustpoints, certificates and CRLs; what a successful output no longer lists is present=False.
+
+    A None argument means that command failed: its rows keep their last known values.
+    """
+    now = timezone.now()
+    trustpoints = _apply_trustpoints(device, config, now)
+    if certificates is not None:
+        _apply_certificates(device, certificates.get("certificates") or [], config, trustpoints, now)
+    elif config is not None:
+        _merge_chains(device, config, trustpoints, now, create=False)
+    if crls is not None:
+        _apply_crls(device, crls.get("crls") or [], now)
+
+
+def _apply_trustpoints(device: Device, config: dict[str, Any] | None, now: datetime) -> dict[str, Trustpoint]:
+    rows = {t.name: t for t in Trustpoint.objects.filter(device=device)}
+    if config is None:
+        return rows
+    seen: set[str] = set()
+    for item in config.get("trustpoints") or []:
+        name = str(item.get("name") or "")[:64] if isinstance(item, dict) else ""
+        if not name:
+            continue
+        seen.add(name)
+        row = rows.get(name) or Trustpoint(device=device, name=name, first_seen=now)
+        row.enrollment_url = str(item.get("enrollment_url") or "")[:255]
+        row.crl_optional = bool(item.get("crl_optional"))
+        row.last_seen = now
+        row.present = True
+        row.save()
+        rows[name] = row
+    Trustpoint.objects.filter(device=device, present=True).exclude(name__in=seen).update(present=False)
+    return rows
+
+
+def _trustpoint(name: Any, trustpoints: dict[str, Trustpoint]) -> Trustpoint | None:
+    if name and str(name) in trustpoints:
+        return trustpoints[str(name)]
+    # One trustpoint on the device (the seed's case): every certificate belongs to it.
+    return next(iter(trustpoints.values())) if len(trustpoints) == 1 else None
+
+
+def _apply_certificates(
+    device: Device,
+    listed: list[dict[str, Any]],
+    config: dict[str, Any] | None,
+    trustpoints: dict[str, Trustpoint],
+    now: datetime,
+) -> None:
+    rows = {(c.role, c.key): c for c in Certificate.objects.filter(device=device)}
+    seen: set[int] = set()
+    for cert in listed:
+        if not isinstance(cert, dict):
+            continue
+        role = str(cert.get("role") or "")
+        if role not in CertificateRole.values:
+            continue
+        key = certificate_key(cert)
+        row = rows.get((role, key)) or Certificate(device=device, role=role, key=key, first_seen=now)
+        row.status = _status(cert.get("status"))
+        row.serial = _serial(cert.get("serial"))
+        row.subject = str(cert.get("subject") or "")[:500]
+        row.subject_name = str(cert.get("subject_name") or "")[:255]
+        row.issuer = str(cert.get("issuer") or "")[:500]
+        row.key_usage = str(cert.get("key_usage") or "")[:64]
+        row.crl_distribution_point = str(cert.get("crl_distribution_point") or "")[:500]
+        row.fingerprint = str(cert.get("fingerprint") or "")[:128]
+        row.valid_from = _when(cert.get("valid_from"))
+        row.valid_to = _when(cert.get("valid_to"))
+        row.trustpoint = _trustpoint(cert.get("trustpoint"), trustpoints)
+        row.present = True
+        row.last_seen = now
+        row.save()
+        rows[(role, key)] = row
+        seen.add(row.pk)
+    if config is not None:
+        seen |= _merge_chains(device, config, trustpoints, now, create=True, rows=rows)
+    Certificate.objects.filter(device=device, present=True).exclude(pk__in=seen).update(present=False)
+
+
+def _merge_chains(
+    device: Device,
+    config: dict[str, Any],
+    trustpoints: dict[str, Trustpoint],
+    now: datetime,
+    *,
+    create: bool,
+    rows: dict[tuple[str, str], Certificate] | None = None,
+) -> set[int]:
+    """Add what the configuration's DER chains say (key size, signature) to the matching rows."""
+    if rows is None:
+        rows = {(c.role, c.key): c for c in Certificate.objects.filter(device=device)}
+    by_serial = {(c.role, c.serial): c for c in rows.values() if c.serial}
+    seen: set[int] = set()
+    for chain in config.get("certificate_chains") or []:
+        if not isinstance(chain, dict):
+            continue
+        for cert in chain.get("certificates") or []:
+            if not isinstance(cert, dict):
+                continue
+            serial = _serial(cert.get("serial"))
+            role = str(cert.get("role") or "")
+            if not serial or role not in CertificateRole.values:
+                continue
+            row = by_serial.get((role, serial))
+            if row is None:
+                if not create:
+                    continue
+                # Listed in the configuration but not by `show ... certificates`: still held by the device.
+                row = Certificate(
+                    device=device,
+                    role=role,
+                    key=serial,
+                    serial=serial,
+                    status=CertificateStatus.AVAILABLE,
+                    subject=str(cert.get("subject") or "")[:500],
+                    issuer=str(cert.get("issuer") or "")[:500],
+                    valid_from=_when(cert.get("not_before")),
+                    valid_to=_when(cert.get("not_after")),
+                    trustpoint=_trustpoint(chain.get("trustpoint"), trustpoints),
+                    first_seen=now,
+                )
+            row.x509 = {k: v for k, v in cert.items() if k not in ("der", "hex")}
+            if row.valid_from is None:
+                row.valid_from = _when(cert.get("not_before"))
+            if row.valid_to is None:
+                row.valid_to = _when(cert.get("not_after"))
+            row.present = True
+            row.last_seen = now
+            row.save()
+            by_serial[(role, serial)] = row
+            seen.add(row.pk)
+    return seen
+
+
+def _apply_crls(device: Device, listed: list[dict[str, Any]], now: datetime) -> None:
+    rows = {c.issuer: c for c in Crl.objects.filter(device=device)}
+    seen: set[int] = set()
+    for item in listed:
+        if not isinstance(item, dict) or not item.get("issuer"):
+            continue
+        issuer = str(item["issuer"])[:500]
+        row = rows.get(issuer) or Crl(device=device, issuer=issuer, first_seen=now)
+        row.last_update = _when(item.get("last_update"))
+        row.next_update = _when(item.get("next_update"))
+        row.retrieved_from = str(item.get("retrieved_from") or "")[:500]
+        row.present = True
+        row.last_seen = now
+        row.save()
+        rows[issuer] = row
+        seen.add(row.pk)
+    Crl.objects.filter(device=device, present=True).exclude(pk__in=seen).update(present=False)
