@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from vpnportal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/fragment/", views.overview_fragment, name="overview_fragment"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<int:pk>/silence/", views.alert_silence, name="alert_silence"),
+    path("audit/", views.audit_log, name="audit"),
+    path("", include("devices.urls")),
+    path("", include("pki.urls")),
+    path("api/", include(("vpnportal.api.urls", "api"), namespace="api")),
+    path("metrics", views.metrics, name="metrics"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,26 +1,136 @@
-"""Dashboard home and health check."""
+"""Dashboard pages of the cross-cutting app: overview, alerts with their actions, audit log, health."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from devices.models import Device, Tunnel
-from pki.models import Certificate
-from vpnportal.choices import OPEN_ALERT_STATES
-from vpnportal.models import Alert
+from vpnportal import operations
+from vpnportal.choices import OPEN_ALERT_STATES, AlertKind
+from vpnportal.dashboard import ALERT_CATEGORIES, alert_counts, alerts_in, overview_context
+from vpnportal.metrics import metrics
+from vpnportal.models import Alert, AuditEntry
+
+SILENCE_HOURS = (1, 4, 24, 72, 168)
+MAX_SILENCE_HOURS = 24 * 31
+PAGE_SIZE = 100
+
+__all__ = ["alert_acknowledge", "alert_list", "alert_silence", "audit_log", "healthz", "home", "metrics"]
 
 
+def _can_view(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The overview: counts first; later issues fill it with tunnels, alerts and expiries."""
-    context = {
-        "device_count": Device.objects.count(),
-        "tunnel_count": Tunnel.objects.count(),
-        "open_alert_count": Alert.objects.filter(state__in=OPEN_ALERT_STATES).count(),
-        "certificate_count": Certificate.objects.filter(present=True).count(),
-    }
-    return render(request, "vpnportal/home.html", context)
+    """The overview: tunnels worst first with both ends, open alerts, soonest expiries, polls."""
+    _can_view(request, "devices.view_tunnel")
+    return render(request, "vpnportal/home.html", overview_context())
+
+
+@require_GET
+def overview_fragment(request: HttpRequest) -> HttpResponse:
+    """The overview's sections alone, for the page's auto-refresh (no full reload)."""
+    _can_view(request, "devices.view_tunnel")
+    return render(request, "vpnportal/_overview.html", overview_context())
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the page the form came from when it is ours, else to `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Alerts by tab: open (nobody has looked), acknowledged, silenced, resolved."""
+    _can_view(request, "vpnportal.view_alert")
+    category = request.GET.get("state", "open")
+    if category not in ALERT_CATEGORIES:
+        category = "open"
+    qs = alerts_in(category)
+    kind = request.GET.get("kind", "")
+    if kind in AlertKind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vpnportal/alerts.html",
+        {
+            "category": category,
+            "categories": ALERT_CATEGORIES,
+            "counts": alert_counts(),
+            "page": page,
+            "kind": kind,
+            "kinds": AlertKind.choices,
+            "silence_hours": SILENCE_HOURS,
+            "can_acknowledge": request.user.has_perm("vpnportal.change_alert"),
+            "can_silence": request.user.has_perm("vpnportal.add_maintenancewindow"),
+        },
+    )
+
+
+@require_POST
+@permission_required("vpnportal.change_alert", raise_exception=True)
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge an open alert (operators; audited by the action)."""
+    alert = get_object_or_404(Alert, pk=pk, state__in=OPEN_ALERT_STATES)
+    operations.acknowledge_alert(alert, request.user)
+    messages.success(request, f"Acknowledged: {alert.get_kind_display()} {alert.subject}")
+    return _back(request, "alerts")
+
+
+@require_POST
+@permission_required("vpnportal.add_maintenancewindow", raise_exception=True)
+def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Silence the alert's tunnel (or device) for some hours (operators; audited by the action)."""
+    alert = get_object_or_404(Alert.objects.select_related("device", "tunnel"), pk=pk)
+    target = alert.tunnel or alert.device
+    if target is None:
+        return HttpResponseBadRequest("This alert has no device or tunnel to silence.")
+    try:
+        hours = int(request.POST.get("hours", "0"))
+    except ValueError:
+        hours = 0
+    if not 0 < hours <= MAX_SILENCE_HOURS:
+        return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
+    reason = request.POST.get("reason", "").strip()[:255] or f"silenced from alert {alert.pk}"
+    until = timezone.now() + timedelta(hours=hours)
+    operations.silence(target, until, request.user, reason)
+    messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+    return _back(request, "alerts")
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who did what, newest first; filter by user or verb."""
+    _can_view(request, "vpnportal.view_auditentry")
+    qs = AuditEntry.objects.all().order_by("-at", "-id")
+    user = request.GET.get("user", "").strip()
+    verb = request.GET.get("verb", "").strip()
+    if user:
+        qs = qs.filter(username=user)
+    if verb:
+        qs = qs.filter(verb=verb)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    verbs = AuditEntry.objects.order_by("verb").values_list("verb", flat=True).distinct()
+    return render(
+        request, "vpnportal/audit.html", {"page": page, "user_filter": user, "verb": verb, "verbs": verbs}
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,12 @@
+"""API routes of the devices app."""
+
+from __future__ import annotations
+
+from rest_framework.routers import SimpleRouter
+
+from devices.api.views import DeviceViewSet, TunnelViewSet
+
+router = SimpleRouter()
+router.register("devices", DeviceViewSet, basename="device")
+router.register("tunnels", TunnelViewSet, basename="tunnel")
+urlpatterns = router.urls

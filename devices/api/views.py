@@ -1,0 +1,146 @@
+"""API views of devices and tunnels, with a tunnel's counter history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelSerializer
+from devices.api.series import MAX_POINTS, METRICS, choose_source, counter_series
+from devices.choices import Platform, TunnelStatus
+from devices.models import Device, IpsecSa, Tunnel
+from devices.summary import tunnel_queryset
+from vpnportal.api.permissions import ModelViewPermission
+
+# The range picker's names, for `?range=` instead of `?since=`.
+RANGES = {
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "month": timedelta(days=30),
+    "year": timedelta(days=365),
+}
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 query parameter as an aware datetime (UTC when no offset); 400 when malformed."""
+    if not value:
+        return None
+    # A '+' in a query string arrives as a space when the client did not encode it.
+    text = value.strip().replace(" ", "+")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError({name: f"not an ISO 8601 time: {value!r}"}) from exc
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_fixed_timezone(0))
+    return parsed
+
+
+class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Devices and how their last poll went. Filters: `platform`, `name`."""
+
+    serializer_class = DeviceSerializer
+    permission_classes = [ModelViewPermission]
+
+    def get_queryset(self) -> QuerySet[Device]:
+        qs = Device.objects.select_related("state__last_poll").order_by("name")
+        platform = self.request.query_params.get("platform")
+        if platform:
+            qs = qs.filter(platform=platform)
+        name = self.request.query_params.get("name")
+        if name:
+            qs = qs.filter(name=name)
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("platform", str, enum=Platform.values),
+            OpenApiParameter("name", str, description="exact device name"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Tunnels, both ends side by side, worst status first. Filters: `status`, `device` (either end)."""
+
+    serializer_class = TunnelSerializer
+    permission_classes = [ModelViewPermission]
+
+    def get_queryset(self) -> QuerySet[Tunnel]:
+        qs = tunnel_queryset()
+        status = self.request.query_params.get("status")
+        if status:
+            qs = qs.filter(status=status)
+        device = self.request.query_params.get("device")
+        if device:
+            qs = qs.filter(Q(end_a__name=device) | Q(end_b__name=device))
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=TunnelStatus.values),
+            OpenApiParameter("device", str, description="name of either end"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, enum=[*METRICS], default="encaps"),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601; default a day ago"),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="ISO 8601; default now"),
+            OpenApiParameter("range", str, enum=[*RANGES], description="instead of since"),
+        ],
+        responses=HistorySerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """A counter's deltas over time for each end, at most 1,000 points in all, downsampled."""
+        tunnel = get_object_or_404(Tunnel.objects.select_related("end_a", "end_b"), pk=pk)
+        params = request.query_params
+        metric = params.get("metric", "encaps")
+        if metric not in METRICS:
+            raise ValidationError({"metric": f"one of {', '.join(METRICS)}"})
+        now = timezone.now()
+        until = parse_time(params.get("until"), "until") or now
+        since = parse_time(params.get("since"), "since")
+        if since is None:
+            span = RANGES.get(params.get("range", "day"))
+            if span is None:
+                raise ValidationError({"range": f"one of {', '.join(RANGES)}"})
+            since = until - span
+        if since >= until:
+            raise ValidationError({"since": "must be before until"})
+        ends = tunnel.ends
+        sa_rows = list(IpsecSa.objects.filter(tunnel=tunnel).values_list("device_id", "pk"))
+        per_end = max(1, MAX_POINTS // len(ends))
+        series = []
+        for device in ends:
+            ids = [pk for device_id, pk in sa_rows if device_id == device.pk]
+            series.append(
+                {"device": device.name, "points": counter_series(ids, metric, since, until, per_end)}
+            )
+        data = {
+            "tunnel": tunnel.pk,
+            "metric": metric,
+            "since": since,
+            "until": until,
+            "resolution": choose_source(since, until, per_end, now),
+            "series": series,
+        }
+        return Response(HistorySerializer(data).data)

@@ -1,0 +1,156 @@
+"""Pages of devices and tunnels: both ends side by side, polls with their raw outputs, silences."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from devices.models import Device, Poll, PollOutput, Tunnel
+from devices.summary import device_state, tunnel_ends, tunnel_queryset
+from pki.models import Certificate, Crl, Trustpoint
+from vpnportal import operations
+from vpnportal.choices import OPEN_ALERT_STATES
+from vpnportal.models import Alert
+
+POLL_HISTORY = 50
+RECENT_ALERTS = 30
+MAX_SILENCE_HOURS = 24 * 31
+SILENCE_HOURS = (1, 4, 24, 72, 168)
+# A page shows at most this much of one output; the rest is one click away in the admin or the API.
+MAX_OUTPUT_CHARS = 200_000
+
+
+def _need(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def raw_text(output: PollOutput) -> str:
+    """The command's output as received (RawOutput holds it zlib-compressed), decoded leniently."""
+    if output.raw is None:
+        return ""
+    try:
+        text = zlib.decompress(bytes(output.raw.content)).decode("utf-8", "replace")
+    except zlib.error:
+        return "(stored output could not be decompressed)"
+    if len(text) > MAX_OUTPUT_CHARS:
+        return text[:MAX_OUTPUT_CHARS] + f"\n... ({len(text) - MAX_OUTPUT_CHARS} more characters)"
+    return text
+
+
+@require_GET
+def device_list(request: HttpRequest) -> HttpResponse:
+    """Every device with its last poll outcome, age and clock skew."""
+    _need(request, "devices.view_device")
+    devices = Device.objects.select_related("state__last_poll").order_by("name")
+    return render(request, "devices/device_list.html", {"devices": devices})
+
+
+@require_GET
+def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A device: last poll and what each command printed, config facts, poll history, PKI, alerts."""
+    _need(request, "devices.view_device")
+    device = get_object_or_404(
+        Device.objects.select_related("state__last_poll", "state__last_ok_poll"), pk=pk
+    )
+    state = device_state(device)
+    last_poll = state.last_poll if state else None
+    if last_poll is None:
+        last_poll = Poll.objects.filter(device=device).order_by("-started_at").first()
+    outputs: list[dict[str, Any]] = []
+    if last_poll is not None:
+        for output in PollOutput.objects.filter(poll=last_poll).select_related("raw").order_by("id"):
+            outputs.append({"output": output, "text": raw_text(output)})
+    polls = list(Poll.objects.filter(device=device).order_by("-started_at")[:POLL_HISTORY])
+    alerts = list(
+        Alert.objects.filter(Q(device=device) | Q(tunnel__end_a=device) | Q(tunnel__end_b=device))
+        .select_related("device", "tunnel", "acknowledged_by")
+        .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
+    )
+    tunnels = [
+        {"tunnel": t, "ends": tunnel_ends(t)}
+        for t in tunnel_queryset().filter(Q(end_a=device) | Q(end_b=device))
+    ]
+    context = {
+        "now": timezone.now(),
+        "device": device,
+        "state": state,
+        "last_poll": last_poll,
+        "outputs": outputs,
+        "polls": polls,
+        "certificates": Certificate.objects.filter(device=device, present=True)
+        .select_related("trustpoint")
+        .order_by("valid_to"),
+        "crls": Crl.objects.filter(device=device, present=True).order_by("next_update"),
+        "trustpoints": Trustpoint.objects.filter(device=device, present=True).order_by("name"),
+        "alerts": alerts,
+        "open_states": OPEN_ALERT_STATES,
+        "tunnel_rows": tunnels,
+        "silence_hours": SILENCE_HOURS,
+        "silence_url": reverse("devices:device_silence", args=[device.pk]),
+    }
+    return render(request, "devices/device_detail.html", context)
+
+
+@require_GET
+def tunnel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A tunnel: both ends in two columns, every SA with its counters, charts of the history."""
+    _need(request, "devices.view_tunnel")
+    tunnel = get_object_or_404(tunnel_queryset(), pk=pk)
+    alerts = list(
+        Alert.objects.filter(tunnel=tunnel)
+        .select_related("device", "acknowledged_by")
+        .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
+    )
+    context = {
+        "now": timezone.now(),
+        "tunnel": tunnel,
+        "ends": tunnel_ends(tunnel),
+        "alerts": alerts,
+        "open_states": OPEN_ALERT_STATES,
+        "history_url": reverse("api:tunnel-history", args=[tunnel.pk]),
+        "silence_hours": SILENCE_HOURS,
+        "silence_url": reverse("devices:tunnel_silence", args=[tunnel.pk]),
+    }
+    return render(request, "devices/tunnel_detail.html", context)
+
+
+def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpResponse:
+    try:
+        hours = int(request.POST.get("hours", "0"))
+    except ValueError:
+        hours = 0
+    if not 0 < hours <= MAX_SILENCE_HOURS:
+        return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
+    reason = request.POST.get("reason", "").strip()[:255] or "maintenance"
+    until = timezone.now() + timedelta(hours=hours)
+    operations.silence(target, until, request.user, reason)
+    messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+    return redirect(back)
+
+
+@require_POST
+@permission_required("vpnportal.add_maintenancewindow", raise_exception=True)
+def device_silence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Silence a device's alerts for some hours (operators; audited by the action)."""
+    device = get_object_or_404(Device, pk=pk)
+    return _silence(request, device, reverse("devices:device_detail", args=[device.pk]))
+
+
+@require_POST
+@permission_required("vpnportal.add_maintenancewindow", raise_exception=True)
+def tunnel_silence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Silence a tunnel's alerts for some hours (operators; audited by the action)."""
+    tunnel = get_object_or_404(Tunnel, pk=pk)
+    return _silence(request, tunnel, reverse("devices:tunnel_detail", args=[tunnel.pk]))

@@ -1,0 +1,1 @@
+"""REST API of the pki app (DESIGN.md §5.3)."""

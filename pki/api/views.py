@@ -1,0 +1,100 @@
+"""API views of certificates and CRLs, soonest to run out first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pki.api.serializers import CertificateSerializer, CrlSerializer
+from pki.choices import CertificateRole, CertificateStatus
+from pki.models import Certificate, Crl
+from vpnportal.api.permissions import ModelViewPermission
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name) or ""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValidationError({name: "an integer"}) from exc
+
+
+def _present_filter(request: Request, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Only what devices still report, unless `present=all`."""
+    if request.query_params.get("present") == "all":
+        return qs
+    return qs.filter(present=True)
+
+
+class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Certificates by expiry. Filters: `device`, `role`, `status`, `expires_within_days`, `present=all`."""
+
+    serializer_class = CertificateSerializer
+    permission_classes = [ModelViewPermission]
+
+    def get_queryset(self) -> QuerySet[Certificate]:
+        qs = Certificate.objects.select_related("device", "trustpoint").order_by(
+            F("valid_to").asc(nulls_last=True), "device__name", "id"
+        )
+        qs = _present_filter(self.request, qs)
+        params = self.request.query_params
+        for name in ("role", "status"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if params.get("device"):
+            qs = qs.filter(device__name=params["device"])
+        within = _int_param(self.request, "expires_within_days")
+        if within is not None:
+            qs = qs.filter(valid_to__lt=timezone.now() + timedelta(days=within))
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One "now" for a whole page, so days_left agree with each other.
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("device", str),
+            OpenApiParameter("role", str, enum=CertificateRole.values),
+            OpenApiParameter("status", str, enum=CertificateStatus.values),
+            OpenApiParameter("expires_within_days", int),
+            OpenApiParameter("present", str, enum=["all"], description="include certificates gone"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class CrlViewSet(viewsets.ReadOnlyModelViewSet):
+    """CRLs by NextUpdate. Filters: `device`, `present=all`."""
+
+    serializer_class = CrlSerializer
+    permission_classes = [ModelViewPermission]
+
+    def get_queryset(self) -> QuerySet[Crl]:
+        qs = Crl.objects.select_related("device").order_by(
+            F("next_update").asc(nulls_last=True), "device__name", "id"
+        )
+        qs = _present_filter(self.request, qs)
+        if self.request.query_params.get("device"):
+            qs = qs.filter(device__name=self.request.query_params["device"])
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("device", str),
+            OpenApiParameter("present", str, enum=["all"], description="include CRLs gone"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)

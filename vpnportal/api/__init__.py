@@ -1,0 +1,1 @@
+"""REST API of the vpnportal app (DESIGN.md §5.3)."""

@@ -1,0 +1,24 @@
+"""The whole API under /api/: every app's routes, the root and the OpenAPI schema."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import DefaultRouter
+
+from devices.api.urls import router as devices_router
+from pki.api.urls import router as pki_router
+from vpnportal.api.views import AlertViewSet
+
+router = DefaultRouter()
+router.register("alerts", AlertViewSet, basename="alert")
+# One root listing every app's endpoints: the app routers' registrations, in one place.
+for app_router in (devices_router, pki_router):
+    router.registry.extend(app_router.registry)
+
+urlpatterns = [
+    # The schema describes internal endpoints: only for logged-in or token-holding users.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    path("", include(router.urls)),
+]

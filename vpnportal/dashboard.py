@@ -1,0 +1,109 @@
+"""Read-side queries of the pages: the overview's sections and the alert lists by category."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from devices.models import Device, Tunnel
+from devices.summary import device_state, tunnel_ends, tunnel_queryset
+from pki.models import Certificate, Crl
+from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
+from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
+
+ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
+SOONEST = 10  # certificates and CRLs listed on the overview
+OVERVIEW_ALERTS = 50
+
+
+def silenced_q(now: datetime) -> Q:
+    """Alerts whose device or tunnel is silenced now (a silence on the target or a maintenance window)."""
+    windows = MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
+    return (
+        Q(device__silenced_until__gt=now)
+        | Q(tunnel__silenced_until__gt=now)
+        | Q(Exists(windows.filter(device_id=OuterRef("device_id"))))
+        | Q(Exists(windows.filter(tunnel_id=OuterRef("tunnel_id"))))
+    )
+
+
+def alerts_in(category: str, now: datetime | None = None) -> QuerySet[Alert]:
+    """Alerts of one page tab: open (needs someone), acknowledged, silenced, or resolved."""
+    now = now or timezone.now()
+    qs = Alert.objects.select_related("device", "tunnel", "acknowledged_by")
+    if category == "resolved":
+        return qs.filter(state=AlertState.RESOLVED).order_by("-resolved_at", "-id")
+    qs = qs.filter(state__in=OPEN_ALERT_STATES)
+    if category == "silenced":
+        return qs.filter(silenced_q(now)).order_by("-opened_at", "-id")
+    qs = qs.exclude(silenced_q(now))
+    if category == "acknowledged":
+        return qs.filter(acknowledged_at__isnull=False).order_by("-opened_at", "-id")
+    return qs.filter(acknowledged_at__isnull=True).order_by(severity_rank(), "-opened_at", "-id")
+
+
+def severity_rank() -> Case:
+    """Critical first."""
+    ranks = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return Case(
+        *[When(severity=s, then=Value(r)) for s, r in ranks.items()],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+
+
+def alert_counts(now: datetime | None = None) -> dict[str, int]:
+    """How many alerts each open tab holds (resolved is not counted: it only grows)."""
+    now = now or timezone.now()
+    return {category: alerts_in(category, now).count() for category in ALERT_CATEGORIES[:3]}
+
+
+def overview_context() -> dict[str, Any]:
+    """Everything the overview shows, in a fixed number of queries whatever the inventory's size."""
+    now = timezone.now()
+    tunnels = list(tunnel_queryset())
+    rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
+    devices = list(Device.objects.select_related("state__last_poll").order_by("name"))
+    open_alerts = list(alerts_in("open", now)[:OVERVIEW_ALERTS])
+    certificates = list(
+        Certificate.objects.filter(present=True, valid_to__isnull=False)
+        .select_related("device", "trustpoint")
+        .order_by("valid_to", "id")[:SOONEST]
+    )
+    crls = list(
+        Crl.objects.filter(present=True, next_update__isnull=False)
+        .select_related("device")
+        .order_by("next_update", "id")[:SOONEST]
+    )
+    counts: dict[str, int] = {}
+    for t in tunnels:
+        counts[t.status] = counts.get(t.status, 0) + 1
+    return {
+        "now": now,
+        "tunnel_rows": rows,
+        "tunnel_counts": counts,
+        "tunnel_count": len(tunnels),
+        "devices": devices,
+        "device_count": len(devices),
+        "failing_devices": sum(1 for d in devices if _last_status(d) not in ("ok", None)),
+        "open_alerts": open_alerts,
+        "alert_counts": alert_counts(now),
+        "certificates": certificates,
+        "crls": crls,
+        "heartbeats": list(Heartbeat.objects.order_by("name")),
+    }
+
+
+def _last_status(device: Device) -> str | None:
+    state = device_state(device)
+    if state is None or state.last_poll is None:
+        return None
+    return state.last_poll.status
+
+
+def tunnels_touching(device: Device) -> QuerySet[Tunnel]:
+    """Tunnels with the device at either end."""
+    return tunnel_queryset().filter(Q(end_a=device) | Q(end_b=device))

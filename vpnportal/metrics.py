@@ -1,0 +1,240 @@
+"""`/metrics` in Prometheus text format for those who graph in Grafana, behind a bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from devices.choices import PollStatus, TunnelStatus
+from devices.models import Device, IpsecSa, Tunnel
+from devices.summary import device_state
+from pki.models import Certificate, Crl
+from vpnportal.choices import OPEN_ALERT_STATES
+from vpnportal.models import Alert, Heartbeat
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _escape(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(**labels: object) -> str:
+    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
+
+
+class Exposition:
+    """Lines of the text format, each metric family announced once with HELP and TYPE."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def family(self, name: str, kind: str, help_text: str, samples: Iterable[tuple[str, float]]) -> None:
+        """One metric family: its header, then `name{labels} value` lines."""
+        self.lines.append(f"# HELP {name} {help_text}")
+        self.lines.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            self.lines.append(f"{name}{labels} {_number(value)}")
+
+    def text(self) -> str:
+        """The whole exposition."""
+        return "\n".join(self.lines) + "\n"
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _seconds_left(when: datetime | None, now: datetime) -> float | None:
+    return None if when is None else (when - now).total_seconds()
+
+
+def render_metrics() -> str:
+    """Every metric, from the state tables (a handful of queries, whatever the inventory's size)."""
+    now = timezone.now()
+    out = Exposition()
+    tunnels = list(Tunnel.objects.select_related("end_a", "end_b").order_by("name"))
+    out.family(
+        "vpnportal_tunnel_status",
+        "gauge",
+        "1 for the tunnel's current status (up, down, degraded, unknown), 0 for the others.",
+        (
+            (_labels(tunnel=t.name, status=s), 1 if t.status == s else 0)
+            for t in tunnels
+            for s in TunnelStatus.values
+        ),
+    )
+    out.family(
+        "vpnportal_tunnel_up",
+        "gauge",
+        "1 when both ends report the tunnel's SAs.",
+        ((_labels(tunnel=t.name), t.status == TunnelStatus.UP) for t in tunnels),
+    )
+    out.family(
+        "vpnportal_tunnel_spi_mirror_ok",
+        "gauge",
+        "1 when each end's inbound SPI is the other end's outbound SPI.",
+        ((_labels(tunnel=t.name), t.spi_mirror_ok) for t in tunnels if t.spi_mirror_ok is not None),
+    )
+    sas = list(
+        IpsecSa.objects.filter(active=True)
+        .select_related("device", "tunnel")
+        .order_by("device__name", "local_ident", "remote_ident", "id")
+    )
+    sa_counters = (
+        ("vpnportal_ipsec_sa_packets_encaps_total", "pkts_encaps", "Packets encapsulated (sent) by the SA."),
+        ("vpnportal_ipsec_sa_packets_decaps_total", "pkts_decaps", "Packets decapsulated (received)."),
+        ("vpnportal_ipsec_sa_send_errors_total", "send_errors", "Send errors the device counts."),
+        ("vpnportal_ipsec_sa_recv_errors_total", "recv_errors", "Receive errors the device counts."),
+    )
+    for name, column, help_text in sa_counters:
+        out.family(
+            name,
+            "counter",
+            help_text,
+            (
+                (
+                    _labels(
+                        device=sa.device.name,
+                        tunnel=sa.tunnel.name if sa.tunnel else "",
+                        local_ident=sa.local_ident,
+                        remote_ident=sa.remote_ident,
+                    ),
+                    getattr(sa, column),
+                )
+                for sa in sas
+            ),
+        )
+    certs = Certificate.objects.filter(present=True, valid_to__isnull=False).select_related(
+        "device", "trustpoint"
+    )
+    out.family(
+        "vpnportal_certificate_seconds_left",
+        "gauge",
+        "Seconds until the certificate's notAfter (negative once expired).",
+        (
+            (
+                _labels(
+                    device=c.device.name,
+                    trustpoint=c.trustpoint.name if c.trustpoint else "",
+                    role=c.role,
+                    serial=c.serial,
+                ),
+                round(_seconds_left(c.valid_to, now) or 0.0),
+            )
+            for c in certs.order_by("device__name", "role", "id")
+        ),
+    )
+    crls = Crl.objects.filter(present=True, next_update__isnull=False).select_related("device")
+    out.family(
+        "vpnportal_crl_seconds_left",
+        "gauge",
+        "Seconds until the CRL's NextUpdate (negative once past).",
+        (
+            (_labels(device=c.device.name, issuer=c.issuer), round(_seconds_left(c.next_update, now) or 0.0))
+            for c in crls.order_by("device__name", "id")
+        ),
+    )
+    devices = list(
+        Device.objects.select_related("state__last_poll")
+        .annotate(
+            failed_polls=Count("polls", filter=Q(polls__status=PollStatus.FAILED)),
+            polls_total=Count("polls"),
+        )
+        .order_by("name")
+    )
+    states = [(d, device_state(d)) for d in devices]
+    last_polls = [(d, state.last_poll) for d, state in states if state is not None]
+    out.family(
+        "vpnportal_poll_duration_seconds",
+        "gauge",
+        "How long the device's last poll took.",
+        (
+            (_labels(device=d.name), p.duration_ms / 1000)
+            for d, p in last_polls
+            if p and p.duration_ms is not None
+        ),
+    )
+    out.family(
+        "vpnportal_poll_last_success",
+        "gauge",
+        "1 when the device's last poll ended ok.",
+        ((_labels(device=d.name), p.status == PollStatus.OK) for d, p in last_polls if p),
+    )
+    out.family(
+        "vpnportal_polls_total",
+        "counter",
+        "Polls of the device kept in the database.",
+        ((_labels(device=d.name), d.polls_total) for d in devices),
+    )
+    out.family(
+        "vpnportal_poll_failures_total",
+        "counter",
+        "Failed polls of the device kept in the database.",
+        ((_labels(device=d.name), d.failed_polls) for d in devices),
+    )
+    out.family(
+        "vpnportal_device_clock_skew_seconds",
+        "gauge",
+        "Device clock minus the portal's clock at the last poll.",
+        (
+            (_labels(device=d.name), state.clock_skew_seconds)
+            for d, state in states
+            if state is not None and state.clock_skew_seconds is not None
+        ),
+    )
+    open_alerts = (
+        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
+        .values("kind", "severity")
+        .annotate(n=Count("id"))
+        .order_by("kind", "severity")
+    )
+    out.family(
+        "vpnportal_alerts_open",
+        "gauge",
+        "Open alerts by kind and severity.",
+        ((_labels(kind=row["kind"], severity=row["severity"]), row["n"]) for row in open_alerts),
+    )
+    out.family(
+        "vpnportal_heartbeat_age_seconds",
+        "gauge",
+        "Seconds since the background process last proved it runs.",
+        (
+            (_labels(name=h.name), round((now - h.last_seen).total_seconds(), 1))
+            for h in Heartbeat.objects.order_by("name")
+        ),
+    )
+    return out.text()
+
+
+def _authorised(request: HttpRequest) -> bool:
+    """A valid bearer token, or (without METRICS_TOKEN set) a logged-in user who may view tunnels."""
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token:
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return True
+    user = request.user
+    return bool(user.is_authenticated and user.has_perm("devices.view_tunnel"))
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus scrape endpoint: 401 without a valid bearer token (or a permitted session)."""
+    if not _authorised(request):
+        response = HttpResponse("authentication required\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="vpnportal metrics"'
+        return response
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE)

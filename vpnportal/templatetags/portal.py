@@ -1,0 +1,128 @@
+"""Filters the pages share: ages, rates, SPIs in hex, days-left colours, the re-enroll link."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def age(when: datetime | None) -> str:
+    """'42 s', '5 min', '3 h', '2 d' since `when` ('never' when unknown)."""
+    if when is None:
+        return "never"
+    return duration((timezone.now() - when).total_seconds())
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """A compact human duration of a number of seconds."""
+    if seconds is None:
+        return "—"
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    if s < 90:
+        return f"{sign}{s:.0f} s"
+    if s < 90 * 60:
+        return f"{sign}{s / 60:.0f} min"
+    if s < 36 * 3600:
+        return f"{sign}{s / 3600:.0f} h"
+    return f"{sign}{s / 86400:.0f} d"
+
+
+@register.filter
+def rate(value: float | None) -> str:
+    """Packets per second, short."""
+    if value is None:
+        return "—"
+    if value >= 100:
+        return f"{value:.0f}/s"
+    return f"{value:.2f}/s" if value < 10 else f"{value:.1f}/s"
+
+
+@register.filter
+def spi(value: int | None) -> str:
+    """An SPI as the device prints it: 0xD740971C."""
+    if value is None:
+        return "—"
+    return f"0x{value:08X}"
+
+
+@register.filter
+def days_left(when: datetime | None) -> float | None:
+    """Days from now until `when` (negative once past)."""
+    if when is None:
+        return None
+    return (when - timezone.now()).total_seconds() / 86400
+
+
+@register.filter
+def days_class(days: float | None) -> str:
+    """CSS class of a days-left figure: expired and under a week red, under a month amber."""
+    if days is None:
+        return "muted"
+    if days < 0:
+        return "expired"
+    if days < 7:
+        return "bad"
+    if days < 30:
+        return "warn"
+    return "ok"
+
+
+@register.filter
+def hours_class(hours: float | None) -> str:
+    """CSS class of a CRL's hours to NextUpdate: past red, within a day amber."""
+    if hours is None:
+        return "muted"
+    if hours < 0:
+        return "expired"
+    if hours < 24:
+        return "warn"
+    return "ok"
+
+
+@register.filter
+def hours_left(when: datetime | None) -> float | None:
+    """Hours from now until `when`."""
+    if when is None:
+        return None
+    return (when - timezone.now()).total_seconds() / 3600
+
+
+@register.filter
+def skew_class(seconds: float | None) -> str:
+    """CSS class of a clock skew: over a minute amber, over an hour red."""
+    if seconds is None:
+        return "muted"
+    if abs(seconds) >= 3600:
+        return "bad"
+    if abs(seconds) >= 60:
+        return "warn"
+    return "ok"
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    """Indented JSON for <pre> blocks."""
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.simple_tag
+def enroll_url(device: Any, trustpoint: str = "") -> str:
+    """The re-enroll page of a device's trustpoint once issue 8's `pki:enroll` exists, else ''."""
+    query = urlencode({"device": device.pk, "trustpoint": trustpoint})
+    for args in ((), (device.pk,)):
+        try:
+            return f"{reverse('pki:enroll', args=args)}?{query}"
+        except NoReverseMatch:
+            continue
+    return ""
