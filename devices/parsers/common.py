@@ -120,7 +120,7 @@ _UPPER_DN_KEYS = frozenset(
     }
 )
 _WS_RE = re.compile(r"\s+")
-_HEX_RE = re.compile(r"[^0-9A-Fa-f]")
+_SERIAL_SEPARATORS = re.compile(r"[\s:.-]+")
 
 
 @dataclass
@@ -268,13 +268,13 @@ def to_int(value: str | None) -> int | None:
 
 
 def normalise_serial(value: str | None) -> str | None:
-    """Return a serial number as upper-case hex without separators (`3b2fd653` -> `3B2FD653`)."""
+    """Return a serial number upper-case without separators (`3b2fd653` -> `3B2FD653`, `0a:1b` -> `0A1B`)."""
     if not value:
         return None
     value = value.strip()
     if value[:2].lower() == "0x":
         value = value[2:]
-    cleaned = _HEX_RE.sub("", value)
+    cleaned = _SERIAL_SEPARATORS.sub("", value)
     return cleaned.upper() or None
 
 

@@ -300,6 +300,8 @@ def parse_ipsec_sa(
         match = _SPI_CURRENT.match(line)
         if match:
             entry[f"current_{match[1]}_spi"] = int(match[2], 16)
+            if match[3]:  # the decimal the device prints beside the hex, kept as printed
+                entry[f"current_{match[1]}_spi_decimal"] = int(match[3])
             continue
         match = _SECTION.match(line)
         if match:
@@ -309,6 +311,8 @@ def parse_ipsec_sa(
         match = _SPI.match(line) if section is not None else None
         if match:
             sa = _sa_record(int(match[1], 16) if match[1] else None)
+            if match[2]:
+                sa["spi_decimal"] = int(match[2])
             if match[3]:
                 sa["spi_text"] = match[3].strip()
             section.append(sa)  # type: ignore[union-attr]

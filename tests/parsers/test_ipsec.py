@@ -37,6 +37,7 @@ def test_it_reads_every_value_of_the_routers_sa() -> None:
     (inbound,) = entry["inbound_esp"]
     assert inbound == {
         "spi": 0xD740971C,
+        "spi_decimal": 3611334428,
         "transform": "esp-des esp-md5-hmac",
         "mode": "Tunnel",
         "conn_id": 200,
