@@ -119,7 +119,7 @@ def validate_host_key(value: str) -> str:
         raise ValueError('host_key: expected "<type> <base64>", e.g. "ssh-ed25519 AAAA..."')
     try:
         entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
-    except (paramiko.SSHException, ValueError, TypeError) as exc:
+    except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError, TypeError) as exc:
         raise ValueError(f"host_key: not a valid public key ({exc})") from None
     if entry is None or entry.key is None:
         raise ValueError(f"host_key: unsupported or invalid key type {parts[0]!r}")

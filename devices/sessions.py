@@ -102,7 +102,10 @@ def parse_key_line(line: str) -> paramiko.PKey:
     parts = line.split()
     if len(parts) < 2:
         raise ValueError("host key must be '<type> <base64>'")
-    entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
+    try:
+        entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
+    except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, TypeError) as exc:
+        raise ValueError(f"not a valid public key ({exc})") from None
     if entry is None or entry.key is None:
         raise ValueError(f"unsupported host key type {parts[0]!r}")
     return entry.key
