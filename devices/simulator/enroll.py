@@ -174,7 +174,7 @@ def _after_submit(session: CliSession, fingerprint: str, stuck: bool) -> None:
     dev = session.device
     stamp = log_stamp(dev)
     if dev.kind == "ios122":
-        session.write(f"     Fingerprint:  {fingerprint}\n\n")
+        session.write(f"      Fingerprint:  {fingerprint}\n\n")
     elif dev.kind == "pix60":
         session.write(f"     Fingerprint: {fingerprint}\n")
     elif dev.kind == "ios15":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,9 @@ from .session import CliSession
 
 if TYPE_CHECKING:
     from .device import Device
+
+# The legacy personas speak diffie-hellman-group1-sha1 on purpose, as IOS 12.2 and PIX 6 do.
+warnings.filterwarnings("ignore", message="Diffie-Hellman over finite fields", module="asyncssh")
 
 
 def load_or_create_host_key(path: Path, kind: str) -> asyncssh.SSHKey:
@@ -117,12 +121,16 @@ async def start(device: Device, host: str, port: int, state_dir: Path) -> Any:
     kind = KINDS[device.kind]
     suffix = ".alt" if device.has("host_key_changed") else ""
     key = load_or_create_host_key(state_dir / "hostkeys" / f"{device.name}{suffix}.key", kind.host_key)
-    algs = ALGORITHMS[kind.algorithms]
+    algs = dict(ALGORITHMS[kind.algorithms])
+    keypair = asyncssh.load_keypairs([key])[0]
+    if kind.algorithms == "legacy":
+        # IOS 12.2 and PIX 6 sign with SHA-1 only: offer `ssh-rsa`, never rsa-sha2-256/512
+        keypair.host_key_algorithms = [b"ssh-rsa"]
     return await asyncssh.create_server(
         lambda: _Server(device),
         host,
         port,
-        server_host_keys=[key],
+        server_host_keys=[keypair],
         server_version=kind.server_version,
         line_editor=False,
         allow_scp=False,
