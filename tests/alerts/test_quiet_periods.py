@@ -20,11 +20,6 @@ from vpnportal.models import AlertEvent
 pytestmark = pytest.mark.django_db
 
 
-def mails_since(n: int) -> list[str]:
-    """Subjects of the mails sent after the first n."""
-    return [m.subject for m in mail.outbox[n:]]
-
-
 def test_it_reminds_of_what_still_fires_at_a_bounded_interval() -> None:
     now = timezone.now()
     make_cert(make_device(), now + timedelta(days=20))

@@ -1,0 +1,106 @@
+"""Delivery bookkeeping with a stub transport: claims, backoff, permanent failures, abandoned claims."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from vpnportal.choices import NotificationStatus
+from vpnportal.models import Notification
+from vpnportal.notify import (
+    CLAIM_LEASE,
+    TransportError,
+    backoff_seconds,
+    claim,
+    send_due_notifications,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class StubTransport:
+    """Fails while `down`, records what it delivers."""
+
+    def __init__(self, down: bool = False, permanent: bool = False) -> None:
+        self.down = down
+        self.permanent = permanent
+        self.sent: list[int] = []
+
+    def send(self, notification: Notification) -> None:
+        if self.down:
+            raise TransportError("connection refused", permanent=self.permanent)
+        self.sent.append(notification.pk)
+
+
+def queued(**fields) -> Notification:  # type: ignore[no-untyped-def]
+    return Notification.objects.create(recipient="noc@example.com", subject="s", body_text="b", **fields)
+
+
+def test_it_backs_off_exponentially_up_to_an_hour() -> None:
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff_seconds(20) == 3600
+
+
+def test_it_retries_with_backoff_then_delivers_once() -> None:
+    now = timezone.now()
+    n = queued(next_attempt_at=now)
+    transport = StubTransport(down=True)
+    assert send_due_notifications(now, transport) == {"sent": 0, "retry": 1, "failed": 0}
+    n.refresh_from_db()
+    assert (n.status, n.attempts, n.next_attempt_at) == (
+        NotificationStatus.QUEUED,
+        1,
+        now + timedelta(seconds=30),
+    )
+    assert "connection refused" in n.last_error
+    assert send_due_notifications(now + timedelta(seconds=29), transport)["retry"] == 0  # not due yet
+    send_due_notifications(now + timedelta(seconds=30), transport)
+    n.refresh_from_db()
+    assert (n.attempts, n.next_attempt_at) == (2, now + timedelta(seconds=90))
+    transport.down = False
+    send_due_notifications(now + timedelta(seconds=90), transport)
+    send_due_notifications(now + timedelta(seconds=500), transport)
+    n.refresh_from_db()
+    assert (n.status, n.attempts, transport.sent) == (NotificationStatus.SENT, 3, [n.pk])
+    assert n.sent_at is not None and n.last_error == ""
+
+
+def test_it_gives_up_on_a_permanent_failure() -> None:
+    n = queued()
+    send_due_notifications(transport=StubTransport(down=True, permanent=True))
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == (NotificationStatus.FAILED, 1)
+
+
+def test_it_gives_up_after_the_maximum_attempts(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    now = timezone.now()
+    n = queued(next_attempt_at=now)
+    transport = StubTransport(down=True)
+    for step in range(10):
+        send_due_notifications(now + timedelta(hours=step), transport)
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == (NotificationStatus.FAILED, 3)
+
+
+def test_it_lets_exactly_one_claim_win() -> None:
+    now = timezone.now()
+    n = queued(next_attempt_at=now)
+    assert claim(n.pk, now) is True
+    assert claim(n.pk, now) is False
+    assert claim(n.pk, now + CLAIM_LEASE - timedelta(seconds=1)) is False
+
+
+def test_it_resends_what_a_dead_worker_left_claimed_after_the_lease() -> None:
+    now = timezone.now()
+    n = queued(next_attempt_at=now)
+    assert claim(n.pk, now)  # the worker that claimed it died before recording anything
+    transport = StubTransport()
+    send_due_notifications(now + timedelta(seconds=10), transport)
+    assert transport.sent == []  # its lease still runs: no double send
+    send_due_notifications(now + CLAIM_LEASE + timedelta(seconds=1), transport)
+    send_due_notifications(now + CLAIM_LEASE + timedelta(seconds=2), transport)
+    n.refresh_from_db()
+    assert (n.status, n.attempts, transport.sent) == (NotificationStatus.SENT, 2, [n.pk])
