@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from devices.models import Device, Poll, PollOutput, Tunnel
 from devices.summary import device_state, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl, Trustpoint
-from vpnportal import operations
+from vpnportal import actions
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert
 
@@ -135,8 +135,12 @@ def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpRe
         return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
     reason = request.POST.get("reason", "").strip()[:255] or "maintenance"
     until = timezone.now() + timedelta(hours=hours)
-    operations.silence(target, until, request.user, reason)
-    messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+    try:
+        actions.silence(target, until, request.user, reason)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
     return redirect(back)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from vpnportal import operations
+from vpnportal import actions
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind
 from vpnportal.dashboard import ALERT_CATEGORIES, alert_counts, alerts_in, overview_context
 from vpnportal.metrics import metrics
@@ -89,8 +89,12 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge an open alert (operators; audited by the action)."""
     alert = get_object_or_404(Alert, pk=pk, state__in=OPEN_ALERT_STATES)
-    operations.acknowledge_alert(alert, request.user)
-    messages.success(request, f"Acknowledged: {alert.get_kind_display()} {alert.subject}")
+    try:
+        actions.acknowledge_alert(alert, request.user)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Acknowledged: {alert.get_kind_display()} {alert.subject}")
     return _back(request, "alerts")
 
 
@@ -110,8 +114,12 @@ def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
     reason = request.POST.get("reason", "").strip()[:255] or f"silenced from alert {alert.pk}"
     until = timezone.now() + timedelta(hours=hours)
-    operations.silence(target, until, request.user, reason)
-    messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+    try:
+        actions.silence(target, until, request.user, reason)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
     return _back(request, "alerts")
 
 

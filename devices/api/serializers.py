@@ -123,11 +123,13 @@ class TunnelSerializer(serializers.Serializer):
 
 
 class PointSerializer(serializers.Serializer):
-    """One point: bucket start, summed delta, packets (or errors) per second."""
+    """One point: bucket start, per second rate, packets (or errors) in the bucket, seconds covered."""
 
-    t = serializers.DateTimeField()
-    value = serializers.IntegerField()
-    rate = serializers.FloatField()
+    at = serializers.DateTimeField()
+    rate = serializers.FloatField(allow_null=True)
+    delta = serializers.IntegerField()
+    seconds = serializers.FloatField()
+    counter = serializers.IntegerField(allow_null=True, help_text="last raw counter (null from rollups)")
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,8 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelSerializer
-from devices.api.series import MAX_POINTS, METRICS, choose_source, counter_series
-from devices.choices import Platform, TunnelStatus
+from devices.choices import Platform, RollupPeriod, TunnelStatus
+from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
+from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
 from devices.summary import tunnel_queryset
 from vpnportal.api.permissions import ModelViewPermission
@@ -31,6 +33,34 @@ RANGES = {
     "month": timedelta(days=30),
     "year": timedelta(days=365),
 }
+
+
+def resolution(since: datetime, now: datetime) -> str:
+    """Which store devices.history.counter_series reads for a range starting at `since`."""
+    if since >= now - timedelta(days=settings.HISTORY_RAW_DAYS):
+        return "raw"
+    if since >= now - timedelta(days=settings.HISTORY_HOURLY_DAYS):
+        return RollupPeriod.HOUR
+    return RollupPeriod.DAY
+
+
+def end_series(
+    sas: list[IpsecSa], metric: str, since: datetime, until: datetime, max_points: int
+) -> list[dict[str, Any]]:
+    """One end's points: each SA's series (same bucket grid) summed point by point."""
+    merged: dict[str, dict[str, Any]] = {}
+    for sa in sas:
+        for point in counter_series(sa, metric, since, until, max_points):
+            into = merged.setdefault(
+                point["at"], {"at": point["at"], "rate": None, "delta": 0, "seconds": 0.0, "counter": None}
+            )
+            into["delta"] += point["delta"]
+            into["seconds"] = max(into["seconds"], point["seconds"])
+            if point["rate"] is not None:
+                into["rate"] = round((into["rate"] or 0.0) + point["rate"], 6)
+            if point["counter"] is not None:
+                into["counter"] = (into["counter"] or 0) + point["counter"]
+    return [merged[at] for at in sorted(merged)]
 
 
 def parse_time(value: str | None, name: str) -> datetime | None:
@@ -127,20 +157,24 @@ class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
         if since >= until:
             raise ValidationError({"since": "must be before until"})
         ends = tunnel.ends
-        sa_rows = list(IpsecSa.objects.filter(tunnel=tunnel).values_list("device_id", "pk"))
+        sas = list(IpsecSa.objects.filter(tunnel=tunnel).order_by("id"))
+        # At most 1,000 points in all: each end gets its share.
         per_end = max(1, MAX_POINTS // len(ends))
-        series = []
-        for device in ends:
-            ids = [pk for device_id, pk in sa_rows if device_id == device.pk]
-            series.append(
-                {"device": device.name, "points": counter_series(ids, metric, since, until, per_end)}
-            )
+        series = [
+            {
+                "device": device.name,
+                "points": end_series(
+                    [sa for sa in sas if sa.device_id == device.pk], metric, since, until, per_end
+                ),
+            }
+            for device in ends
+        ]
         data = {
             "tunnel": tunnel.pk,
             "metric": metric,
             "since": since,
             "until": until,
-            "resolution": choose_source(since, until, per_end, now),
+            "resolution": resolution(since, now),
             "series": series,
         }
         return Response(HistorySerializer(data).data)

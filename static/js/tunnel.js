@@ -57,7 +57,7 @@
         label: s.device + " " + label,
         borderColor: color,
         backgroundColor: color,
-        data: s.points.map(function (p) { return { x: Date.parse(p.t), y: p.rate }; })
+        data: s.points.map(function (p) { return { x: Date.parse(p.at), y: p.rate }; })
       };
     });
   }

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vpnportal import operations
+from vpnportal import actions
 from vpnportal.api.permissions import ModelViewPermission
 from vpnportal.api.serializers import AlertSerializer
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity
@@ -61,8 +61,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         """Acknowledge an open alert (operators): it stays open until its condition clears."""
         alert = self.get_object()
-        if alert.state == AlertState.RESOLVED:
-            return Response({"detail": "The alert is resolved."}, status=status.HTTP_409_CONFLICT)
-        operations.acknowledge_alert(alert, request.user)
+        try:
+            actions.acknowledge_alert(alert, request.user)
+        except actions.ActionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         alert.refresh_from_db()
         return Response(AlertSerializer(alert).data)

@@ -1,0 +1,87 @@
+"""The history endpoint: both ends' series, at most 1,000 points for any range, from the rollups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from devices.choices import RollupPeriod
+from devices.models import CounterRollup
+from tests.pages.seed import Seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(viewer: User) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+def test_it_returns_both_ends_for_the_last_hour(api: Client, seed: Seed) -> None:
+    response = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=hour")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"tunnel", "metric", "since", "until", "resolution", "series"}
+    assert body["resolution"] == "raw" and body["metric"] == "encaps"
+    router, pix = body["series"]
+    assert router["device"] == "1720-1" and pix["device"] == "pix520-1"
+    assert 10 <= len(router["points"]) <= 13
+    point = router["points"][-1]
+    assert set(point) >= {"at", "rate", "delta"}
+    assert point["rate"] == pytest.approx(10, rel=0.05)
+
+
+def test_it_takes_an_iso_since(api: Client, seed: Seed) -> None:
+    since = (timezone.now() - timedelta(minutes=30)).isoformat()
+    response = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/", {"metric": "decaps", "since": since})
+    assert response.status_code == 200
+    assert 5 <= len(response.json()["series"][0]["points"]) <= 7
+
+
+def test_it_reads_a_year_from_the_daily_rollups_in_at_most_1000_points(api: Client, seed: Seed) -> None:
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=400)
+    CounterRollup.objects.bulk_create(
+        CounterRollup(
+            ipsec_sa=sa,
+            period=RollupPeriod.DAY,
+            bucket=start + timedelta(days=d),
+            samples=288,
+            d_encaps=864000,
+            d_decaps=860000,
+            d_errors=d % 3,
+            seconds=86400,
+        )
+        for sa in (seed.router_sa, seed.pix_sa)
+        for d in range(400)
+    )
+    since = (timezone.now() - timedelta(days=365)).isoformat()
+    body = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/", {"metric": "encaps", "since": since}).json()
+    assert body["resolution"] == "day"
+    total = sum(len(s["points"]) for s in body["series"])
+    assert 700 <= total <= 1000
+    assert body["series"][0]["points"][10]["rate"] == pytest.approx(10, rel=0.01)
+
+
+def test_it_reads_a_month_from_the_hourly_rollups(api: Client, seed: Seed) -> None:
+    body = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?metric=errors&range=month").json()
+    assert body["resolution"] == "hour"
+    assert sum(len(s["points"]) for s in body["series"]) <= 1000
+    assert len(body["series"][0]["points"]) > 100
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["metric=bogus", "since=yesterday", "range=decade", f"since={'2030-01-01T00:00:00Z'}"],
+)
+def test_it_rejects_bad_parameters(api: Client, seed: Seed, query: str) -> None:
+    assert api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?{query}").status_code == 400
+
+
+def test_it_answers_404_for_an_unknown_tunnel(api: Client, seed: Seed) -> None:
+    assert api.get("/api/tunnels/999999/history/").status_code == 404
