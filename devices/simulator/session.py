@@ -117,7 +117,7 @@ class CliSession:
                 self._event.set()
             return key
 
-    async def readline(self, echo: bool = True, kind: str = "line") -> str:
+    async def readline(self, echo: bool = True, kind: str = "line", silent: bool = False) -> str:
         """A line as typed, echoed back unless it is a password; logged verbatim."""
         line = ""
         while True:
@@ -136,7 +136,8 @@ class CliSession:
                         self._event.set()
                     if echoed:
                         self.write(echoed)
-                    self.write("\n")
+                    if not silent:
+                        self.write("\n")
                     self.device.log_received(self.id, self.transport, line, kind)
                     return line
                 if ch in "\x7f\x08":
@@ -238,7 +239,7 @@ class CliSession:
             if dev.has("no_prompt"):
                 # accept the connection, say nothing, but still record what the client sends
                 while True:
-                    await self.readline(echo=False)
+                    await self.readline(echo=False, silent=True)
             if self.needs_login and not await self._telnet_login():
                 self.close()
                 return

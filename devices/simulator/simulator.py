@@ -430,9 +430,10 @@ def run_in_thread(
     base_port: int = 0,
     state_dir: str | Path | None = None,
     host: str = HOST,
+    control_file: bool = False,
 ) -> SimulatorHandle:
     """Start a simulator in a daemon thread (base_port 0: free ports) and return its handle."""
-    sim = Simulator(scenario, base_port=base_port, state_dir=state_dir, host=host)
+    sim = Simulator(scenario, base_port=base_port, state_dir=state_dir, host=host, control_file=control_file)
     loop = asyncio.new_event_loop()
     started: Future[None] = Future()
 

@@ -147,8 +147,9 @@ class Tunnel:
         ]
         self.first_gen_len = float(min(remaining)) if remaining else float(self.lifetime_s - REKEY_MARGIN_S)
         self.period = float(self.lifetime_s - REKEY_MARGIN_S)
-        # (start, length of its first generation); a reboot or a recovery adds an anchor.
-        self.anchors: list[tuple[float, float]] = [(0.0, self.first_gen_len)]
+        # (start, length of its first generation, its generation number); a reboot, a recovery or
+        # `clear crypto sa` adds an anchor whose generation follows the one in force.
+        self.anchors: list[tuple[float, float, int]] = [(0.0, self.first_gen_len, 0)]
         self.down_since: float | None = None  # tunnel_down: SAs gone at once
         self.broken_since: float | None = None  # phase 1 failing: SAs die at their next rekey
         self.one_way_into: set[str] = set()  # ends that receive nothing
@@ -157,22 +158,14 @@ class Tunnel:
 
     # -- generations -------------------------------------------------------------------------
     def _generation(self, t: float) -> tuple[int, float, float, bool]:
-        """(generation number, its start, its end, whether it is the very first one) at `t`."""
-        gen = 0
-        for i, (start, first_len) in enumerate(self.anchors):
-            nxt = self.anchors[i + 1][0] if i + 1 < len(self.anchors) else math.inf
-            if t >= nxt:
-                # count the generations this anchor produced before the next anchor
-                span = nxt - start
-                gen += 1 + (max(0, math.ceil((span - first_len) / self.period)) if span > first_len else 0)
-                continue
-            if t < start + first_len:
-                return gen, start, start + first_len, i == 0
-            k = int((t - start - first_len) // self.period)
-            g_start = start + first_len + k * self.period
-            return gen + 1 + k, g_start, g_start + self.period, False
-        start, first_len = self.anchors[-1]
-        return gen, start, start + first_len, len(self.anchors) == 1
+        """(generation number, its start, its end, whether it is the seed's first one) at `t`."""
+        i = max(0, bisect.bisect_right([a[0] for a in self.anchors], t) - 1)
+        start, first_len, base = self.anchors[i]
+        if t < start + first_len:
+            return base, start, start + first_len, i == 0 and base == 0
+        k = int((t - start - first_len) // self.period)
+        g_start = start + first_len + k * self.period
+        return base + 1 + k, g_start, g_start + self.period, False
 
     def _dead_at(self) -> float | None:
         """When the SAs disappear under the current faults (None while they live on)."""
@@ -239,8 +232,9 @@ class Tunnel:
             self._reflow(t)
 
     def _new_anchor(self, t: float) -> None:
+        current = self._generation(t)[0]
         self.anchors = [a for a in self.anchors if a[0] < t]
-        self.anchors.append((t, self.period))
+        self.anchors.append((t, self.period, current + 1))
 
     def _reflow(self, t: float) -> None:
         """Set every counter's rate from the current faults, from `t` (and at the SAs' death)."""

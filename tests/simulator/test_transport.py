@@ -46,7 +46,7 @@ def test_it_offers_only_legacy_algorithms_on_the_seed_personas(seed_sim: Simulat
 
 
 def test_it_fails_a_client_that_only_speaks_modern_algorithms(seed_sim: SimulatorHandle) -> None:
-    with pytest.raises(paramiko.SSHException, match="(?i)incompatible|no acceptable"):
+    with pytest.raises(paramiko.SSHException, match=r"(?i)incompatible|no acceptable"):
         RawShell(seed_sim.port("1720-1"), "cisco", "cisco", disabled_algorithms=MODERN_ONLY)
 
 
