@@ -155,14 +155,17 @@ def detect_error(lines: list[str]) -> str | None:
 
 def _apply_backspaces(line: str) -> str:
     """Let each backspace erase the character before it, as the terminal did."""
-    out: list[str] = []
-    for ch in line:
-        if ch == "\x08":
-            if out:
-                out.pop()
-        else:
-            out.append(ch)
+    pieces = line.split("\x08")
+    out: list[str] = list(pieces[0])
+    for piece in pieces[1:]:
+        if out:
+            out.pop()
+        out.extend(piece)
     return "".join(out)
+
+
+# C0/C1 control characters (tab is expanded before, newline split on): deleted in one C-level pass.
+_CONTROL = dict.fromkeys([*range(0, 9), *range(10, 32), *range(127, 160)])
 
 
 def is_prompt(line: str) -> bool:
@@ -193,8 +196,8 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
             line = _apply_backspaces(line)
         if "\t" in line:
             line = line.expandtabs(8)
-        if not line.isprintable():
-            line = "".join(ch for ch in line if ch.isprintable())
+        if not line.isascii() or not line.isprintable():
+            line = line.translate(_CONTROL)
         was_cut = bool(width) and len(line) == width
         cut.append(was_cut)
         lines.append(line if was_cut else line.rstrip())

@@ -41,7 +41,7 @@ ROLES = {
 # Cisco's documentation comments (`!--- The enrollment was successful.`) end at the first full stop.
 # In flattened copies the comment may wrap onto the next line; a colon means a label, so stop before one.
 _COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
-_FENCE = re.compile(r"^\s*(?:```|#{2,6}\s)")
+_FENCE = re.compile(r"^(?:```|#{2,6} )", re.MULTILINE)
 
 
 def _words(phrase: str) -> str:
@@ -107,12 +107,15 @@ _HEADER = (
     r"Certificate)(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
 )
 _KNOWN_PLAIN = "|".join(_words(label) for label, _ in _LABELS)
+_KEY_OF_GROUP = {f"k{i}": key for i, (_, key) in enumerate(_LABELS)}
 _LABEL_ALT = "|".join(f"(?P<k{i}>{_words(label)})" for i, (label, _) in enumerate(_LABELS))
 # `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
+# Cheap guards first (a word start, then a plausible first letter; a colon on the line for a generic
+# label) so that most positions of a long text fail after one or two character tests.
 _TOKEN = re.compile(
-    rf"(?<![\w-]){_HEADER}|(?<![\w-])(?:{_LABEL_ALT})|(?P<pixname>(?<![\w-])Subject\s+Name)(?=\s+Name:)"
+    rf"(?<![\w-])(?=[A-Zser])(?:{_HEADER}|{_LABEL_ALT}|(?P<pixname>Subject\s+Name)(?=\s+Name:))"
     # An unknown `Label:` at a line start, unless a known label ends it (`Signature Issuer:` in a wrapped copy).
-    rf"|(?m:^[ \t]*(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
+    rf"|(?m:^(?=[A-Z][^\n:]{{0,60}}:)(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
     r"(?P<generic>[A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$))"
 )
 _USAGE = re.compile(
@@ -148,13 +151,10 @@ def _prepare(text: str) -> tuple[str, str | None]:
     error = detect_error(lines)
     if error:
         return "", error
-    kept = []
-    for line in lines:
-        if _FENCE.match(line):
-            line = _FENCE.sub("", line)
-        # Indentation carries no meaning here, and without it labels and generic labels start together.
-        kept.append(line.strip())
-    stream = "\n".join(kept)
+    # Indentation carries no meaning here, and without it labels and generic labels start together.
+    stream = "\n".join(line.strip() for line in lines)
+    if "`" in stream or "#" in stream:
+        stream = _FENCE.sub("", stream)
     if "!---" in stream:
         stream = _COMMENT.sub(" ", stream)
     return stream, None
@@ -200,7 +200,7 @@ def parse_certificates(
             key = snake(token.group("generic"))
             current[key] = squash(value) or None
             continue
-        key = next(key for i, (_, key) in enumerate(_LABELS) if token.group(f"k{i}"))
+        key = _KEY_OF_GROUP[token.lastgroup or ""]
         if key in {"valid_from", "valid_to", "renew_date"}:
             flat = squash(value)
             moment = TIME_RE.search(flat)

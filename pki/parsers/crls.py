@@ -21,7 +21,7 @@ from devices.parsers.common import (
 )
 
 _COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
-_FENCE = re.compile(r"^\s*(?:```|#{2,6}\s)")
+_FENCE = re.compile(r"^(?:```|#{2,6} )", re.MULTILINE)
 _LABELS: list[tuple[str, str]] = [
     ("CRL Issuer Name:", "issuer"),
     ("LastUpdate:", "last_update"),
@@ -36,6 +36,7 @@ _LABELS: list[tuple[str, str]] = [
 ]
 _TIMES = {"last_update", "next_update", "downloaded_at", "cached_until"}
 _WS = r"\s+"
+_KEY_OF_GROUP = {f"k{i}": key for i, (_, key) in enumerate(_LABELS)}
 _LABEL_ALT = "|".join(
     f"(?P<k{i}>{_WS.join(re.escape(w) for w in label.split())})" for i, (label, _) in enumerate(_LABELS)
 )
@@ -66,7 +67,11 @@ def parse_crls(
     error = detect_error(lines)
     if error:
         return error_result(error, ctx, crls=[])
-    stream = "\n".join(_COMMENT.sub(" ", _FENCE.sub("", line)).strip() for line in lines)
+    stream = "\n".join(line.strip() for line in lines)
+    if "`" in stream or "#" in stream:
+        stream = _FENCE.sub("", stream)
+    if "!---" in stream:
+        stream = _COMMENT.sub(" ", stream)
     tokens = list(_TOKEN.finditer(stream))
     crls: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -77,7 +82,7 @@ def parse_crls(
         if token.group("pix"):
             _rest(value, current, ctx)
             continue
-        key = next(key for i, (_, key) in enumerate(_LABELS) if token.group(f"k{i}"))
+        key = _KEY_OF_GROUP[token.lastgroup or ""]
         if key == "issuer":
             if current is not None:
                 _finish(current, crls, ctx)
