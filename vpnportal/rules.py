@@ -556,7 +556,7 @@ def tunnel_one_way(ctx: RuleContext) -> list[Candidate]:
     for tunnel in _tunnels(ctx):
         if not _both_answered(ctx, tunnel):
             continue
-        directions = []
+        directions: list[dict[str, Any]] = []
         for sender, receiver in ((tunnel.end_a, tunnel.end_b), (tunnel.end_b, tunnel.end_a)):
             sent = _latest_samples(ctx, tunnel, sender.pk)
             received = _latest_samples(ctx, tunnel, receiver.pk)
@@ -567,12 +567,12 @@ def tunnel_one_way(ctx: RuleContext) -> list[Candidate]:
             if encaps > 0 and decaps == 0:
                 directions.append({"from": sender.name, "to": receiver.name, "encaps": encaps})
         if not directions and tunnel.one_way_polls > 0 and tunnel.status != TunnelStatus.DOWN:
-            # The correlator saw it even where samples are not linked to the tunnel.
-            directions.append({"from": "", "to": "", "encaps": None})
+            # The correlator's verdict: an end sends but hears nothing back while its peer sends nothing.
+            directions.append({"from": "", "to": "", "encaps": None, "reason": tunnel.status_reason})
         if not directions:
             continue
         where = "; ".join(
-            f"{d['from']} encrypts, {d['to']} decrypts nothing" if d["from"] else "one direction only"
+            f"{d['from']} encrypts, {d['to']} decrypts nothing" if d["from"] else d["reason"] or "one way"
             for d in directions
         )
         out.append(
