@@ -117,8 +117,14 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
 
 def _run_commands(session: DeviceSession, commands: list[Command]) -> list[CommandOutput]:
     outputs: list[CommandOutput] = []
-    for command in commands:
-        outputs.append(session.run_command(command))
+    for i, command in enumerate(commands):
+        out = session.run_command(command)
+        outputs.append(out)
+        if out.error.startswith("timeout"):
+            # The late output would land in the next command's: the session is no longer usable.
+            for rest in commands[i + 1 :]:
+                outputs.append(CommandOutput(rest, rest.text, "", "not run: the session timed out before it"))
+            break
     return outputs
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -233,6 +234,11 @@ def _check(value: str, what: str) -> str:
 def _connect_reason(exc: BaseException, device: Device) -> str:
     cause = exc.__context__ or exc.__cause__
     where = f"{device.host}:{device.port}"
+    if isinstance(cause, paramiko.ssh_exception.NoValidConnectionsError):
+        # paramiko gathers the per-address socket errors; refused on every address is refused.
+        errors = list(cause.errors.values())
+        if errors and all(isinstance(e, ConnectionRefusedError) for e in errors):
+            return f"connection refused by {where}"
     if isinstance(cause, ConnectionRefusedError):
         return f"connection refused by {where}"
     if isinstance(cause, socket.gaierror):
@@ -263,6 +269,7 @@ class DeviceSession:
         self.pinned_now: str | None = None  # the key pinned by this session's first contact
         self.connect_seconds = 0.0
         self._prompt_re: re.Pattern[str] | None = None
+        self._aborted = False
 
     def __enter__(self) -> DeviceSession:
         self.open()
@@ -325,9 +332,18 @@ class DeviceSession:
                 conn.establish_connection()
                 if not telnet:
                     self._verify_key(conn, first_contact)
-                conn._try_session_preparation()
-                if secret and not conn.check_enable_mode():
-                    conn.enable()
+                # netmiko's prompt detection has its own, longer loops: bound the whole login here.
+                watchdog = threading.Timer(self.connect_timeout + 2, self._abort)
+                watchdog.daemon = True
+                watchdog.start()
+                try:
+                    conn._try_session_preparation()
+                    if secret and not conn.check_enable_mode():
+                        conn.enable()
+                finally:
+                    watchdog.cancel()
+                if self._aborted:
+                    raise ReadTimeout("session setup aborted")
             except _KeyMismatch as exc:
                 raise HostKeyChanged(key_line(exc.offered)) from None
             except NetmikoAuthenticationException:
@@ -346,6 +362,10 @@ class DeviceSession:
             except (OSError, EOFError, paramiko.SSHException) as exc:
                 if isinstance(exc, socket.timeout | TimeoutError):
                     raise SessionError(f"timeout connecting to {device.host}:{device.port}") from None
+                if self._aborted:
+                    raise SessionError(
+                        f"timeout waiting for the prompt of {device.host}:{device.port}"
+                    ) from None
                 raise SessionError(f"connection to {device.host}:{device.port} lost: {exc}"[:300]) from None
         except BaseException:
             self.close()
@@ -406,6 +426,19 @@ class DeviceSession:
             self._leave_pager()
             return output, REASON_PAGING
         return output, ""
+
+    def _abort(self) -> None:
+        # Called by the login watchdog: closing the socket makes netmiko's read loop fail at once.
+        self._aborted = True
+        conn = self.conn
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            if conn.remote_conn_pre is not None:
+                conn.remote_conn_pre.close()
+        with contextlib.suppress(Exception):
+            if conn.remote_conn is not None:
+                conn.remote_conn.close()
 
     def _leave_pager(self) -> None:
         # `q` ends the pager on IOS, PIX and ASA; then wait for the prompt so the next command is clean.

@@ -94,13 +94,25 @@ def test_it_rolls_back_when_a_tunnel_names_an_unknown_device() -> None:
 @pytest.mark.parametrize(
     ("replace", "message"),
     [
-        (("s3cret-pass", '"s3cret\\nconfigure terminal"'), r"line 7: devices\[0\]: password: control characters"),
-        (("username: cisco", 'username: "cis\\u0007co"'), r"line 6: devices\[0\]: username: control characters"),
+        (
+            ("s3cret-pass", '"s3cret\\nconfigure terminal"'),
+            r"line 7: devices\[0\]: password: control characters",
+        ),
+        (
+            ("username: cisco", 'username: "cis\\u0007co"'),
+            r"line 6: devices\[0\]: username: control characters",
+        ),
         (("name: 1720-1\n", "name: 1720 1\n"), r"line 2: devices\[0\]: name"),
-        (("host: 127.0.0.1\n    port: 2201", "host: -bad_host\n    port: 2201"), r"line 3: devices\[0\]: host"),
+        (
+            ("host: 127.0.0.1\n    port: 2201", "host: -bad_host\n    port: 2201"),
+            r"line 3: devices\[0\]: host",
+        ),
         (("port: 2201", "port: 70000"), r"line 4: devices\[0\]: port"),
         (("transport: telnet", "transport: rsh"), r"line 16: devices\[1\]: transport"),
-        (("    secret: cisco\n", "    secret: cisco\n    colour: red\n"), r"line 16: devices\[1\]: unknown key 'colour'"),
+        (
+            ("    secret: cisco\n", "    secret: cisco\n    colour: red\n"),
+            r"line 16: devices\[1\]: unknown key 'colour'",
+        ),
         (("ends: [1720-1, pix520-1]", "ends: [1720-1, 1720-1]"), r"line 19: tunnels\[0\]: ends"),
         (("devices:\n", "devices:\n  - [\n"), r"line \d+: not valid YAML"),
     ],
@@ -117,16 +129,24 @@ def test_it_refuses_raw_control_characters_in_the_file() -> None:
 
 
 def test_it_refuses_a_duplicate_device() -> None:
-    doubled = GOOD.replace("tunnels:", "  - {name: 1720-1, host: 10.0.0.1, platform: cisco_ios, username: x}\ntunnels:")
+    doubled = GOOD.replace(
+        "tunnels:", "  - {name: 1720-1, host: 10.0.0.1, platform: cisco_ios, username: x}\ntunnels:"
+    )
     with pytest.raises(InventoryError, match="line 17: device '1720-1' already defined at line 2"):
         import_inventory(doubled)
 
 
 def test_it_pins_a_host_key_from_the_file_and_rejects_a_bad_one() -> None:
-    import_inventory(GOOD.replace("    secret: ww-enable\n", f'    secret: ww-enable\n    host_key: "{ED25519}"\n'))
+    import_inventory(
+        GOOD.replace("    secret: ww-enable\n", f'    secret: ww-enable\n    host_key: "{ED25519}"\n')
+    )
     assert Device.objects.get(name="1720-1").host_key == ED25519
     with pytest.raises(InventoryError, match=r"line 9: devices\[0\]: host_key"):
-        import_inventory(GOOD.replace("    secret: ww-enable\n", '    secret: ww-enable\n    host_key: "ssh-rsa AAAAnot-a-key"\n'))
+        import_inventory(
+            GOOD.replace(
+                "    secret: ww-enable\n", '    secret: ww-enable\n    host_key: "ssh-rsa AAAAnot-a-key"\n'
+            )
+        )
 
 
 def test_it_prunes_devices_and_tunnels_no_longer_listed() -> None:

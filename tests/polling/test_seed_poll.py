@@ -11,7 +11,17 @@ from django.core.management import call_command
 
 from devices.choices import PkiForm, PollStatus, TunnelStatus
 from devices.collect import run_poll_cycle
-from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Poll, PollOutput, RawOutput, Tunnel
+from devices.models import (
+    CounterSample,
+    Device,
+    DeviceState,
+    IkeSa,
+    IpsecSa,
+    Poll,
+    PollOutput,
+    RawOutput,
+    Tunnel,
+)
 from devices.simulator import SimulatorHandle
 from pki.models import Certificate, Crl, Trustpoint
 
@@ -24,7 +34,9 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def test_it_polls_the_seed_pair_and_pairs_the_tunnel_by_spi(sim: SimulatorHandle, seed: dict[str, Device]) -> None:
+def test_it_polls_the_seed_pair_and_pairs_the_tunnel_by_spi(
+    sim: SimulatorHandle, seed: dict[str, Device]
+) -> None:
     result = run_poll_cycle(alerts=False)
     assert [(o.device, o.status) for o in result.outcomes] == [("1720-1", "ok"), ("pix520-1", "ok")]
     tunnel = Tunnel.objects.get(name="hq-branch")
@@ -106,7 +118,9 @@ def test_it_keeps_raw_outputs_once_compressed_and_redacts_secrets(
             assert line.endswith("<removed>")
 
 
-def test_it_runs_a_cycle_from_the_command_with_a_summary(sim: SimulatorHandle, seed: dict[str, Device]) -> None:
+def test_it_runs_a_cycle_from_the_command_with_a_summary(
+    sim: SimulatorHandle, seed: dict[str, Device]
+) -> None:
     out = StringIO()
     call_command("poll", "--strict", stdout=out)
     text = out.getvalue()

@@ -1,0 +1,117 @@
+"""Each simulator fault gives a recorded, actionable reason; nothing crashes; the other device polls normally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devices.choices import PollStatus, TunnelStatus
+from devices.collect import run_poll_cycle
+from devices.models import Device, DeviceState, IpsecSa, Poll, Tunnel
+from devices.simulator import SimulatorHandle
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+def outcome(name: str) -> Poll:
+    poll = Poll.objects.filter(device__name=name).order_by("-started_at").first()
+    assert poll is not None
+    return poll
+
+
+@pytest.mark.parametrize(
+    ("fault", "params", "status", "reason"),
+    [
+        ("refuse", {}, PollStatus.FAILED, "connection refused by 127.0.0.1:{port}"),
+        ("wrong_password", {}, PollStatus.FAILED, "authentication failed"),
+        ("no_prompt", {}, PollStatus.FAILED, "timeout waiting for the prompt of 127.0.0.1:{port}"),
+        ("slow", {"seconds": 5}, PollStatus.FAILED, "timeout after 3 s waiting for the output of"),
+    ],
+)
+def test_it_records_why_a_device_could_not_be_polled(
+    sim: SimulatorHandle,
+    seed: dict[str, Device],
+    fast_timeouts: None,
+    fault: str,
+    params: dict[str, Any],
+    status: str,
+    reason: str,
+) -> None:
+    run_poll_cycle(alerts=False)  # a good first poll: the state the failure must not erase
+    port = sim.port("1720-1")
+    sim.set_fault("1720-1", fault, **params)
+    result = run_poll_cycle(alerts=False)
+    by_name = {o.device: o for o in result.outcomes}
+    assert by_name["pix520-1"].status == PollStatus.OK
+    poll = outcome("1720-1")
+    assert poll.status == status
+    assert reason.format(port=port) in poll.reason
+    assert "internal error" not in poll.reason
+    state = DeviceState.objects.get(device__name="1720-1")
+    assert state.stale is True and state.last_poll == poll and state.last_ok_poll != poll
+    # The last known SAs stay in place, marked stale; the tunnel is unknown, not gone.
+    assert IpsecSa.objects.filter(device__name="1720-1", active=True).exists()
+    tunnel = Tunnel.objects.get(name="hq-branch")
+    assert tunnel.status == TunnelStatus.UNKNOWN
+    assert tunnel.status_reason.startswith("1720-1 could not be polled")
+
+
+def test_it_pushes_the_next_poll_forward_after_a_failure(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None
+) -> None:
+    sim.set_fault("1720-1", "refuse")
+    before = Device.objects.get(name="1720-1").next_poll_at
+    run_poll_cycle(["1720-1"], alerts=False)
+    assert Device.objects.get(name="1720-1").next_poll_at > before
+
+
+@pytest.mark.parametrize("fault", ["garbled", "truncated"])
+def test_it_survives_damaged_output(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None, fault: str
+) -> None:
+    sim.set_fault("pix520-1", fault)
+    result = run_poll_cycle(alerts=False)
+    by_name = {o.device: o for o in result.outcomes}
+    assert by_name["1720-1"].status == PollStatus.OK
+    assert "internal error" not in by_name["pix520-1"].reason
+    assert by_name["pix520-1"].status in (PollStatus.OK, PollStatus.PARTIAL, PollStatus.FAILED)
+
+
+def test_it_reports_paging_left_on_as_a_failed_command(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netmiko.cisco.cisco_ios import CiscoIosBase
+
+    # A driver that forgets `terminal length 0`: long outputs stop at --More--.
+    monkeypatch.setattr(CiscoIosBase, "disable_paging", lambda self, *a, **k: "")
+    result = run_poll_cycle(["1720-1"], alerts=False)
+    assert result.outcomes[0].status == PollStatus.PARTIAL
+    poll = outcome("1720-1")
+    assert "paging not disabled" in poll.reason
+    assert "show running-config" in poll.reason
+    failed = poll.outputs.filter(error="paging not disabled")
+    assert failed.exists()
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "reason"),
+    [
+        ("tunnel_down", TunnelStatus.DOWN, "no IPsec SAs on 1720-1 or pix520-1"),
+        ("one_way", TunnelStatus.DEGRADED, "one-way traffic"),
+        ("errors", TunnelStatus.DEGRADED, "errors rising on"),
+    ],
+)
+def test_it_judges_the_tunnel_from_both_ends(
+    sim: SimulatorHandle, seed: dict[str, Device], fault: str, status: str, reason: str
+) -> None:
+    run_poll_cycle(alerts=False)
+    assert Tunnel.objects.get(name="hq-branch").status == TunnelStatus.UP
+    sim.set_fault("pix520-1", fault, **({"rate": 5.0} if fault == "errors" else {}))
+    sim.advance(120)
+    run_poll_cycle(alerts=False)
+    sim.advance(120)
+    run_poll_cycle(alerts=False)
+    tunnel = Tunnel.objects.get(name="hq-branch")
+    assert tunnel.status == status, tunnel.status_reason
+    assert reason in tunnel.status_reason
