@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 
 from devices.netmiko_pix import connect as netmiko_connect
 from devices.simulator import SimulatorHandle

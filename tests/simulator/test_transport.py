@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 import pytest
 
 from devices.simulator import SimulatorHandle, run_in_thread

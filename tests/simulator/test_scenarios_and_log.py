@@ -1,0 +1,99 @@
+"""Scenario files, fleets, the received-lines log and the `simulate` command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devices.simulator import SimulatorHandle
+from devices.simulator.scenario import load
+
+from .helpers import ROOT, connect
+
+SCENARIOS = ROOT / "devices" / "simulator" / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["seed.yaml", "modern.yaml", "fleet.yaml", "faults.yaml", "demo.yaml"])
+def test_it_loads_every_example_scenario(name: str) -> None:
+    scenario = load(SCENARIOS / name)
+    assert scenario.devices and scenario.tunnels
+    names = {d.name for d in scenario.devices}
+    assert all(t.a in names and t.b in names for t in scenario.tunnels)
+
+
+def test_it_builds_a_fleet_of_pairs() -> None:
+    scenario = load({"fleet": {"pairs": 3, "personas": ["ios15", "asa9"]}})
+    assert [d.name for d in scenario.devices] == [f"sim000{i}{s}" for i in (1, 2, 3) for s in "ab"]
+    assert [(t.a, t.b) for t in scenario.tunnels][0] == ("sim0001a", "sim0001b")
+    assert len({d.fields["outside_ip"] for d in scenario.devices}) == 6
+
+
+def test_it_rejects_unknown_personas_and_faults() -> None:
+    with pytest.raises(ValueError, match="persona"):
+        load({"devices": [{"name": "x", "persona": "juniper"}]})
+    with pytest.raises(ValueError, match="fault"):
+        load({"devices": [{"name": "x", "persona": "ios15", "faults": ["gremlins"]}]})
+
+
+def test_it_logs_every_received_line(seed_sim: SimulatorHandle) -> None:
+    conn = connect(seed_sim, "1720-1")
+    try:
+        conn.send_command("show crypto isakmp sa")
+    finally:
+        conn.disconnect()
+    lines = seed_sim.received_lines("1720-1")
+    assert any(line.endswith("auth: user=cisco from=127.0.0.1:" + line.rsplit(":", 1)[-1]) for line in lines)
+    assert any(line.endswith("line: show crypto isakmp sa") for line in lines)
+    assert any(" enable-password: ww" in line for line in lines)
+    assert any(line.endswith("line: terminal length 0") for line in lines)
+    assert not any("configure" in line for line in lines)  # what was not sent is provably absent
+    assert seed_sim.log_path("1720-1").parent == seed_sim.state_dir / "logs"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_it_runs_in_the_foreground_with_manage_py(tmp_path: Path) -> None:
+    base = _free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "simulate",
+            "--base-port",
+            str(base),
+            "--state-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = ""
+        deadline = time.monotonic() + 60
+        while "Ctrl-C stops" not in banner and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            banner += line
+        assert f"ssh 127.0.0.1:{base}" in banner and f"ssh 127.0.0.1:{base + 1}" in banner, banner
+        with socket.create_connection(("127.0.0.1", base), timeout=5) as s:
+            assert s.recv(64).startswith(b"SSH-2.0-Cisco-1.25")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
