@@ -31,7 +31,7 @@ def test_it_loads_every_example_scenario(name: str) -> None:
 def test_it_builds_a_fleet_of_pairs() -> None:
     scenario = load({"fleet": {"pairs": 3, "personas": ["ios15", "asa9"]}})
     assert [d.name for d in scenario.devices] == [f"sim000{i}{s}" for i in (1, 2, 3) for s in "ab"]
-    assert [(t.a, t.b) for t in scenario.tunnels][0] == ("sim0001a", "sim0001b")
+    assert (scenario.tunnels[0].a, scenario.tunnels[0].b) == ("sim0001a", "sim0001b")
     assert len({d.fields["outside_ip"] for d in scenario.devices}) == 6
 
 
