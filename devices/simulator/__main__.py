@@ -1,0 +1,40 @@
+"""`python -m devices.simulator [--scenario F] [--base-port P] [--state-dir D] [--ready-file F]`.
+
+The same simulator as `manage.py simulate`, without Django: benchmarks and other processes start it
+this way. With `--ready-file`, the live ports are written there as JSON once every listener is open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .simulator import DEFAULT_BASE_PORT, Simulator, run_forever
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and serve until SIGTERM/SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m devices.simulator")
+    parser.add_argument("--scenario", default=None)
+    parser.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT, help="0: free ports")
+    parser.add_argument("--state-dir", default=None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--ready-file", default=None, help="write {name: port} JSON here when listening")
+    args = parser.parse_args(argv)
+
+    def ready(sim: Simulator) -> None:
+        if args.ready_file:
+            tmp = Path(args.ready_file).with_suffix(".tmp")
+            tmp.write_text(json.dumps({"ssh": sim.ports, "telnet": sim.telnet_ports}))
+            tmp.replace(args.ready_file)
+        else:
+            print(f"simulator: {len(sim.devices)} devices listening; state in {sim.state_dir}", flush=True)
+
+    run_forever(
+        args.scenario, base_port=args.base_port, state_dir=args.state_dir, host=args.host, ready=ready
+    )
+
+
+if __name__ == "__main__":
+    main()
