@@ -72,6 +72,11 @@
       .then(function (results) {
         charts.packets.data.datasets = datasets(results[0], "encaps", 0).concat(datasets(results[1], "decaps", 1));
         charts.errors.data.datasets = datasets(results[2], "errors", 3);
+        // The x axis spans the range asked for, so a gap in the data shows as a gap, not a zoom.
+        [charts.packets, charts.errors].forEach(function (chart) {
+          chart.options.scales.x.min = Date.parse(results[0].since);
+          chart.options.scales.x.max = Date.parse(results[0].until);
+        });
         charts.packets.update();
         charts.errors.update();
         var n = 0;
