@@ -148,6 +148,8 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
         worse_reasons.append(f"severity {alert.severity} -> {cand.severity}")
     if cand.stage is not None and alert.stage is not None and cand.stage < alert.stage:
         worse_reasons.append(f"within {cand.stage} day{'s' if cand.stage != 1 else ''}")
+    fields = ["state", "consecutive", "observed", "severity", "summary", "details", "stage"]
+    fields += ["last_evaluated_at", "fired_at"]
     alert.severity = cand.severity
     alert.summary = cand.summary[:500]
     alert.details = cand.details
@@ -160,6 +162,7 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
         # Acknowledged means "quiet until it clears or gets worse": worse, so speak again.
         alert.acknowledged_at = None
         alert.acknowledged_by = None
+        fields += ["acknowledged_at", "acknowledged_by"]
         alert.stage = cand.stage
         _event(
             alert,
@@ -172,7 +175,8 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
         summary.worse += 1
     elif cand.stage is not None and alert.stage is None:
         alert.stage = cand.stage
-    alert.save()
+    # Only the fields evaluation owns: an acknowledgement written meanwhile must survive.
+    alert.save(update_fields=fields)
 
 
 def _to_unknown(alert: Alert, now: datetime, summary: CycleSummary) -> None:

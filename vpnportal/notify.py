@@ -40,10 +40,12 @@ SUBJECT_MAX = 255
 class TransportError(Exception):
     """Delivery failed; `permanent` failures are not retried."""
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        # The server itself cannot be reached: the rest of the batch would only wait for timeouts too.
+        self.unreachable = unreachable
 
 
 class Transport(Protocol):
@@ -86,8 +88,10 @@ class EmailTransport:
         except smtplib.SMTPResponseException as exc:
             permanent = 500 <= exc.smtp_code < 600
             raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TransportError(f"SMTP unavailable: {exc}") from exc
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+            raise TransportError(f"SMTP unavailable: {exc}", unreachable=True) from exc
+        except smtplib.SMTPException as exc:
+            raise TransportError(f"SMTP error: {exc}") from exc
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -231,7 +235,7 @@ def claim(notification_id: int, now: datetime) -> bool:
 
 
 def deliver(notification_id: int, now: datetime, transport: Transport) -> str:
-    """Claim, send and record one notification; returns sent, retry, failed or skipped."""
+    """Claim, send and record one notification; returns sent, retry, unreachable, failed or skipped."""
     if not claim(notification_id, now):
         return "skipped"
     notification = Notification.objects.get(pk=notification_id)
@@ -253,7 +257,9 @@ def deliver(notification_id: int, now: datetime, transport: Transport) -> str:
             " permanently" if give_up else "",
             exc.message,
         )
-        return "failed" if give_up else "retry"
+        if give_up:
+            return "failed"
+        return "unreachable" if exc.unreachable else "retry"
     Notification.objects.filter(pk=notification_id).update(
         status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
     )
@@ -267,6 +273,10 @@ def send_due_notifications(now: datetime | None = None, transport: Transport | N
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for notification_id in list(due_notifications(now).values_list("pk", flat=True)[:SEND_BATCH]):
         outcome = deliver(notification_id, now, transport)
+        if outcome == "unreachable":
+            # SMTP is down: leave the rest for their own next attempt instead of waiting out timeouts.
+            counts["retry"] += 1
+            break
         if outcome in counts:
             counts[outcome] += 1
     return counts

@@ -104,3 +104,26 @@ def test_it_resends_what_a_dead_worker_left_claimed_after_the_lease() -> None:
     send_due_notifications(now + CLAIM_LEASE + timedelta(seconds=2), transport)
     n.refresh_from_db()
     assert (n.status, n.attempts, transport.sent) == (NotificationStatus.SENT, 2, [n.pk])
+
+
+class UnreachableTransport:
+    """An SMTP server that cannot be reached: counts how often it was tried."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def send(self, notification: Notification) -> None:
+        self.tries += 1
+        raise TransportError("connection refused", unreachable=True)
+
+
+def test_it_stops_a_batch_when_the_server_is_unreachable() -> None:
+    now = timezone.now()
+    for _ in range(3):
+        queued(next_attempt_at=now)
+    transport = UnreachableTransport()
+    assert send_due_notifications(now, transport) == {"sent": 0, "retry": 1, "failed": 0}
+    assert transport.tries == 1  # not three connection timeouts in a row
+    assert [n.attempts for n in Notification.objects.order_by("pk")] == [1, 0, 0]
+    send_due_notifications(now + timedelta(seconds=1), transport)
+    assert [n.attempts for n in Notification.objects.order_by("pk")] == [1, 1, 0]

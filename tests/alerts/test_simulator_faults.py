@@ -57,6 +57,7 @@ def kinds() -> dict[str, str]:
         ("csr-1", "tunnel_down", {}, AlertKind.TUNNEL_DOWN),
         ("csr-1", "clock_1993", {}, AlertKind.CLOCK_OUTSIDE_VALIDITY),
         ("asa-1", "crl_expired", {}, AlertKind.CRL_EXPIRED),
+        ("csr-1", "crl_missing", {}, AlertKind.CRL_EXPIRED),
         ("csr-1", "refuse", {}, AlertKind.POLL_FAILED),
         ("asa-1", "errors", {"rate": 50}, AlertKind.SA_ERRORS),
         ("csr-1", "one_way", {}, AlertKind.TUNNEL_ONE_WAY),
