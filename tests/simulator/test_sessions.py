@@ -111,3 +111,26 @@ def test_it_ends_the_session_on_exit(seed_sim: SimulatorHandle) -> None:
         assert shell.chan.closed or shell.chan.exit_status_ready() or shell.chan.eof_received
     finally:
         shell.close()
+
+
+def test_it_logs_in_over_telnet_to_the_asa(modern_sim: SimulatorHandle) -> None:
+    conn = connect(modern_sim, "asa-1", transport="telnet")
+    try:
+        assert conn.find_prompt() == "asa-1#"
+        assert "IKEv1 SAs:" in conn.send_command("show crypto isakmp sa")
+    finally:
+        conn.disconnect()
+
+
+def test_it_takes_configuration_through_the_pix_driver(seed_sim: SimulatorHandle) -> None:
+    conn = connect(seed_sim, "pix520-1")
+    try:
+        conn.send_config_set(["isakmp identity address"])
+        assert "\nisakmp identity address\n" in conn.send_command("write terminal")
+        assert "[OK]" in conn.save_config()
+        assert conn.find_prompt() == "pix520-1#"
+    finally:
+        conn.disconnect()
+    lines = seed_sim.received_lines("pix520-1")
+    assert any(line.endswith("line: pager lines 0") for line in lines)
+    assert not any("terminal pager" in line or "show curpriv" in line for line in lines)
