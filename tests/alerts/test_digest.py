@@ -70,3 +70,23 @@ def test_it_processes_events_even_without_recipients(settings) -> None:  # type:
     run_alert_cycle()
     assert not Notification.objects.exists()
     assert not AlertEvent.objects.filter(processed=False).exists()
+
+
+def test_it_runs_the_same_cycle_from_the_command_and_the_tasks() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from vpnportal.tasks import evaluate_alerts, send_due_notifications
+
+    make_cert(make_device(), timezone.now() + timedelta(days=2))
+    out = StringIO()
+    call_command("evaluate_alerts", "--json", stdout=out)
+    assert '"fired": 1' in out.getvalue()
+    assert '"sent": 1' in out.getvalue()
+    assert evaluate_alerts()["fired"] == 0  # type: ignore[index]
+    assert send_due_notifications() == {"notifications_queued": 0, "sent": 0, "retry": 0, "failed": 0}
+    out = StringIO()
+    call_command("evaluate_alerts", stdout=out)
+    assert out.getvalue().startswith("alerts: 0 opened, 0 fired")
+    assert len(mail.outbox) == 1
