@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 TERMINAL_WIDTH = 80
@@ -183,41 +184,35 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
     """
     if not text:
         return []
-    if "ore" in text or "ORE" in text:
+    # Whole-text passes (C speed); the per-line work below is only what cannot be done on the whole.
+    if "More" in text:
         text = _MORE_RE.sub("", text)
-    text = text.replace("\r\n", "\n")
     if "\r" in text:
-        text = text.replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text:
+        text = text.expandtabs(8)
+    if "\x08" in text:
+        text = "\n".join(_apply_backspaces(line) if "\x08" in line else line for line in text.split("\n"))
+    if not text.isascii() or not text.replace("\n", "").isprintable():
+        text = text.translate(_CONTROL)
     raw = text.split("\n")
-    lines: list[str] = []
-    cut: list[bool] = []  # physical line exactly `width` wide before stripping: the terminal wrapped it
-    for line in raw:
-        if "\x08" in line:
-            line = _apply_backspaces(line)
-        if "\t" in line:
-            line = line.expandtabs(8)
-        if not line.isascii() or not line.isprintable():
-            line = line.translate(_CONTROL)
-        was_cut = bool(width) and len(line) == width
-        cut.append(was_cut)
-        lines.append(line if was_cut else line.rstrip())
     # Only an output whose widest line is exactly `width` was wrapped by a terminal; when any line is
     # wider, a line that happens to be `width` long is a whole line (IOS-XE tables are often 80 wide).
-    if width and (not any(cut) or max(len(line) for line in lines) > width):
-        cut = [False] * len(cut)
-        lines = [line.rstrip() for line in lines]
+    wrapped = bool(width) and max(map(len, raw)) == width
+    lines = [line.rstrip() for line in raw]
     # Trailing prompts and blank lines.
-    while lines and (not lines[-1].strip() or _is_bare_prompt(lines[-1])):
+    while lines and (not lines[-1] or _is_bare_prompt(lines[-1])):
         lines.pop()
     # Leading blank lines and a command echo (`1720-1#sh cr ca cert`).
     start = 0
-    while start < len(lines) and not lines[start].strip():
+    while start < len(lines) and not lines[start]:
         start += 1
     if start < len(lines) and _is_echo(lines[start]):
         start += 1
-    if width:
-        return _join_cut(lines[start:], cut[start : len(lines)])
-    return lines[start:]
+    if wrapped:
+        end = len(lines)
+        return _join_cut(raw[start:end], [len(line) == width for line in raw[start:end]])
+    return lines[start:] if start else lines
 
 
 def _join_cut(lines: list[str], cut: list[bool]) -> list[str]:
@@ -265,7 +260,7 @@ def to_int(value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit() and len(value) < 40:
+    if value.isdecimal() and len(value) < 40:
         return int(value)
     return None
 
@@ -378,6 +373,7 @@ def error_result(error: str, ctx: Context, **empty: Any) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=2048)
 def snake(label: str) -> str:
     """Turn a counter label (`#pkts compr. failed`) into a key (`pkts_compr_failed`)."""
     out = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")

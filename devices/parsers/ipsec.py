@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
@@ -42,6 +43,59 @@ CONTRACT_COUNTERS = (
     "recv_errors",
 )
 
+_SEQ = re.compile(r"seq num:\s*(\d+)")
+_LOCAL_ADDR = re.compile(r"local addr\.?:?\s*(\S+)")
+# Line kinds, picked by the first word.
+(
+    _OTHER,
+    _COUNTERS,
+    _SA_LINE,
+    _INTERFACE_LINE,
+    _MAP_TAG_LINE,
+    _LOCAL_REMOTE,
+    _PENDING,
+    _CURRENT,
+    _DYNAMIC,
+    _FLAGS_LINE,
+    _SECTION_LINE,
+    _SPI_LINE,
+) = range(12)
+_KINDS: dict[str, int] = {
+    "interface:": _INTERFACE_LINE,
+    "Crypto": _MAP_TAG_LINE,
+    "local": _LOCAL_REMOTE,
+    "remote": _LOCAL_REMOTE,
+    "protected": _PENDING,
+    "access-list": _PENDING,
+    "IPsecv6": _PENDING,
+    "current_peer": _CURRENT,
+    "current_peer:": _CURRENT,
+    "current": _CURRENT,
+    "dynamic": _DYNAMIC,
+    "PERMIT,": _FLAGS_LINE,
+    "DENY,": _FLAGS_LINE,
+    "BYPASS,": _FLAGS_LINE,
+    "DISCARD,": _FLAGS_LINE,
+    "PERMIT": _FLAGS_LINE,
+    "inbound": _SECTION_LINE,
+    "outbound": _SECTION_LINE,
+    "spi:": _SPI_LINE,
+    "transform:": _SA_LINE,
+    "in": _SA_LINE,
+    "sa": _SA_LINE,
+    "IV": _SA_LINE,
+    "replay": _SA_LINE,
+    "Status:": _SA_LINE,
+    "SA": _SA_LINE,
+    "Anti": _SA_LINE,
+    "Kilobyte": _SA_LINE,
+    "slot:": _SA_LINE,
+    "conn": _SA_LINE,
+    "conn_id:": _SA_LINE,
+    "ecn": _SA_LINE,
+}
+_PARENS = re.compile(r"\([^)]{0,20}\)")
+_CONTRACT_SET = frozenset(CONTRACT_COUNTERS)
 _INTERFACE = re.compile(r"^\s*interface:\s*(\S+)\s*$")
 _MAP_TAG = re.compile(r"^\s*Crypto map tag:\s*([^,\s]+)(.*)$")
 _IDENT = re.compile(r"^\s*(local|remote)\s+ident\s*\(addr/mask/prot/port\):\s*\((.{1,120})\)\s*$")
@@ -78,7 +132,7 @@ def _ident(text: str) -> dict[str, Any]:
 
 def _number(text: str) -> int | str:
     text = text.strip()
-    if text.isdigit() and len(text) < 20:
+    if text.isdecimal() and len(text) < 20:
         return int(text)
     lead = re.match(r"(\d{1,12})\(\d{1,12}\)$", text)  # `ipsec overhead 82(52)`
     return int(lead.group(1)) if lead else text
@@ -119,21 +173,31 @@ def _sa_record(spi: int | None) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=512)
+def _counter_keys(label: str) -> tuple[str, str]:
+    """(key without the direction in parentheses, key with it) for a counter label."""
+    return snake(_PARENS.sub("", label)), snake(label)
+
+
 def _fold_counters(line: str, counters: dict[str, Any]) -> bool:
     """Read a `#pkts encaps: 3, #pkts encrypt: 3, #pkts digest 3` line; False if it is not one."""
-    pieces = [p for p in line.split(",") if p.strip()]
     found: list[tuple[str, str, int]] = []
-    for piece in pieces:
-        match = _COUNTER.match(piece)
-        if not match:
+    for piece in line.split(","):
+        # `#pkts encaps: 3`, `#pkts digest 3`, `##pkts replay failed (rcv): 0`: label, then the number.
+        head, _, value = piece.strip().rpartition(" ")
+        label = head.rstrip(":").lstrip("#").strip()
+        if not value.isdecimal() or not label or not head.startswith("#") or len(value) > 20:
+            if not piece.strip():
+                continue
             return False
-        label = match["label"].strip()
-        base = snake(re.sub(r"\([^)]{0,20}\)", "", label))
-        found.append((base, snake(label), int(match["value"])))
-    bases = [base for base, _, _ in found]
+        base, full = _counter_keys(label)
+        found.append((base, full, int(value)))
+    if len(found) > 1 and len({base for base, _, _ in found}) < len(found):
+        bases = [base for base, _, _ in found]
+        found = [(full if bases.count(base) > 1 else base, full, value) for base, full, value in found]
     for base, full, value in found:
         key = COUNTER_ALIASES.get(base, base)
-        if bases.count(base) > 1 or (key in counters and key not in COUNTER_ALIASES.values()):
+        if key in counters and key not in _CONTRACT_SET:
             key = full
         counters[key] = value
     return bool(found)
@@ -228,101 +292,109 @@ def parse_ipsec_sa(
         stripped = line.strip()
         if not stripped:
             continue
-        if bitmap is not None and _HEX_WORDS.match(line):
+        if bitmap is not None and _HEX_WORDS.match(stripped):
             bitmap.append(stripped)
             continue
         bitmap = None
-        match = _INTERFACE.match(line)
-        if match:
-            interface = {"interface": match[1]}
-            entry, section, sa, pending = None, None, None, {}
+        # One dictionary look-up on the first word picks the line's kind (no chain of regexes per line).
+        first = stripped.split(" ", 1)[0]
+        kind = _KINDS.get(first) or (_COUNTERS if first[0] == "#" else _OTHER)
+        if kind == _COUNTERS and entry is not None:
+            if not _fold_counters(stripped, entry["counters"]):
+                ctx.warn(line)
             continue
-        match = _MAP_TAG.match(line)
-        if match:
-            interface["crypto_map"] = match[1]
-            rest = match[2]
-            seq = re.search(r"seq num:\s*(\d+)", rest)
-            if seq:
-                pending["seq_num"] = int(seq[1])
-            addr = re.search(r"local addr\.?:?\s*(\S+)", rest)
-            if addr:
-                interface["local_addr"] = addr[1]
+        if kind == _SA_LINE and sa is not None and _sa_line(stripped, sa):
+            if stripped.startswith("Anti replay bitmap"):
+                bitmap = sa.setdefault("anti_replay_bitmap", [])
             continue
-        match = _IDENT.match(line)
-        if match:
-            if match[1] == "local" or entry is None or entry.get("remote_ident") is not None:
-                entry = _entry(interface)
-                entry.update(pending)
-                pending = {}
-                entries.append(entry)
-                section, sa = None, None
-            entry[f"{match[1]}_ident"] = _ident(match[2])
-            continue
-        # These precede the ident pair they describe.
-        if stripped.startswith("protected vrf:"):
-            pending["protected_vrf"] = stripped.split(":", 1)[1].strip()
-            continue
-        if stripped.startswith("access-list "):
-            pending["access_list"] = stripped
-            continue
-        if stripped.startswith("IPsecv6 policy name:"):
-            pending["ipsecv6_policy_name"] = stripped.split(":", 1)[1].strip()
-            continue
+        if kind == _INTERFACE_LINE:
+            match = _INTERFACE.match(stripped)
+            if match:
+                interface = {"interface": match[1]}
+                entry, section, sa, pending = None, None, None, {}
+                continue
+        elif kind == _MAP_TAG_LINE:
+            match = _MAP_TAG.match(stripped)
+            if match:
+                interface["crypto_map"] = match[1]
+                rest = match[2]
+                seq = _SEQ.search(rest)
+                if seq:
+                    pending["seq_num"] = int(seq[1])
+                addr = _LOCAL_ADDR.search(rest)
+                if addr:
+                    interface["local_addr"] = addr[1]
+                continue
+        elif kind == _LOCAL_REMOTE:
+            match = _IDENT.match(stripped)
+            if match:
+                if match[1] == "local" or entry is None or entry.get("remote_ident") is not None:
+                    entry = _entry(interface)
+                    entry.update(pending)
+                    pending = {}
+                    entries.append(entry)
+                    section, sa = None, None
+                entry[f"{match[1]}_ident"] = _ident(match[2])
+                continue
+            if entry is not None and "crypto endpt." in stripped:
+                for which, addr in _ENDPT.findall(stripped):
+                    addr, _, port = addr.partition("/")
+                    entry[f"{which}_endpoint"] = addr
+                    if port.isdecimal():
+                        entry[f"{which}_endpoint_port"] = int(port)
+                continue
+        elif kind == _PENDING:  # these precede the ident pair they describe
+            if stripped.startswith("protected vrf:"):
+                pending["protected_vrf"] = stripped.split(":", 1)[1].strip()
+                continue
+            if stripped.startswith("access-list "):
+                pending["access_list"] = stripped
+                continue
+            if stripped.startswith("IPsecv6 policy name:"):
+                pending["ipsecv6_policy_name"] = stripped.split(":", 1)[1].strip()
+                continue
         if entry is None:
             ctx.warn(line)
             continue
-        match = _PEER.match(line)
-        if match:
-            entry["current_peer"] = match[1]
-            if match[2]:
-                entry["current_peer_port"] = int(match[2])
-            continue
-        if stripped.startswith("dynamic allocated peer ip:"):
+        if kind == _CURRENT:
+            match = _PEER.match(stripped)
+            if match:
+                entry["current_peer"] = match[1]
+                if match[2]:
+                    entry["current_peer_port"] = int(match[2])
+                continue
+            match = _SPI_CURRENT.match(stripped)
+            if match:
+                entry[f"current_{match[1]}_spi"] = int(match[2], 16)
+                if match[3]:  # the decimal the device prints beside the hex, kept as printed
+                    entry[f"current_{match[1]}_spi_decimal"] = int(match[3])
+                continue
+        elif kind == _DYNAMIC and stripped.startswith("dynamic allocated peer ip:"):
             entry["dynamic_peer"] = stripped.split(":", 1)[1].strip()
             continue
-        match = _FLAGS.match(line)
-        if match:
-            entry["action"] = match[1]
-            entry["flags"] = [f.strip() for f in match[2].split(",") if f.strip()]
-            continue
-        if stripped.startswith("#"):
-            if _fold_counters(stripped, entry["counters"]):
+        elif kind == _FLAGS_LINE:
+            match = _FLAGS.match(stripped)
+            if match:
+                entry["action"] = match[1]
+                entry["flags"] = [f.strip() for f in match[2].split(",") if f.strip()]
                 continue
-            ctx.warn(line)
-            continue
-        if "crypto endpt." in stripped:
-            for which, addr in _ENDPT.findall(stripped):
-                addr, _, port = addr.partition("/")
-                entry[f"{which}_endpoint"] = addr
-                if port.isdigit():
-                    entry[f"{which}_endpoint_port"] = int(port)
-            continue
-        match = _SPI_CURRENT.match(line)
-        if match:
-            entry[f"current_{match[1]}_spi"] = int(match[2], 16)
-            if match[3]:  # the decimal the device prints beside the hex, kept as printed
-                entry[f"current_{match[1]}_spi_decimal"] = int(match[3])
-            continue
-        match = _SECTION.match(line)
-        if match:
-            section = entry[f"{match[1]}_{match[2]}"]
-            sa = None
-            continue
-        match = _SPI.match(line) if section is not None else None
-        if match:
-            sa = _sa_record(int(match[1], 16) if match[1] else None)
-            if match[2]:
-                sa["spi_decimal"] = int(match[2])
-            if match[3]:
-                sa["spi_text"] = match[3].strip()
-            section.append(sa)  # type: ignore[union-attr]
-            continue
-        if sa is not None:
-            if _sa_line(line, stripped, sa):
-                if stripped.startswith("Anti replay bitmap"):
-                    bitmap = sa.setdefault("anti_replay_bitmap", [])
+        elif kind == _SECTION_LINE:
+            match = _SECTION.match(stripped)
+            if match:
+                section = entry[f"{match[1]}_{match[2]}"]
+                sa = None
                 continue
-        elif section is None and _fold_pairs(stripped, entry):
+        elif kind == _SPI_LINE and section is not None:
+            match = _SPI.match(stripped)
+            if match:
+                sa = _sa_record(int(match[1], 16) if match[1] else None)
+                if match[2]:
+                    sa["spi_decimal"] = int(match[2])
+                if match[3]:
+                    sa["spi_text"] = match[3].strip()
+                section.append(sa)
+                continue
+        if sa is None and section is None and _fold_pairs(stripped, entry):
             continue
         ctx.warn(line)
     _normalise(entries)
@@ -330,9 +402,9 @@ def parse_ipsec_sa(
     return result(ctx, ipsec_sas=entries)
 
 
-def _sa_line(line: str, stripped: str, sa: dict[str, Any]) -> bool:
+def _sa_line(stripped: str, sa: dict[str, Any]) -> bool:
     """Fold one line of an SA block into sa; False when not understood."""
-    match = _TRANSFORM.match(line)
+    match = _TRANSFORM.match(stripped) if stripped.startswith("transform:") else None
     if match:
         transform = match[1].rstrip(" ,")
         if transform.endswith("no compression"):
@@ -340,7 +412,7 @@ def _sa_line(line: str, stripped: str, sa: dict[str, Any]) -> bool:
             sa["compression"] = False
         sa["transform"] = transform
         return True
-    match = _SETTINGS.match(line)
+    match = _SETTINGS.match(stripped) if stripped.startswith("in use") else None
     if match:
         settings = [s.strip() for s in match[1].split(",") if s.strip()]
         sa["settings"] = settings
@@ -352,11 +424,11 @@ def _sa_line(line: str, stripped: str, sa: dict[str, Any]) -> bool:
         return True
     if stripped.startswith("sa timing:"):
         return _timing(stripped, sa)
-    match = _IV.match(line)
+    match = _IV.match(stripped) if stripped.startswith("IV size") else None
     if match:
         sa["iv_size"] = int(match[1])
         return True
-    match = _REPLAY.match(line)
+    match = _REPLAY.match(stripped) if stripped.startswith("replay") else None
     if match:
         sa["replay_detection"] = match[1]
         if match[2]:

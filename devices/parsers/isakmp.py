@@ -112,9 +112,9 @@ def _parse_kv_line(line: str, target: dict[str, Any]) -> bool:
         elif name in {"auth", "authentication"}:
             target["authentication"] = value
         elif name == "lifetime":
-            target["lifetime"] = to_int(value) if value.isdigit() else value
+            target["lifetime"] = to_int(value) if value.isdecimal() else value
         elif name == "lifetime_remaining":
-            target["lifetime_remaining"] = to_int(value) if value.isdigit() else value
+            target["lifetime_remaining"] = to_int(value) if value.isdecimal() else value
         else:
             target[name] = value
     return True
@@ -402,7 +402,7 @@ def _v2_generic(line: str, sa: dict[str, Any]) -> bool:
 
 
 def _value(text: str) -> int | str:
-    return int(text) if text.isdigit() and len(text) < 19 else text
+    return int(text) if text.isdecimal() and len(text) < 19 else text
 
 
 def _v2_child_detail(line: str, child: dict[str, Any]) -> bool:

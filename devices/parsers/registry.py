@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from devices.parsers.clock import parse_clock
@@ -114,6 +115,7 @@ def _matches(typed: list[str], command: Command) -> int | None:
     return score - (len(typed) - len(words))
 
 
+@lru_cache(maxsize=256)
 def resolve(platform: str, command: str) -> Command:
     """Find the Command a typed command means on platform, or raise UnknownPlatform/UnknownCommand."""
     if platform not in COMMANDS:

@@ -114,7 +114,7 @@ def parse_crls(
         elif key == "size_bytes":
             flat = squash(value)
             head, _, rest = flat.partition(" ")
-            current["size_bytes"] = int(head) if head.isdigit() else None
+            current["size_bytes"] = int(head) if head.isdecimal() else None
             _rest(rest, current, ctx)
         else:
             head, _, rest = value.strip().partition("\n")

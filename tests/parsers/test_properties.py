@@ -230,3 +230,10 @@ def test_it_parses_a_megabyte_well_under_a_second(name: str) -> None:
 
 
 MEGABYTES = _megabytes()
+
+
+@pytest.mark.parametrize("digits", ["²", "٣٤", "¹²³"])
+def test_it_survives_unicode_digits_where_numbers_go(digits: str) -> None:
+    for platform, command in TARGETS:
+        _check(platform, command, f"#pkts encaps: {digits}, #pkts encrypt {digits}\nlifetime: {digits}\n")
+        _check(platform, command, f"clock timezone PST {digits}\nSize (bytes): {digits}\n")

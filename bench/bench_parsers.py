@@ -1,0 +1,206 @@
+"""Our parsers against ntc-templates' TextFSM templates (precompiled once) on the outputs both can read.
+
+`run()` returns, per command: files, time per parse for each side, the ratio (TextFSM / ours), and what
+each extracts (non-empty values and distinct field names). `python -m bench.bench_parsers` prints a table.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import textfsm  # noqa: E402
+from ntc_templates import __file__ as _ntc_init  # noqa: E402
+
+from devices.parsers.registry import parse  # noqa: E402
+
+CORPUS = Path(os.environ.get("VPNPORTAL_CORPUS", "/work/shared/corpus"))
+FIXTURES = ROOT / "tests" / "fixtures" / "cli"
+TEMPLATES = Path(_ntc_init).parent / "templates"
+
+# (platform, our command, ntc template, candidate files: corpus folders and seed fixtures)
+COMMANDS: list[tuple[str, str, str, list[Path]]] = [
+    (
+        "cisco_ios",
+        "show clock",
+        "cisco_ios_show_clock",
+        [
+            CORPUS / "ntc-templates/cisco_ios/show_clock",
+            CORPUS / "genieparser/ios/show_clock",
+            CORPUS / "genieparser/iosxe/show_clock",
+            FIXTURES / "cisco_ios/show_clock.txt",
+        ],
+    ),
+    (
+        "cisco_ios",
+        "show crypto ipsec sa detail",
+        "cisco_ios_show_crypto_ipsec_sa_detail",
+        [
+            CORPUS / "ntc-templates/cisco_ios/show_crypto_ipsec_sa_detail",
+            CORPUS / "genieparser/iosxe/show_crypto_ipsec_sa_detail",
+            CORPUS / "genieparser/iosxe/show_crypto_ipsec_sa",
+            FIXTURES / "cisco_ios/show_crypto_ipsec_sa.txt",
+        ],
+    ),
+    (
+        "cisco_ios",
+        "show crypto pki certificates",
+        "cisco_ios_show_crypto_pki_certificates",
+        [
+            CORPUS / "ntc-templates/cisco_ios/show_crypto_pki_certificates",
+            CORPUS / "genieparser/iosxe/show_crypto_pki_certificates",
+            CORPUS / "genieparser/ios/show_crypto_pki_certificates",
+            FIXTURES / "cisco_ios/show_crypto_ca_certificates.txt",
+        ],
+    ),
+    (
+        "cisco_asa",
+        "show crypto ipsec sa",
+        "cisco_asa_show_crypto_ipsec_sa",
+        [CORPUS / "ntc-templates/cisco_asa/show_crypto_ipsec_sa"],
+    ),
+    (
+        "cisco_asa",
+        "show crypto ikev1 sa detail",
+        "cisco_asa_show_crypto_ikev1_sa_detail",
+        [CORPUS / "ntc-templates/cisco_asa/show_crypto_ikev1_sa_detail"],
+    ),
+]
+MIN_SECONDS = 0.25  # time each side at least this long per command
+
+
+def _files(candidates: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for candidate in candidates:
+        if candidate.is_file():
+            out.append(candidate)
+        elif candidate.is_dir():
+            out.extend(
+                sorted(p for p in candidate.rglob("*") if p.suffix in {".raw", ".txt"} and p.is_file())
+            )
+    return out
+
+
+def _leaves(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
+    """Non-empty leaf values of a result with their field path (list indices dropped)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in {"warnings", "error"}:
+                yield from _leaves(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        if value and all(not isinstance(v, dict | list) for v in value):
+            yield path, value
+        else:
+            for item in value:
+                yield from _leaves(item, path)
+    elif value is not None and value != "":
+        yield path, value
+
+
+def _time(function: Any, texts: list[str]) -> float:
+    """Seconds per parse of one file, averaged over enough rounds to take MIN_SECONDS."""
+    rounds, elapsed = 0, 0.0
+    start = time.perf_counter()
+    while elapsed < MIN_SECONDS or rounds < 3:
+        for text in texts:
+            function(text)
+        rounds += 1
+        elapsed = time.perf_counter() - start
+    return elapsed / (rounds * len(texts))
+
+
+def run() -> dict[str, Any]:
+    """Benchmark every command both sides parse; return per-command figures and an overall verdict."""
+    results: dict[str, Any] = {}
+    for platform, command, template, candidates in COMMANDS:
+        template_text = (TEMPLATES / f"{template}.textfsm").read_text()
+        fsm = textfsm.TextFSM(io.StringIO(template_text))  # compiled once, reused for every parse
+
+        def theirs(text: str, fsm: textfsm.TextFSM = fsm) -> list[list[Any]]:
+            fsm.Reset()
+            return fsm.ParseText(text)
+
+        def ours(text: str, platform: str = platform, command: str = command) -> dict[str, Any]:
+            return parse(platform, command, text)
+
+        readable: list[tuple[Path, str]] = []
+        ntc_values = ntc_fields = our_values = 0
+        ntc_names: set[str] = set()
+        our_names: set[str] = set()
+        for path in _files(candidates):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if not text.strip():
+                continue
+            try:
+                rows = theirs(text)
+            except textfsm.TextFSMError:
+                continue
+            result = ours(text)
+            leaves = list(_leaves(result))
+            if not rows or not leaves:
+                continue  # one side cannot read it
+            readable.append((path, text))
+            for row in rows:
+                for name, value in zip(fsm.header, row, strict=False):
+                    if value not in ("", []):
+                        ntc_values += 1
+                        ntc_names.add(name)
+            our_values += len(leaves)
+            our_names.update(name for name, _ in leaves)
+        ntc_fields, our_fields = len(ntc_names), len(our_names)
+        if not readable:
+            continue
+        texts = [text for _, text in readable]
+        ntc_seconds = _time(theirs, texts)
+        our_seconds = _time(ours, texts)
+        results[f"{platform}: {command}"] = {
+            "files": len(readable),
+            "ntc_us_per_parse": round(ntc_seconds * 1e6, 1),
+            "ours_us_per_parse": round(our_seconds * 1e6, 1),
+            "speedup": round(ntc_seconds / our_seconds, 1),
+            "ntc_values": ntc_values,
+            "our_values": our_values,
+            "ntc_fields": ntc_fields,
+            "our_fields": our_fields,
+        }
+    speedups = [r["speedup"] for r in results.values()]
+    return {
+        "commands": results,
+        "min_speedup": min(speedups) if speedups else None,
+        "target_met": bool(results)
+        and all(
+            r["speedup"] >= 10 and r["our_values"] >= r["ntc_values"] and r["our_fields"] >= r["ntc_fields"]
+            for r in results.values()
+        ),
+    }
+
+
+def main() -> int:
+    """Print the table."""
+    figures = run()
+    header = f"{'command':44} {'files':>5} {'ntc µs':>9} {'ours µs':>9} {'x':>6} {'ntc val':>8} {'our val':>8} {'ntc fld':>8} {'our fld':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, row in figures["commands"].items():
+        print(
+            f"{name:44} {row['files']:>5} {row['ntc_us_per_parse']:>9} {row['ours_us_per_parse']:>9} "
+            f"{row['speedup']:>6} {row['ntc_values']:>8} {row['our_values']:>8} {row['ntc_fields']:>8} {row['our_fields']:>8}"
+        )
+    print(
+        f"\nmin speedup {figures['min_speedup']}x; target (>=10x, at least as many values and fields) met: "
+        f"{figures['target_met']}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
