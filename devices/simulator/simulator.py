@@ -122,10 +122,8 @@ class Simulator:
         for name, dev in self.devices.items():
             if not dev.has("refuse"):
                 await self._listen_ssh(dev)
-            if name in self.telnet_ports:
-                server = await telnet_server.start(dev, self.host, self.telnet_ports[name])
-                self.telnet_ports[name] = server.sockets[0].getsockname()[1]
-                self._telnet[name] = server
+            if name in self.telnet_ports and not dev.has("refuse"):
+                await self._listen_telnet(dev)
         self._tasks.append(asyncio.get_running_loop().create_task(self._ticker()))
 
     async def _listen_ssh(self, dev: Device) -> None:
@@ -139,6 +137,16 @@ class Simulator:
             acceptor.close()
             with contextlib.suppress(Exception):
                 await acceptor.wait_closed()
+
+    async def _listen_telnet(self, dev: Device) -> None:
+        server = await telnet_server.start(dev, self.host, self.telnet_ports[dev.name])
+        self.telnet_ports[dev.name] = server.sockets[0].getsockname()[1]
+        self._telnet[dev.name] = server
+
+    async def _unlisten_telnet(self, dev: Device) -> None:
+        server = self._telnet.pop(dev.name, None)
+        if server is not None:
+            server.close()
 
     async def stop(self) -> None:
         """Close listeners and sessions."""
@@ -267,6 +275,8 @@ class Simulator:
             dev.enrollment.due_at = t + dev.enroll_delay
         elif fault == "refuse":
             await self._listen_ssh(dev)
+            if dev.name in self.telnet_ports:
+                await self._listen_telnet(dev)
         elif fault == "host_key_changed":
             await self._unlisten_ssh(dev)
             await self._listen_ssh(dev)
@@ -280,6 +290,7 @@ class Simulator:
         self._apply(dev, fault, params)
         if fault == "refuse" and not was_refused:
             await self._unlisten_ssh(dev)
+            await self._unlisten_telnet(dev)
         elif fault == "host_key_changed" and not had_key_fault:
             await self._unlisten_ssh(dev)
             await self._listen_ssh(dev)
@@ -328,6 +339,7 @@ class Simulator:
                 "password": dev.password,
                 "secret": dev.enable,
                 "transport": "ssh",
+                "host_key": ssh_server.public_host_key(dev, self.state_dir),
             }
             devices.append(entry)
         tunnels = [{"name": t.name, "ends": [t.a, t.b]} for t in self.tunnels]

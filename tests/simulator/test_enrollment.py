@@ -208,3 +208,35 @@ def test_it_never_completes_while_the_ca_is_unreachable(seed_sim: SimulatorHandl
         assert not [c for c in seed_sim.device("1720-1").certificates if c.status == "Pending"]
     finally:
         shell.close()
+
+
+def test_it_shows_the_pending_request_as_the_seed_does_through_netmiko(
+    key_cache: Path, tmp_path: Path
+) -> None:
+    from .helpers import connect, fixture_text
+
+    scenario = seed_scenario()
+    scenario["devices"][0]["enrolled"] = False
+    handle = run_in_thread(scenario, state_dir=tmp_path)
+    conn = connect(handle, "1720-1")
+    try:
+        conn.config_mode()
+        steps = [
+            ("crypto ca enroll vpn", r"Password: $"),
+            ("challenge", r"Re-enter password: $"),
+            ("challenge", r"serial number in the subject name\? \[yes/no\]: $"),
+            ("no", r"IP address in the subject name\? \[yes/no\]: $"),
+            ("no", r"Request certificate from CA\? \[yes/no\]: $"),
+            ("yes", r"certificate request pending"),
+        ]
+        for answer, question in steps:
+            conn.send_command(answer, expect_string=question, cmd_verify=False)
+        conn.exit_config_mode()
+        listing = conn.send_command("show crypto ca certificates")
+        expected = fixture_text("cisco_ios", "show_crypto_ca_certificates__pending").rstrip("\n")
+        fingerprint = re.search(r"Fingerprint: ([0-9A-F ]+)", listing)
+        assert fingerprint is not None
+        assert listing == expected.replace("A1D6C28B 6575AD08 F0B656D4 7161F76F", fingerprint.group(1))
+    finally:
+        conn.disconnect()
+        handle.stop()

@@ -200,3 +200,12 @@ def test_it_rejects_unknown_faults(seed_sim: SimulatorHandle) -> None:
     with pytest.raises(UnknownFault):
         seed_sim.set_fault("1720-1", "gremlins")
     assert "reboot" in FAULTS and len(FAULTS) == 16
+
+
+def test_it_refuses_telnet_too(seed_sim: SimulatorHandle) -> None:
+    port = seed_sim.telnet_port("pix520-1")
+    seed_sim.set_fault("pix520-1", "refuse")
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+    seed_sim.clear_fault("pix520-1", "refuse")
+    connect(seed_sim, "pix520-1", transport="telnet").disconnect()

@@ -97,3 +97,17 @@ def test_it_runs_in_the_foreground_with_manage_py(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
+
+
+def test_it_describes_itself_as_an_inventory(seed_sim: SimulatorHandle) -> None:
+    inventory = seed_sim.inventory()
+    router = next(d for d in inventory["devices"] if d["name"] == "1720-1")
+    assert router["port"] == seed_sim.port("1720-1")
+    assert (router["platform"], router["username"], router["password"], router["secret"]) == (
+        "cisco_ios",
+        "cisco",
+        "cisco",
+        "ww",
+    )
+    assert router["host_key"].startswith("ssh-rsa ")
+    assert inventory["tunnels"] == [{"name": "hq-branch", "ends": ["1720-1", "pix520-1"]}]
