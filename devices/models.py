@@ -288,11 +288,64 @@ class CounterRollup(models.Model):
         return f"{self.ipsec_sa_id} {self.period} {self.bucket:%Y-%m-%d %H:%M}"
 
 
+class Finding(models.Model):
+    """A diagnosis finding on a device, or on a tunnel's two ends together; kept while it holds (issue 9)."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    tunnel = models.ForeignKey(Tunnel, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    code = models.CharField(max_length=64, db_index=True)
+    subject = models.CharField(max_length=255)
+    severity = models.CharField(max_length=16, db_index=True)
+    title = models.CharField(max_length=500)
+    evidence = models.JSONField(default=list, blank=True, help_text="Lines quoted from the outputs.")
+    fix = models.JSONField(default=list, blank=True, help_text="Suggested commands for the platform.")
+    fix_device = models.CharField(max_length=64, blank=True, default="", help_text="The end a pair fix is for.")
+    poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["-active", "severity", "code", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "code", "subject"],
+                condition=models.Q(tunnel__isnull=True),
+                name="one_finding_per_device_code_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["tunnel", "code", "subject"],
+                condition=models.Q(tunnel__isnull=False),
+                name="one_finding_per_tunnel_code_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(device__isnull=False) | models.Q(tunnel__isnull=False),
+                name="finding_has_a_device_or_tunnel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device or self.tunnel} {self.code} {self.subject}"
+
+
+class Diagnosis(models.Model):
+    """Which poll a device's findings were last computed from, so unchanged devices are not re-parsed."""
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, related_name="diagnosis")
+    poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    diagnosed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"diagnosis of {self.device}"
+
+
 __all__ = [
     "CounterRollup",
     "CounterSample",
     "Device",
     "DeviceState",
+    "Diagnosis",
+    "Finding",
     "IkeSa",
     "IpsecSa",
     "Poll",
