@@ -209,3 +209,28 @@ def test_it_refuses_telnet_too(seed_sim: SimulatorHandle) -> None:
         pass
     seed_sim.clear_fault("pix520-1", "refuse")
     connect(seed_sim, "pix520-1", transport="telnet").disconnect()
+
+
+def test_it_fetches_a_fresh_crl_only_when_the_ca_answers(seed_sim: SimulatorHandle) -> None:
+    seed_sim.set_fault("1720-1", "crl_expired")
+    router = connect(seed_sim, "1720-1")
+    try:
+        router.send_config_set(["crypto ca crl request vpn"])
+        crl = parse("cisco_ios", "show crypto ca crls", router.send_command("show crypto ca crls"))["crls"][0]
+        assert crl["next_update"] < "2002-01-11"
+        seed_sim.clear_fault("1720-1", "crl_expired")
+        seed_sim.advance(3600 * 20)  # the seed CRL runs out 16 hours in
+        router.send_config_set(["crypto ca crl request vpn"])
+        crl = parse("cisco_ios", "show crypto ca crls", router.send_command("show crypto ca crls"))["crls"][0]
+        assert crl["next_update"] == "2002-01-12T21:06:41-08:00"
+    finally:
+        router.disconnect()
+
+
+def test_it_sets_the_clock_as_the_seed_did(seed_sim: SimulatorHandle) -> None:
+    router = connect(seed_sim, "1720-1")
+    try:
+        router.send_command("clock set 01:05:01 january 11 2002")
+        assert router.send_command("show clock") == "01:05:01.000 PST Fri Jan 11 2002"
+    finally:
+        router.disconnect()
