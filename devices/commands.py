@@ -14,6 +14,8 @@ IPSEC = "ipsec"
 ENGINE = "engine"
 CERTIFICATES = "certificates"
 CRLS = "crls"
+# The device's own public keys: diagnosis matches them against its certificate (issue 9).
+KEYS = "keys"
 
 # Commands whose `pki` form is tried first on IOS, with the `ca` form as the fallback (older IOS).
 PKI_FALLBACK_KINDS = frozenset({CERTIFICATES, CRLS})
@@ -61,6 +63,7 @@ def poll_commands(platform: str, pki_form: str = PkiForm.UNKNOWN) -> list[Comman
             Command(IPSEC, "show crypto ipsec sa"),
             Command(ENGINE, "show crypto engine connections active"),
             *pki,
+            Command(KEYS, "show crypto key mypubkey rsa"),
         ]
     if platform == Platform.CISCO_PIX:
         return [
@@ -71,6 +74,7 @@ def poll_commands(platform: str, pki_form: str = PkiForm.UNKNOWN) -> list[Comman
             Command(ENGINE, "show crypto engine"),
             Command(CERTIFICATES, "show ca certificate"),
             Command(CRLS, "show ca crl"),
+            Command(KEYS, "show ca mypubkey rsa"),
         ]
     if platform == Platform.CISCO_ASA:
         return [
@@ -80,6 +84,7 @@ def poll_commands(platform: str, pki_form: str = PkiForm.UNKNOWN) -> list[Comman
             Command(IPSEC, "show crypto ipsec sa"),
             Command(CERTIFICATES, "show crypto ca certificates"),
             Command(CRLS, "show crypto ca crl"),
+            Command(KEYS, "show crypto key mypubkey rsa"),
         ]
     raise ValueError(f"unknown platform {platform!r}")
 
