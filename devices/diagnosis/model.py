@@ -1,0 +1,115 @@
+"""What the diagnosis rules read (one device's outputs) and what they return (findings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Logical kinds of a poll's outputs (devices.commands names them the same way).
+CONFIG = "config"
+CERTIFICATES = "certificates"
+CRLS = "crls"
+CLOCK = "clock"
+IKE = "ike"
+IPSEC = "ipsec"
+KEYS = "keys"
+
+
+class Severity:
+    """How urgent a finding is: critical breaks (or will break) phase 1, warning weakens, info informs."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    ORDER = {CRITICAL: 0, WARNING: 1, INFO: 2}
+
+
+class Code:
+    """Finding codes; docs/diagnosis.md has one section per code."""
+
+    ISAKMP_IDENTITY_ADDRESS = "isakmp_identity_address"
+    CLOCK_OUTSIDE_CERT = "clock_outside_cert_validity"
+    CLOCK_OUTSIDE_CRL = "clock_outside_crl_validity"
+    CRL_MISSING = "crl_missing"
+    ENROLLMENT_STUCK = "enrollment_stuck"
+    CA_UNREACHABLE = "ca_unreachable"
+    ACL_NOT_MIRRORED = "crypto_acl_not_mirrored"
+    NO_COMMON_TRANSFORM = "no_common_transform_set"
+    NO_COMMON_IKE_POLICY = "no_common_ike_policy"
+    LIFETIME_MISMATCH = "ipsec_lifetime_mismatch"
+    PEER_ADDRESS_MISMATCH = "peer_address_mismatch"
+    WEAK_CIPHER = "weak_cipher"
+    WEAK_HASH = "weak_hash"
+    WEAK_DH_GROUP = "weak_dh_group"
+    WEAK_RSA_KEY = "weak_rsa_key"
+    WEAK_CERT_SIGNATURE = "weak_certificate_signature"
+    CERT_SIGNATURE_INVALID = "certificate_signature_invalid"
+    KEY_CERT_MISMATCH = "device_key_certificate_mismatch"
+    CLEARTEXT_MANAGEMENT = "cleartext_management"
+
+    # The hygiene codes: what the weak_crypto alert is made of.
+    HYGIENE = frozenset({WEAK_CIPHER, WEAK_HASH, WEAK_DH_GROUP, WEAK_RSA_KEY, WEAK_CERT_SIGNATURE})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the outputs: what, how bad, the lines that show it, and the commands that fix it."""
+
+    code: str
+    severity: str
+    title: str
+    subject: str
+    evidence: tuple[str, ...] = ()
+    fix: tuple[str, ...] = ()
+    # For a pair finding, the device whose configuration the fix applies to ("" for either/both).
+    device: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as plain JSON-ready data."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title,
+            "subject": self.subject,
+            "evidence": list(self.evidence),
+            "fix": list(self.fix),
+            "device": self.device,
+        }
+
+
+@dataclass
+class DeviceOutputs:
+    """One device's latest outputs: parsed results and raw text by logical kind, and the command texts."""
+
+    name: str
+    platform: str
+    parsed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    commands: dict[str, str] = field(default_factory=dict)
+    # How vpnportal itself logs in (ssh | telnet): telnet is clear-text management whatever the config says.
+    transport: str = "ssh"
+
+    def get(self, kind: str) -> dict[str, Any]:
+        """The parsed result of a kind ({} when it was not collected or failed)."""
+        result = self.parsed.get(kind) or {}
+        return {} if result.get("error") else result
+
+    def command(self, kind: str) -> str:
+        """The command that produced a kind, for evidence labels."""
+        return self.commands.get(kind) or kind
+
+    def quote(self, kind: str, line: str) -> str:
+        """An evidence line: the command, then the line as the device printed it."""
+        return f"{self.command(kind)}: {line.strip()}"
+
+    def lines(self, kind: str) -> list[str]:
+        """The raw output of a kind, line by line."""
+        return self.raw.get(kind, "").replace("\r\n", "\n").split("\n")
+
+    def find_lines(self, kind: str, *needles: str) -> list[str]:
+        """Lines of a raw output that contain any needle (case-insensitive), quoted as evidence."""
+        lowered = [n.lower() for n in needles]
+        return [
+            self.quote(kind, line) for line in self.lines(kind) if any(n in line.lower() for n in lowered)
+        ]

@@ -1,0 +1,290 @@
+"""Recompute findings from each device's latest successful poll (raw outputs re-parsed) and store them."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from devices.choices import PkiForm, PollStatus
+from devices.commands import poll_commands
+from devices.diagnosis.device import diagnose_device
+from devices.diagnosis.enrollment import EnrollmentRecord, PendingCertificate, diagnose_enrollment
+from devices.diagnosis.model import Code, DeviceOutputs, Finding
+from devices.diagnosis.outputs import build_outputs
+from devices.diagnosis.pair import diagnose_pair
+from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
+from devices.models import Finding as FindingRow
+
+if TYPE_CHECKING:
+    from vpnportal.rules import CryptoFinding, RuleContext
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PENDING_MINUTES = 60
+ENROLLMENT_CODES = frozenset({Code.CA_UNREACHABLE, Code.ENROLLMENT_STUCK})
+
+
+@dataclass
+class RefreshResult:
+    """What one refresh did."""
+
+    devices_diagnosed: int = 0
+    tunnels_diagnosed: int = 0
+    opened: int = 0
+    closed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts for logs and the alert cycle summary."""
+        return {
+            "devices_diagnosed": self.devices_diagnosed,
+            "tunnels_diagnosed": self.tunnels_diagnosed,
+            "findings_opened": self.opened,
+            "findings_closed": self.closed,
+            "errors": len(self.errors),
+        }
+
+
+def pending_limit() -> timedelta:
+    """How long a certificate may stay Pending before it is a finding (DIAGNOSIS_PENDING_MINUTES)."""
+    return timedelta(minutes=int(getattr(settings, "DIAGNOSIS_PENDING_MINUTES", DEFAULT_PENDING_MINUTES)))
+
+
+def latest_ok_poll(device: Device) -> Poll | None:
+    """The device's latest poll that got answers (ok or partial)."""
+    return (
+        Poll.objects.filter(device=device, status__in=(PollStatus.OK, PollStatus.PARTIAL))
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def _kinds_by_command(platform: str) -> dict[str, str]:
+    """Command text -> logical kind, for every form the poller may have used (pki, ca, fallbacks)."""
+    out: dict[str, str] = {}
+    for form in (PkiForm.UNKNOWN, PkiForm.CA, PkiForm.PKI):
+        for command in poll_commands(platform, form):
+            out[command.text] = command.kind
+            if command.fallback:
+                out[command.fallback] = command.kind
+    return out
+
+
+def outputs_of_poll(device: Device, poll: Poll) -> DeviceOutputs:
+    """Re-parse a poll's stored raw outputs into DeviceOutputs (independent of what the poll code parsed)."""
+    kinds = _kinds_by_command(device.platform)
+    texts: dict[str, tuple[str, str]] = {}
+    rows = PollOutput.objects.filter(poll=poll, raw__isnull=False).select_related("raw").order_by("id")
+    for row in rows:
+        kind = kinds.get(row.command)
+        if kind is None or row.error or row.raw is None:
+            continue
+        texts[kind] = (row.command, zlib.decompress(bytes(row.raw.content)).decode("utf-8", "replace"))
+    return build_outputs(device.name, device.platform, texts, transport=device.transport)
+
+
+def enrollment_findings(device: Device, now: datetime) -> list[Finding]:
+    """Enrollment stuck / CA unreachable, from Enrollment and Certificate rows."""
+    from pki.choices import CertificateStatus
+    from pki.models import Certificate, Enrollment, Trustpoint
+
+    records = [
+        EnrollmentRecord(
+            trustpoint=e.trustpoint,
+            state=e.state,
+            since=e.started_at or e.created_at,
+            text=f"{e.transcript}\n{e.error}",
+        )
+        for e in Enrollment.objects.filter(device=device).order_by("-created_at")[:20]
+    ]
+    pending = [
+        PendingCertificate(
+            trustpoint=c.trustpoint.name if c.trustpoint else "",
+            since=c.first_seen,
+            fingerprint=c.fingerprint,
+        )
+        for c in Certificate.objects.filter(
+            device=device, status=CertificateStatus.PENDING, present=True
+        ).select_related("trustpoint")
+    ]
+    urls = {t.name: t.enrollment_url for t in Trustpoint.objects.filter(device=device)}
+    if pending and len(urls) == 1:
+        # The certificates output does not always name the trustpoint; a device with one has no doubt.
+        only = next(iter(urls))
+        pending = [p if p.trustpoint else PendingCertificate(only, p.since, p.fingerprint) for p in pending]
+    return diagnose_enrollment(device.platform, records, pending, urls, now, pending_limit())
+
+
+def _sync(
+    scope: dict[str, Any],
+    findings: list[Finding],
+    now: datetime,
+    poll: Poll | None,
+    codes: frozenset[str] | None,
+) -> tuple[int, int]:
+    """Upsert this scope's findings; deactivate the ones that no longer hold (only `codes`, when given)."""
+    opened = closed = 0
+    existing = {(r.code, r.subject): r for r in FindingRow.objects.filter(**scope)}
+    seen: set[tuple[str, str]] = set()
+    for finding in findings:
+        key = (finding.code, finding.subject[:255])
+        if key in seen:
+            continue
+        seen.add(key)
+        values = {
+            "severity": finding.severity,
+            "title": finding.title[:500],
+            "evidence": list(finding.evidence),
+            "fix": list(finding.fix),
+            "fix_device": finding.device[:64],
+            "last_seen": now,
+            "active": True,
+        }
+        if poll is not None:
+            values["poll"] = poll
+        row = existing.get(key)
+        if row is None:
+            FindingRow.objects.create(code=key[0], subject=key[1], first_seen=now, **scope, **values)
+            opened += 1
+            continue
+        if not row.active:
+            values["first_seen"] = now  # a finding that comes back is a new occurrence
+            opened += 1
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+    for key, row in existing.items():
+        if key in seen or not row.active or (codes is not None and row.code not in codes):
+            continue
+        row.active = False
+        row.save(update_fields=["active"])
+        closed += 1
+    return opened, closed
+
+
+def refresh_findings(
+    device_ids: list[int] | None = None, *, force: bool = False, now: datetime | None = None
+) -> RefreshResult:
+    """Bring findings up to date for the given devices (all enabled ones by default).
+
+    1. A device whose latest successful poll was already diagnosed keeps its output findings (unless force).
+    2. Otherwise its raw outputs are re-parsed and the device rules run; the findings are stored.
+    3. Enrollment findings (Enrollment and Certificate rows) are recomputed for every device.
+    4. Each tunnel with an end diagnosed anew is checked end against end.
+    """
+    now = now or timezone.now()
+    result = RefreshResult()
+    devices = (
+        Device.objects.filter(pk__in=device_ids)
+        if device_ids is not None
+        else Device.objects.filter(enabled=True)
+    )
+    outputs: dict[int, tuple[DeviceOutputs, Poll]] = {}
+    changed: set[int] = set()
+    for device in devices.order_by("name"):
+        try:
+            poll = latest_ok_poll(device)
+            done = Diagnosis.objects.filter(device=device).values_list("poll_id", flat=True).first()
+            with transaction.atomic():
+                if poll is not None and (force or done != poll.pk):
+                    dev = outputs_of_poll(device, poll)
+                    outputs[device.pk] = (dev, poll)
+                    found = diagnose_device(dev)
+                    opened, closed = _sync(
+                        {"device": device, "tunnel": None}, found, now, poll, _output_codes()
+                    )
+                    result.opened += opened
+                    result.closed += closed
+                    Diagnosis.objects.update_or_create(
+                        device=device, defaults={"poll": poll, "diagnosed_at": now}
+                    )
+                    changed.add(device.pk)
+                    result.devices_diagnosed += 1
+                opened, closed = _sync(
+                    {"device": device, "tunnel": None},
+                    enrollment_findings(device, now),
+                    now,
+                    None,
+                    ENROLLMENT_CODES,
+                )
+                result.opened += opened
+                result.closed += closed
+        except Exception as exc:
+            # One device's odd outputs must never stop the others, nor the alert cycle after us.
+            log.exception("diagnosis of %s failed", device.name)
+            result.errors.append(f"{device.name}: {type(exc).__name__}: {exc}")
+    tunnels = Tunnel.objects.select_related("end_a", "end_b").filter(
+        Q(end_a__in=changed) | Q(end_b__in=changed)
+    )
+    for tunnel in tunnels:
+        try:
+            ends = []
+            for end in tunnel.ends:
+                if end.pk not in outputs:
+                    poll = latest_ok_poll(end)
+                    if poll is None:
+                        break
+                    outputs[end.pk] = (outputs_of_poll(end, poll), poll)
+                ends.append(outputs[end.pk][0])
+            found = diagnose_pair(ends[0], ends[1]) if len(ends) == 2 else []
+            with transaction.atomic():
+                opened, closed = _sync({"device": None, "tunnel": tunnel}, found, now, None, None)
+            result.opened += opened
+            result.closed += closed
+            result.tunnels_diagnosed += 1
+        except Exception as exc:
+            log.exception("diagnosis of tunnel %s failed", tunnel.name)
+            result.errors.append(f"{tunnel.name}: {type(exc).__name__}: {exc}")
+    return result
+
+
+def _output_codes() -> frozenset[str]:
+    """Every code the output-based device rules may produce (not the enrollment ones)."""
+    return (
+        frozenset(value for name, value in vars(Code).items() if name.isupper() and isinstance(value, str))
+        - ENROLLMENT_CODES
+    )
+
+
+# -- alerts ------------------------------------------------------------------------------------------------
+
+
+def weak_crypto_findings(ctx: RuleContext) -> list[CryptoFinding]:
+    """Active hygiene findings of the evaluated devices, as the weak_crypto rule's input."""
+    from vpnportal.choices import Severity as AlertSeverity
+    from vpnportal.rules import CryptoFinding
+
+    rows = FindingRow.objects.filter(
+        active=True, tunnel__isnull=True, device_id__in=list(ctx.devices), code__in=sorted(Code.HYGIENE)
+    ).order_by("device_id", "code", "subject")
+    return [
+        CryptoFinding(
+            device=ctx.devices[row.device_id],
+            subject=f"{row.code}:{row.subject}",
+            summary=row.title,
+            severity=AlertSeverity.WARNING,
+            details={"code": row.code, "evidence": row.evidence, "fix": row.fix},
+        )
+        for row in rows
+        if row.device_id is not None
+    ]
+
+
+def refresh_for_alerts() -> dict[str, Any]:
+    """Called by the alert cycle before the rules run: refresh findings and feed weak_crypto from them."""
+    from vpnportal.rules import register_findings_provider
+
+    register_findings_provider(weak_crypto_findings)
+    try:
+        return refresh_findings().as_dict()
+    except Exception as exc:
+        log.exception("diagnosis refresh failed")
+        return {"errors": 1, "error": f"{type(exc).__name__}: {exc}"}
