@@ -310,7 +310,12 @@ def run_alert_cycle(now: datetime | None = None) -> dict[str, Any]:
     from vpnportal import notify
 
     now = now or timezone.now()
+    # Issue 9: findings first (only devices with a new poll are re-parsed), so weak_crypto can read them.
+    from devices.diagnosis.refresh import refresh_for_alerts
+
+    diagnosis = refresh_for_alerts()
     result = evaluate_rules(now).as_dict()
+    result["diagnosis"] = diagnosis
     result["notifications_queued"] = notify.build_notifications(now)
     result.update(notify.send_due_notifications(now))
     log.info("alert cycle: %s", result)
