@@ -47,15 +47,15 @@ async def yes_no(session: CliSession, question: str, default: str | None = None)
         session.write("% Please answer 'yes' or 'no'.\n")
 
 
-async def _challenge(session: CliSession) -> bool:
+async def _challenge(session: CliSession) -> str | None:
     for _ in range(3):
         first = await session.ask("Password: ", echo=False, kind="challenge-password")
         second = await session.ask("Re-enter password: ", echo=False, kind="challenge-password")
         if first == second:
             session.write("\n")
-            return True
+            return first
         session.write("% Password mismatch. Please try again.\n")
-    return False
+    return None
 
 
 def _trustpoint_error(session: CliSession, name: str) -> None:
@@ -89,14 +89,15 @@ async def run(session: CliSession, args: list[str]) -> None:
         session.write(f"% The subject name in the certificate will be: {dev.fqdn}\n\n")
         session.write("% Certificate request sent to Certificate Authority\n")
         session.write("% The certificate request fingerprint will be displayed.\n\n")
-        _submit(session, ip_address, device_serial)
+        _submit(session, ip_address, device_serial, args[1] if len(args) > 1 else "")
         return
     question = "% You already have a certificate for this trustpoint.\n% Re-enroll? [yes/no]: "
     if existing is not None and existing.status == "Available" and not await yes_no(session, question):
         return
     session.write("%\n% Start certificate enrollment ..\n")
     session.write("\n".join(CHALLENGE_TEXT) + "\n\n")
-    if not await _challenge(session):
+    challenge = await _challenge(session)
+    if challenge is None:
         return
     if dev.kind == "ios122":
         session.write(f"% The subject name in the certificate will be: {dev.fqdn}\n")
@@ -133,10 +134,18 @@ async def run(session: CliSession, args: list[str]) -> None:
         if not await yes_no(session, "Request certificate from CA? [yes/no]: "):
             return
         session.write("% Certificate request sent to Certificate Authority\n")
-    _submit(session, ip_address, device_serial)
+    _submit(session, ip_address, device_serial, challenge)
 
 
-def _submit(session: CliSession, ip_address: str | None, device_serial: str | None) -> None:
+def _rejects(dev: Device, challenge: str) -> bool:
+    """A CA given a challenge password (scenario `set: {extra: {ca_challenge: PW}}`) refuses any other."""
+    expected = dev.extra.get("ca_challenge")
+    return expected is not None and challenge != str(expected)
+
+
+def _submit(
+    session: CliSession, ip_address: str | None, device_serial: str | None, challenge: str = ""
+) -> None:
     """Record the pending request and print its fingerprint after the prompt, as the devices do."""
     dev = session.device
     assert dev.sim is not None
@@ -148,6 +157,8 @@ def _submit(session: CliSession, ip_address: str | None, device_serial: str | No
     fingerprint = md5_fingerprint(public + str(dev.elapsed()).encode(), upper=dev.kind != "pix60")
     stuck = dev.has("enroll_stuck")
     with dev.lock:
+        # The CA's verdict on the challenge, kept until the request is due (complete_due).
+        dev.extra["request_rejected"] = _rejects(dev, challenge)
         dev.enrollment = Enrollment(
             trustpoint=dev.trustpoint,
             requested_at=dev.elapsed(),
@@ -206,6 +217,9 @@ def complete_due(device: Device) -> None:
     if enrollment is None or enrollment.due_at is None or device.elapsed() < enrollment.due_at:
         return
     assert device.sim is not None
+    if device.extra.pop("request_rejected", False):
+        _reject(device, enrollment)
+        return
     ca = device.sim.ca(device.ca_profile)
     world_now = device.sim.clock.now().replace(microsecond=0)
     serial = ca.next_serial(device.name)
@@ -256,6 +270,26 @@ def complete_due(device: Device) -> None:
         message = "The certificate has been granted by CA!"
     device.syslog(message, to_sessions=enrollment.session_ids)
     device.sim.refresh_health(device)
+
+
+def _reject(device: Device, enrollment: Enrollment) -> None:
+    """The CA refused the request: the pending entry goes, the old certificate stays, CERTREJECT is printed."""
+    with device.lock:
+        device.certificates = [c for c in device.certificates if c.status != "Pending"]
+        device.enrollment = None
+        device.extra.pop("pending_request", None)
+    stamp = log_stamp(device)
+    if device.kind == "ios122":
+        message = f"{stamp}%CRYPTO-6-CERTREJECT: Certificate enrollment request was rejected by Certificate Authority"
+    elif device.kind == "ios15":
+        message = (
+            f"{stamp}%PKI-6-CERTREJECT: Certificate enrollment request was rejected by Certificate Authority"
+        )
+    elif device.kind == "pix60":
+        message = "CRYPTO_PKI: status = 101: certificate request rejected"
+    else:
+        message = "% Certificate enrollment request was rejected by the CA"
+    device.syslog(message, to_sessions=enrollment.session_ids)
 
 
 async def authenticate(session: CliSession, args: list[str]) -> None:
