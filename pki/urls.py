@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from pki import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("certificates/", views.certificate_list, name="certificate_list"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("crls/", views.crl_list, name="crl_list"),
+    path("", include("pki.urls_enroll")),
 ]

@@ -1,0 +1,29 @@
+"""Celery task of re-enrollment: loads the job by id and calls pki.enrollment.run_enrollment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+# The task waits for the CA until the enrollment's deadline, then saves and polls: give it that long.
+ENROLLMENT_SOFT_TIME_LIMIT = int(settings.ENROLLMENT_DEADLINE_SECONDS) + 240
+ENROLLMENT_TIME_LIMIT = ENROLLMENT_SOFT_TIME_LIMIT + 60
+
+
+@shared_task(
+    name="pki.tasks.run_enrollment",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=ENROLLMENT_SOFT_TIME_LIMIT,
+    time_limit=ENROLLMENT_TIME_LIMIT,
+    ignore_result=True,
+)
+def run_enrollment(self: Any, enrollment_id: int) -> str:
+    """Run one enrollment; a duplicated or redelivered message finds it claimed and does nothing."""
+    from pki.enrollment import run_enrollment as run
+
+    enrollment = run(int(enrollment_id))
+    return "duplicate" if enrollment is None else str(enrollment.state)
