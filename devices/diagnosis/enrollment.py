@@ -50,6 +50,7 @@ def diagnose_enrollment(
     enrollment_urls: dict[str, str],
     now: datetime,
     pending_limit: timedelta,
+    pki_form: str = "",
 ) -> list[Finding]:
     """Findings about certificate requests: CA unreachable on its HTTP port, or Pending for too long.
 
@@ -77,7 +78,7 @@ def diagnose_enrollment(
                 (
                     f"! let TCP {port} (HTTP, SCEP) through from the device to {host}, then check:",
                     f"ping {host}",
-                    *fixes.enroll(platform, trustpoint),
+                    *fixes.enroll(platform, trustpoint, form=pki_form),
                 ),
             )
         )
@@ -106,7 +107,7 @@ def diagnose_enrollment(
                 (
                     "! ask the CA administrator to grant (or reject) the request with the fingerprint above;",
                     "! if the CA never saw it, check TCP 80 from the device to the CA and enroll again:",
-                    *fixes.enroll(platform, trustpoint),
+                    *fixes.enroll(platform, trustpoint, form=pki_form),
                 ),
             )
         )

@@ -50,13 +50,13 @@ def crl_optional(platform: str, trustpoint: str, version: str | None = None) -> 
     return [f"crypto ca identity {trustpoint}", " crl optional"]
 
 
-def enroll(platform: str, trustpoint: str, version: str | None = None) -> list[str]:
-    """Request a new certificate for the device's current key."""
+def enroll(platform: str, trustpoint: str, version: str | None = None, form: str = "") -> list[str]:
+    """Request a new certificate for the device's current key (form: the pki/ca form the device speaks)."""
     if platform == PIX:
         return [f"ca enroll {trustpoint} <challenge-password>", "ca save all"]
     if platform == ASA:
         return [f"crypto ca enroll {trustpoint}", "write memory"]
-    return [f"crypto {_pki(platform, version)} enroll {trustpoint}", "write memory"]
+    return [f"crypto {form or _pki(platform, version)} enroll {trustpoint}", "write memory"]
 
 
 def authenticate(platform: str, trustpoint: str, version: str | None = None) -> list[str]:

@@ -120,7 +120,7 @@ def enrollment_findings(device: Device, now: datetime) -> list[Finding]:
         # The certificates output does not always name the trustpoint; a device with one has no doubt.
         only = next(iter(urls))
         pending = [p if p.trustpoint else PendingCertificate(only, p.since, p.fingerprint) for p in pending]
-    return diagnose_enrollment(device.platform, records, pending, urls, now, pending_limit())
+    return diagnose_enrollment(device.platform, records, pending, urls, now, pending_limit(), device.pki_form)
 
 
 def _sync(

@@ -1,0 +1,34 @@
+"""`{% findings_for device=... tunnel=... as rows %}`: a page's active diagnosis findings, worst first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db.models import Q
+
+from devices.diagnosis.model import Severity
+from devices.models import Finding
+
+register = template.Library()
+
+
+@register.simple_tag
+def findings_for(device: Any = None, tunnel: Any = None) -> list[Finding]:
+    """Active findings of a device, or of a tunnel together with both its ends' own findings."""
+    if tunnel is not None:
+        where = Q(tunnel=tunnel) | Q(device_id__in=[tunnel.end_a_id, tunnel.end_b_id], tunnel__isnull=True)
+    elif device is not None:
+        where = Q(device=device, tunnel__isnull=True)
+    else:
+        return []
+    rows = list(Finding.objects.filter(where, active=True).select_related("device", "tunnel"))
+    rows.sort(
+        key=lambda r: (
+            Severity.ORDER.get(r.severity, 9),
+            r.device.name if r.device else "",
+            r.code,
+            r.subject,
+        )
+    )
+    return rows
