@@ -99,7 +99,7 @@ REJECTED_RE = re.compile(
 # Syslog severities 0-3 (emergency..error) of the PKI facilities.
 PKI_ERROR_RE = re.compile(r"^.*%(?:CRYPTO|PKI)-[0-3]-[A-Z_]+.*$", re.MULTILINE)
 ASYNC_LINE_RE = re.compile(
-    r"^.*(?:CRYPTO_PKI|%CRYPTO-|%PKI-|Fingerprint|certificate is granted|granted by CA|"
+    r"^.*(?:CRYPTO_PKI|%CRYPTO-|%PKI-|certificate is granted|granted by CA|rejected by the CA|"
     r"Failed to (?:connect|send)).*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -224,12 +224,8 @@ class EnrollmentDialogue:
         self.platform = session.device.platform
         self.trustpoint = check_safe(trustpoint, "trustpoint")
         self.challenge = check_safe(challenge, "challenge password")
-        secrets = [challenge]
-        for value in (self.device.password, self.device.secret):
-            plain = value.reveal() if hasattr(value, "reveal") else str(value or "")
-            if plain:
-                secrets.append(plain)
-        self.transcript = Transcript(secrets=secrets)
+        # Login credentials never reach the transcript (the tap starts after login); the challenge might.
+        self.transcript = Transcript(secrets=[challenge])
         self.on_progress = on_progress
         self.timeout = session.command_timeout
         conn = session.conn

@@ -157,14 +157,13 @@ def request_enrollment(device: Device, trustpoint: str, challenge: str, user: An
     return enrollment
 
 
-def enqueue_enrollment(enrollment_id: int) -> None:
+def enqueue_enrollment(enrollment_id: int, **options: Any) -> None:
     """Wake a worker: the message carries the id only (`ENROLLMENT_QUEUE` picks a queue, else the default)."""
     from pki.tasks import run_enrollment as task
 
-    options: dict[str, Any] = {}
     queue = getattr(settings, "ENROLLMENT_QUEUE", "")
     if queue:
-        options["queue"] = queue
+        options.setdefault("queue", queue)
     task.apply_async(args=(enrollment_id,), **options)
 
 
@@ -293,8 +292,8 @@ def _after_grant(device: Device) -> str:
         log.exception("poll after enrollment of %s failed", device.name)
         notes += f"[vpnportal] poll after the enrollment failed: {type(exc).__name__}\n"
     try:
-        note = collect.run_alert_cycle()
-        notes += "[vpnportal] alert rules evaluated" + (f": {note}" if note else "") + "\n"
+        collect.run_alert_cycle()
+        notes += "[vpnportal] alert rules evaluated\n"
     except Exception as exc:
         log.exception("alert evaluation after enrollment of %s failed", device.name)
         notes += f"[vpnportal] alert evaluation failed: {type(exc).__name__}\n"
