@@ -7,7 +7,6 @@ which PIX 6 does not know. The PIX driver enables with the secret, then turns pa
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from netmiko import ConnectHandler
@@ -84,6 +83,3 @@ def connect(platform: str, transport: str = "ssh", **kwargs: Any) -> BaseConnect
 
 class _AsaTelnet(CiscoAsaSSH):
     """ASA over telnet: netmiko's ASA session with its telnet login."""
-
-
-PROMPT_RE = re.compile(r"^[\w.-]+(?:\(config[^)]*\))?[>#] ?$")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -254,13 +254,3 @@ def md5_fingerprint(data: bytes, upper: bool = True) -> str:
     if upper:
         digest = digest.upper()
     return " ".join(digest[i : i + 8] for i in range(0, 32, 8))
-
-
-def utcnow() -> datetime:
-    """Real now, for validity that is relative to the wall clock."""
-    return datetime.now(UTC)
-
-
-def days(n: float) -> timedelta:
-    """Shorthand for validity arithmetic."""
-    return timedelta(days=n)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -233,6 +232,3 @@ class Device:
     def seed_hash(self, salt: str) -> int:
         """A stable number per device, for serials and fingerprints."""
         return int.from_bytes(hashlib.sha256(f"{self.name}/{salt}".encode()).digest()[:4], "big")
-
-
-Notifier = Callable[[str], None]

@@ -235,15 +235,6 @@ def seed_pix(enrolled: bool = True) -> dict[str, Any]:
     }
 
 
-def _addresses(index: int) -> tuple[str, str]:
-    """Outside address (198.18.0.0/15, the benchmarking range) and inside /24 for device `index`."""
-    hi, lo = divmod(index, 250)
-    return (
-        f"198.18.{hi}.{lo + 2}",
-        f"10.{100 + hi // 250}.{hi % 250 * 0 + lo if hi == 0 else (hi * 250 + lo) % 256}.0",
-    )
-
-
 def modern_device(
     kind: str, name: str, index: int, now: datetime, validity: dict[str, Any]
 ) -> dict[str, Any]:

@@ -66,6 +66,7 @@ class CliSession:
         self._buf = ""
         self._event = asyncio.Event()
         self._skip_lf = False
+        self._line = ""
         self.term_length = self._initial_length()
         self.render = RENDERERS[device.kind]
 
@@ -283,6 +284,7 @@ class CliSession:
             return
         if not line.strip():
             return
+        self._line = line
         specs = COMMANDS[self.device.kind]
         m = match(specs, line, self.mode, self.priv)
         if m.error == "unknown" and self.mode == EXEC:
@@ -520,7 +522,9 @@ class CliSession:
         elif "hostname".startswith(value):
             value = "hostname"
         else:
-            self.write(self._error_text(Match(error="invalid", position=len(line_prefix(rest))), rest))
+            self.write(
+                self._error_text(Match(error="invalid", position=self._line.rfind(args[0])), self._line)
+            )
             return
         self.device.isakmp_identity = value
         self.device.saved_config = False
@@ -549,11 +553,6 @@ def _int(text: str, default: int) -> int:
         return int(text)
     except ValueError:
         return default
-
-
-def line_prefix(text: str) -> str:
-    """Helper for caret positions in nested commands."""
-    return text
 
 
 _MONTHS = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
