@@ -100,7 +100,7 @@ _MORE_RE = re.compile(
     r" ?(?:<-{1,5} ?More ?-{1,5}>|(?<!-)-{1,4} ?More ?-{1,4})(?:[ \t]*[\x08\r])*", re.IGNORECASE
 )
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9][\w.:/-]{0,62}(?:\([\w.:/ -]{1,40}\))?[#>]")
-_DN_ATTR_RE = re.compile(r"(?<![\w.\-])([A-Za-z][A-Za-z0-9.]{0,30})[ \t]*=[ \t]*")
+_DN_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9.]{0,30}")
 _UPPER_DN_KEYS = frozenset(
     {
         "cn",
@@ -252,7 +252,7 @@ def join_wrapped(lines: list[str], width: int = TERMINAL_WIDTH) -> list[str]:
 
 def squash(text: str) -> str:
     """Collapse every run of whitespace to one space and strip."""
-    return _WS_RE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def to_int(value: str | None) -> int | None:
@@ -283,20 +283,42 @@ def normalise_dn(value: str | None) -> str | None:
     value = squash(value)
     if not value:
         return None
-    matches = list(_DN_ATTR_RE.finditer(value))
-    if not matches:
+    if "=" not in value:
         return value
-    parts: list[str] = []
-    prefix = value[: matches[0].start()].strip(" ,;")
-    if prefix:
-        parts.append(prefix)
-    for i, match in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(value)
-        key = match.group(1)
+    # Split at each `=`: the word just before it is the attribute type, the text before that word is the
+    # previous attribute's value. Linear, no regex backtracking on long words.
+    pieces = value.split("=")
+    attributes: list[list[str]] = []  # [type, value]
+    prefix = ""
+    for index, piece in enumerate(pieces):
+        if index == len(pieces) - 1:
+            if attributes:
+                attributes[-1][1] += piece
+            else:
+                prefix += piece
+            break
+        head = piece.rstrip()
+        cut = max(head.rfind(" "), head.rfind(","), head.rfind(";"), head.rfind("+"))
+        key = head[cut + 1 :]
+        if not _DN_KEY_RE.fullmatch(key):  # `PID:WS=...`: this `=` belongs to a value
+            if attributes:
+                attributes[-1][1] += piece + "="
+            else:
+                prefix += piece + "="
+            continue
+        before = head[: cut + 1]
+        if attributes:
+            attributes[-1][1] += before
+        else:
+            prefix += before
+        attributes.append([key, ""])
+    if not attributes:
+        return value
+    parts = [prefix.strip(" ,;+")] if prefix.strip(" ,;+") else []
+    for key, val in attributes:
         if key.lower() in _UPPER_DN_KEYS:
             key = key.upper()
-        val = value[match.end() : end].strip().strip(",;").strip()
-        parts.append(f"{key}={val}")
+        parts.append(f"{key}={val.strip(' ,;+')}")
     return ", ".join(parts)
 
 

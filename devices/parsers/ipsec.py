@@ -194,12 +194,12 @@ def _fold_counters(line: str, counters: dict[str, Any]) -> bool:
         found.append((base, full, int(value)))
     if len(found) > 1 and len({base for base, _, _ in found}) < len(found):
         bases = [base for base, _, _ in found]
-        found = [(full if bases.count(base) > 1 else base, full, value) for base, full, value in found]
-    for base, full, value in found:
+        found = [(full if bases.count(base) > 1 else base, full, number) for base, full, number in found]
+    for base, full, number in found:
         key = COUNTER_ALIASES.get(base, base)
         if key in counters and key not in _CONTRACT_SET:
             key = full
-        counters[key] = value
+        counters[key] = number
     return bool(found)
 
 

@@ -101,23 +101,72 @@ _LINE_SCOPED = {
 }
 _NAME_SECTIONS = {"subject", "issuer", "subject_name_contains"}
 
-_HEADER = (
-    r"(?P<header>(?:(?P<prefix>RA\s+Signature|RA\s+KeyEncipher|RA\s+Encryption|RA\s+General\s+Purpose|"
-    r"Trustpool\s+CA|Trusted\s+CA|Root\s+CA|Subordinate\s+CA|CA|Router\s+Self-Signed|Self-Signed)\s+)?"
-    r"Certificate)(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
-)
+_HEADER_LOOKAHEAD = r"(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
+# The words before `Certificate` that name its role (found by looking back from the match: cheaper
+# than making the scanning regex try every prefix at every position).
+_HEADER_PREFIXES = tuple(sorted((p for p in ROLES if p), key=lambda p: -len(p.split())))
 _KNOWN_PLAIN = "|".join(_words(label) for label, _ in _LABELS)
-_KEY_OF_GROUP = {f"k{i}": key for i, (_, key) in enumerate(_LABELS)}
-_LABEL_ALT = "|".join(f"(?P<k{i}>{_words(label)})" for i, (label, _) in enumerate(_LABELS))
-# `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
-# Cheap guards first (a word start, then a plausible first letter; a colon on the line for a generic
-# label) so that most positions of a long text fail after one or two character tests.
-_TOKEN = re.compile(
-    rf"(?<![\w-])(?=[A-Zser])(?:{_HEADER}|{_LABEL_ALT}|(?P<pixname>Subject\s+Name)(?=\s+Name:))"
-    # An unknown `Label:` at a line start, unless a known label ends it (`Signature Issuer:` in a wrapped copy).
-    rf"|(?m:^(?=[A-Z][^\n:]{{0,60}}:)(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
-    r"(?P<generic>[A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$))"
+_LABEL_KEYS = dict(_LABELS)
+# No capturing groups and literal first characters: the regex engine then skips, at C speed, every
+# position where no label can start. Which label matched is looked up afterwards (_LABEL_KEYS), and the
+# "not inside a word" check is done in Python on the few matches.
+_SCAN = re.compile(
+    rf"{_KNOWN_PLAIN}|Certificate{_HEADER_LOOKAHEAD}"
+    # `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
+    r"|Subject\s+Name(?=\s+Name:)"
 )
+# An unknown `Label:` at a line start, unless a known label ends it (`Signature Issuer:` in a wrapped copy).
+_GENERIC = re.compile(
+    rf"^(?=[A-Z][^\n:]{{0,60}}:)(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
+    r"([A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$)",
+    re.MULTILINE,
+)
+_HEADER, _LABEL, _PIXNAME, _GENERIC_LABEL = range(4)
+
+
+def _header_prefix(stream: str, start: int) -> tuple[int, str]:
+    """Extend a `Certificate` header back over its role words (`RA Signature`, `CA`); (start, prefix)."""
+    before = stream[max(0, start - 40) : start]
+    words = before.split()
+    for prefix in _HEADER_PREFIXES:
+        size = prefix.count(" ") + 1
+        if len(words) >= size and " ".join(words[-size:]).lower() == prefix:
+            # Move the start back over those words, whitespace included.
+            cut = start
+            for word in reversed(words[-size:]):
+                cut = stream.rfind(word, 0, cut)
+            if cut > 0 and (stream[cut - 1].isalnum() or stream[cut - 1] in "_-"):
+                continue
+            return cut, prefix
+    return start, ""
+
+
+def _tokenize(stream: str) -> list[tuple[int, int, int, str]]:
+    """(start, end, kind, detail) for every header and label; detail is the header prefix or label key."""
+    tokens: list[tuple[int, int, int, str]] = []
+    for match in _SCAN.finditer(stream):
+        start = match.start()
+        if start and (stream[start - 1].isalnum() or stream[start - 1] in "_-"):
+            continue  # inside a word
+        text = squash(match.group())
+        if text.endswith(":"):
+            tokens.append((start, match.end(), _LABEL, _LABEL_KEYS[text]))
+        elif text.endswith("Certificate"):
+            start, prefix = _header_prefix(stream, start)
+            tokens.append((start, match.end(), _HEADER, prefix))
+        else:
+            tokens.append((start, match.end(), _PIXNAME, ""))
+    if ":" in stream:
+        generic = [(m.start(), m.end(), _GENERIC_LABEL, m.group(1)) for m in _GENERIC.finditer(stream)]
+        if generic:
+            merged: list[tuple[int, int, int, str]] = []
+            for token in sorted(tokens + generic):
+                if not merged or token[0] >= merged[-1][1]:
+                    merged.append(token)
+            tokens = merged
+    return tokens
+
+
 _USAGE = re.compile(
     r"^(General Purpose|General-Purpose|Signature|Encryption|Digital Signature|Key Encipherment|"
     r"Non Repudiation|Data Encipherment|Key Agreement)\b\s*(.*)$",
@@ -172,35 +221,33 @@ def parse_certificates(
     current: dict[str, Any] | None = None
     names: dict[str, list[str]] = {}
     section = "subject"  # where loose name lines go (PIX prints them right after Key Usage)
-    tokens = list(_TOKEN.finditer(stream))
+    tokens = _tokenize(stream)
     if tokens:
-        _loose(stream[: tokens[0].start()], None, names, ctx)
+        _loose(stream[: tokens[0][0]], None, names, ctx)
     elif stream.strip():
         _loose(stream, None, names, ctx)
-    for index, token in enumerate(tokens):
-        end = tokens[index + 1].start() if index + 1 < len(tokens) else len(stream)
-        value = stream[token.end() : end]
-        if token.group("header"):
+    for index, (start, stop, kind, detail) in enumerate(tokens):
+        end = tokens[index + 1][0] if index + 1 < len(tokens) else len(stream)
+        value = stream[stop:end]
+        if kind == _HEADER:
             if current is not None:
                 _finish(current, names, records, ctx, final=False)
-            prefix = squash(token.group("prefix") or "").lower()
-            current = _record(ROLES.get(prefix, "identity"), squash(token.group("header")))
+            current = _record(ROLES.get(detail, "identity"), squash(stream[start:stop]))
             names = {}
             section = "subject"
             _loose(value, current, names, ctx, section)
             continue
         if current is None:
-            ctx.warn(squash(stream[token.start() : end]))
+            ctx.warn(squash(stream[start:end]))
             continue
-        if token.group("pixname"):
+        if kind == _PIXNAME:
             section = "subject"
             _loose(value, current, names, ctx, section)
             continue
-        if token.group("generic"):
-            key = snake(token.group("generic"))
-            current[key] = squash(value) or None
+        if kind == _GENERIC_LABEL:
+            current[snake(detail)] = squash(value) or None
             continue
-        key = _KEY_OF_GROUP[token.lastgroup or ""]
+        key = detail
         if key in {"valid_from", "valid_to", "renew_date"}:
             flat = squash(value)
             moment = TIME_RE.search(flat)

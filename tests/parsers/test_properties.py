@@ -183,6 +183,19 @@ def test_it_never_raises_on_mutated_fixtures(target: tuple[str, str], mutated: t
 
 
 MEGABYTE = 1_000_000
+# Each parser once, on the platform whose dialect switches make it do the most work.
+ONE_PER_PARSER = [
+    *sorted(
+        {
+            command.parser.__name__: (platform, command.text)
+            for platform in ("cisco_asa", "cisco_pix", "cisco_ios")
+            for command in COMMANDS[platform]
+        }.values()
+    ),
+    ("cisco_pix", "show crypto isakmp sa"),
+    ("cisco_asa", "show crypto isakmp sa"),
+    ("cisco_pix", "show ca certificate"),
+]
 
 
 def _megabytes() -> dict[str, str]:
@@ -215,13 +228,8 @@ def _megabytes() -> dict[str, str]:
 )
 def test_it_parses_a_megabyte_well_under_a_second(name: str) -> None:
     text = MEGABYTES[name]
-    distinct = {
-        (platform, command.parser): command.text
-        for platform, commands in COMMANDS.items()
-        for command in commands
-    }
     slowest = 0.0
-    for (platform, _), command in distinct.items():
+    for platform, command in ONE_PER_PARSER:
         # CPU time of this process: other work on the shared machine does not count against the parser.
         start = time.process_time()
         parse(platform, command, text)
