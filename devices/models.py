@@ -291,15 +291,21 @@ class CounterRollup(models.Model):
 class Finding(models.Model):
     """A diagnosis finding on a device, or on a tunnel's two ends together; kept while it holds (issue 9)."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
-    tunnel = models.ForeignKey(Tunnel, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    tunnel = models.ForeignKey(
+        Tunnel, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
     code = models.CharField(max_length=64, db_index=True)
     subject = models.CharField(max_length=255)
     severity = models.CharField(max_length=16, db_index=True)
     title = models.CharField(max_length=500)
     evidence = models.JSONField(default=list, blank=True, help_text="Lines quoted from the outputs.")
     fix = models.JSONField(default=list, blank=True, help_text="Suggested commands for the platform.")
-    fix_device = models.CharField(max_length=64, blank=True, default="", help_text="The end a pair fix is for.")
+    fix_device = models.CharField(
+        max_length=64, blank=True, default="", help_text="The end a pair fix is for."
+    )
     poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
