@@ -151,7 +151,7 @@ def show_ipsec_sa(device: Device) -> str:
                     )
                 else:
                     out.append(
-                        f"        conn id: {conn}, flow_id: SW:{flow_id}, sibling_flags 80000040, crypto map: {device.crypto_map}"
+                        f"        conn id: {conn}, flow_id: CSR:{flow_id}, sibling_flags FFFFFFFF80000048, crypto map: {device.crypto_map}"
                     )
                 out.append(f"        sa timing: remaining key lifetime (k/sec): ({kb}/{sec})")
                 out.append("        IV size: 8 bytes" if "des" in transform else "        IV size: 16 bytes")

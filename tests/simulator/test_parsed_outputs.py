@@ -124,6 +124,7 @@ def test_it_parses_the_modern_personas_outputs(
     assert ike and all(s["state"] in ("QM_IDLE", "MM_ACTIVE") for s in ike)
     sas = out["show crypto ipsec sa"]["ipsec_sas"]
     assert all(sa["inbound_esp"] and sa["outbound_esp"] for sa in sas)
+    assert all(sa["current_outbound_spi"] == sa["outbound_esp"][0]["spi"] for sa in sas)
     certs = out[commands[3]]["certificates"]
     assert {c["role"] for c in certs} >= {"identity", "ca"}
     chain = out["show running-config"]["certificate_chains"][0]["certificates"]
