@@ -322,6 +322,21 @@ def normalise_dn(value: str | None) -> str | None:
     return ", ".join(parts)
 
 
+_DN_PART_SPLIT = re.compile(r", (?=[A-Za-z][A-Za-z0-9.]{0,30}=)")
+
+
+def dn_attributes(dn: str | None) -> dict[str, str]:
+    """A normalised DN's attributes by type (`{"CN": "CRL1", "OU": "sjvpn"}`); the first of a repeated type."""
+    attributes: dict[str, str] = {}
+    if not dn:
+        return attributes
+    for part in _DN_PART_SPLIT.split(dn):
+        key, sep, value = part.partition("=")
+        if sep:
+            attributes.setdefault(key, value)
+    return attributes
+
+
 def zone_offset(zone: str | None, ctx: Context) -> int | None:
     """Return the UTC offset in minutes for a zone name (or its absence) on ctx's platform."""
     if not zone:

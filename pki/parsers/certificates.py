@@ -13,6 +13,7 @@ from devices.parsers.common import (
     TIME_RE,
     Context,
     clean_lines,
+    dn_attributes,
     detect_error,
     error_result,
     normalise_dn,
@@ -347,6 +348,8 @@ def _finish(
     for section in ("subject", "issuer"):
         if names.get(section):
             current[section] = normalise_dn(" ".join(names[section]))
+        # The same names split by attribute type, for whoever needs just the CN or the O.
+        current[f"{section}_attributes"] = dn_attributes(current[section])
     status = (current.get("status") or "").lower()
     complete = bool(status) and (status != "available" or current.get("valid_to") is not None)
     if not complete:

@@ -87,3 +87,26 @@ def test_it_returns_the_device_error_in_the_result() -> None:
         "parse", "--platform", "cisco_ios", "--command", "show crypto pki certificates", str(path), stdout=out
     )
     assert "error" not in json.loads(out.getvalue())
+
+
+def test_it_parses_every_seed_fixture_and_corpus_file() -> None:
+    from collections import defaultdict
+
+    from tests.parsers.corpus import corpus_files
+    from tests.parsers.test_terminal_realities import CASES
+
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for platform, command, name in CASES:
+        groups[(platform, command)].append(str(FIXTURES / platform / f"{name}.txt"))
+    for path, platform, command in corpus_files():
+        groups[(platform, command)].append(str(path))
+    total = 0
+    for (platform, command), files in groups.items():
+        out = StringIO()
+        # Two copies of the first file make even a one-file group print one JSON object a line.
+        call_command("parse", "--platform", platform, "--command", command, files[0], *files, stdout=out)
+        lines = [json.loads(line) for line in out.getvalue().splitlines()]
+        assert [line["file"] for line in lines] == [files[0], *files]
+        assert all("warnings" in line["result"] for line in lines)
+        total += len(files)
+    assert total >= 90
