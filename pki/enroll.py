@@ -13,6 +13,7 @@ kept (a tap on the connection's reads), so asynchronous lines such as the reques
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -238,6 +239,7 @@ class EnrollmentDialogue:
         self.fingerprint = ""
         self.in_config = False
         self.request_mark = 0  # where the device's answers to the sent request start
+        self.last_output = ""  # what the latest step read: the question being asked, if any
         self._tap()
 
     # -- plumbing ------------------------------------------------------------------------------------
@@ -281,11 +283,12 @@ class EnrollmentDialogue:
                 strip_command=False,
             )
         except ReadTimeout:
-            seen = self._since(mark)
-            raise _StepTimeout(seen, timeout or self.timeout) from None
+            self.last_output = self._since(mark)
+            raise _StepTimeout(self.last_output, timeout or self.timeout) from None
         except (OSError, EOFError) as exc:
             raise SessionError(f"connection lost: {exc}"[:300]) from None
-        return self._since(mark)
+        self.last_output = self._since(mark)
+        return self.last_output
 
     def _prompt_pattern(self, *patterns: re.Pattern[str]) -> str:
         return "|".join(f"(?:{p.pattern})" for p in patterns)
@@ -404,10 +407,10 @@ class EnrollmentDialogue:
 
     def _abandon(self, reason: str) -> None:
         """Decline whatever is still being asked, leave configuration mode, then fail with `reason`."""
+        tail = self.last_output
         self.transcript.note(f"stopping: {reason}")
         quick = min(self.timeout, 5.0)
         expect = self._prompt_pattern(self.config_prompt, self.exec_prompt, ANY_QUESTION_RE)
-        tail = self._since(max(0, self._mark() - 3))
         for _ in range(3):
             if self.config_prompt.search(tail) or self.exec_prompt.search(tail):
                 break
@@ -420,7 +423,7 @@ class EnrollmentDialogue:
             except (_StepTimeout, SessionError, OSError):
                 # A device that no longer answers: closing the session ends the dialogue unapplied.
                 self.transcript.note("the device does not answer; closing the session")
-                self.in_config = False
+                self.hang_up()
                 raise DialogueFailed(reason) from None
         try:
             if self.config_prompt.search(tail) or self.in_config:
@@ -428,6 +431,14 @@ class EnrollmentDialogue:
         except (_StepTimeout, SessionError, OSError):
             self.in_config = False
         raise DialogueFailed(reason)
+
+    def hang_up(self) -> None:
+        """Drop the connection at once (netmiko's polite logout would wait on a silent device)."""
+        self.in_config = False
+        for part in (self.conn.remote_conn, self.conn.remote_conn_pre):
+            with contextlib.suppress(Exception):
+                if part is not None:
+                    part.close()
 
     # -- waiting for the CA ----------------------------------------------------------------------------
     def certificates_command(self) -> Command:

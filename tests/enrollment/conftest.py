@@ -1,0 +1,95 @@
+"""Fixtures of the enrollment tests: all four personas on free ports, imported, with short timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devices.inventory import import_inventory
+from devices.models import Device
+from devices.simulator import SimulatorHandle, run_in_thread
+from pki.models import Trustpoint
+
+# One device per platform dialogue: IOS 12.2, PIX 6, IOS-XE, ASA 9, and the trustpoint each reports.
+TRUSTPOINTS = {"1720-1": "vpn", "pix520-1": "cisco", "csr-1": "SIMCA", "asa-1": "SIMCA"}
+CHALLENGE = "Ch4llenge-2002!x"
+
+
+def scenario(**defaults: Any) -> dict[str, Any]:
+    """The seed pair and a modern pair; the clock runs in real time so CA answers come by themselves."""
+    return {
+        "clock": {"start": "2026-03-01T12:00:00+00:00", "speed": 1.0},
+        "defaults": {"enroll_delay": 2, **defaults},
+        "devices": [
+            {"name": "1720-1", "persona": "seed-router"},
+            {"name": "pix520-1", "persona": "seed-pix"},
+            {"name": "csr-1", "persona": "ios15"},
+            {"name": "asa-1", "persona": "asa9"},
+        ],
+        "tunnels": [
+            {"name": "hq-branch", "ends": ["1720-1", "pix520-1"], "seed_state": False},
+            {"name": "csr1-asa1", "ends": ["csr-1", "asa-1"]},
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host, CA and device keys made once per test session (RSA generation is the slow part)."""
+    return tmp_path_factory.mktemp("enroll-keys")
+
+
+@pytest.fixture
+def sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
+    """The four personas on free ports of 127.0.0.1 (stopped after the test)."""
+    state = tmp_path / "sim"
+    state.mkdir()
+    for sub in ("hostkeys", "ca", "keys"):
+        (key_cache / sub).mkdir(exist_ok=True)
+        (state / sub).symlink_to(key_cache / sub)
+    handle = run_in_thread(scenario(), state_dir=state)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def quick(settings: Any, tmp_path: Path) -> None:
+    """Short timeouts and checks, a known-hosts file of this test, no broker needed."""
+    settings.VPNPORTAL_KNOWN_HOSTS = tmp_path / "known_hosts"
+    settings.SSH_CONNECT_TIMEOUT = 5
+    settings.SSH_COMMAND_TIMEOUT = 5
+    settings.ENROLLMENT_CHECK_SECONDS = 1
+    settings.ENROLLMENT_DEADLINE_SECONDS = 60
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Enrollment ids that would have been sent to the broker (tests run them themselves)."""
+    ids: list[int] = []
+    monkeypatch.setattr("pki.enrollment.enqueue_enrollment", ids.append)
+    return ids
+
+
+@pytest.fixture
+def devices(sim: SimulatorHandle, quick: None) -> dict[str, Device]:
+    """The simulated devices in the inventory, each with the trustpoint it reports."""
+    import_inventory(yaml.safe_dump(sim.inventory(), sort_keys=False))
+    found = {d.name: d for d in Device.objects.all()}
+    for name, trustpoint in TRUSTPOINTS.items():
+        Trustpoint.objects.get_or_create(device=found[name], name=trustpoint)
+    return found
+
+
+def sent_lines(sim: SimulatorHandle, name: str) -> list[str]:
+    """What the device received after login: `<kind>: <line>` without the time and session."""
+    lines = []
+    for raw in sim.received_lines(name):
+        rest = raw.split(" ", 2)[2] if raw.count(" ") >= 2 else raw
+        lines.append(rest)
+    return lines
