@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from .process import SubprocessHandle, run_in_subprocess
 from .simulator import Simulator, SimulatorHandle, run_forever, run_in_thread
 
-__all__ = ["Simulator", "SimulatorHandle", "run_forever", "run_in_thread"]
+__all__ = [
+    "Simulator",
+    "SimulatorHandle",
+    "SubprocessHandle",
+    "run_forever",
+    "run_in_subprocess",
+    "run_in_thread",
+]

@@ -70,7 +70,7 @@ class Simulator:
         self._saved: dict[tuple[str, str], Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.control_file = self.state_dir / "control.yaml" if control_file else None
-        self._control_mtime = 0.0
+        self._control_text: str | None = None
         self._build()
 
     # -- construction ----------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class Simulator:
             await asyncio.sleep(TICK_S)
             n += 1
             self.tick(health=n % HEALTH_EVERY_TICKS == 0)
-            if self.control_file is not None and n % 4 == 0:
+            if self.control_file is not None:
                 await self._read_control_file()
 
     def tick(self, health: bool = True) -> None:
@@ -302,16 +302,23 @@ class Simulator:
             await self._clear(dev, f)
 
     async def _read_control_file(self) -> None:
-        """Apply `control.yaml` ({faults: {device: {fault: params}}}) when it changes."""
+        """Apply `control.yaml` when its text changes, then acknowledge its `seq` in `control.ack`.
+
+        `{seq: 3, faults: {device: {fault: {params}}}, advance: 3600}`: each device listed gets
+        exactly that fault set; `advance` moves the clock once per new `seq`.
+        """
         assert self.control_file is not None
         try:
-            mtime = self.control_file.stat().st_mtime
+            text = self.control_file.read_text()
         except FileNotFoundError:
             return
-        if mtime == self._control_mtime:
+        if text == self._control_text:
             return
-        self._control_mtime = mtime
-        data = yaml.safe_load(self.control_file.read_text()) or {}
+        self._control_text = text
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError:
+            return  # a half-written file; the next poll sees the whole one
         for name, wanted in (data.get("faults") or {}).items():
             if name not in self.devices:
                 continue
@@ -320,10 +327,15 @@ class Simulator:
                 if f not in wanted:
                     await self.clear_fault(name, f)
             for f, params in wanted.items():
-                if f not in self.devices[name].faults:
+                if f not in self.devices[name].faults or f == "reboot":
                     await self.set_fault(name, f, **params)
         if data.get("advance"):
             self.clock.advance(float(data["advance"]))
+            self.tick()
+        ack = self.control_file.with_name("control.ack")
+        tmp = ack.with_suffix(".tmp")
+        tmp.write_text(str(data.get("seq", 0)))
+        tmp.replace(ack)
 
     # -- facts for tests and inventories ------------------------------------------------------------
     def inventory(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,33 @@ def test_it_describes_itself_as_an_inventory(seed_sim: SimulatorHandle) -> None:
     )
     assert router["host_key"].startswith("ssh-rsa ")
     assert inventory["tunnels"] == [{"name": "hq-branch", "ends": ["1720-1", "pix520-1"]}]
+
+
+def test_it_runs_in_a_subprocess_driven_by_its_control_file(tmp_path: Path) -> None:
+    from devices.simulator import run_in_subprocess
+
+    from .helpers import seed_scenario
+
+    with run_in_subprocess(seed_scenario(), state_dir=tmp_path) as sim:
+        sim.set_fault("1720-1", "tunnel_down")
+        conn = connect_port(sim.port("1720-1"))
+        try:
+            assert "QM_IDLE" not in conn.send_command("show crypto isakmp sa")
+            sim.clear_fault("1720-1")
+            sim.advance(100)
+            assert "QM_IDLE" in conn.send_command("show crypto isakmp sa")
+            assert "#pkts encaps: 103" in conn.send_command("show crypto ipsec sa")
+        finally:
+            conn.disconnect()
+        assert any(line.endswith("line: show crypto ipsec sa") for line in sim.received_lines("1720-1"))
+
+
+def connect_port(port: int) -> Any:
+    """netmiko to the seed router on a port (the subprocess handle has no device objects)."""
+    from devices.netmiko_pix import connect as netmiko_connect
+
+    conn = netmiko_connect(
+        "cisco_ios", "ssh", host="127.0.0.1", port=port, username="cisco", password="cisco", secret="ww"
+    )
+    conn.enable()
+    return conn
