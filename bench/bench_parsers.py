@@ -132,10 +132,12 @@ def run() -> dict[str, Any]:
         fsm = textfsm.TextFSM(io.StringIO(template_text))  # compiled once, reused for every parse
 
         def theirs(text: str, fsm: textfsm.TextFSM = fsm) -> list[list[Any]]:
+            """TextFSM with the template compiled once: reset the state, parse."""
             fsm.Reset()
             return fsm.ParseText(text)
 
         def ours(text: str, platform: str = platform, command: str = command) -> dict[str, Any]:
+            """The registry's entry point, as the poller calls it."""
             return parse(platform, command, text)
 
         readable: list[tuple[Path, str]] = []

@@ -78,6 +78,7 @@ class _Config:
 
     # -- helpers -------------------------------------------------------------------------------
     def crypto_map_entry(self, name: str, seq: int) -> dict[str, Any]:
+        """The entry `seq` of crypto map `name`, created empty on first mention."""
         crypto_map = self.maps.setdefault(name, {"name": name, "interfaces": [], "entries": {}})
         entries: dict[int, dict[str, Any]] = crypto_map["entries"]
         return entries.setdefault(
@@ -97,6 +98,7 @@ class _Config:
         )
 
     def trustpoint(self, name: str, kind: str) -> dict[str, Any]:
+        """The trustpoint `name`, created with the contract's keys on first mention."""
         return self.trustpoints.setdefault(
             name,
             {
@@ -111,6 +113,7 @@ class _Config:
         )
 
     def interface(self, name: str) -> dict[str, Any]:
+        """The interface `name`, created on first mention."""
         return self.interfaces.setdefault(
             name,
             {
@@ -125,10 +128,12 @@ class _Config:
         )
 
     def policy(self, number: int) -> dict[str, Any]:
+        """The IKE policy of priority `number`, created on first mention."""
         return self.policies.setdefault(number, {"priority": number})
 
     # -- crypto map sub-commands, shared by the IOS block and the PIX/ASA one-line forms ----------
     def map_setting(self, entry: dict[str, Any], words: list[str], line: str) -> None:
+        """Apply one crypto map sub-command (`set peer`, `match address`...) to entry, or warn."""
         if words[:1] == ["set"] and len(words) >= 3:
             what = words[1]
             if what == "peer":

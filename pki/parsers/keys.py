@@ -52,6 +52,7 @@ def parse_mypubkey_rsa(
     pending_time: str | None = None
 
     def close() -> None:
+        """Finish the key being read: decode its hex and keep it."""
         if current is None:
             return
         if hex_words:
