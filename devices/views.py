@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
 from devices.summary import device_state, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl, Trustpoint
@@ -24,6 +26,7 @@ from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert
 
 POLL_HISTORY = 50
+PAGE_SIZE = 100
 RECENT_ALERTS = 30
 MAX_SILENCE_HOURS = 24 * 31
 SILENCE_HOURS = (1, 4, 24, 72, 168)
@@ -51,10 +54,32 @@ def raw_text(output: PollOutput) -> str:
 
 @require_GET
 def device_list(request: HttpRequest) -> HttpResponse:
-    """Every device with its last poll outcome, age and clock skew."""
+    """Every device with its last poll outcome, age and clock skew, a page at a time."""
     _need(request, "devices.view_device")
     devices = Device.objects.select_related("state__last_poll").order_by("name")
-    return render(request, "devices/device_list.html", {"devices": devices})
+    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "devices/device_list.html", {"devices": page.object_list, "page": page})
+
+
+@require_GET
+def tunnel_list(request: HttpRequest) -> HttpResponse:
+    """Every tunnel with both ends side by side, worst first, a page at a time."""
+    _need(request, "devices.view_tunnel")
+    qs = tunnel_queryset()
+    status = request.GET.get("status", "")
+    if status in TunnelStatus.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "rows": [{"tunnel": t, "ends": tunnel_ends(t)} for t in page.object_list],
+        "page": page,
+        "status": status,
+        "statuses": TunnelStatus.choices,
+        "query": f"status={status}&" if status else "",
+    }
+    return render(request, "devices/tunnel_list.html", context)
 
 
 @require_GET

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from pki.models import Certificate, Crl
+
+# Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
+PAGE_SIZE = 250
 
 
 def _need(request: HttpRequest, perm: str) -> None:
@@ -26,7 +30,14 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
     if not show_gone:
         qs = qs.filter(present=True)
-    return render(request, "pki/certificate_list.html", {"certificates": qs, "show_gone": show_gone})
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "certificates": page.object_list,
+        "page": page,
+        "show_gone": show_gone,
+        "query": "gone=1&" if show_gone else "",
+    }
+    return render(request, "pki/certificate_list.html", context)
 
 
 @require_GET
@@ -47,4 +58,5 @@ def crl_list(request: HttpRequest) -> HttpResponse:
         .select_related("device")
         .order_by(F("next_update").asc(nulls_last=True), "device__name", "id")
     )
-    return render(request, "pki/crl_list.html", {"crls": qs})
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pki/crl_list.html", {"crls": page.object_list, "page": page})

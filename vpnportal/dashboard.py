@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from devices.choices import PollStatus
 from devices.models import Device, Tunnel
-from devices.summary import device_state, tunnel_ends, tunnel_queryset
+from devices.summary import tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
@@ -17,6 +19,9 @@ from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
 ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
 SOONEST = 10  # certificates and CRLs listed on the overview
 OVERVIEW_ALERTS = 50
+# The overview stays fast and readable with thousands of devices: worst first, the rest one click away.
+OVERVIEW_TUNNELS = 100
+OVERVIEW_DEVICES = 50
 
 
 def silenced_q(now: datetime) -> Q:
@@ -61,12 +66,42 @@ def alert_counts(now: datetime | None = None) -> dict[str, int]:
     return {category: alerts_in(category, now).count() for category in ALERT_CATEGORIES[:3]}
 
 
+def problem_devices_q(now: datetime) -> Q:
+    """Devices worth a look: never polled, last poll not ok, state stale, or clock skew past the threshold."""
+    skew = settings.CLOCK_SKEW_WARN_SECONDS
+    return (
+        Q(state__isnull=True)
+        | Q(state__last_poll__isnull=True)
+        | ~Q(state__last_poll__status=PollStatus.OK)
+        | Q(state__stale=True)
+        | Q(state__clock_skew_seconds__gte=skew)
+        | Q(state__clock_skew_seconds__lte=-skew)
+    )
+
+
 def overview_context() -> dict[str, Any]:
-    """Everything the overview shows, in a fixed number of queries whatever the inventory's size."""
+    """Everything the overview shows, in a fixed number of queries whatever the inventory's size.
+
+    The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
+    every device with a problem, and the fleet's poll freshness in one line.
+    """
     now = timezone.now()
-    tunnels = list(tunnel_queryset())
+    tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
     rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
-    devices = list(Device.objects.select_related("state__last_poll").order_by("name"))
+    counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    tunnel_count = sum(counts.values())
+    problems = problem_devices_q(now)
+    devices = list(
+        Device.objects.filter(problems)
+        .select_related("state__last_poll")
+        .order_by("state__last_poll__started_at", "name")[:OVERVIEW_DEVICES]
+    )
+    fleet = Device.objects.aggregate(
+        total=Count("id"),
+        failing=Count("id", filter=problems),
+        oldest_poll=Min("state__last_poll__started_at"),
+        newest_poll=Max("state__last_poll__started_at"),
+    )
     open_alerts = list(alerts_in("open", now)[:OVERVIEW_ALERTS])
     certificates = list(
         Certificate.objects.filter(present=True, valid_to__isnull=False)
@@ -78,30 +113,24 @@ def overview_context() -> dict[str, Any]:
         .select_related("device")
         .order_by("next_update", "id")[:SOONEST]
     )
-    counts: dict[str, int] = {}
-    for t in tunnels:
-        counts[t.status] = counts.get(t.status, 0) + 1
     return {
         "now": now,
         "tunnel_rows": rows,
         "tunnel_counts": counts,
-        "tunnel_count": len(tunnels),
+        "tunnel_count": tunnel_count,
+        "tunnels_not_shown": max(0, tunnel_count - len(rows)),
         "devices": devices,
-        "device_count": len(devices),
-        "failing_devices": sum(1 for d in devices if _last_status(d) not in ("ok", None)),
+        "device_count": fleet["total"],
+        "failing_devices": fleet["failing"],
+        "devices_not_shown": max(0, fleet["failing"] - len(devices)),
+        "oldest_poll": fleet["oldest_poll"],
+        "newest_poll": fleet["newest_poll"],
         "open_alerts": open_alerts,
         "alert_counts": alert_counts(now),
         "certificates": certificates,
         "crls": crls,
         "heartbeats": list(Heartbeat.objects.order_by("name")),
     }
-
-
-def _last_status(device: Device) -> str | None:
-    state = device_state(device)
-    if state is None or state.last_poll is None:
-        return None
-    return state.last_poll.status
 
 
 def tunnels_touching(device: Device) -> QuerySet[Tunnel]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client, override_settings
+from django.test import Client
 
 from devices.models import IpsecSa
 from tests.pages.seed import SECRET_ENABLE, SECRET_PASSWORD, Seed
@@ -115,18 +115,13 @@ def test_it_shows_action_buttons_to_operators_only(seed: Seed, viewer: User, ope
     assert "Acknowledge</button>" in html and "Silence</button>" in html
 
 
-def test_it_hides_the_re_enroll_button_until_enrollment_exists(seed: Seed, operator: User) -> None:
-    client = Client()
-    client.force_login(operator)
-    assert "Re-enroll" not in client.get("/certificates/").content.decode()
-
-
-@override_settings(ROOT_URLCONF="tests.pages.urls_with_enroll")
-def test_it_links_operators_to_re_enroll_once_it_exists(seed: Seed, operator: User, viewer: User) -> None:
+def test_it_links_operators_to_re_enroll(seed: Seed, operator: User, viewer: User) -> None:
     client = Client()
     client.force_login(operator)
     html = client.get("/certificates/").content.decode()
     assert f"/enroll/?device={seed.router.pk}&amp;trustpoint=vpn" in html
     assert "Re-enroll" in client.get(f"/devices/{seed.router.pk}/").content.decode()
+    assert "Re-enroll" in client.get(f"/certificates/{seed.router_cert.pk}/").content.decode()
     client.force_login(viewer)
     assert "Re-enroll" not in client.get("/certificates/").content.decode()
+    assert "Re-enroll" not in client.get(f"/devices/{seed.router.pk}/").content.decode()

@@ -70,6 +70,7 @@ PAGES: dict[str, Callable[[Seed], str]] = {
     "tunnel": lambda s: f"/tunnels/{s.tunnel.pk}/",
     "device": lambda s: f"/devices/{s.router.pk}/",
     "devices": lambda s: "/devices/",
+    "tunnels": lambda s: "/tunnels/",
     "certificates": lambda s: "/certificates/",
     "crls": lambda s: "/crls/",
     "alerts": lambda s: "/alerts/",
