@@ -179,28 +179,42 @@ def _counter_keys(label: str) -> tuple[str, str]:
     return snake(_PARENS.sub("", label)), snake(label)
 
 
+# A counter's number: after `: ` or ` `, before `,` or the end of the line.
+_COUNTER_NUMBER = re.compile(r"(?<=[ :])\d{1,20}(?=[ \t]*(?:,|$))")
+
+
+@lru_cache(maxsize=512)
+def _counter_line_keys(shape: str) -> tuple[tuple[str, str], ...] | None:
+    """The (key, fallback key) of each counter in a line whose numbers were replaced by `N`; None if the
+    line is not a counter line. Cached by shape: every SA entry repeats the same few lines."""
+    found: list[tuple[str, str]] = []
+    for piece in shape.split(","):
+        piece = piece.strip()
+        if not piece:
+            continue
+        head, _, number = piece.rpartition(" ")
+        label = head.rstrip(":").lstrip("#").strip()
+        if number != "N" or not label or not head.startswith("#"):
+            return None
+        found.append(_counter_keys(label))
+    bases = [base for base, _ in found]
+    keys = [
+        (full if bases.count(base) > 1 else COUNTER_ALIASES.get(base, base), full) for base, full in found
+    ]
+    return tuple(keys) if keys else None
+
+
 def _fold_counters(line: str, counters: dict[str, Any]) -> bool:
     """Read a `#pkts encaps: 3, #pkts encrypt: 3, #pkts digest 3` line; False if it is not one."""
-    found: list[tuple[str, str, int]] = []
-    for piece in line.split(","):
-        # `#pkts encaps: 3`, `#pkts digest 3`, `##pkts replay failed (rcv): 0`: label, then the number.
-        head, _, value = piece.strip().rpartition(" ")
-        label = head.rstrip(":").lstrip("#").strip()
-        if not value.isdecimal() or not label or not head.startswith("#") or len(value) > 20:
-            if not piece.strip():
-                continue
-            return False
-        base, full = _counter_keys(label)
-        found.append((base, full, int(value)))
-    if len(found) > 1 and len({base for base, _, _ in found}) < len(found):
-        bases = [base for base, _, _ in found]
-        found = [(full if bases.count(base) > 1 else base, full, number) for base, full, number in found]
-    for base, full, number in found:
-        key = COUNTER_ALIASES.get(base, base)
+    numbers = _COUNTER_NUMBER.findall(line)
+    keys = _counter_line_keys(_COUNTER_NUMBER.sub("N", line)) if numbers else None
+    if keys is None or len(keys) != len(numbers):
+        return False
+    for (key, full), number in zip(keys, numbers, strict=True):
         if key in counters and key not in _CONTRACT_SET:
             key = full
-        counters[key] = number
-    return bool(found)
+        counters[key] = int(number)
+    return True
 
 
 ENTRY_PAIR_KEYS = frozenset(
