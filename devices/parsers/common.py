@@ -355,22 +355,20 @@ def zone_offset(zone: str | None, ctx: Context) -> int | None:
 
 def time_from_match(match: re.Match[str], ctx: Context) -> str | None:
     """Build the ISO 8601 string for a TIME_RE match, with offset when the zone is known."""
+    year, day, hour, minute, second, frac = match.group("year", "day", "h", "m", "s", "frac")
+    month = MONTHS.get(match.group("mon")[:3].lower())
     try:
-        month = MONTHS[match.group("mon")[:3].lower()]
-        frac = match.group("frac")
-        micro = int((frac + "000000")[:6]) if frac else 0
-        moment = datetime(
-            int(match.group("year")),
-            month,
-            int(match.group("day")),
-            int(match.group("h")),
-            int(match.group("m")),
-            int(match.group("s")),
-            micro,
-        )
-    except (ValueError, KeyError):
+        if month is None:
+            raise ValueError("month")
+        datetime(int(year), month, int(day), int(hour), int(minute), int(second))  # validates the date
+    except ValueError:
         ctx.warn(f"invalid time: {match.group(0)}")
         return None
+    # Formatted by hand: the same text as datetime.isoformat(), at a fraction of its cost (every poll
+    # turns dozens of certificate, CRL and clock times into instants).
+    text = f"{int(year):04d}-{month:02d}-{int(day):02d}T{int(hour):02d}:{minute}:{second}"
+    if frac:
+        text += "." + ((frac + "00")[:3] if len(frac) <= 3 else (frac + "00000")[:6])
     zone = match.group("zone")
     offset = zone_offset(zone, ctx)
     if offset is None:
@@ -379,10 +377,10 @@ def time_from_match(match: re.Match[str], ctx: Context) -> str | None:
             if zone
             else "time without zone and no offset supplied: kept without offset"
         )
-    else:
-        moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
-    spec = "milliseconds" if frac and len(frac) <= 3 else ("microseconds" if frac else "seconds")
-    return moment.isoformat(timespec=spec)
+        return text
+    sign = "-" if offset < 0 else "+"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
 def parse_time(text: str | None, ctx: Context) -> str | None:

@@ -247,3 +247,31 @@ def test_it_normalises_dns_and_serials() -> None:
         == "CN=First Officer, OU=sjvpn, O=cisco, C=us"
     )
     assert normalise_serial("3b2fd653") == "3B2FD653" and normalise_serial("0x0a:1b") == "0A1B"
+
+
+def test_it_writes_times_exactly_as_datetime_isoformat_would() -> None:
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from devices.parsers.common import TIME_RE, Context, time_from_match, zone_offset
+
+    rnd = random.Random(2002)
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    for _ in range(500):
+        year, month, day = rnd.randint(1990, 2099), rnd.randint(1, 12), rnd.randint(1, 28)
+        hour, minute, second = rnd.randint(0, 23), rnd.randint(0, 59), rnd.randint(0, 59)
+        frac = rnd.choice(["", "7", "78", "786", "7861", "786123"])
+        zone = rnd.choice(["PST", "UTC", "JST", "IST", "NZDT", "", "GMT+5", "UTC-3:30"])
+        text = f"{hour:02d}:{minute:02d}:{second:02d}{'.' + frac if frac else ''}{' ' + zone if zone else ''}"
+        text += f" {months[month - 1]} {day} {year}"
+        match = TIME_RE.match(text)
+        assert match is not None
+        ctx = Context(platform="cisco_pix")
+        offset = zone_offset(match.group("zone"), ctx)
+        assert offset is not None
+        micro = int((frac + "000000")[:6]) if frac else 0
+        reference = datetime(
+            year, month, day, hour, minute, second, micro, tzinfo=timezone(timedelta(minutes=offset))
+        )
+        spec = "milliseconds" if frac and len(frac) <= 3 else ("microseconds" if frac else "seconds")
+        assert time_from_match(match, ctx) == reference.isoformat(timespec=spec), text
