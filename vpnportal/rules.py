@@ -147,7 +147,8 @@ def time_left(delta: timedelta) -> str:
     """A human span for a notice: "12 days", "1 day", "5 hours", "40 minutes"."""
     seconds = delta.total_seconds()
     if seconds >= 86400:
-        days = math.floor(seconds / 86400)
+        # Rounded: a certificate valid for 3 days less a second still "expires in 3 days".
+        days = round(seconds / 86400)
         return f"{days} day{'s' if days != 1 else ''}"
     if seconds >= 3600:
         hours = math.floor(seconds / 3600)

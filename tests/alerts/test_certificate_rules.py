@@ -105,3 +105,10 @@ def test_it_ignores_devices_that_are_disabled() -> None:
     device = make_device(enabled=False)
     make_cert(device, now + timedelta(days=2))
     assert rules.cert_expiring(ctx(now)) == []
+
+
+def test_it_words_the_time_left_for_people() -> None:
+    assert rules.time_left(timedelta(days=3) - timedelta(seconds=1)) == "3 days"
+    assert rules.time_left(timedelta(days=1, hours=2)) == "1 day"
+    assert rules.time_left(timedelta(hours=5, minutes=59)) == "5 hours"
+    assert rules.time_left(timedelta(minutes=1)) == "1 minute"

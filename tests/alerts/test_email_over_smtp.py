@@ -41,8 +41,8 @@ def test_it_mails_each_expiry_stage_once(settings) -> None:  # type: ignore[no-u
         (False, True, False),
         (False, False, True),
     ]
-    assert "expires in 29 days" in fired[0]
-    assert "expires in 6 days" in fired[1]
+    assert "expires in 30 days" in fired[0]
+    assert "expires in 7 days" in fired[1]
     # Between the stages, a reminder at most once a day.
     reminders = [t for t in texts if "STILL FIRING" in t]
     assert len(texts) == len(fired) + len(reminders)
