@@ -120,7 +120,6 @@ _UPPER_DN_KEYS = frozenset(
         "street",
     }
 )
-_WS_RE = re.compile(r"\s+")
 _SERIAL_SEPARATORS = re.compile(r"[\s:.-]+")
 
 

@@ -56,8 +56,6 @@ _V2_CHILD = re.compile(r"^\s*Child sa:\s*local selector\s+(\S+)\s+-\s+(\S+)\s*$"
 _V2_CHILD_REMOTE = re.compile(r"^\s*remote selector\s+(\S+)\s+-\s+(\S+)\s*$")
 _V2_CHILD_SPI = re.compile(r"^\s*ESP spi in/out:\s*0x([0-9A-Fa-f]+)/0x([0-9A-Fa-f]+)")
 
-_EMPTY: dict[str, Any] = {"ike_sas": [], "total": None, "embryonic": None}
-
 
 def _sa(**values: Any) -> dict[str, Any]:
     """An IKE SA record with every contract key present."""
