@@ -101,6 +101,7 @@ _MAP_TAG = re.compile(r"^\s*Crypto map tag:\s*([^,\s]+)(.*)$")
 _IDENT = re.compile(r"^\s*(local|remote)\s+ident\s*\(addr/mask/prot/port\):\s*\((.{1,120})\)\s*$")
 _PEER = re.compile(r"^\s*current_peer:?\s+(\S+?)(?:\s+port\s+(\d+))?\s*$")
 _FLAGS = re.compile(r"^\s*(PERMIT|DENY|BYPASS|DISCARD)\s*,\s*flags=\{(.{0,200})\}\s*$")
+_ENDPT = re.compile(r"(local|remote) crypto endpt\.:\s*([^,\s]+)")
 _SPI_CURRENT = re.compile(
     r"^\s*current (outbound|inbound) spi\s*:\s*(?:0x)?([0-9A-Fa-f]{1,16})(?:\((\d+)\))?\s*$"
 )
