@@ -113,6 +113,10 @@ def classify(event: AlertEvent) -> str:
 
 
 def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
+    what = classify(event)
+    if alert.state == AlertState.RESOLVED and what != "resolved":
+        # It fired and cleared before a digest went out: say where it stands now, not "firing".
+        what = "resolved"
     return {
         "id": alert.pk,
         "kind": alert.kind,
@@ -125,7 +129,7 @@ def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
         "since": alert.fired_at or alert.opened_at,
         "resolved_at": alert.resolved_at,
         "note": event.note,
-        "what": classify(event),
+        "what": what,
     }
 
 

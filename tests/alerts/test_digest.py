@@ -90,3 +90,16 @@ def test_it_runs_the_same_cycle_from_the_command_and_the_tasks() -> None:
     call_command("evaluate_alerts", stdout=out)
     assert out.getvalue().startswith("alerts: 0 opened, 0 fired")
     assert len(mail.outbox) == 1
+
+
+def test_it_never_calls_firing_what_already_resolved_before_the_digest() -> None:
+    now = timezone.now()
+    device = make_device()
+    make_cert(device, now + timedelta(days=5), serial="OLD")
+    evaluate_rules(now)  # fired; the digest is not built yet (a crashed worker, say)
+    make_cert(device, now + timedelta(days=400), valid_from=now, serial="NEW")
+    evaluate_rules(now + timedelta(minutes=1))
+    run_alert_cycle(now + timedelta(minutes=2))
+    (digest,) = mail.outbox
+    assert "1 resolved" in digest.subject
+    assert "FIRING" not in digest.body
