@@ -23,7 +23,7 @@ def show_isakmp_sa(device: Device) -> str:
     live = [f for f in views if f.view.ike_state is not None]
     for f in live:
         dst, src = f.dst_src(device.outside_ip)
-        rows.append(f"{dst:>16}{src:>18}{f.view.ike_state:>11}{0:>10}{f.view.ike_created:>12}")
+        rows.append(f"{dst:>16}{src:>18} {f.view.ike_state:>10}{0:>10}{f.view.ike_created:>12}")
     embryonic = sum(1 for f in live if f.view.ike_state != "QM_IDLE")
     return "\n".join(
         [

@@ -234,3 +234,29 @@ def test_it_sets_the_clock_as_the_seed_did(seed_sim: SimulatorHandle) -> None:
         assert router.send_command("show clock") == "01:05:01.000 PST Fri Jan 11 2002"
     finally:
         router.disconnect()
+
+
+def test_it_drops_the_session_mid_output_when_asked(seed_sim: SimulatorHandle) -> None:
+    seed_sim.set_fault("1720-1", "truncated", fraction=0.2, close=True)
+    shell = raw_shell(seed_sim, "1720-1")
+    try:
+        shell.expect(r"1720-1>$")
+        shell.send("show version\n")
+        out = shell.quiet(0.8)
+        assert "Cisco Internetwork Operating System" in out and "Configuration register" not in out
+        assert shell.chan.closed or shell.chan.eof_received
+    finally:
+        shell.close()
+
+
+def test_it_fails_phase_1_at_the_next_rekey_with_an_address_identity(seed_sim: SimulatorHandle) -> None:
+    seed_sim.set_fault("pix520-1", "identity_address")
+    pix = connect(seed_sim, "pix520-1")
+    try:
+        assert "QM_IDLE" in pix.send_command("show crypto isakmp sa")
+        seed_sim.advance(3000)
+        isakmp = parse("cisco_pix", "show crypto isakmp sa", pix.send_command("show crypto isakmp sa"))
+        assert [s["state"] for s in isakmp["ike_sas"]] == ["MM_KEY_EXCH"] and isakmp["embryonic"] == 1
+        assert _ipsec(pix, "cisco_pix")["ipsec_sas"][0]["inbound_esp"] == []
+    finally:
+        pix.disconnect()
