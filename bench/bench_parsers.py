@@ -23,7 +23,7 @@ from ntc_templates import __file__ as _ntc_init  # noqa: E402
 
 from devices.parsers.registry import parse  # noqa: E402
 
-CORPUS = Path(os.environ.get("VPNPORTAL_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("VPNPORTAL_CORPUS", str(ROOT / "tests" / "fixtures" / "corpus")))
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"
 TEMPLATES = Path(_ntc_init).parent / "templates"
 

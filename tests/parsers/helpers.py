@@ -6,9 +6,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"
-SEED_DOCUMENT = Path("/work/shared/seeds/000_1aac59b383724b1f.txt")
+# shared/ lies beside the checkout (as in CI); the fixtures keep copies so the tests never depend on it.
+SEED_DOCUMENT = ROOT.parent / "shared" / "seeds" / "000_1aac59b383724b1f.txt"
 SEED_COPY = FIXTURES / "seed_document" / "000_1aac59b383724b1f.txt"
-CORPUS = Path("/work/shared/corpus")
+# Public real-device outputs (genieparser, ntc-templates; Apache-2.0, see SOURCE.md in each folder).
+CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 
 
 def fixture(platform: str, name: str) -> str:
