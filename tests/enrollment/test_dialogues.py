@@ -1,25 +1,77 @@
-"""Each platform's dialogue over SSH ends granted: new serial, configuration saved, nothing else sent."""
+"""Each platform's dialogue over SSH ends granted: the new serial in the API, configuration saved, nothing else sent."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from devices.models import Device
 from devices.simulator import SimulatorHandle
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
+from vpnportal.models import AuditEntry
 
 from .conftest import CHALLENGE, TRUSTPOINTS, sent_lines
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
-ENROLL_COMMAND = {
+# What each device receives, in order, from `configure terminal` on (challenge answers are logged by kind).
+DIALOGUES = {
+    "1720-1": [
+        "line: configure terminal",
+        "line: crypto pki enroll vpn",  # IOS 12.2 rejects the pki form: the ca form follows
+        "line: crypto ca enroll vpn",
+        "line: yes",
+        f"challenge-password: {CHALLENGE}",
+        f"challenge-password: {CHALLENGE}",
+        "line: no",
+        "line: no",
+        "line: yes",
+        "line: end",
+    ],
+    "pix520-1": ["line: configure terminal", f"line: ca enroll cisco {CHALLENGE}", "line: end"],
+    "csr-1": [
+        "line: configure terminal",
+        "line: crypto pki enroll SIMCA",
+        "line: yes",
+        f"challenge-password: {CHALLENGE}",
+        f"challenge-password: {CHALLENGE}",
+        "line: no",
+        "line: no",
+        "line: yes",
+        "line: end",
+    ],
+    "asa-1": [
+        "line: configure terminal",
+        "line: crypto ca enroll SIMCA",
+        "line: yes",
+        f"challenge-password: {CHALLENGE}",
+        f"challenge-password: {CHALLENGE}",
+        "line: no",
+        "line: yes",
+        "line: end",
+    ],
+}
+SAVES = {
+    "1720-1": ["line: write memory"],
+    "pix520-1": ["line: configure terminal", "line: ca save all", "line: write memory", "line: end"],
+    "csr-1": ["line: write memory"],
+    "asa-1": ["line: write memory"],
+}
+SHOWN = {
     "1720-1": "crypto ca enroll vpn",
     "pix520-1": "ca enroll cisco ********",
     "csr-1": "crypto pki enroll SIMCA",
     "asa-1": "crypto ca enroll SIMCA",
 }
+
+
+def _session_lines(sim: SimulatorHandle, name: str) -> list[str]:
+    """The enrollment session's lines after login, without the certificate listings."""
+    lines = sent_lines(sim, name)
+    first_exit = lines.index("line: exit")  # the enrollment's own session ends before the poll's
+    return [line for line in lines[:first_exit] if line.startswith(("line: ", "challenge-password: "))]
 
 
 @pytest.mark.parametrize("name", list(TRUSTPOINTS))
@@ -28,16 +80,37 @@ def test_it_enrolls_each_platform_to_granted(
 ) -> None:
     before = sim.device(name).identity()
     enrollment = request_enrollment(devices[name], TRUSTPOINTS[name], CHALLENGE, operator)
-    done = run_enrollment(enrollment.pk)
-    assert done is not None
-    done.refresh_from_db()
-    assert done.state == EnrollmentState.GRANTED, (done.error, done.transcript)
+    assert run_enrollment(enrollment.pk) is not None
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.GRANTED, (enrollment.error, enrollment.transcript)
     after = sim.device(name).identity()
-    assert after is not None and after.status == "Available"
-    assert before is None or after.serial != before.serial
-    assert done.new_serial == after.serial_hex.upper()
+    assert after is not None and after.status == "Available" and before is not None
+    assert after.serial != before.serial
     assert sim.device(name).saved_config
-    assert CHALLENGE not in done.transcript
-    assert ENROLL_COMMAND[name] in done.transcript
-    print(done.transcript)
-    print(sent_lines(sim, name))
+
+    # Exactly the dialogue, then the save: nothing else was typed into the configuration.
+    typed = [
+        line
+        for line in _session_lines(sim, name)
+        if "show " not in line and line not in ("line: ", "line: exit")
+    ]
+    dialogue = DIALOGUES[name]
+    # (netmiko's ASA login also visits configuration mode: find the one followed by the enroll command)
+    start = next(i for i in range(len(typed) - 1) if typed[i : i + 2] == dialogue[:2])
+    assert typed[start : start + len(dialogue)] == dialogue
+    assert typed[start + len(dialogue) :] == SAVES[name]
+
+    # The transcript shows the device's side with the password masked.
+    assert SHOWN[name] in enrollment.transcript and CHALLENGE not in enrollment.transcript
+    assert "Certificate request sent to Certificate Authority" in enrollment.transcript
+
+    # The API: the job's new serial, and the device's certificate list after the poll that followed.
+    client = Client()
+    client.force_login(operator)
+    job = client.get(f"/api/enrollments/{enrollment.pk}/").json()
+    assert job["state"] == "granted" and job["new_serial"] == after.serial_hex and job["error"] == ""
+    certificates = client.get(f"/api/certificates/?device={name}&role=identity").json()
+    rows = certificates["results"] if isinstance(certificates, dict) else certificates
+    assert after.serial_hex in {row["serial"] for row in rows}
+    verbs = list(AuditEntry.objects.filter(object_id=str(enrollment.pk)).values_list("verb", flat=True))
+    assert sorted(verbs) == ["enrollment granted", "requested re-enrollment"]
