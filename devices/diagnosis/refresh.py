@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from devices.choices import PkiForm, PollStatus
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PENDING_MINUTES = 60
 ENROLLMENT_CODES = frozenset({Code.CA_UNREACHABLE, Code.ENROLLMENT_STUCK})
+# Enrollments older than this no longer make a device worth re-checking (unless a finding is open).
+ENROLLMENT_LOOKBACK_DAYS = 30
 
 
 @dataclass
@@ -60,9 +62,10 @@ def pending_limit() -> timedelta:
 
 def latest_ok_poll(device: Device) -> Poll | None:
     """The device's latest poll that got answers (ok or partial)."""
+    # Ids follow claim order, which is start order: the same "latest" as the batch query in refresh_findings.
     return (
         Poll.objects.filter(device=device, status__in=(PollStatus.OK, PollStatus.PARTIAL))
-        .order_by("-started_at", "-id")
+        .order_by("-id")
         .first()
     )
 
@@ -170,14 +173,39 @@ def _sync(
     return opened, closed
 
 
+def _enrolling(device_ids: list[int], now: datetime) -> set[int]:
+    """Devices whose enrollment findings may have changed: recent enrollments, Pending certificates, open ones."""
+    from pki.choices import CertificateStatus
+    from pki.models import Certificate, Enrollment
+
+    since = now - timedelta(days=ENROLLMENT_LOOKBACK_DAYS)
+    out = set(
+        Enrollment.objects.filter(device_id__in=device_ids, created_at__gte=since).values_list(
+            "device_id", flat=True
+        )
+    )
+    out |= set(
+        Certificate.objects.filter(
+            device_id__in=device_ids, status=CertificateStatus.PENDING, present=True
+        ).values_list("device_id", flat=True)
+    )
+    out |= set(
+        FindingRow.objects.filter(
+            device_id__in=device_ids, tunnel__isnull=True, active=True, code__in=sorted(ENROLLMENT_CODES)
+        ).values_list("device_id", flat=True)
+    )
+    return out
+
+
 def refresh_findings(
     device_ids: list[int] | None = None, *, force: bool = False, now: datetime | None = None
 ) -> RefreshResult:
     """Bring findings up to date for the given devices (all enabled ones by default).
 
-    1. A device whose latest successful poll was already diagnosed keeps its output findings (unless force).
+    1. A device whose latest successful poll was already diagnosed keeps its output findings (unless force);
+       a handful of queries tell which devices changed, so an idle fleet costs almost nothing.
     2. Otherwise its raw outputs are re-parsed and the device rules run; the findings are stored.
-    3. Enrollment findings (Enrollment and Certificate rows) are recomputed for every device.
+    3. Enrollment findings (Enrollment and Certificate rows) are recomputed where something may have changed.
     4. Each tunnel with an end diagnosed anew is checked end against end.
     """
     now = now or timezone.now()
@@ -187,14 +215,27 @@ def refresh_findings(
         if device_ids is not None
         else Device.objects.filter(enabled=True)
     )
+    device_list = list(devices.order_by("name"))
+    ids = [d.pk for d in device_list]
+    latest = dict(
+        Poll.objects.filter(device_id__in=ids, status__in=(PollStatus.OK, PollStatus.PARTIAL))
+        .values("device_id")
+        .annotate(last=Max("id"))
+        .values_list("device_id", "last")
+    )
+    done = dict(Diagnosis.objects.filter(device_id__in=ids).values_list("device_id", "poll_id"))
+    enrolling = _enrolling(ids, now)
     outputs: dict[int, tuple[DeviceOutputs, Poll]] = {}
     changed: set[int] = set()
-    for device in devices.order_by("name"):
+    for device in device_list:
+        poll_id = latest.get(device.pk)
+        stale = poll_id is not None and (force or done.get(device.pk) != poll_id)
+        if not stale and device.pk not in enrolling:
+            continue
         try:
-            poll = latest_ok_poll(device)
-            done = Diagnosis.objects.filter(device=device).values_list("poll_id", flat=True).first()
             with transaction.atomic():
-                if poll is not None and (force or done != poll.pk):
+                if stale and poll_id is not None:
+                    poll = Poll.objects.get(pk=poll_id)
                     dev = outputs_of_poll(device, poll)
                     outputs[device.pk] = (dev, poll)
                     found = diagnose_device(dev)
@@ -208,15 +249,16 @@ def refresh_findings(
                     )
                     changed.add(device.pk)
                     result.devices_diagnosed += 1
-                opened, closed = _sync(
-                    {"device": device, "tunnel": None},
-                    enrollment_findings(device, now),
-                    now,
-                    None,
-                    ENROLLMENT_CODES,
-                )
-                result.opened += opened
-                result.closed += closed
+                if device.pk in enrolling:
+                    opened, closed = _sync(
+                        {"device": device, "tunnel": None},
+                        enrollment_findings(device, now),
+                        now,
+                        None,
+                        ENROLLMENT_CODES,
+                    )
+                    result.opened += opened
+                    result.closed += closed
         except Exception as exc:
             # One device's odd outputs must never stop the others, nor the alert cycle after us.
             log.exception("diagnosis of %s failed", device.name)
@@ -229,10 +271,10 @@ def refresh_findings(
             ends = []
             for end in tunnel.ends:
                 if end.pk not in outputs:
-                    poll = latest_ok_poll(end)
-                    if poll is None:
+                    last = latest_ok_poll(end)
+                    if last is None:
                         break
-                    outputs[end.pk] = (outputs_of_poll(end, poll), poll)
+                    outputs[end.pk] = (outputs_of_poll(end, last), last)
                 ends.append(outputs[end.pk][0])
             found = diagnose_pair(ends[0], ends[1]) if len(ends) == 2 else []
             with transaction.atomic():

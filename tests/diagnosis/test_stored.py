@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from devices.collect import run_poll_cycle
 from devices.diagnosis.model import Code
@@ -20,6 +23,9 @@ from vpnportal.models import Alert
 from .test_seed import PAIR_EXPECTED, PIX_EXPECTED, ROUTER_EXPECTED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+# An idle refresh (every alert cycle, every minute) must not cost queries per device.
+IDLE_REFRESH_QUERIES = 8
 
 
 def stored(**where: Any) -> set[tuple[str, str]]:
@@ -38,8 +44,10 @@ def test_it_stores_the_seeds_findings_from_a_poll_cycle(
     tunnel = Tunnel.objects.get()
     assert stored(tunnel=tunnel) == PAIR_EXPECTED
 
-    # Nothing new was polled: nothing is parsed again, nothing opens or closes.
-    again = refresh_findings()
+    # Nothing new was polled: nothing is parsed again, nothing opens or closes, a few queries in all.
+    with CaptureQueriesContext(connection) as queries:
+        again = refresh_findings()
+    assert len(queries.captured_queries) <= IDLE_REFRESH_QUERIES
     assert (again.devices_diagnosed, again.opened, again.closed) == (0, 0, 0)
 
     client = Client()
@@ -73,11 +81,9 @@ def test_it_closes_a_finding_that_no_longer_holds(seed_network: dict[str, Device
     pix = seed_network["pix520-1"]
     finding = Finding.objects.get(device=pix, code=Code.ISAKMP_IDENTITY_ADDRESS)
     assert finding.active
-    # The next poll's configuration carries `isakmp identity hostname`: simulate by editing the stored row.
+    # As if the next poll's configuration carried `isakmp identity hostname`: edit the stored output.
     raw = PollOutput.objects.filter(poll__device=pix, command="write terminal").latest("id").raw
     assert raw is not None
-    import zlib
-
     text = zlib.decompress(bytes(raw.content)).decode()
     raw.content = zlib.compress(
         text.replace("isakmp enable outside", "isakmp enable outside\nisakmp identity hostname").encode()
