@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 
 from devices.choices import PollStatus, TunnelStatus
 from devices.models import CounterSample, Device, DeviceState, IpsecSa, Poll, Tunnel
@@ -73,6 +73,42 @@ class CryptoFinding:
 
 
 @dataclass
+class SaIndex:
+    """Active SAs by device and the latest counter sample of each (a few queries for the whole fleet)."""
+
+    by_device: dict[int, list[IpsecSa]]
+    latest: dict[int, CounterSample]
+
+    def sas(self, device_id: int, tunnel: Tunnel | None = None) -> list[IpsecSa]:
+        """The device's active SAs, only those linked to `tunnel` when given."""
+        sas = self.by_device.get(device_id, [])
+        return sas if tunnel is None else [sa for sa in sas if sa.tunnel_id == tunnel.pk]
+
+
+def load_sa_index(device_ids: list[int]) -> SaIndex:
+    """Load the active SAs of these devices and, per SA, its most recent CounterSample."""
+    sas = list(IpsecSa.objects.filter(device_id__in=device_ids, active=True))
+    newest = CounterSample.objects.filter(ipsec_sa=OuterRef("pk")).order_by("-at", "-pk").values("pk")[:1]
+    sample_ids = {
+        sa_id: sample_id
+        for sa_id, sample_id in IpsecSa.objects.filter(pk__in=[sa.pk for sa in sas])
+        .annotate(newest=Subquery(newest))
+        .values_list("pk", "newest")
+        if sample_id is not None
+    }
+    samples = CounterSample.objects.in_bulk(list(sample_ids.values()))
+    by_device: dict[int, list[IpsecSa]] = {}
+    latest: dict[int, CounterSample] = {}
+    for sa in sas:
+        by_device.setdefault(sa.device_id, []).append(sa)
+        sample = samples.get(sample_ids.get(sa.pk, -1))
+        if sample is not None:
+            sample.ipsec_sa = sa
+            latest[sa.pk] = sample
+    return SaIndex(by_device=by_device, latest=latest)
+
+
+@dataclass
 class RuleContext:
     """What every rule reads: the time, the enabled devices and their latest state."""
 
@@ -80,6 +116,13 @@ class RuleContext:
     devices: dict[int, Device]
     states: dict[int, DeviceState]
     findings: list[CryptoFinding] | None = None
+    _sa_index: SaIndex | None = field(default=None, repr=False)
+
+    def sa_index(self) -> SaIndex:
+        """Active IPsec SAs of the enabled devices with their latest samples, loaded once per evaluation."""
+        if self._sa_index is None:
+            self._sa_index = load_sa_index(list(self.devices))
+        return self._sa_index
 
     def last_poll(self, device_id: int) -> Poll | None:
         """The device's latest poll, or None before its first."""
@@ -500,13 +543,8 @@ def _both_answered(ctx: RuleContext, tunnel: Tunnel) -> bool:
     return ctx.answered(tunnel.end_a_id) and ctx.answered(tunnel.end_b_id)
 
 
-def _live_sas(tunnel: Tunnel, device_id: int) -> list[IpsecSa]:
-    return list(
-        IpsecSa.objects.filter(tunnel=tunnel, device_id=device_id, active=True)
-        .exclude(inbound_spi__isnull=True)
-        .exclude(outbound_spi__isnull=True)
-        .exclude(Q(inbound_spi=0) | Q(outbound_spi=0))
-    )
+def _live_sas(ctx: RuleContext, tunnel: Tunnel, device_id: int) -> list[IpsecSa]:
+    return [sa for sa in ctx.sa_index().sas(device_id, tunnel) if sa.inbound_spi and sa.outbound_spi]
 
 
 def tunnel_down(ctx: RuleContext) -> list[Candidate]:
@@ -516,7 +554,7 @@ def tunnel_down(ctx: RuleContext) -> list[Candidate]:
         if tunnel.status != TunnelStatus.DOWN or not _both_answered(ctx, tunnel):
             continue
         # Idle is not down: SAs on both ends mean the tunnel is established, traffic or not.
-        if _live_sas(tunnel, tunnel.end_a_id) and _live_sas(tunnel, tunnel.end_b_id):
+        if _live_sas(ctx, tunnel, tunnel.end_a_id) and _live_sas(ctx, tunnel, tunnel.end_b_id):
             continue
         out.append(
             Candidate(
@@ -540,14 +578,11 @@ def _latest_samples(ctx: RuleContext, tunnel: Tunnel | None, device_id: int) -> 
     state = ctx.states.get(device_id)
     if state is None or state.last_poll_id is None:
         return []
-    sas = IpsecSa.objects.filter(device_id=device_id, active=True)
-    if tunnel is not None:
-        sas = sas.filter(tunnel=tunnel)
+    index = ctx.sa_index()
     out = []
-    for sa in sas:
-        sample = sa.samples.order_by("-at", "-id").first()
+    for sa in index.sas(device_id, tunnel):
+        sample = index.latest.get(sa.pk)
         if sample is not None and sample.poll_id == state.last_poll_id:
-            sample.ipsec_sa = sa
             out.append(sample)
     return out
 
