@@ -1,13 +1,17 @@
 """Our parsers against ntc-templates' TextFSM templates (precompiled once) on the outputs both can read.
 
-`run()` returns, per command: files, time per parse for each side, the ratio (TextFSM / ours), and what
-each extracts (non-empty values and distinct field names). `python -m bench.bench_parsers` prints a table.
+`run()` returns, per command: files, median time per parse for each side, the median ratio of paired rounds
+(TextFSM / ours), and what each extracts (non-empty values and distinct field names). Both sides parse the
+same texts from scratch on every call: no result is cached by input (the poller's skipping of an output
+identical to the previous poll's is a product feature, not part of this benchmark). `python -m bench.bench_parsers` prints a table.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterable
@@ -75,7 +79,8 @@ COMMANDS: list[tuple[str, str, str, list[Path]]] = [
         [CORPUS / "ntc-templates/cisco_asa/show_crypto_ikev1_sa_detail"],
     ),
 ]
-MIN_SECONDS = 0.5  # time each side at least this long per command
+ROUND_SECONDS = 0.05  # each side's timed round lasts at least this long
+ROUNDS = 9  # paired rounds per command; the median is reported (the machine is shared and loaded)
 
 
 def _files(candidates: Iterable[Path]) -> list[Path]:
@@ -106,22 +111,50 @@ def _leaves(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
         yield path, value
 
 
-def _time(function: Any, texts: list[str], repeats: int = 5) -> float:
-    """Best seconds per parse of one file over `repeats` rounds of at least MIN_SECONDS / repeats each.
-
-    The best round is the one least disturbed by other work on the machine (as `timeit` recommends).
-    """
-    best = float("inf")
-    for _ in range(repeats):
-        rounds, elapsed = 0, 0.0
+def _loops(function: Any, texts: list[str]) -> int:
+    """How many passes over texts make one round last ROUND_SECONDS (as `timeit.autorange` does)."""
+    loops = 1
+    while True:
         start = time.perf_counter()
-        while elapsed < MIN_SECONDS / repeats or rounds < 2:
+        for _ in range(loops):
             for text in texts:
                 function(text)
-            rounds += 1
-            elapsed = time.perf_counter() - start
-        best = min(best, elapsed / (rounds * len(texts)))
-    return best
+        if time.perf_counter() - start >= ROUND_SECONDS:
+            return loops
+        loops *= 2
+
+
+def _round(function: Any, texts: list[str], loops: int) -> float:
+    """Seconds per parse of one file over one timed round (GC collected before, off during, as timeit)."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(loops):
+            for text in texts:
+                function(text)
+        elapsed = time.perf_counter() - start
+    finally:
+        gc.enable()
+    return elapsed / (loops * len(texts))
+
+
+def _time_pair(theirs: Any, ours: Any, texts: list[str]) -> tuple[float, float, float]:
+    """Median seconds per parse for each side and the median of the paired ratios (theirs / ours).
+
+    Fair by construction: the same texts, both sides warmed up (the loop calibration runs each one), the
+    same GC state, and the rounds interleaved (theirs, ours, theirs, ...) so that both see the same load
+    on a shared machine; each round's ratio compares two neighbouring measurements, and the median of
+    several rounds discards the ones another process disturbed.
+    """
+    their_loops, our_loops = _loops(theirs, texts), _loops(ours, texts)
+    their_times: list[float] = []
+    our_times: list[float] = []
+    for _ in range(ROUNDS):
+        their_times.append(_round(theirs, texts, their_loops))
+        our_times.append(_round(ours, texts, our_loops))
+    ratios = [t / o for t, o in zip(their_times, our_times, strict=True)]
+    return statistics.median(their_times), statistics.median(our_times), statistics.median(ratios)
 
 
 def run() -> dict[str, Any]:
@@ -173,13 +206,12 @@ def run() -> dict[str, Any]:
         if not readable:
             continue
         texts = [text for _, text in readable]
-        ntc_seconds = _time(theirs, texts)
-        our_seconds = _time(ours, texts)
+        ntc_seconds, our_seconds, speedup = _time_pair(theirs, ours, texts)
         results[f"{platform}: {command}"] = {
             "files": len(readable),
             "ntc_us_per_parse": round(ntc_seconds * 1e6, 1),
             "ours_us_per_parse": round(our_seconds * 1e6, 1),
-            "speedup": round(ntc_seconds / our_seconds, 1),
+            "speedup": round(speedup, 1),
             "ntc_values": ntc_values,
             "our_values": our_values,
             "ntc_fields": ntc_fields,
