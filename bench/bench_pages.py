@@ -33,7 +33,7 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(p95, 1), "runs": len(ordered)}
 
 
-def populate() -> dict[str, Any]:
+def populate(history: bool = True) -> dict[str, Any]:
     """Bulk-create the inventory, its state and a year of history; return row counts and seconds."""
     from django.db import connection
     from django.utils import timezone
@@ -147,28 +147,29 @@ def populate() -> dict[str, Any]:
     from django.conf import settings
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO devices_counterrollup (ipsec_sa_id, period, bucket, samples, d_encaps, d_decaps, d_errors, seconds)
-               SELECT sa.id, 'day', g, 288, 864000 + sa.id, 860000, (sa.id + extract(doy from g)::int) %% 5, 86400
-               FROM devices_ipsecsa sa, generate_series(date_trunc('day', %s::timestamptz) - interval '365 days',
-                                                         date_trunc('day', %s::timestamptz), interval '1 day') g""",
-            [now, now],
-        )
-        cursor.execute(
-            """INSERT INTO devices_counterrollup (ipsec_sa_id, period, bucket, samples, d_encaps, d_decaps, d_errors, seconds)
-               SELECT sa.id, 'hour', g, 12, 36000, 35900, 0, 3600
-               FROM devices_ipsecsa sa, generate_series(date_trunc('hour', %s::timestamptz) - %s * interval '1 day',
-                                                         date_trunc('hour', %s::timestamptz), interval '1 hour') g""",
-            [now, settings.HISTORY_HOURLY_DAYS, now],
-        )
-        cursor.execute(
-            """INSERT INTO devices_countersample (ipsec_sa_id, at, inbound_spi, outbound_spi, pkts_encaps, pkts_decaps,
-                   send_errors, recv_errors, other_errors, d_encaps, d_decaps, d_errors, interval_seconds, reset)
-               SELECT sa.id, g, sa.inbound_spi, sa.outbound_spi, 0, 0, 0, 0, 0, 3000, 2990, 0, 300, false
-               FROM devices_ipsecsa sa, generate_series(%s::timestamptz - %s * interval '1 day', %s::timestamptz,
-                                                         interval '300 seconds') g""",
-            [now, settings.HISTORY_RAW_DAYS, now],
-        )
+        if history:
+            cursor.execute(
+                """INSERT INTO devices_counterrollup (ipsec_sa_id, period, bucket, samples, d_encaps, d_decaps, d_errors, seconds)
+                   SELECT sa.id, 'day', g, 288, 864000 + sa.id, 860000, (sa.id + extract(doy from g)::int) %% 5, 86400
+                   FROM devices_ipsecsa sa, generate_series(date_trunc('day', %s::timestamptz) - interval '365 days',
+                                                             date_trunc('day', %s::timestamptz), interval '1 day') g""",
+                [now, now],
+            )
+            cursor.execute(
+                """INSERT INTO devices_counterrollup (ipsec_sa_id, period, bucket, samples, d_encaps, d_decaps, d_errors, seconds)
+                   SELECT sa.id, 'hour', g, 12, 36000, 35900, 0, 3600
+                   FROM devices_ipsecsa sa, generate_series(date_trunc('hour', %s::timestamptz) - %s * interval '1 day',
+                                                             date_trunc('hour', %s::timestamptz), interval '1 hour') g""",
+                [now, settings.HISTORY_HOURLY_DAYS, now],
+            )
+            cursor.execute(
+                """INSERT INTO devices_countersample (ipsec_sa_id, at, inbound_spi, outbound_spi, pkts_encaps, pkts_decaps,
+                       send_errors, recv_errors, other_errors, d_encaps, d_decaps, d_errors, interval_seconds, reset)
+                   SELECT sa.id, g, sa.inbound_spi, sa.outbound_spi, 0, 0, 0, 0, 0, 3000, 2990, 0, 300, false
+                   FROM devices_ipsecsa sa, generate_series(%s::timestamptz - %s * interval '1 day', %s::timestamptz,
+                                                             interval '300 seconds') g""",
+                [now, settings.HISTORY_RAW_DAYS, now],
+            )
         cursor.execute("ANALYZE")
         cursor.execute("SELECT period, count(*) FROM devices_counterrollup GROUP BY period")
         rollups = dict(cursor.fetchall())

@@ -21,6 +21,15 @@ STATUS_ORDER = {
     TunnelStatus.UP: 3,
 }
 
+# Pages never need the credentials: not loading them means never decrypting (or leaking) them.
+SECRET_FIELDS = ("password", "secret")
+
+
+def secret_paths(*relations: str) -> list[str]:
+    """The credential columns of the devices behind `relations`, for .defer() ("" is the Device itself)."""
+    return [f"{r}__{f}" if r else f for r in relations for f in SECRET_FIELDS]
+
+
 COUNTER_FIELDS = (
     "pkts_encaps",
     "pkts_encrypt",
@@ -71,6 +80,7 @@ def tunnel_queryset() -> QuerySet[Tunnel]:
             Prefetch("end_a__ike_sas", queryset=IkeSa.objects.filter(active=True), to_attr="ike_as_a"),
             Prefetch("end_b__ike_sas", queryset=IkeSa.objects.filter(active=True), to_attr="ike_as_b"),
         )
+        .defer(*secret_paths("end_a", "end_b"))
         .annotate(status_rank=status_rank())
         .order_by("status_rank", "name")
     )

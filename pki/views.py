@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from devices.summary import secret_paths
 from pki.models import Certificate, Crl
 
 # Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
@@ -25,8 +26,10 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     """Every certificate devices hold, soonest to expire first (`?gone=1` adds those no longer reported)."""
     _need(request, "pki.view_certificate")
     show_gone = request.GET.get("gone") == "1"
-    qs = Certificate.objects.select_related("device", "trustpoint").order_by(
-        F("valid_to").asc(nulls_last=True), "device__name", "id"
+    qs = (
+        Certificate.objects.select_related("device", "trustpoint")
+        .defer(*secret_paths("device"))
+        .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
     )
     if not show_gone:
         qs = qs.filter(present=True)
@@ -44,7 +47,9 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One certificate: what the device prints and what its X.509 encoding says."""
     _need(request, "pki.view_certificate")
-    cert = get_object_or_404(Certificate.objects.select_related("device", "trustpoint"), pk=pk)
+    cert = get_object_or_404(
+        Certificate.objects.select_related("device", "trustpoint").defer(*secret_paths("device")), pk=pk
+    )
     x509 = cert.x509 if isinstance(cert.x509, dict) else {}
     return render(request, "pki/certificate_detail.html", {"cert": cert, "x509": x509})
 
@@ -56,6 +61,7 @@ def crl_list(request: HttpRequest) -> HttpResponse:
     qs = (
         Crl.objects.filter(present=True)
         .select_related("device")
+        .defer(*secret_paths("device"))
         .order_by(F("next_update").asc(nulls_last=True), "device__name", "id")
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
-from devices.summary import tunnel_ends, tunnel_queryset
+from devices.summary import SECRET_FIELDS, secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
@@ -20,8 +20,8 @@ ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
 SOONEST = 10  # certificates and CRLs listed on the overview
 OVERVIEW_ALERTS = 50
 # The overview stays fast and readable with thousands of devices: worst first, the rest one click away.
-OVERVIEW_TUNNELS = 100
-OVERVIEW_DEVICES = 50
+OVERVIEW_TUNNELS = 50
+OVERVIEW_DEVICES = 30
 
 
 def silenced_q(now: datetime) -> Q:
@@ -38,7 +38,7 @@ def silenced_q(now: datetime) -> Q:
 def alerts_in(category: str, now: datetime | None = None) -> QuerySet[Alert]:
     """Alerts of one page tab: open (needs someone), acknowledged, silenced, or resolved."""
     now = now or timezone.now()
-    qs = Alert.objects.select_related("device", "tunnel", "acknowledged_by")
+    qs = Alert.objects.select_related("device", "tunnel", "acknowledged_by").defer(*secret_paths("device"))
     if category == "resolved":
         return qs.filter(state=AlertState.RESOLVED).order_by("-resolved_at", "-id")
     qs = qs.filter(state__in=OPEN_ALERT_STATES)
@@ -93,6 +93,7 @@ def overview_context() -> dict[str, Any]:
     problems = problem_devices_q(now)
     devices = list(
         Device.objects.filter(problems)
+        .defer(*SECRET_FIELDS)
         .select_related("state__last_poll")
         .order_by("state__last_poll__started_at", "name")[:OVERVIEW_DEVICES]
     )
@@ -106,11 +107,13 @@ def overview_context() -> dict[str, Any]:
     certificates = list(
         Certificate.objects.filter(present=True, valid_to__isnull=False)
         .select_related("device", "trustpoint")
+        .defer(*secret_paths("device"))
         .order_by("valid_to", "id")[:SOONEST]
     )
     crls = list(
         Crl.objects.filter(present=True, next_update__isnull=False)
         .select_related("device")
+        .defer(*secret_paths("device"))
         .order_by("next_update", "id")[:SOONEST]
     )
     return {

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from devices.choices import PollStatus, TunnelStatus
 from devices.models import Device, IpsecSa, Tunnel
-from devices.summary import device_state
+from devices.summary import device_state, secret_paths
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert, Heartbeat
@@ -64,7 +64,7 @@ def render_metrics() -> str:
     """Every metric, from the state tables (a handful of queries, whatever the inventory's size)."""
     now = timezone.now()
     out = Exposition()
-    tunnels = list(Tunnel.objects.select_related("end_a", "end_b").order_by("name"))
+    tunnels = list(Tunnel.objects.order_by("name"))
     out.family(
         "vpnportal_tunnel_status",
         "gauge",
@@ -90,6 +90,7 @@ def render_metrics() -> str:
     sas = list(
         IpsecSa.objects.filter(active=True)
         .select_related("device", "tunnel")
+        .defer(*secret_paths("device"))
         .order_by("device__name", "local_ident", "remote_ident", "id")
     )
     sa_counters = (
@@ -116,8 +117,10 @@ def render_metrics() -> str:
                 for sa in sas
             ),
         )
-    certs = Certificate.objects.filter(present=True, valid_to__isnull=False).select_related(
-        "device", "trustpoint"
+    certs = (
+        Certificate.objects.filter(present=True, valid_to__isnull=False)
+        .select_related("device", "trustpoint")
+        .defer(*secret_paths("device"))
     )
     out.family(
         "vpnportal_certificate_seconds_left",
@@ -136,7 +139,11 @@ def render_metrics() -> str:
             for c in certs.order_by("device__name", "role", "id")
         ),
     )
-    crls = Crl.objects.filter(present=True, next_update__isnull=False).select_related("device")
+    crls = (
+        Crl.objects.filter(present=True, next_update__isnull=False)
+        .select_related("device")
+        .defer(*secret_paths("device"))
+    )
     out.family(
         "vpnportal_crl_seconds_left",
         "gauge",
@@ -147,7 +154,8 @@ def render_metrics() -> str:
         ),
     )
     devices = list(
-        Device.objects.select_related("state__last_poll")
+        Device.objects.defer("password", "secret")
+        .select_related("state__last_poll")
         .annotate(
             failed_polls=Count("polls", filter=Q(polls__status=PollStatus.FAILED)),
             polls_total=Count("polls"),

@@ -22,7 +22,7 @@ from devices.choices import Platform, RollupPeriod, TunnelStatus
 from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
 from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
-from devices.summary import tunnel_queryset
+from devices.summary import SECRET_FIELDS, secret_paths, tunnel_queryset
 from vpnportal.api.permissions import ModelViewPermission
 
 # The range picker's names, for `?range=` instead of `?since=`.
@@ -85,7 +85,7 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelViewPermission]
 
     def get_queryset(self) -> QuerySet[Device]:
-        qs = Device.objects.select_related("state__last_poll").order_by("name")
+        qs = Device.objects.defer(*SECRET_FIELDS).select_related("state__last_poll").order_by("name")
         platform = self.request.query_params.get("platform")
         if platform:
             qs = qs.filter(platform=platform)
@@ -141,7 +141,9 @@ class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """A counter's deltas over time for each end, at most 1,000 points in all, downsampled."""
-        tunnel = get_object_or_404(Tunnel.objects.select_related("end_a", "end_b"), pk=pk)
+        tunnel = get_object_or_404(
+            Tunnel.objects.select_related("end_a", "end_b").defer(*secret_paths("end_a", "end_b")), pk=pk
+        )
         params = request.query_params
         metric = params.get("metric", "encaps")
         if metric not in METRICS:

@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from devices.summary import secret_paths
 from pki.api.serializers import CertificateSerializer, CrlSerializer
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl
@@ -43,8 +44,10 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelViewPermission]
 
     def get_queryset(self) -> QuerySet[Certificate]:
-        qs = Certificate.objects.select_related("device", "trustpoint").order_by(
-            F("valid_to").asc(nulls_last=True), "device__name", "id"
+        qs = (
+            Certificate.objects.select_related("device", "trustpoint")
+            .defer(*secret_paths("device"))
+            .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
         )
         qs = _present_filter(self.request, qs)
         params = self.request.query_params
@@ -82,8 +85,10 @@ class CrlViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelViewPermission]
 
     def get_queryset(self) -> QuerySet[Crl]:
-        qs = Crl.objects.select_related("device").order_by(
-            F("next_update").asc(nulls_last=True), "device__name", "id"
+        qs = (
+            Crl.objects.select_related("device")
+            .defer(*secret_paths("device"))
+            .order_by(F("next_update").asc(nulls_last=True), "device__name", "id")
         )
         qs = _present_filter(self.request, qs)
         if self.request.query_params.get("device"):

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from devices.summary import secret_paths
 from vpnportal import actions
 from vpnportal.api.permissions import ModelViewPermission
 from vpnportal.api.serializers import AlertSerializer
@@ -29,7 +30,11 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {"acknowledge": "vpnportal.change_alert"}
 
     def get_queryset(self) -> QuerySet[Alert]:
-        qs = Alert.objects.select_related("device").order_by("-opened_at", "-id")
+        qs = (
+            Alert.objects.select_related("device")
+            .defer(*secret_paths("device"))
+            .order_by("-opened_at", "-id")
+        )
         params = self.request.query_params
         state = params.get("state")
         if state == "open":
