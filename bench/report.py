@@ -1,0 +1,241 @@
+"""The one table `python -m bench` prints: every figure next to its same-run baseline and the ratio.
+
+`python -m bench.report [results.json]` prints the table of a stored run again.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+Row = tuple[str, str, str, str, str]  # area, measure, vpnportal, baseline, ratio
+HEADER: Row = ("area", "measure", "vpnportal", "baseline (same run)", "ratio")
+
+
+def _num(value: Any, unit: str = "", digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return f"{text}{unit}"
+
+
+def _ratio(ours: Any, theirs: Any, higher_is_better: bool = True) -> str:
+    """`x N` where N > 1 means vpnportal is better."""
+    try:
+        a, b = float(ours), float(theirs)
+    except (TypeError, ValueError):
+        return "—"
+    if a <= 0 or b <= 0:
+        return "—"
+    value = a / b if higher_is_better else b / a
+    return f"x{value:,.1f}"
+
+
+def _parsers(section: dict[str, Any]) -> Iterator[Row]:
+    for name, row in (section.get("commands") or {}).items():
+        yield (
+            "parsers",
+            f"{name} µs/parse ({row.get('files')} files)",
+            _num(row.get("ours_us_per_parse"), " µs", 1),
+            _num(row.get("ntc_us_per_parse"), " µs ntc TextFSM", 1),
+            _ratio(row.get("ours_us_per_parse"), row.get("ntc_us_per_parse"), higher_is_better=False),
+        )
+        yield (
+            "parsers",
+            f"{name} fields / values",
+            f"{row.get('our_fields')} / {row.get('our_values')}",
+            f"{row.get('ntc_fields')} / {row.get('ntc_values')}",
+            _ratio(row.get("our_values"), row.get("ntc_values")),
+        )
+
+
+def _simulator(section: dict[str, Any]) -> Iterator[Row]:
+    for key, row in section.items():
+        if not key.startswith("devices_") or not isinstance(row, dict):
+            continue
+        yield (
+            "simulator",
+            f"{row.get('devices')} sessions at once: connect+command p50/p95",
+            f"{_num(row.get('p50_s'), ' s', 3)} / {_num(row.get('p95_s'), ' s', 3)}",
+            "—",
+            f"RSS {_num(row.get('server_rss_mb'), ' MB', 0)}",
+        )
+
+
+def _poll_rows(key: str, row: dict[str, Any]) -> Iterator[Row]:
+    ours = row.get("vpnportal") or {}
+    steady = ours.get("steady") or ours
+    plain = row.get("plain_netmiko") or {}
+    n = key.removeprefix("devices_")
+    yield (
+        "poll cycle",
+        f"N={n}: devices/s ({steady.get('failed', 0)} failed)",
+        _num(steady.get("devices_per_s"), "", 2),
+        _num(plain.get("devices_per_s"), " plain netmiko", 2)
+        + (f" ({plain.get('devices')} dev)" if plain.get("devices") else ""),
+        _ratio(steady.get("devices_per_s"), plain.get("devices_per_s")),
+    )
+    yield (
+        "poll cycle",
+        f"N={n}: p50 / p95 s per device",
+        f"{_num(steady.get('p50_s'), '', 2)} / {_num(steady.get('p95_s'), '', 2)}",
+        f"{_num(plain.get('p50_s'), '', 2)} / {_num(plain.get('p95_s'), '', 2)}",
+        _ratio(steady.get("p50_s"), plain.get("p50_s"), higher_is_better=False),
+    )
+    split = steady.get("split_mean_s") or {}
+    if split:
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in split.items())
+        pct = steady.get("split_pct") or {}
+        share = ", ".join(f"{k} {v:.0f}%" for k, v in pct.items())
+        yield ("poll cycle", f"N={n}: split s/device", parts, "—", share)
+    if steady.get("wall_s"):
+        yield (
+            "poll cycle",
+            f"N={n}: cycle wall time",
+            _num(steady.get("wall_s"), " s", 1),
+            _num(plain.get("projected_wall_s") or _plain_wall(n, plain), " s plain (projected)", 0),
+            _ratio(_plain_wall(n, plain), steady.get("wall_s"), higher_is_better=True),
+        )
+
+
+def _plain_wall(n: str, plain: dict[str, Any]) -> float | None:
+    try:
+        return int(n) / float(plain["devices_per_s"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _poll(section: dict[str, Any]) -> Iterator[Row]:
+    for key, row in section.items():
+        if key.startswith("devices_") and isinstance(row, dict):
+            yield from _poll_rows(key, row)
+
+
+def _pages(section: dict[str, Any]) -> Iterator[Row]:
+    data = section.get("data") or {}
+    if data:
+        yield (
+            "pages",
+            "data set",
+            f"{_num(data.get('devices'))} devices, {_num(data.get('tunnels'))} tunnels",
+            f"{_num(data.get('rollups_daily'))} daily + {_num(data.get('rollups_hourly'))} hourly + "
+            f"{_num(data.get('raw_samples'))} raw rows",
+            "—",
+        )
+    for name, row in section.items():
+        if not isinstance(row, dict) or "p95_ms" not in row:
+            continue
+        target = 100 if name.startswith("history") else 200 if name in {"overview", "tunnel_page"} else None
+        yield (
+            "pages",
+            f"{name} p50/p95, SQL queries",
+            f"{_num(row.get('p50_ms'), '', 0)} / {_num(row.get('p95_ms'), ' ms', 0)}, {row.get('queries')} q",
+            f"target p95 {target} ms" if target else "—",
+            _ratio(row.get("p95_ms"), target, higher_is_better=False) if target else "—",
+        )
+
+
+def _storage(section: dict[str, Any]) -> Iterator[Row]:
+    p = section.get("projection") or {}
+    h = section.get("history") or {}
+    polls = section.get("polls") or {}
+    if h:
+        yield (
+            "storage",
+            "bytes per row: raw sample / rollup",
+            f"{_num(h.get('bytes_per_raw_sample'), '', 0)} / {_num(h.get('bytes_per_rollup'), '', 0)}",
+            "—",
+            "—",
+        )
+    if p:
+        yield (
+            "storage",
+            "counter history per tunnel-day (written)",
+            _num(p.get("history_bytes_per_tunnel_day"), " B"),
+            "—",
+            "—",
+        )
+        yield (
+            "storage",
+            "history, 1,000 tunnels x 1 year (standing)",
+            _num(p.get("history_gb_1000_tunnels_year"), " GB"),
+            _num(p.get("history_unpruned_gb_1000_tunnels_year"), " GB raw samples kept"),
+            f"x{p.get('history_ratio_vs_unpruned')}",
+        )
+    if polls:
+        yield (
+            "storage",
+            "poll records per poll (Poll+outputs+raw)",
+            _num(polls.get("bytes_per_poll_total"), " B", 0),
+            _num(polls.get("plain_text_bytes_per_poll"), " B plain text", 0),
+            _ratio(polls.get("bytes_per_poll_total"), polls.get("plain_text_bytes_per_poll"), False),
+        )
+    if p:
+        yield (
+            "storage",
+            "poll records, 2,000 devices x 1 year",
+            _num(p.get("poll_records_gb_2000_devices_year"), " GB (never pruned)"),
+            _num(p.get("plain_text_gb_2000_devices_year"), " GB plain text"),
+            f"x{p.get('poll_records_ratio_vs_plain_text')}",
+        )
+
+
+SECTIONS = {
+    "bench_parsers": _parsers,
+    "bench_simulator": _simulator,
+    "bench_poll": _poll,
+    "bench_pages": _pages,
+    "bench_storage": _storage,
+}
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    """The table's rows for every section present (a section that fails to read gives one note row)."""
+    out: list[Row] = []
+    for name, build in SECTIONS.items():
+        section = results.get(name)
+        if not isinstance(section, dict):
+            continue
+        if section.get("_error"):
+            out.append((name.removeprefix("bench_"), "failed", str(section["_error"])[:80], "—", "—"))
+            continue
+        try:
+            out.extend(build(section))
+        except Exception as exc:  # a module changed its keys: say so rather than lose the table
+            out.append(
+                (name.removeprefix("bench_"), "unreadable result", f"{type(exc).__name__}: {exc}", "—", "—")
+            )
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    """The table as text, columns sized to their content."""
+    table = [HEADER, *rows(results)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
+    lines = []
+    for i, r in enumerate(table):
+        lines.append("  ".join(cell.ljust(widths[j]) for j, cell in enumerate(r)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    machine = results.get("machine") or {}
+    if machine:
+        lines.append("")
+        lines.append(
+            "machine: "
+            + ", ".join(f"{k} {v}" for k, v in machine.items())
+            + f"; started {results.get('started_at', '?')}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("results.json")
+    print(render(json.loads(path.read_text())))
