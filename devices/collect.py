@@ -357,21 +357,75 @@ def _poll_in_thread(device: Device) -> DeviceOutcome:
         connection.close()
 
 
+# Settings a spawned polling process must share with its parent (tests and the bench override them).
+_SHARED_SETTINGS = (
+    "VPNPORTAL_KNOWN_HOSTS",
+    "VPNPORTAL_FERNET_KEYS",
+    "SSH_CONNECT_TIMEOUT",
+    "SSH_COMMAND_TIMEOUT",
+    "POLL_INTERVAL_SECONDS",
+)
+
+
+def poll_threads(
+    devices: list[Device], workers: int, progress: Callable[[DeviceOutcome], None] | None = None
+) -> list[DeviceOutcome]:
+    """Poll devices with a pool of `workers` threads; each thread has its own database connection."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    outcomes: list[DeviceOutcome] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="poll") as pool:
+        futures = [pool.submit(_poll_in_thread, d) for d in devices]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    return outcomes
+
+
+def _poll_processes(devices: list[Device], processes: int, threads: int) -> list[DeviceOutcome]:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connection
+
+    chunks = [devices[i::processes] for i in range(processes)]
+    payloads = [
+        {
+            "ids": [d.pk for d in chunk],
+            "threads": threads,
+            "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE", "vpnportal.settings"),
+            "settings": {k: getattr(settings, k) for k in _SHARED_SETTINGS},
+            "db_name": connection.settings_dict["NAME"],
+        }
+        for chunk in chunks
+        if chunk
+    ]
+    # spawn, not fork: the parent may run threads (a simulator, a thread pool) that fork would break.
+    context = multiprocessing.get_context("spawn")
+    from devices.poll_worker import poll_in_process
+
+    with ProcessPoolExecutor(max_workers=len(payloads), mp_context=context) as pool:
+        return [o for result in pool.map(poll_in_process, payloads) for o in result]
+
+
 def run_poll_cycle(
     names: list[str] | None = None,
     *,
     concurrency: int | None = None,
+    processes: int = 1,
     progress: Callable[[int, int, DeviceOutcome], None] | None = None,
     alerts: bool = True,
 ) -> CycleResult:
-    """Poll now (threads), correlate tunnels, then run the alert cycle: what `manage.py poll` does.
+    """Poll now, correlate tunnels, then run the alert cycle: what `manage.py poll` does.
 
-    1. Poll the named devices (all enabled ones by default) with POLL_CONCURRENCY threads.
+    1. Poll the named devices (all enabled ones by default) with POLL_CONCURRENCY threads, in
+       `processes` processes when one Python process (one GIL) is the bottleneck of a large fleet.
     2. correlate_tunnels() over everything.
     3. vpnportal.alerting.run_alert_cycle(), when the alerting app provides it.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
     from devices.correlate import correlate_tunnels
 
     started = time.monotonic()
@@ -385,13 +439,19 @@ def run_poll_cycle(
             raise ValueError(f"no device named {', '.join(missing)}")
     workers = max(1, min(concurrency or settings.POLL_CONCURRENCY, len(device_list) or 1))
     outcomes: list[DeviceOutcome] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-        futures = [pool.submit(_poll_in_thread, d) for d in device_list]
-        for future in as_completed(futures):
-            outcome = future.result()
+    if processes > 1 and len(device_list) > 1:
+        outcomes = _poll_processes(device_list, min(processes, len(device_list)), workers)
+        if progress:
+            for i, outcome in enumerate(sorted(outcomes, key=lambda o: o.device), start=1):
+                progress(i, len(device_list), outcome)
+    else:
+
+        def collect_one(outcome: DeviceOutcome) -> None:
             outcomes.append(outcome)
             if progress:
                 progress(len(outcomes), len(device_list), outcome)
+
+        poll_threads(device_list, workers, collect_one)
     outcomes.sort(key=lambda o: o.device)
     correlate_tunnels()
     note = ""

@@ -112,41 +112,57 @@ def parse_key_line(line: str) -> paramiko.PKey:
     return entry.key
 
 
+_known_cache: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
+_known_lock = threading.Lock()
+
+
+def _known_entries(path: Path) -> dict[str, str]:
+    """host name -> `type base64` of a known-hosts file, cached until the file changes."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return {}
+    signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+    with _known_lock:
+        cached = _known_cache.get(str(path))
+        if cached and cached[0] == signature:
+            return cached[1]
+    entries: dict[str, str] = {}
+    # Plain text parsing: a thousand-line file is read on every change, keys are checked when written.
+    for line in path.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and not line.startswith("#"):
+            for name in parts[0].split(","):
+                entries[name] = f"{parts[1]} {parts[2]}"
+    with _known_lock:
+        _known_cache[str(path)] = (signature, entries)
+    return entries
+
+
 def write_known_host(host: str, port: int, key_text: str, path: Path | None = None) -> None:
     """Record `key_text` as the only key for host:port in the known-hosts file (locked, atomic)."""
     path = path or known_hosts_path()
     name = host_entry_name(host, port)
     key = parse_key_line(key_text)
+    line = key_line(key)
+    if _known_entries(path).get(name) == line:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        hostkeys = paramiko.HostKeys()
-        if path.exists():
-            hostkeys.load(str(path))
-        current = hostkeys.lookup(name)
-        if current is not None and list(current.values()) == [key]:
-            return
-        # Other entries of this host stay; its keys are replaced by exactly the pinned one.
-        kept = [e for e in hostkeys._entries if name not in e.hostnames]
-        hostkeys._entries = kept
-        hostkeys.add(name, key.get_name(), key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        hostkeys.save(str(tmp))
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        # Other hosts' lines stay; this host's keys are replaced by exactly the pinned one.
+        kept = [ln for ln in lines if not ln.split() or name not in ln.split()[0].split(",")]
+        kept.append(f"{name} {line}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text("\n".join(kept) + "\n")
         os.replace(tmp, path)
 
 
 def read_known_host(host: str, port: int, path: Path | None = None) -> str | None:
     """The key the known-hosts file holds for host:port, as `type base64`, or None."""
-    path = path or known_hosts_path()
-    if not path.exists():
-        return None
-    hostkeys = paramiko.HostKeys(str(path))
-    found = hostkeys.lookup(host_entry_name(host, port))
-    if not found:
-        return None
-    key = next(iter(found.values()))
-    return key_line(key)
+    return _known_entries(path or known_hosts_path()).get(host_entry_name(host, port))
 
 
 # -- the netmiko classes ---------------------------------------------------------------------------

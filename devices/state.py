@@ -28,6 +28,17 @@ COUNTER_FIELDS = (
     "recv_errors",
 )
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
+UPDATED_FIELDS = (
+    "crypto_map",
+    "local_addr",
+    "inbound_spi",
+    "outbound_spi",
+    "transform",
+    "mode",
+    "remaining_kb",
+    "remaining_sec",
+    *COUNTER_FIELDS,
+)
 
 
 @dataclass
@@ -165,6 +176,7 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
 def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
     existing = {(r.src, r.dst, r.conn_id): r for r in IkeSa.objects.filter(device=device, active=True)}
     seen: set[int] = set()
+    untouched: list[int] = []
     for sa in sas:
         src, dst = _ip(sa.get("src")), _ip(sa.get("dst"))
         conn_id = sa.get("conn_id") if isinstance(sa.get("conn_id"), int) else None
@@ -184,12 +196,18 @@ def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None
             row = IkeSa.objects.create(
                 device=device, src=src, dst=dst, conn_id=conn_id, first_seen=now, **values
             )
-        else:
+        elif any(getattr(row, k) != v for k, v in values.items() if k != "last_seen"):
             for key, value in values.items():
                 setattr(row, key, value)
             row.save()
+        else:
+            untouched.append(row.pk)
         seen.add(row.pk)
-    IkeSa.objects.filter(device=device, active=True).exclude(pk__in=seen).update(active=False)
+    if untouched:
+        IkeSa.objects.filter(pk__in=untouched).update(last_seen=now)
+    gone = [r.pk for r in existing.values() if r.pk not in seen]
+    if gone:
+        IkeSa.objects.filter(pk__in=gone).update(active=False)
 
 
 def _spis(entry: dict[str, Any], key: str) -> list[int]:
@@ -209,6 +227,7 @@ def _apply_ipsec(
     }
     sampled: list[tuple[IpsecSa, dict[str, int]]] = []
     seen: set[int] = set()
+    changed: list[IpsecSa] = []
     for entry in entries:
         key = (
             str(entry.get("interface") or "")[:64],
@@ -267,9 +286,17 @@ def _apply_ipsec(
             )
         for name, value in values.items():
             setattr(row, name, value)
-        row.save()
+        if row.pk is None:
+            row.save()
+        else:
+            changed.append(row)
         seen.add(row.pk)
         if active:  # an ident pair with no SA has nothing to sample
             sampled.append((row, counters))
-    IpsecSa.objects.filter(device=device, active=True).exclude(pk__in=seen).update(active=False)
+    if changed:
+        # One UPDATE for all rows: counters move on every poll, so they always change.
+        IpsecSa.objects.bulk_update(changed, ["active", "last_seen", "counters", "sas", *UPDATED_FIELDS])
+    gone = [r.pk for r in existing.values() if r.pk not in seen and r.active]
+    if gone:
+        IpsecSa.objects.filter(pk__in=gone).update(active=False)
     return sampled

@@ -25,6 +25,21 @@ def _when(value: Any) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    """Set values on a row; True when anything changed (unchanged rows only get last_seen, in bulk)."""
+    changed = row.pk is None
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def _touch(model: Any, ids: list[int], now: datetime) -> None:
+    if ids:
+        model.objects.filter(pk__in=ids).update(last_seen=now)
+
+
 def _status(value: Any) -> str:
     text = str(value or "").lower()
     if text.startswith("avail"):
@@ -76,19 +91,28 @@ def _apply_trustpoints(device: Device, config: dict[str, Any] | None, now: datet
     if config is None:
         return rows
     seen: set[str] = set()
+    untouched: list[int] = []
     for item in config.get("trustpoints") or []:
         name = str(item.get("name") or "")[:64] if isinstance(item, dict) else ""
         if not name:
             continue
         seen.add(name)
         row = rows.get(name) or Trustpoint(device=device, name=name, first_seen=now)
-        row.enrollment_url = str(item.get("enrollment_url") or "")[:255]
-        row.crl_optional = bool(item.get("crl_optional"))
-        row.last_seen = now
-        row.present = True
-        row.save()
+        values = {
+            "enrollment_url": str(item.get("enrollment_url") or "")[:255],
+            "crl_optional": bool(item.get("crl_optional")),
+            "present": True,
+        }
+        if _assign(row, values):
+            row.last_seen = now
+            row.save()
+        else:
+            untouched.append(row.pk)
         rows[name] = row
-    Trustpoint.objects.filter(device=device, present=True).exclude(name__in=seen).update(present=False)
+    _touch(Trustpoint, untouched, now)
+    gone = [t.pk for name, t in rows.items() if name not in seen and t.present]
+    if gone:
+        Trustpoint.objects.filter(pk__in=gone).update(present=False)
     return rows
 
 
@@ -108,6 +132,7 @@ def _apply_certificates(
 ) -> None:
     rows = {(c.role, c.key): c for c in Certificate.objects.filter(device=device)}
     seen: set[int] = set()
+    untouched: list[int] = []
     for cert in listed:
         if not isinstance(cert, dict):
             continue
@@ -116,25 +141,34 @@ def _apply_certificates(
             continue
         key = certificate_key(cert)
         row = rows.get((role, key)) or Certificate(device=device, role=role, key=key, first_seen=now)
-        row.status = _status(cert.get("status"))
-        row.serial = _serial(cert.get("serial"))
-        row.subject = str(cert.get("subject") or "")[:500]
-        row.subject_name = str(cert.get("subject_name") or "")[:255]
-        row.issuer = str(cert.get("issuer") or "")[:500]
-        row.key_usage = str(cert.get("key_usage") or "")[:64]
-        row.crl_distribution_point = str(cert.get("crl_distribution_point") or "")[:500]
-        row.fingerprint = str(cert.get("fingerprint") or "")[:128]
-        row.valid_from = _when(cert.get("valid_from"))
-        row.valid_to = _when(cert.get("valid_to"))
-        row.trustpoint = _trustpoint(cert.get("trustpoint"), trustpoints)
-        row.present = True
-        row.last_seen = now
-        row.save()
+        trustpoint = _trustpoint(cert.get("trustpoint"), trustpoints)
+        values = {
+            "status": _status(cert.get("status")),
+            "serial": _serial(cert.get("serial")),
+            "subject": str(cert.get("subject") or "")[:500],
+            "subject_name": str(cert.get("subject_name") or "")[:255],
+            "issuer": str(cert.get("issuer") or "")[:500],
+            "key_usage": str(cert.get("key_usage") or "")[:64],
+            "crl_distribution_point": str(cert.get("crl_distribution_point") or "")[:500],
+            "fingerprint": str(cert.get("fingerprint") or "")[:128],
+            "valid_from": _when(cert.get("valid_from")),
+            "valid_to": _when(cert.get("valid_to")),
+            "trustpoint_id": trustpoint.pk if trustpoint else None,
+            "present": True,
+        }
+        if _assign(row, values):
+            row.last_seen = now
+            row.save()
+        else:
+            untouched.append(row.pk)
         rows[(role, key)] = row
         seen.add(row.pk)
     if config is not None:
-        seen |= _merge_chains(device, config, trustpoints, now, create=True, rows=rows)
-    Certificate.objects.filter(device=device, present=True).exclude(pk__in=seen).update(present=False)
+        seen |= _merge_chains(device, config, trustpoints, now, create=True, rows=rows, untouched=untouched)
+    _touch(Certificate, untouched, now)
+    gone = [c.pk for c in rows.values() if c.pk not in seen and c.present]
+    if gone:
+        Certificate.objects.filter(pk__in=gone).update(present=False)
 
 
 def _merge_chains(
@@ -145,6 +179,7 @@ def _merge_chains(
     *,
     create: bool,
     rows: dict[tuple[str, str], Certificate] | None = None,
+    untouched: list[int] | None = None,
 ) -> set[int]:
     """Add what the configuration's DER chains say (key size, signature) to the matching rows."""
     if rows is None:
@@ -179,14 +214,19 @@ def _merge_chains(
                     trustpoint=_trustpoint(chain.get("trustpoint"), trustpoints),
                     first_seen=now,
                 )
-            row.x509 = {k: v for k, v in cert.items() if k not in ("der", "hex")}
-            if row.valid_from is None:
-                row.valid_from = _when(cert.get("not_before"))
-            if row.valid_to is None:
-                row.valid_to = _when(cert.get("not_after"))
-            row.present = True
-            row.last_seen = now
-            row.save()
+            values = {
+                "x509": {k: v for k, v in cert.items() if k not in ("der", "hex")},
+                "valid_from": row.valid_from or _when(cert.get("not_before")),
+                "valid_to": row.valid_to or _when(cert.get("not_after")),
+                "present": True,
+            }
+            if _assign(row, values):
+                row.last_seen = now
+                row.save()
+                if untouched is not None and row.pk in untouched:
+                    untouched.remove(row.pk)
+            elif untouched is None:
+                _touch(Certificate, [row.pk], now)
             by_serial[(role, serial)] = row
             seen.add(row.pk)
     return seen
@@ -195,17 +235,26 @@ def _merge_chains(
 def _apply_crls(device: Device, listed: list[dict[str, Any]], now: datetime) -> None:
     rows = {c.issuer: c for c in Crl.objects.filter(device=device)}
     seen: set[int] = set()
+    untouched: list[int] = []
     for item in listed:
         if not isinstance(item, dict) or not item.get("issuer"):
             continue
         issuer = str(item["issuer"])[:500]
         row = rows.get(issuer) or Crl(device=device, issuer=issuer, first_seen=now)
-        row.last_update = _when(item.get("last_update"))
-        row.next_update = _when(item.get("next_update"))
-        row.retrieved_from = str(item.get("retrieved_from") or "")[:500]
-        row.present = True
-        row.last_seen = now
-        row.save()
+        values = {
+            "last_update": _when(item.get("last_update")),
+            "next_update": _when(item.get("next_update")),
+            "retrieved_from": str(item.get("retrieved_from") or "")[:500],
+            "present": True,
+        }
+        if _assign(row, values):
+            row.last_seen = now
+            row.save()
+        else:
+            untouched.append(row.pk)
         rows[issuer] = row
         seen.add(row.pk)
-    Crl.objects.filter(device=device, present=True).exclude(pk__in=seen).update(present=False)
+    _touch(Crl, untouched, now)
+    gone = [c.pk for c in rows.values() if c.pk not in seen and c.present]
+    if gone:
+        Crl.objects.filter(pk__in=gone).update(present=False)

@@ -40,9 +40,10 @@ def sim(tmp_path: Path) -> Iterator[SimulatorHandle]:
 
 
 def inventory_text(sim: SimulatorHandle, **overrides: dict[str, Any]) -> str:
-    """The simulator's inventory as YAML, with per-device field overrides."""
+    """The simulator's inventory as YAML without host keys (pinned on first contact), with overrides."""
     doc = sim.inventory()
     for device in doc["devices"]:
+        device.pop("host_key", None)
         device.update(overrides.get(device["name"], {}))
     return yaml.safe_dump(doc, sort_keys=False)
 

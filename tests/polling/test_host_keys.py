@@ -53,6 +53,15 @@ def test_it_uses_the_inventory_key_and_never_accepts_another(sim: SimulatorHandl
     assert read_known_host("127.0.0.1", sim.port("1720-1"), known_hosts) == OTHER_KEY
 
 
+def test_it_connects_with_the_right_key_from_the_inventory(sim: SimulatorHandle, known_hosts: Path) -> None:
+    key = " ".join(sim.host_key("1720-1").split()[:2])
+    import_inventory(inventory_text(sim, **{"1720-1": {"host_key": key}}))
+    run_poll_cycle(["1720-1"], alerts=False)
+    assert Poll.objects.get(device__name="1720-1").status == PollStatus.OK
+    assert Device.objects.get(name="1720-1").host_key_pinned_at is not None
+    assert read_known_host("127.0.0.1", sim.port("1720-1"), known_hosts) == key
+
+
 def test_it_does_not_fall_back_to_accepting_when_the_file_is_missing(
     sim: SimulatorHandle, seed: dict[str, Device], known_hosts: Path
 ) -> None:
