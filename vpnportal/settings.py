@@ -157,6 +157,12 @@ ALERT_PENDING_POLLS = env_int("ALERT_PENDING_POLLS", 2)
 ALERT_REMINDER_HOURS = env_int("ALERT_REMINDER_HOURS", 24)
 ALERT_RECOVERY_EMAILS = env_bool("ALERT_RECOVERY_EMAILS", True)
 CERT_PENDING_WARN_HOURS = env_int("CERT_PENDING_WARN_HOURS", 24)
+# weak_crypto alerts from diagnosis findings: off by default (the seed itself is DES/MD5/DH1/RSA-512).
+ALERT_WEAK_CRYPTO = env_bool("ALERT_WEAK_CRYPTO", False)
+# A certificate Pending longer than this is an "enrollment stuck" finding.
+DIAGNOSIS_PENDING_MINUTES = env_int("DIAGNOSIS_PENDING_MINUTES", 60)
+# Absolute URL of the dashboard, for links in emails (e.g. https://vpnportal.example.com).
+VPNPORTAL_SITE_URL = env_str("VPNPORTAL_SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
 
@@ -171,6 +177,8 @@ POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 32)
 # Re-enrollment: how long to wait for the CA to grant, and how often to look.
 ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)
 ENROLLMENT_CHECK_SECONDS = env_int("ENROLLMENT_CHECK_SECONDS", 10)
+# Celery queue for enrollment jobs (empty: the default queue).
+ENROLLMENT_QUEUE = env_str("ENROLLMENT_QUEUE", "")
 
 # Prometheus /metrics: bearer token (empty: only logged-in users with the view permission).
 METRICS_TOKEN = env_str("METRICS_TOKEN")

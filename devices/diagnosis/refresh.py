@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PENDING_MINUTES = 60
 ENROLLMENT_CODES = frozenset({Code.CA_UNREACHABLE, Code.ENROLLMENT_STUCK})
 # Enrollments older than this no longer make a device worth re-checking (unless a finding is open).
 ENROLLMENT_LOOKBACK_DAYS = 30
@@ -57,7 +56,7 @@ class RefreshResult:
 
 def pending_limit() -> timedelta:
     """How long a certificate may stay Pending before it is a finding (DIAGNOSIS_PENDING_MINUTES)."""
-    return timedelta(minutes=int(getattr(settings, "DIAGNOSIS_PENDING_MINUTES", DEFAULT_PENDING_MINUTES)))
+    return timedelta(minutes=settings.DIAGNOSIS_PENDING_MINUTES)
 
 
 def latest_ok_poll(device: Device) -> Poll | None:
