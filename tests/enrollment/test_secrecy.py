@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import uuid
 from typing import Any
 
 import pytest
@@ -112,8 +113,8 @@ def test_it_sends_only_the_id_through_redis_and_the_worker(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client = redis.Redis.from_url(TEST_REDIS_URL)
-    queue = "test-enroll-secrecy"
-    client.delete(queue)
+    # A queue of this run only: parallel test runs share the Redis database.
+    queue = f"test-enroll-{uuid.uuid4().hex[:10]}"
     with app.connection_for_write(TEST_REDIS_URL) as conn:
         real_enqueue = enrollment_module.enqueue_enrollment
         monkeypatch.setattr(
