@@ -153,7 +153,7 @@ def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
         "still_firing": reminders,
         "resolved": resolved,
         "headline": headline,
-        "site_url": getattr(settings, "VPNPORTAL_SITE_URL", ""),
+        "site_url": settings.VPNPORTAL_SITE_URL,
     }
 
 

@@ -21,7 +21,6 @@ from devices.models import CounterSample, Device, DeviceState, IpsecSa, Poll, Tu
 from pki.choices import CertificateStatus, EnrollmentState
 from pki.models import Certificate, Crl, Enrollment
 from vpnportal.choices import AlertKind, Severity
-from vpnportal.env import env_bool
 
 # Kinds that describe the device's reachability itself: they stay live while the device is unreachable.
 DEVICE_HEALTH_KINDS = frozenset({AlertKind.POLL_FAILED, AlertKind.HOST_KEY_CHANGED})
@@ -751,11 +750,7 @@ def register_findings_provider(provider: FindingsProvider) -> None:
 
 def weak_crypto_enabled() -> bool:
     """weak_crypto fires only where enabled: the seed itself is DES/MD5/DH1/RSA-512 by design."""
-    configured = getattr(settings, "ALERT_WEAK_CRYPTO", None)
-    if configured is None:
-        # settings.py does not declare it (yet): read the environment variable directly.
-        return env_bool("ALERT_WEAK_CRYPTO", False)
-    return bool(configured)
+    return bool(settings.ALERT_WEAK_CRYPTO)
 
 
 def weak_crypto(ctx: RuleContext) -> list[Candidate]:

@@ -71,11 +71,3 @@ def test_it_takes_findings_from_registered_providers(settings) -> None:  # type:
         assert [c.subject for c in rules.weak_crypto(ctx())] == ["rsa key"]
     finally:
         rules._FINDINGS_PROVIDERS.remove(provider)
-
-
-def test_it_reads_the_weak_crypto_switch_from_the_environment(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    del settings.ALERT_WEAK_CRYPTO
-    monkeypatch.setenv("ALERT_WEAK_CRYPTO", "true")
-    assert rules.weak_crypto_enabled() is True
-    monkeypatch.setenv("ALERT_WEAK_CRYPTO", "0")
-    assert rules.weak_crypto_enabled() is False
