@@ -129,6 +129,8 @@ class RollupResult:
     pruned_samples: int = 0
     pruned_hourly: int = 0
     pruned_daily: int = 0
+    pruned_polls: int = 0
+    pruned_raw_outputs: int = 0
 
 
 def _upsert(period: str, groups: Iterable[dict[str, Any]]) -> int:
@@ -162,7 +164,8 @@ def rollup_history(now: datetime | None = None) -> RollupResult:
     1. Hours not yet rolled (from the last hourly bucket, within raw retention) are recomputed from raw
        samples: closed buckets are stable, so running twice writes the same numbers.
     2. Days likewise from the hourly rows.
-    3. Delete raw samples, hourly and daily rows older than their retention.
+    3. Delete raw samples, hourly and daily rows older than their retention; polls, their outputs and
+       unused raw outputs older than the raw retention (each device's last poll and last ok poll stay).
     """
     now = now or timezone.now()
     result = RollupResult()
@@ -214,7 +217,24 @@ def rollup_history(now: datetime | None = None) -> RollupResult:
     result.pruned_daily = CounterRollup.objects.filter(
         period=RollupPeriod.DAY, bucket__lt=now - timedelta(days=settings.HISTORY_DAILY_DAYS)
     ).delete()[0]
+    result.pruned_polls, result.pruned_raw_outputs = prune_polls(raw_from)
     return result
+
+
+def prune_polls(before: datetime) -> tuple[int, int]:
+    """Delete polls (and their outputs) older than `before`, keeping each device's latest and latest ok
+    poll; then the raw outputs no poll uses any more. Returns (polls, raw outputs) deleted."""
+    from devices.models import DeviceState, PollOutput, RawOutput
+
+    keep: set[int] = set()
+    for last, last_ok in DeviceState.objects.values_list("last_poll_id", "last_ok_poll_id"):
+        keep.update(i for i in (last, last_ok) if i is not None)
+    old = Poll.objects.filter(started_at__lt=before).exclude(pk__in=keep)
+    polls = old.count()
+    PollOutput.objects.filter(poll__in=old).delete()
+    old.delete()
+    raws = RawOutput.objects.filter(created_at__lt=before, uses__isnull=True).delete()[0]
+    return polls, raws
 
 
 # -- series for pages and the API ---------------------------------------------------------------------

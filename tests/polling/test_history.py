@@ -153,3 +153,28 @@ def test_it_keeps_rates_sane_through_a_reboot_and_a_rekey(
             assert s.d_encaps <= 1.5 * seconds + 10, (sa, s.d_encaps, seconds)
             assert s.d_decaps <= 1.5 * seconds + 10, (sa, s.d_decaps, seconds)
     assert resets >= 2
+
+
+@pytest.mark.django_db
+def test_it_prunes_old_polls_and_unused_raw_outputs_but_keeps_the_last_ones() -> None:
+    from devices.history import prune_polls
+    from devices.models import DeviceState, Poll, PollOutput, RawOutput
+
+    device = make_device_only()
+    old = timezone.now() - timedelta(days=10)
+    raw = RawOutput.objects.create(sha256="a" * 64, size=1, content=b"x")
+    RawOutput.objects.filter(pk=raw.pk).update(created_at=old)
+    polls = [
+        Poll.objects.create(device=device, slot=old + timedelta(minutes=i), started_at=old) for i in range(3)
+    ]
+    for poll in polls:
+        PollOutput.objects.create(poll=poll, command="show clock", raw=raw)
+    DeviceState.objects.create(device=device, last_poll=polls[-1], last_ok_poll=polls[-1])
+    assert prune_polls(timezone.now() - timedelta(days=7)) == (2, 0)  # the raw output is still used
+    assert list(Poll.objects.values_list("pk", flat=True)) == [polls[-1].pk]
+    DeviceState.objects.all().delete()
+    assert prune_polls(timezone.now() - timedelta(days=7)) == (1, 1)
+
+
+def make_device_only() -> Device:
+    return Device.objects.create(name="p1", host="127.0.0.1", platform="cisco_ios", username="u")
