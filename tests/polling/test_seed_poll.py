@@ -30,8 +30,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 ROUTER_IN, ROUTER_OUT = 0xD740971C, 0x3803A0C1
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_it_polls_the_seed_pair_and_pairs_the_tunnel_by_spi(
