@@ -56,7 +56,7 @@ def _api_routes() -> set[str]:
                 route = prefix + str(p.pattern)
                 if "format" in route or not route.startswith("api/"):
                     continue
-                route = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "{}", route).replace("^", "").replace("$", "")
+                route = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "{}", route)
                 routes.add("/" + route)
 
     walk(get_resolver().url_patterns, "")

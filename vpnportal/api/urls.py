@@ -11,7 +11,10 @@ from devices.api.urls import router as devices_router
 from pki.api.urls import router as pki_router
 from vpnportal.api.views import AlertViewSet
 
-router = DefaultRouter()
+# Plain path() routes (<str:pk>, no regex anchors) and no .json suffix routes: readable URLs, and the
+# site-wide URL walk (tests/foundation) can fill them in. `?format=json` still works.
+router = DefaultRouter(use_regex_path=False)
+router.include_format_suffixes = False
 router.register("alerts", AlertViewSet, basename="alert")
 # One root listing every app's endpoints: the app routers' registrations, in one place.
 for app_router in (devices_router, pki_router):
