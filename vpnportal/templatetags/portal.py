@@ -111,6 +111,17 @@ def skew_class(seconds: float | None) -> str:
 
 
 @register.filter
+def heartbeat_class(when: datetime | None) -> str:
+    """Tile class of a heartbeat: beat sends one a minute, so five silent minutes mean no worker."""
+    if when is None:
+        return "bad"
+    seconds = (timezone.now() - when).total_seconds()
+    if seconds > 300:
+        return "bad"
+    return "warn" if seconds > 120 else "good"
+
+
+@register.filter
 def pretty_json(value: Any) -> str:
     """Indented JSON for <pre> blocks."""
     return json.dumps(value, indent=2, sort_keys=True, default=str)
