@@ -40,6 +40,8 @@ UNSAFE_CHARS_RE = re.compile(r"[^\x20-\x7e]")
 MAX_STEPS = 12
 # Ctrl-C interrupts an interactive dialogue on IOS, PIX and ASA without applying it.
 CTRL_C = "\x03"
+# How long an apparently unknown question may take to finish arriving before we call it unexpected.
+SETTLE_S = 0.7
 
 SECRET = object()  # marks an answer that is the challenge password
 
@@ -333,8 +335,8 @@ class EnrollmentDialogue:
         5. Leave configuration mode.
         """
         with _quiet_channel_logs(self.conn, self.challenge):
-            self.enter_config()
             try:
+                self.enter_config()
                 out = ""
                 for command in self.enroll_commands():
                     shown = command.replace(self.challenge, REDACTED) if self.challenge else command
@@ -363,11 +365,17 @@ class EnrollmentDialogue:
         line, secret = command, False
         for _ in range(MAX_STEPS):
             out = self.step(line, expect, secret=secret)
+            question = None
+            if not self.config_prompt.search(out):
+                question = _which_question(out)
+                if question is None:
+                    # A question split across two reads looks unknown at first: let the rest arrive.
+                    out += self._read_more(SETTLE_S)
+                    question = _which_question(out)
             everything += out
             self.progress()
-            if self.config_prompt.search(out):
+            if question is None and self.config_prompt.search(out):
                 return everything
-            question = next((q for q in QUESTIONS if q.pattern.search(out)), None)
             if question is None:
                 raise _Unexpected(f"unexpected question from the device: {_last_words(out)!r}")
             if question.name in asked:
@@ -389,6 +397,18 @@ class EnrollmentDialogue:
         error = DIALOGUE_ERROR_RE.search(out)
         words = error.group(0).strip() if error else _last_words(out, skip_prompt=self.config_prompt)
         raise DialogueFailed(f"the device did not send the request: {words}")
+
+    def _read_more(self, seconds: float) -> str:
+        """What arrives within `seconds`, stopping early once a read brings nothing new."""
+        mark = self._mark()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            time.sleep(0.1)
+            if not self.conn.read_channel() and self._mark() > mark:
+                break
+        more = self._since(mark)
+        self.last_output += more
+        return more
 
     def _drain(self, seconds: float) -> str:
         """Read what arrives for a moment after the dialogue (the fingerprint follows the prompt)."""
@@ -527,15 +547,19 @@ class EnrollmentDialogue:
         """`write memory` (PIX: `ca save all` first, both in configuration mode); raise on the device's error."""
         prompt = self._prompt_pattern(self.exec_prompt, self.config_prompt)
         outputs = []
-        if self.platform == Platform.CISCO_PIX:
-            self.enter_config()
-            try:
-                outputs.append(self.step("ca save all", prompt))
+        try:
+            if self.platform == Platform.CISCO_PIX:
+                self.enter_config()
+                try:
+                    outputs.append(self.step("ca save all", prompt))
+                    outputs.append(self.step("write memory", prompt, timeout=max(self.timeout, 30)))
+                finally:
+                    self.leave_config()
+            else:
                 outputs.append(self.step("write memory", prompt, timeout=max(self.timeout, 30)))
-            finally:
-                self.leave_config()
-        else:
-            outputs.append(self.step("write memory", prompt, timeout=max(self.timeout, 30)))
+        except _StepTimeout as exc:
+            self.hang_up()
+            raise DialogueFailed(f"saving the configuration: no answer within {exc.seconds:g} s") from None
         self.progress()
         for out in outputs:
             bad = SAVE_ERROR_RE.search(out)
@@ -554,6 +578,10 @@ class _Unexpected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _which_question(text: str) -> Question | None:
+    return next((q for q in QUESTIONS if q.pattern.search(text)), None)
 
 
 def async_failure(text: str) -> str:

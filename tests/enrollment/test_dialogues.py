@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -114,3 +116,26 @@ def test_it_enrolls_each_platform_to_granted(
     assert after.serial_hex in {row["serial"] for row in rows}
     verbs = list(AuditEntry.objects.filter(object_id=str(enrollment.pk)).values_list("verb", flat=True))
     assert sorted(verbs) == ["enrollment granted", "requested re-enrollment"]
+
+
+def test_it_waits_for_a_question_that_arrives_in_two_pieces(
+    sim: SimulatorHandle,
+    devices: dict[str, Device],
+    operator: User,
+    enqueued: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from devices.simulator.session import CliSession
+
+    async def ask_slowly(self: CliSession, prompt: str, echo: bool = True, kind: str = "line") -> str:
+        cut = prompt.find("?") + 1 or len(prompt) // 2
+        self.write(prompt[:cut])
+        await asyncio.sleep(0.3)  # a slow link: the question mark comes before the choices
+        self.write(prompt[cut:])
+        return await self.readline(echo=echo, kind=kind)
+
+    monkeypatch.setattr(CliSession, "ask", ask_slowly)
+    enrollment = request_enrollment(devices["1720-1"], "vpn", CHALLENGE, operator)
+    run_enrollment(enrollment.pk)
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.GRANTED, (enrollment.error, enrollment.transcript)
