@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10, 100, 1000)
 # The plain script is sequential: its devices/s is measured on this many devices and is linear beyond.
 PLAIN_SAMPLE = 20
-# One polling process per core: a Python process polls on one core (the GIL), the rest is waiting.
-PROCESSES = int(os.environ.get("BENCH_POLL_PROCESSES", os.cpu_count() or 1))
+# Polling processes (`poll --processes`); one process polls on one core (the GIL).
+PROCESSES = int(os.environ.get("BENCH_POLL_PROCESSES", "1"))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -183,7 +183,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "bench_poll"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_poll_{os.getpid()}"
     old_name = connection.settings_dict["NAME"]
     results: dict[str, Any] = {}
     try:

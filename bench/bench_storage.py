@@ -209,7 +209,7 @@ def run() -> dict[str, Any]:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "bench_storage"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_storage_{os.getpid()}"
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

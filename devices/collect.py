@@ -337,9 +337,7 @@ class CycleResult:
         return [o for o in self.outcomes if o.status not in (PollStatus.OK, PollStatus.PARTIAL)]
 
 
-def _poll_in_thread(device: Device) -> DeviceOutcome:
-    from django.db import connection
-
+def _poll_one(device: Device) -> DeviceOutcome:
     started = time.monotonic()
     try:
         poll = poll_device(device.pk)
@@ -353,8 +351,6 @@ def _poll_in_thread(device: Device) -> DeviceOutcome:
         return DeviceOutcome(
             device.name, PollStatus.FAILED, time.monotonic() - started, f"internal error: {exc}", {}
         )
-    finally:
-        connection.close()
 
 
 # Settings a spawned polling process must share with its parent (tests and the bench override them).
@@ -370,17 +366,42 @@ _SHARED_SETTINGS = (
 def poll_threads(
     devices: list[Device], workers: int, progress: Callable[[DeviceOutcome], None] | None = None
 ) -> list[DeviceOutcome]:
-    """Poll devices with a pool of `workers` threads; each thread has its own database connection."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    """Poll devices with `workers` threads; each keeps one database connection for all its devices."""
+    import queue
+    import threading
 
+    from django.db import connection
+
+    todo: queue.SimpleQueue[Device] = queue.SimpleQueue()
+    for device in devices:
+        todo.put(device)
     outcomes: list[DeviceOutcome] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="poll") as pool:
-        futures = [pool.submit(_poll_in_thread, d) for d in devices]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            while True:
+                try:
+                    device = todo.get_nowait()
+                except queue.Empty:
+                    return
+                outcome = _poll_one(device)
+                with lock:
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(outcome)
+        finally:
+            # Opening a PostgreSQL connection per device costs a backend fork: one per thread instead.
+            connection.close()
+
+    threads = [
+        threading.Thread(target=work, name=f"poll-{i}", daemon=True)
+        for i in range(max(1, min(workers, len(devices))))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return outcomes
 
 
