@@ -264,7 +264,8 @@ def run_enrollment(enrollment_id: int) -> Enrollment | None:
             dialogue.save()
             dialogue.transcript.note("configuration saved")
     except (DialogueFailed, SessionError) as exc:
-        reason = exc.reason
+        # The device's words may quote our own line back (the PIX echoes `ca enroll TP PASSWORD`).
+        reason = dialogue.transcript.redact(exc.reason) if dialogue else exc.reason
         transcript = dialogue.transcript.text() if dialogue else ""
         _finish(enrollment, EnrollmentState.FAILED, transcript, reason)
         return enrollment

@@ -15,6 +15,7 @@ from django.db import connection
 
 from devices.models import Device
 from devices.simulator import SimulatorHandle
+from devices.simulator import enroll as sim_enroll
 from pki import enrollment as enrollment_module
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
@@ -69,6 +70,11 @@ def redis_text(client: redis.Redis, keys: list[Any]) -> str:
     return "\n".join(chunks)
 
 
+async def asks_something_else(session: Any, args: list[str]) -> None:
+    """An enroll command answered by a question no dialogue table knows."""
+    await sim_enroll.yes_no(session, "% Overwrite the saved keys? [yes/no]: ")
+
+
 @pytest.mark.django_db
 def test_it_keeps_the_challenge_out_of_every_table_and_log(
     sim: SimulatorHandle,
@@ -77,6 +83,7 @@ def test_it_keeps_the_challenge_out_of_every_table_and_log(
     enqueued: list[int],
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Debug on for our code and the SSH stack (production keeps netmiko/paramiko at WARNING).
     for name in ("", "netmiko", "paramiko", "pki", "devices", "vpnportal"):
@@ -90,8 +97,19 @@ def test_it_keeps_the_challenge_out_of_every_table_and_log(
     sim.set_fault("1720-1", "enroll_stuck")
     failed = request_enrollment(devices["1720-1"], "vpn", CHALLENGE, operator)
     run_enrollment(failed.pk)
+    # A PIX that asks something unexpected right after echoing `ca enroll cisco PASSWORD`: the error
+    # quotes the device's last lines, the echo among them.
+    monkeypatch.setattr(sim_enroll, "run", asks_something_else)
+    odd = request_enrollment(devices["pix520-1"], "cisco", CHALLENGE, operator)
+    run_enrollment(odd.pk)
+    odd.refresh_from_db()
+    assert odd.state == EnrollmentState.FAILED and "ca enroll cisco ********" in odd.error
     states = dict(Enrollment.objects.values_list("pk", "state"))
-    assert states == {granted.pk: EnrollmentState.GRANTED, failed.pk: EnrollmentState.FAILED}
+    assert states == {
+        granted.pk: EnrollmentState.GRANTED,
+        failed.pk: EnrollmentState.FAILED,
+        odd.pk: EnrollmentState.FAILED,
+    }
     assert set(Enrollment.objects.values_list("challenge", flat=True)) == {""}  # wiped on use
     assert CHALLENGE not in database_text()
     # The PIX echoed the command line with the password in it: the transcript shows ******** instead.
