@@ -176,7 +176,7 @@ class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
             "metric": metric,
             "since": since,
             "until": until,
-            "resolution": resolution(since, now),
+            "resolution": resolution(since, timezone.now()),  # the series' own clock came just before
             "series": series,
         }
         return Response(HistorySerializer(data).data)
