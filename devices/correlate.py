@@ -185,11 +185,20 @@ def _discovered_name(a: Device, b: Device) -> str:
     return name
 
 
-def discover_tunnels() -> list[Tunnel]:
-    """Create a discovered Tunnel for every pair of devices whose live SAs mirror and have none yet."""
-    live = list(IpsecSa.objects.filter(active=True, outbound_spi__isnull=False).select_related("device"))
+def discover_tunnels(device_ids: list[int] | None = None) -> list[Tunnel]:
+    """Create a discovered Tunnel for every pair of devices whose live SAs mirror and have none yet.
+
+    With device_ids, only pairs involving those devices are looked for (what one poll can change).
+    """
+    live_all = IpsecSa.objects.filter(active=True, outbound_spi__isnull=False)
+    if device_ids is None:
+        live = list(live_all)
+        peers = live
+    else:
+        live = list(live_all.filter(device_id__in=device_ids))
+        peers = list(live_all.filter(inbound_spi__in=[sa.outbound_spi for sa in live]))
     by_inbound: dict[int, list[IpsecSa]] = {}
-    for sa in live:
+    for sa in peers:
         for spi in _all_spis(sa, "inbound"):
             by_inbound.setdefault(spi, []).append(sa)
     pairs: set[tuple[int, int]] = set()
@@ -215,10 +224,10 @@ def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
     """
     now = timezone.now()
     with transaction.atomic():
-        discover_tunnels()
+        ids = [d.pk for d in devices] if devices is not None else None
+        discover_tunnels(ids)
         tunnels = Tunnel.objects.select_related("end_a", "end_b")
-        if devices is not None:
-            ids = [d.pk for d in devices]
+        if ids is not None:
             tunnels = tunnels.filter(Q(end_a_id__in=ids) | Q(end_b_id__in=ids))
         tunnels = tunnels.select_for_update(of=("self",)) if _postgres() else tunnels
         tunnel_list = list(tunnels)

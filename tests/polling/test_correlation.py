@@ -138,3 +138,9 @@ def test_it_keeps_status_changed_at_while_the_status_holds() -> None:
     assert tunnel.status == TunnelStatus.DEGRADED and tunnel.status_reason == "no IKE SA on pix520-1"
     assert tunnel.status_changed_at is not None and first is not None
     assert tunnel.status_changed_at - first >= timedelta(0)
+
+
+def test_it_discovers_from_one_polled_device_too() -> None:
+    a, _, _, _ = pair()
+    correlate_tunnels(devices=[a])
+    assert Tunnel.objects.get().discovered is True
