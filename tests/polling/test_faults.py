@@ -115,3 +115,22 @@ def test_it_judges_the_tunnel_from_both_ends(
     tunnel = Tunnel.objects.get(name="hq-branch")
     assert tunnel.status == status, tunnel.status_reason
     assert reason in tunnel.status_reason
+
+
+def test_it_records_what_the_pki_and_clock_faults_change(
+    sim: SimulatorHandle, seed: dict[str, Device]
+) -> None:
+    from pki.models import Crl
+
+    run_poll_cycle(alerts=False)
+    assert Crl.objects.get(device__name="pix520-1").present is True
+    sim.set_fault("1720-1", "clock_1993")
+    sim.set_fault("1720-1", "identity_address")
+    sim.set_fault("pix520-1", "crl_missing")
+    result = run_poll_cycle(alerts=False)
+    assert {o.status for o in result.outcomes} == {PollStatus.OK}
+    router = DeviceState.objects.get(device__name="1720-1")
+    assert router.device_clock is not None and router.device_clock.year == 1993
+    assert router.clock_skew_seconds is not None and router.clock_skew_seconds < -20 * 365 * 86400
+    assert router.isakmp_identity == "address"
+    assert Crl.objects.get(device__name="pix520-1").present is False
