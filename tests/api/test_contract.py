@@ -169,3 +169,12 @@ def test_it_publishes_an_openapi_schema(api: Client, seed: Seed) -> None:
         assert path in paths, path
     params = {p["name"] for p in paths["/api/tunnels/{id}/history/"]["get"]["parameters"]}
     assert {"metric", "since"} <= params
+
+
+def test_it_builds_tunnel_ends_exactly_as_the_declared_serializer_would(api: Client, seed: Seed) -> None:
+    from devices.api.serializers import TunnelEndSerializer, end_data
+    from devices.summary import tunnel_ends, tunnel_queryset
+
+    tunnel = tunnel_queryset().get(pk=seed.tunnel.pk)
+    for end in tunnel_ends(tunnel):
+        assert end_data(end) == json.loads(json.dumps(TunnelEndSerializer(end).data))
