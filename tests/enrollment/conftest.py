@@ -43,15 +43,20 @@ def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("enroll-keys")
 
 
-@pytest.fixture
-def sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
-    """The four personas on free ports of 127.0.0.1 (stopped after the test)."""
+def link_key_cache(key_cache: Path, tmp_path: Path) -> Path:
+    """A simulator state folder of this test whose key folders are the session's cache."""
     state = tmp_path / "sim"
     state.mkdir()
     for sub in ("hostkeys", "ca", "keys"):
         (key_cache / sub).mkdir(exist_ok=True)
         (state / sub).symlink_to(key_cache / sub)
-    handle = run_in_thread(scenario(), state_dir=state)
+    return state
+
+
+@pytest.fixture
+def sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
+    """The four personas on free ports of 127.0.0.1 (stopped after the test)."""
+    handle = run_in_thread(scenario(), state_dir=link_key_cache(key_cache, tmp_path))
     try:
         yield handle
     finally:

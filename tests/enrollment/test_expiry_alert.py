@@ -1,0 +1,55 @@
+"""A certificate about to expire raises cert_expiring; its re-enrollment resolves the alert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from django.contrib.auth.models import User
+
+from devices.collect import poll_device, run_alert_cycle
+from devices.inventory import import_inventory
+from devices.models import Device
+from devices.simulator import SimulatorHandle, run_in_thread
+from pki.choices import EnrollmentState
+from pki.enrollment import request_enrollment, run_enrollment
+from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState
+from vpnportal.models import Alert
+
+from .conftest import CHALLENGE, link_key_cache
+
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+
+
+@pytest.fixture
+def expiring(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
+    """csr-1 whose certificate has five days left on today's calendar."""
+    scenario = {
+        "clock": {"start": "now", "speed": 1.0},
+        "defaults": {"enroll_delay": 2},
+        "devices": [{"name": "csr-1", "persona": "ios15", "validity": {"cert_days_left": 5}}],
+    }
+    handle = run_in_thread(scenario, state_dir=link_key_cache(key_cache, tmp_path))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_it_resolves_the_expiry_alert_once_the_new_certificate_is_polled(
+    expiring: SimulatorHandle, quick: None, operator: User, enqueued: list[int]
+) -> None:
+    import_inventory(yaml.safe_dump(expiring.inventory(), sort_keys=False))
+    device = Device.objects.get(name="csr-1")
+    poll_device(device.pk)
+    run_alert_cycle()
+    alert = Alert.objects.get(device=device, kind=AlertKind.CERT_EXPIRING)
+    assert alert.state in OPEN_ALERT_STATES
+    enrollment = request_enrollment(device, "SIMCA", CHALLENGE, operator)
+    run_enrollment(enrollment.pk)
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.GRANTED, enrollment.error
+    alert.refresh_from_db()
+    assert alert.state == AlertState.RESOLVED
