@@ -157,10 +157,13 @@ def _time_pair(theirs: Any, ours: Any, texts: list[str]) -> tuple[float, float, 
     return statistics.median(their_times), statistics.median(our_times), statistics.median(ratios)
 
 
-def run() -> dict[str, Any]:
-    """Benchmark every command both sides parse; return per-command figures and an overall verdict."""
+def run(only: str = "") -> dict[str, Any]:
+    """Benchmark every command both sides parse (or those whose name contains `only`); return per-command
+    figures and an overall verdict."""
     results: dict[str, Any] = {}
     for platform, command, template, candidates in COMMANDS:
+        if only not in f"{platform}: {command}":
+            continue
         template_text = (TEMPLATES / f"{template}.textfsm").read_text()
         fsm = textfsm.TextFSM(io.StringIO(template_text))  # compiled once, reused for every parse
 
@@ -229,9 +232,9 @@ def run() -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    """Print the table."""
-    figures = run()
+def main(argv: list[str]) -> int:
+    """Print the table (`python -m bench.bench_parsers [part of a command name]`)."""
+    figures = run(" ".join(argv))
     header = f"{'command':44} {'files':>5} {'ntc µs':>9} {'ours µs':>9} {'x':>6} {'ntc val':>8} {'our val':>8} {'ntc fld':>8} {'our fld':>8}"
     print(header)
     print("-" * len(header))
@@ -248,4 +251,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 TERMINAL_WIDTH = 80
 
@@ -166,6 +166,10 @@ def _apply_backspaces(line: str) -> str:
 
 # C0/C1 control characters (tab is expanded before, newline split on): deleted in one C-level pass.
 _CONTROL = dict.fromkeys([*range(0, 9), *range(10, 32), *range(127, 160)])
+# The texts the translation above is applied to: any character that is not printable ASCII or a newline
+# (the same texts as `not text.isascii() or not text.replace("\n", "").isprintable()`, in one scan and
+# without copying the text).
+_NOT_PLAIN = re.compile(r"[^\n\x20-\x7e]")
 
 
 def is_prompt(line: str) -> bool:
@@ -192,21 +196,23 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
         text = text.expandtabs(8)
     if "\x08" in text:
         text = "\n".join(_apply_backspaces(line) if "\x08" in line else line for line in text.split("\n"))
-    if not text.isascii() or not text.replace("\n", "").isprintable():
+    if _NOT_PLAIN.search(text):
         text = text.translate(_CONTROL)
     raw = text.split("\n")
     # Only an output whose widest line is exactly `width` was wrapped by a terminal; when any line is
     # wider, a line that happens to be `width` long is a whole line (IOS-XE tables are often 80 wide).
-    wrapped = bool(width) and max(map(len, raw)) == width
+    # A text shorter than `width` cannot hold such a line (the common `show clock` case skips the scan).
+    wrapped = width is not None and width > 0 and len(text) >= width and max(map(len, raw)) == width
     lines = [line.rstrip() for line in raw]
-    # Trailing prompts and blank lines.
-    while lines and (not lines[-1] or _is_bare_prompt(lines[-1])):
+    # Trailing prompts and blank lines. A prompt ends with `#` or `>`: checking that first keeps the
+    # regex off nearly every last line.
+    while lines and (not lines[-1] or (lines[-1][-1] in "#>" and _is_bare_prompt(lines[-1]))):
         lines.pop()
-    # Leading blank lines and a command echo (`1720-1#sh cr ca cert`).
+    # Leading blank lines and a command echo (`1720-1#sh cr ca cert`); an echo has a `#` or `>`.
     start = 0
     while start < len(lines) and not lines[start]:
         start += 1
-    if start < len(lines) and _is_echo(lines[start]):
+    if start < len(lines) and ("#" in lines[start] or ">" in lines[start]) and _is_echo(lines[start]):
         start += 1
     if wrapped:
         end = len(lines)
@@ -352,34 +358,79 @@ def zone_offset(zone: str | None, ctx: Context) -> int | None:
     return ctx.tz_offset_minutes
 
 
-def time_from_match(match: re.Match[str], ctx: Context) -> str | None:
-    """Build the ISO 8601 string for a TIME_RE match, with offset when the zone is known."""
-    year, day, hour, minute, second, frac = match.group("year", "day", "h", "m", "s", "frac")
-    month = MONTHS.get(match.group("mon")[:3].lower())
+# Two-digit text and value of the hour, minute and second strings TIME_RE accepts in ASCII; other digits
+# (TIME_RE's `\d` is Unicode) take the general path through int() and datetime.
+TWO_DIGITS = {f"{i}": f"{i:02d}" for i in range(10)} | {f"{i:02d}": f"{i:02d}" for i in range(100)}
+_VALUE = {text: int(text) for text in TWO_DIGITS}
+_OFFSET_SUFFIX: dict[int, str] = {}  # offset in minutes -> `+05:30`; a handful of zones in practice
+
+Fields = tuple[str, str, str, str, str, str, "str | None", "str | None"]
+
+
+def offset_suffix(offset: int) -> str:
+    """`+05:30` for an offset of 330 minutes."""
+    suffix = _OFFSET_SUFFIX.get(offset)
+    if suffix is None:
+        sign = "-" if offset < 0 else "+"
+        hours, minutes = divmod(abs(offset), 60)
+        suffix = _OFFSET_SUFFIX[offset] = f"{sign}{hours:02d}:{minutes:02d}"
+    return suffix
+
+
+@lru_cache(maxsize=1024)
+def date_text(year: str, month_name: str, day: str) -> str | None:
+    """`2015-10-19` for TIME_RE's year, month and day, None for an impossible date (datetime's checks).
+
+    Cached: a pure function of three short strings, and the dates an output prints are few (today's, the
+    certificates' and CRLs' dates), the same on every poll.
+    """
+    month = MONTHS.get(month_name[:3].lower())
+    if month is None:
+        return None
     try:
-        if month is None:
-            raise ValueError("month")
-        datetime(int(year), month, int(day), int(hour), int(minute), int(second))  # validates the date
+        moment = date(int(year), month, int(day))
     except ValueError:
-        ctx.warn(f"invalid time: {match.group(0)}")
+        return None
+    return moment.isoformat()
+
+
+def iso_time(fields: Fields, whole: str, ctx: Context) -> str | None:
+    """ISO 8601 text for (year, month name, day, hour, minute, second, fraction, zone) as TIME_RE reads
+    them; None with a warning (quoting whole, the text read) for an impossible date or time."""
+    year, month_name, day, hour, minute, second, frac, zone = fields
+    calendar_day = date_text(year, month_name, day)
+    hour_value, minute_value, second_value = _VALUE.get(hour), _VALUE.get(minute), _VALUE.get(second)
+    if hour_value is None or minute_value is None or second_value is None:  # not ASCII digits
+        hour_value, minute_value, second_value = int(hour), int(minute), int(second)
+        hour = f"{hour_value:02d}"
+    else:
+        hour = TWO_DIGITS[hour]
+    if calendar_day is None or hour_value > 23 or minute_value > 59 or second_value > 59:
+        ctx.warn(f"invalid time: {whole}")
         return None
     # Formatted by hand: the same text as datetime.isoformat(), at a fraction of its cost (every poll
-    # turns dozens of certificate, CRL and clock times into instants).
-    text = f"{int(year):04d}-{month:02d}-{int(day):02d}T{int(hour):02d}:{minute}:{second}"
+    # turns dozens of certificate, CRL and clock times into instants). Minutes and seconds are kept as
+    # printed, as they always were.
+    text = f"{calendar_day}T{hour}:{minute}:{second}"
     if frac:
         text += "." + ((frac + "00")[:3] if len(frac) <= 3 else (frac + "00000")[:6])
-    zone = match.group("zone")
-    offset = zone_offset(zone, ctx)
+    offset = ZONE_OFFSETS.get(zone.upper()) if zone else None
     if offset is None:
-        ctx.warn(
-            f"unknown time zone {zone!r}: time kept without offset"
-            if zone
-            else "time without zone and no offset supplied: kept without offset"
-        )
-        return text
-    sign = "-" if offset < 0 else "+"
-    hours, minutes = divmod(abs(offset), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+        offset = zone_offset(zone, ctx)
+        if offset is None:
+            ctx.warn(
+                f"unknown time zone {zone!r}: time kept without offset"
+                if zone
+                else "time without zone and no offset supplied: kept without offset"
+            )
+            return text
+    return text + (_OFFSET_SUFFIX.get(offset) or offset_suffix(offset))
+
+
+def time_from_match(match: re.Match[str], ctx: Context) -> str | None:
+    """Build the ISO 8601 string for a TIME_RE match, with offset when the zone is known."""
+    fields = cast(Fields, match.group("year", "mon", "day", "h", "m", "s", "frac", "zone"))
+    return iso_time(fields, match.group(0), ctx)
 
 
 def parse_time(text: str | None, ctx: Context) -> str | None:
