@@ -82,7 +82,17 @@ def test_it_fails_at_the_deadline_when_the_ca_never_answers(
     assert_untouched(sim, "asa-1", before)
 
 
+@pytest.mark.parametrize(
+    ("question", "declined"),
+    [
+        ("% Zeroize the existing RSA keys first? [yes/no]: ", "line: no"),
+        # Not a yes/no question: Ctrl-C (which the simulator drops) and an empty line.
+        ("% Enter the key modulus [512]: ", "line: "),
+    ],
+)
 def test_it_declines_an_unexpected_question_and_leaves_configuration_mode(
+    question: str,
+    declined: str,
     sim: SimulatorHandle,
     devices: dict[str, Device],
     operator: User,
@@ -91,20 +101,21 @@ def test_it_declines_an_unexpected_question_and_leaves_configuration_mode(
 ) -> None:
     async def asks_something_else(session: Any, args: list[str]) -> None:
         session.write("%\n% Start certificate enrollment ..\n")
-        if await sim_enroll.yes_no(session, "% Zeroize the existing RSA keys first? [yes/no]: "):
+        answer = await session.ask(question)
+        if answer.strip().lower() in ("y", "yes", "512"):
             session.write("% Keys zeroized.\n")
 
     monkeypatch.setattr(sim_enroll, "run", asks_something_else)
     before = sim.device("1720-1").identity()
     enrollment = enroll(devices, "1720-1", operator)
     assert enrollment.state == EnrollmentState.FAILED
-    assert "unexpected question" in enrollment.error and "Zeroize the existing RSA keys" in enrollment.error
+    assert "unexpected question" in enrollment.error and question.strip() in enrollment.error
     lines = sent_lines(sim, "1720-1")
     dialogue = lines[lines.index("line: crypto pki enroll vpn") :]
     assert dialogue[:4] == [
         "line: crypto pki enroll vpn",
         "line: crypto ca enroll vpn",
-        "line: no",
+        declined,
         "line: end",
     ]
     assert "line: exit" in dialogue
