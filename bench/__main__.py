@@ -30,6 +30,16 @@ def _memory() -> str:
     return "?"
 
 
+def _reset_django_test_state() -> None:
+    """A module that left Django's test environment set up must not break the next one's setup."""
+    try:
+        from django.test.utils import teardown_test_environment
+
+        teardown_test_environment()
+    except (ImportError, AttributeError):
+        pass  # never set up
+
+
 def main(argv: list[str]) -> int:
     """Run the selected (default: all) benchmarks, write their results and print the table."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings")
@@ -66,6 +76,7 @@ def main(argv: list[str]) -> int:
             results[name] = {"_error": f"{type(exc).__name__}: {exc}"}
             failed += 1
         results[name]["_seconds"] = round(time.monotonic() - started, 1)
+        _reset_django_test_state()
     results["total_seconds"] = round(time.monotonic() - started_all, 1)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     print()
