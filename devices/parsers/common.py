@@ -281,6 +281,9 @@ def normalise_serial(value: str | None) -> str | None:
     return cleaned.upper() or None
 
 
+# DN normalisation is a pure function of a short string, and an output's names are few and the same on
+# every poll (the same certificates and CRLs): cached, like the other string -> string helpers here.
+@lru_cache(maxsize=4096)
 def normalise_dn(value: str | None) -> str | None:
     """Normalise a distinguished name to `OU=sjvpn, O=cisco, C=us` (display order kept)."""
     if value is None:
@@ -332,14 +335,18 @@ _DN_PART_SPLIT = re.compile(r", (?=[A-Za-z][A-Za-z0-9.]{0,30}=)")
 
 def dn_attributes(dn: str | None) -> dict[str, str]:
     """A normalised DN's attributes by type (`{"CN": "CRL1", "OU": "sjvpn"}`); the first of a repeated type."""
+    return dict(_dn_attribute_items(dn)) if dn else {}
+
+
+@lru_cache(maxsize=4096)
+def _dn_attribute_items(dn: str) -> tuple[tuple[str, str], ...]:
+    """dn_attributes' pairs, cached as an immutable tuple (each caller gets its own dict)."""
     attributes: dict[str, str] = {}
-    if not dn:
-        return attributes
     for part in _DN_PART_SPLIT.split(dn):
         key, sep, value = part.partition("=")
         if sep:
             attributes.setdefault(key, value)
-    return attributes
+    return tuple(attributes.items())
 
 
 def zone_offset(zone: str | None, ctx: Context) -> int | None:

@@ -106,19 +106,59 @@ _HEADER_LOOKAHEAD = r"(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Ve
 # The words before `Certificate` that name its role (found by looking back from the match: cheaper
 # than making the scanning regex try every prefix at every position).
 _HEADER_PREFIXES = tuple(sorted((p for p in ROLES if p), key=lambda p: -len(p.split())))
-_KNOWN_PLAIN = "|".join(_words(label) for label, _ in _LABELS)
 _LABEL_KEYS = dict(_LABELS)
+
+
+def _trie(phrases: list[tuple[str, str]]) -> str:
+    r"""One regex for phrases [(words, suffix pattern)], factored as a trie of their characters.
+
+    Words are joined by `\s+` (a wrap may put a line break between them) and phrases sharing a prefix
+    share one branch (`S(?:ubject(?:\s+Name...|:)|tatus:|...)`): the engine tests one character where a
+    flat alternation tried each phrase in turn at every position where a label could start (the scanner's
+    main cost). It matches the same texts: at any
+    position at most one phrase can match (each label ends at its only colon, and the two markers' look-
+    aheads exclude the labels that share their words), so the order of the alternatives does not matter.
+    """
+    separator = ""  # stands for `\s+` between words (no label contains an empty string)
+    root: dict[str | None, Any] = {}
+    for phrase, suffix in phrases:
+        node = root
+        for index, word in enumerate(phrase.split()):
+            for char in (separator, *word) if index else word:
+                node = node.setdefault(char, {})
+        node.setdefault(None, []).append(suffix)
+
+    def emit(node: dict[str | None, Any]) -> str:
+        branches = [
+            (r"\s+" if char == separator else re.escape(char)) + emit(child)
+            for char, child in node.items()
+            if char is not None
+        ]
+        branches.extend(node.get(None, []))
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
+
+
+_KNOWN_PLAIN = _trie([(label, "") for label, _ in _LABELS])
 # No capturing groups and literal first characters: the regex engine then skips, at C speed, every
 # position where no label can start. Which label matched is looked up afterwards (_LABEL_KEYS), and the
 # "not inside a word" check is done in Python on the few matches.
 _SCAN = re.compile(
-    rf"{_KNOWN_PLAIN}|Certificate{_HEADER_LOOKAHEAD}"
-    # `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
-    r"|Subject\s+Name(?=\s+Name:)"
+    _trie(
+        [(label, "") for label, _ in _LABELS]
+        + [
+            ("Certificate", _HEADER_LOOKAHEAD),
+            # `Subject Name` without a colon (PIX 6) is only a marker before `Name:`.
+            ("Subject Name", r"(?=\s+Name:)"),
+        ]
+    )
 )
 # An unknown `Label:` at a line start, unless a known label ends it (`Signature Issuer:` in a wrapped copy).
+# Anchored on the newline itself (the stream is searched with one prepended) rather than on `^`: the engine
+# then jumps from newline to newline instead of trying the pattern at every position.
 _GENERIC = re.compile(
-    rf"^(?=[A-Z][^\n:]{{0,60}}:)(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
+    rf"\n(?=[A-Z][^\n:]{{0,60}}:)(?![^\n:]{{0,60}}(?<![\w-])(?:{_KNOWN_PLAIN}))"
     r"([A-Z][A-Za-z0-9./()-]{0,30}(?: [A-Za-z0-9./()-]{1,30}){0,4}):(?=\s|$)",
     re.MULTILINE,
 )
@@ -149,7 +189,12 @@ def _tokenize(stream: str) -> list[tuple[int, int, int, str]]:
         start = match.start()
         if start and (stream[start - 1].isalnum() or stream[start - 1] in "_-"):
             continue  # inside a word
-        text = squash(match.group())
+        text = match.group()
+        key = _LABEL_KEYS.get(text)  # a label printed with single spaces (nearly all): no squash needed
+        if key is not None:
+            tokens.append((start, match.end(), _LABEL, key))
+            continue
+        text = squash(text)
         if text.endswith(":"):
             tokens.append((start, match.end(), _LABEL, _LABEL_KEYS[text]))
         elif text.endswith("Certificate"):
@@ -158,7 +203,10 @@ def _tokenize(stream: str) -> list[tuple[int, int, int, str]]:
         else:
             tokens.append((start, match.end(), _PIXNAME, ""))
     if ":" in stream:
-        generic = [(m.start(), m.end(), _GENERIC_LABEL, m.group(1)) for m in _GENERIC.finditer(stream)]
+        # In "\n" + stream a match's start (its newline) is the label's start in stream.
+        generic = [
+            (m.start(), m.end() - 1, _GENERIC_LABEL, m.group(1)) for m in _GENERIC.finditer("\n" + stream)
+        ]
         if generic:
             merged: list[tuple[int, int, int, str]] = []
             for token in sorted(tokens + generic):
