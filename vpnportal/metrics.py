@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from devices.choices import PollStatus, TunnelStatus
 from devices.models import Device, IpsecSa, Tunnel
-from devices.summary import device_state, secret_paths
+from devices.summary import device_state
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert, Heartbeat
@@ -36,7 +37,7 @@ class Exposition:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def family(self, name: str, kind: str, help_text: str, samples: Iterable[tuple[str, float]]) -> None:
+    def family(self, name: str, kind: str, help_text: str, samples: Iterable[tuple[str, Any]]) -> None:
         """One metric family: its header, then `name{labels} value` lines."""
         self.lines.append(f"# HELP {name} {help_text}")
         self.lines.append(f"# TYPE {name} {kind}")
@@ -87,12 +88,30 @@ def render_metrics() -> str:
         "1 when each end's inbound SPI is the other end's outbound SPI.",
         ((_labels(tunnel=t.name), t.spi_mirror_ok) for t in tunnels if t.spi_mirror_ok is not None),
     )
-    sas = list(
-        IpsecSa.objects.filter(active=True)
-        .select_related("device", "tunnel")
-        .defer(*secret_paths("device"))
+    # Plain rows, not model instances: the scrape reads every SA and certificate of the fleet.
+    sas: list[dict[str, Any]] = [
+        {
+            **row,
+            "labels": _labels(
+                device=row["device__name"],
+                tunnel=row["tunnel__name"] or "",
+                local_ident=row["local_ident"],
+                remote_ident=row["remote_ident"],
+            ),
+        }
+        for row in IpsecSa.objects.filter(active=True)
         .order_by("device__name", "local_ident", "remote_ident", "id")
-    )
+        .values(
+            "device__name",
+            "tunnel__name",
+            "local_ident",
+            "remote_ident",
+            "pkts_encaps",
+            "pkts_decaps",
+            "send_errors",
+            "recv_errors",
+        )
+    ]
     sa_counters = (
         ("vpnportal_ipsec_sa_packets_encaps_total", "pkts_encaps", "Packets encapsulated (sent) by the SA."),
         ("vpnportal_ipsec_sa_packets_decaps_total", "pkts_decaps", "Packets decapsulated (received)."),
@@ -104,23 +123,12 @@ def render_metrics() -> str:
             name,
             "counter",
             help_text,
-            (
-                (
-                    _labels(
-                        device=sa.device.name,
-                        tunnel=sa.tunnel.name if sa.tunnel else "",
-                        local_ident=sa.local_ident,
-                        remote_ident=sa.remote_ident,
-                    ),
-                    getattr(sa, column),
-                )
-                for sa in sas
-            ),
+            ((sa["labels"], sa[column]) for sa in sas),
         )
     certs = (
         Certificate.objects.filter(present=True, valid_to__isnull=False)
-        .select_related("device", "trustpoint")
-        .defer(*secret_paths("device"))
+        .order_by("device__name", "role", "id")
+        .values_list("device__name", "trustpoint__name", "role", "serial", "valid_to")
     )
     out.family(
         "vpnportal_certificate_seconds_left",
@@ -128,29 +136,24 @@ def render_metrics() -> str:
         "Seconds until the certificate's notAfter (negative once expired).",
         (
             (
-                _labels(
-                    device=c.device.name,
-                    trustpoint=c.trustpoint.name if c.trustpoint else "",
-                    role=c.role,
-                    serial=c.serial,
-                ),
-                round(_seconds_left(c.valid_to, now) or 0.0),
+                _labels(device=device, trustpoint=trustpoint or "", role=role, serial=serial),
+                round(_seconds_left(valid_to, now) or 0.0),
             )
-            for c in certs.order_by("device__name", "role", "id")
+            for device, trustpoint, role, serial, valid_to in certs
         ),
     )
     crls = (
         Crl.objects.filter(present=True, next_update__isnull=False)
-        .select_related("device")
-        .defer(*secret_paths("device"))
+        .order_by("device__name", "id")
+        .values_list("device__name", "issuer", "next_update")
     )
     out.family(
         "vpnportal_crl_seconds_left",
         "gauge",
         "Seconds until the CRL's NextUpdate (negative once past).",
         (
-            (_labels(device=c.device.name, issuer=c.issuer), round(_seconds_left(c.next_update, now) or 0.0))
-            for c in crls.order_by("device__name", "id")
+            (_labels(device=device, issuer=issuer), round(_seconds_left(next_update, now) or 0.0))
+            for device, issuer, next_update in crls
         ),
     )
     devices = list(
