@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from devices.models import Device
+from devices.choices import PollStatus
+from devices.models import Device, Poll
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +41,44 @@ def claim_due_devices(now: datetime | None = None, limit: int = DISPATCH_BATCH) 
     return claimed
 
 
+def finish_abandoned_polls(now: datetime | None = None) -> int:
+    """Record as failed every poll still running POLL_LEASE_SECONDS after its claim; returns how many.
+
+    Its worker was killed (the unacked message comes back only after the broker's visibility timeout)
+    or its queued message was lost (a restarted Redis keeps no queue). A poll that is in fact still
+    running overwrites this with its real outcome when it finishes.
+    """
+    now = now or timezone.now()
+    lease = settings.POLL_LEASE_SECONDS
+    return Poll.objects.filter(
+        status=PollStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease)
+    ).update(
+        status=PollStatus.FAILED,
+        reason=f"abandoned: no worker finished it within {lease} s (worker lost or task message lost)",
+        finished_at=now,
+    )
+
+
 @shared_task(name="devices.tasks.dispatch_due_polls", ignore_result=True)
 def dispatch_due_polls(queue: str | None = None) -> int:
-    """Claim due devices and enqueue one poll task each once the claims are committed."""
+    """Claim due devices and enqueue one poll task each once the claims are committed.
+
+    1. Finish polls whose lease ran out (see finish_abandoned_polls).
+    2. Claim; in the same transaction write each claim's Poll row (running) with the id of the task
+       that will carry it, so a claim whose message never arrives still ends in a finished row.
+    3. After the commit, send the tasks; each takes its own row over (collect.claim).
+    """
     options: dict[str, Any] = {"queue": queue} if queue else {}
+    finish_abandoned_polls()
     with transaction.atomic():
         claimed = claim_due_devices()
-        for device_id, slot in claimed:
+        polls = [Poll(device_id=d, slot=s, task_id=str(uuid.uuid4())) for d, s in claimed]
+        Poll.objects.bulk_create(polls, ignore_conflicts=True)
+        for poll in polls:
             transaction.on_commit(
-                lambda d=device_id, s=slot: poll_device.apply_async(args=(d, s.isoformat()), **options)  # type: ignore[misc]
+                lambda p=poll: poll_device.apply_async(  # type: ignore[misc]
+                    args=(p.device_id, p.slot.isoformat()), task_id=p.task_id, **options
+                )
             )
     return len(claimed)
 

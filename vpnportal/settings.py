@@ -173,6 +173,9 @@ HISTORY_DAILY_DAYS = env_int("HISTORY_DAILY_DAYS", 730)
 
 # Polling concurrency of `manage.py poll` (threads); Celery workers scale with --concurrency and hosts.
 POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 32)
+# A poll still running this long after its claim lost its worker or its queued message (a restarted
+# Redis keeps no queue): the dispatcher records it failed. Longer than the poll task's hard time limit.
+POLL_LEASE_SECONDS = env_int("POLL_LEASE_SECONDS", 7 * 60)
 
 # Re-enrollment: how long to wait for the CA to grant, and how often to look.
 ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)
