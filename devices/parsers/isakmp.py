@@ -36,6 +36,7 @@ _ASA_TABLE_ROW = re.compile(
     rf"^\s*(?P<index>\d+)\s+(?P<peer>{_ADDR})\s+(?P<type>\S+)\s+(?P<dir>Init|Resp\w*)\s+(?P<rekey>\S+)\s+"
     r"(?P<state>\S+)(?:\s+(?P<encr>\S+)\s+(?P<hash>\S+)\s+(?P<auth>\S+)\s+(?P<lifetime>\d+))?\s*$"
 )
+_ADDRESS_START = frozenset("0123456789abcdefABCDEF:.")  # the characters _ADDR may start with
 _KV = re.compile(r"([A-Za-z][\w/-]{0,30}(?: [\w/-]{1,30}){0,3}?)[ \t]{0,40}:[ \t]{0,40}(\S{1,100})")
 _NO_SAS = re.compile(
     r"^\s*(?:There are no (?:IKEv[12] SAs|isakmp sas)|No SA found|% No active)", re.IGNORECASE
@@ -137,40 +138,53 @@ def parse_isakmp_sa(
     session: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for line in lines:
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             continue
-        if _AF_HEADER.match(line):
+        # Every pattern below starts, after `^\s*`, with a known character: testing the line's first one
+        # skips the patterns that cannot match (most of them on every line) at the cost of a string test
+        # instead of a regex call. Non-ASCII first characters are left to the case-insensitive patterns
+        # (Unicode case folding). The order of the patterns, and so the result, is unchanged.
+        first = stripped[0]
+        other = not first.isascii()
+        digit = first.isdecimal()
+        if (first in "iI" or other) and _AF_HEADER.match(line):
             family = "IPv6" if "IPv6" in line else "IPv4"
             version = "IKEv2" if "IKEV2" in line.upper() else "IKEv1"
             current = None
             continue
-        if _IOS_HEADER.match(line) or _IOS_DETAIL_HEADER.match(line) or _ASA_TABLE_HEADER.match(line):
+        if (
+            ((first in "dD" or other) and _IOS_HEADER.match(line))
+            or (first == "C" and _IOS_DETAIL_HEADER.match(line))
+            or (first == "I" and _ASA_TABLE_HEADER.match(line))
+        ):
             version = version or "IKEv1"
             continue
-        if _V2_HEADER.match(line):
+        if first == "T" and _V2_HEADER.match(line):
             version = "IKEv2"
             continue
-        match = _TOTAL.match(line)
+        match = _TOTAL.match(line) if first in "TE" else None
         if match:
             if match.group(1) == "Total":
                 total = int(match.group(2))
             else:
                 embryonic = int(match.group(2))
             continue
-        match = _ASA_VERSION.match(line)
+        match = _ASA_VERSION.match(line) if first == "I" else None
         if match:
             version = match.group(1)
             current = None
             continue
-        match = _ASA_COUNTS.match(line)
+        match = _ASA_COUNTS.match(line) if first in "ART" else None
         if match:
             counts[match.group(1)] = int(match.group(2))
             if match.group(1) == "Total IKE SA":
                 total = (total or 0) + int(match.group(2))
             continue
-        if _NO_SAS.match(line):
+        if (first in "tTnN%" or other) and _NO_SAS.match(line):
             continue
-        match = _PIX_ROW.match(line) if platform == "cisco_pix" or total is not None else None
+        address = first in _ADDRESS_START
+        match = _PIX_ROW.match(line) if address and (platform == "cisco_pix" or total is not None) else None
         if match:
             sas.append(
                 _sa(
@@ -184,7 +198,7 @@ def parse_isakmp_sa(
             )
             current = None
             continue
-        match = _IOS_ROW.match(line)
+        match = _IOS_ROW.match(line) if address else None
         if match and version != "IKEv2":
             status = match["status"]
             record = _sa(
@@ -203,7 +217,7 @@ def parse_isakmp_sa(
             sas.append(record)
             current = None
             continue
-        match = _IOS_DETAIL_ROW.match(line)
+        match = _IOS_DETAIL_ROW.match(line) if digit else None
         if match:
             current = _sa(
                 dst=match["remote"],
@@ -226,18 +240,18 @@ def parse_isakmp_sa(
                 current["address_family"] = family
             sas.append(current)
             continue
-        match = _ENGINE_CONN.match(line)
+        match = _ENGINE_CONN.match(line) if first == "E" else None
         if match and current is not None:
             current["engine_conn_id"] = match["value"]
             continue
-        match = _ASA_PEER.match(line)
+        match = _ASA_PEER.match(line) if digit else None
         if match:
             current = _sa(
                 peer=match["peer"], dst=match["peer"], version=version or "IKEv1", index=int(match["index"])
             )
             sas.append(current)
             continue
-        match = _ASA_TABLE_ROW.match(line)
+        match = _ASA_TABLE_ROW.match(line) if digit else None
         if match:
             current = _sa(
                 peer=match["peer"],
@@ -256,7 +270,7 @@ def parse_isakmp_sa(
             )
             sas.append(current)
             continue
-        match = _V2_SESSION.match(line)
+        match = _V2_SESSION.match(line) if first == "S" else None
         if match:
             session = {
                 "session_id": int(match[1]),
@@ -265,7 +279,7 @@ def parse_isakmp_sa(
                 "child_count": int(match[4]),
             }
             continue
-        match = _V2_ROW.match(line) if version == "IKEv2" else None
+        match = _V2_ROW.match(line) if digit and version == "IKEv2" else None
         if match:
             current = _sa(
                 conn_id=int(match["id"]),
