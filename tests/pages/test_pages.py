@@ -125,3 +125,20 @@ def test_it_links_operators_to_re_enroll(seed: Seed, operator: User, viewer: Use
     client.force_login(viewer)
     assert "Re-enroll" not in client.get("/certificates/").content.decode()
     assert "Re-enroll" not in client.get(f"/devices/{seed.router.pk}/").content.decode()
+
+
+def test_it_counts_a_tunnel_alert_without_a_device_and_its_silence(seed: Seed, operator: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vpnportal.dashboard import alert_counts, alerts_in
+
+    tunnel_alert = Alert.objects.create(
+        kind="tunnel_down", key="tunnel_down::hq-branch", tunnel=seed.tunnel, state="firing", summary="down"
+    )
+    assert alert_counts() == {"open": 2, "acknowledged": 0, "silenced": 0}
+    assert tunnel_alert in alerts_in("open")
+    actions.silence(seed.tunnel, timezone.now() + timedelta(hours=1), operator, "change 7")
+    assert alert_counts() == {"open": 1, "acknowledged": 0, "silenced": 1}
+    assert list(alerts_in("silenced")) == [tunnel_alert]
