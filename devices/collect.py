@@ -27,6 +27,7 @@ from devices.sessions import CommandOutput, DeviceSession, SessionError
 log = logging.getLogger(__name__)
 
 MAX_REASON = 1000
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Values the stored audit copy of a configuration must not keep (the parsers see the original).
 _CONFIG_SECRET_RE = re.compile(
@@ -201,11 +202,12 @@ def _finish(
     poll: Poll, status: str, reason: str, started: float, timings: dict[str, float], warnings: list[str]
 ) -> None:
     poll.status = status
-    poll.reason = reason[:MAX_REASON]
+    # Device words end up in the reason: no escape sequence from a device reaches a terminal or page.
+    poll.reason = _CONTROL_RE.sub("?", reason)[:MAX_REASON]
     poll.finished_at = timezone.now()
     poll.duration_ms = int((time.monotonic() - started) * 1000)
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
-    poll.warnings = warnings
+    poll.warnings = [_CONTROL_RE.sub("?", w) for w in warnings]
     poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
 
 
@@ -265,8 +267,8 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
                         poll=poll,
                         command=p.out.text[:128],
                         raw=raws[i],
-                        error=p.error[:2000],
-                        warnings=p.warnings[:100],
+                        error=_CONTROL_RE.sub("?", p.error)[:2000],
+                        warnings=[_CONTROL_RE.sub("?", w) for w in p.warnings[:100]],
                         duration_ms=int(p.out.seconds * 1000),
                     )
                     for i, p in enumerate(parsed)
