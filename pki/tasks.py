@@ -27,3 +27,11 @@ def run_enrollment(self: Any, enrollment_id: int) -> str:
 
     enrollment = run(int(enrollment_id))
     return "duplicate" if enrollment is None else str(enrollment.state)
+
+
+@shared_task(name="pki.tasks.expire_stale_enrollments", ignore_result=True)
+def expire_stale_enrollments() -> int:
+    """Beat runs this so a job whose worker died ends `failed` without waiting for the next request."""
+    from pki.enrollment import expire_stale_enrollments as expire
+
+    return expire()

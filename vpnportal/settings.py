@@ -221,6 +221,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "evaluate-alerts": {"task": "vpnportal.tasks.evaluate_alerts", "schedule": 60.0},
     "send-notifications": {"task": "vpnportal.tasks.send_due_notifications", "schedule": 30.0},
     "rollup-history": {"task": "devices.tasks.rollup_history", "schedule": 3600.0},
+    # An enrollment whose worker died ends `failed` with that reason instead of blocking its device.
+    "expire-stale-enrollments": {"task": "pki.tasks.expire_stale_enrollments", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
