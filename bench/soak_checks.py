@@ -8,7 +8,9 @@ Definitions (each check prints its number; a check fails when it is not 0, or no
 - polls lost: claimed slots without a Poll row for (device, slot), plus Poll rows still `running` (or
   without finished_at) once the stack has drained. Every claim must end in a finished Poll row.
 - duplicate polls: (device, slot) pairs with more than one Poll row, plus pairs of finished polls of one
-  device whose [started_at, finished_at] intervals overlap (two sessions to one device at once).
+  device whose [started_at, finished_at] intervals overlap (two sessions to one device at once). A
+  poll finished as abandoned has no real end time (its finished_at is when the loss was noticed) and
+  is left out of the overlap test.
 - notifications lost: Notification rows that the SMTP server never received (by the
   X-Vpnportal-Notification header, which carries the row id; Message-ID carries it too), and rows not
   `sent` at the end. Sent twice: ids the server received more than once.
@@ -135,6 +137,7 @@ def duplicate_polls() -> Check:
                FROM devices_poll a JOIN devices_poll b ON a.device_id = b.device_id AND a.id < b.id
                JOIN devices_device d ON d.id = a.device_id
                WHERE a.finished_at IS NOT NULL AND b.finished_at IS NOT NULL
+                 AND a.reason NOT LIKE 'abandoned:%%' AND b.reason NOT LIKE 'abandoned:%%'
                  AND a.started_at < b.finished_at AND b.started_at < a.finished_at"""
         )
         overlapping = cursor.fetchall()
