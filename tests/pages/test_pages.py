@@ -142,3 +142,10 @@ def test_it_counts_a_tunnel_alert_without_a_device_and_its_silence(seed: Seed, o
     actions.silence(seed.tunnel, timezone.now() + timedelta(hours=1), operator, "change 7")
     assert alert_counts() == {"open": 1, "acknowledged": 0, "silenced": 1}
     assert list(alerts_in("silenced")) == [tunnel_alert]
+
+
+def test_it_shows_x509_lists_plainly(browser: Client, seed: Seed) -> None:
+    seed.router_cert.x509 = {"subject_alt_names": ["1720-1.cisco.com", "1720-1"], "signature_valid": False}
+    seed.router_cert.save()
+    html = browser.get(f"/certificates/{seed.router_cert.pk}/").content.decode()
+    assert "1720-1.cisco.com, 1720-1" in html and '<span class="bad">no</span>' in html

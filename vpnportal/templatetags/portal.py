@@ -122,6 +122,16 @@ def heartbeat_class(when: datetime | None) -> str:
 
 
 @register.filter
+def plain_value(value: Any) -> str:
+    """A decoded X.509 value for a table cell: lists joined, mappings as JSON, scalars as they are."""
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return "" if value is None else str(value)
+
+
+@register.filter
 def pretty_json(value: Any) -> str:
     """Indented JSON for <pre> blocks."""
     return json.dumps(value, indent=2, sort_keys=True, default=str)
