@@ -134,3 +134,18 @@ def test_it_records_what_the_pki_and_clock_faults_change(
     assert router.clock_skew_seconds is not None and router.clock_skew_seconds < -20 * 365 * 86400
     assert router.isakmp_identity == "address"
     assert Crl.objects.get(device__name="pix520-1").present is False
+
+
+def test_it_exits_1_in_strict_mode_when_a_device_failed(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sim.set_fault("pix520-1", "wrong_password")
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("poll", "--strict", stdout=out)
+    assert exit_info.value.code == 1
+    assert "authentication failed" in out.getvalue() and "1 failed" in out.getvalue()
