@@ -129,11 +129,14 @@ def _ident(text: str) -> dict[str, Any]:
     return {"addr": addr, "mask": mask, "prot": to_int(prot), "port": to_int(port)}
 
 
+_LEAD_NUMBER = re.compile(r"(\d{1,12})\(\d{1,12}\)$")  # `ipsec overhead 82(52)`
+
+
 def _number(text: str) -> int | str:
     text = text.strip()
     if text.isdecimal() and len(text) < 20:
         return int(text)
-    lead = re.match(r"(\d{1,12})\(\d{1,12}\)$", text)  # `ipsec overhead 82(52)`
+    lead = _LEAD_NUMBER.match(text)
     return int(lead.group(1)) if lead else text
 
 
@@ -178,8 +181,9 @@ def _counter_keys(label: str) -> tuple[str, str]:
     return snake(_PARENS.sub("", label)), snake(label)
 
 
-# A counter's number: after `: ` or ` `, before `,` or the end of the line.
-_COUNTER_NUMBER = re.compile(r"(?<=[ :])\d{1,20}(?=[ \t]*(?:,|$))")
+# A counter's number: after `: ` or ` `, before `,` or the end of the line. Captured, so that one split
+# gives the text around the numbers (even items) and the numbers (odd items).
+_COUNTER_NUMBER = re.compile(r"(?<=[ :])(\d{1,20})(?=[ \t]*(?:,|$))")
 
 
 @lru_cache(maxsize=512)
@@ -205,8 +209,10 @@ def _counter_line_keys(shape: str) -> tuple[tuple[str, str], ...] | None:
 
 def _fold_counters(line: str, counters: dict[str, Any]) -> bool:
     """Read a `#pkts encaps: 3, #pkts encrypt: 3, #pkts digest 3` line; False if it is not one."""
-    numbers = _COUNTER_NUMBER.findall(line)
-    keys = _counter_line_keys(_COUNTER_NUMBER.sub("N", line)) if numbers else None
+    pieces = _COUNTER_NUMBER.split(line)
+    numbers = pieces[1::2]
+    # The line with its numbers replaced by `N` (what re.sub would give), the cache key of its labels.
+    keys = _counter_line_keys("N".join(pieces[::2])) if numbers else None
     if keys is None or len(keys) != len(numbers):
         return False
     for (key, full), number in zip(keys, numbers, strict=True):
@@ -247,7 +253,10 @@ def _split_pair(piece: str) -> tuple[str, str]:
     if not sep:
         key, _, value = piece.strip().rpartition(" ")
     key = snake(key)
-    return {"pfs_y_n": "pfs", "crypto_map_": "crypto_map"}.get(key, key), value.strip()
+    return _PAIR_RENAMES.get(key, key), value.strip()
+
+
+_PAIR_RENAMES = {"pfs_y_n": "pfs", "crypto_map_": "crypto_map"}
 
 
 def _fold_pairs(line: str, target: dict[str, Any], known: frozenset[str] = ENTRY_PAIR_KEYS) -> bool:
