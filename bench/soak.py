@@ -71,6 +71,7 @@ class Soak:
         self.interval = args.interval or max(20, round(args.devices * 0.3))
         self.db = args.db
         self.dir = ROOT / "var" / "soak" / self.db
+        # Ports are picked again once the simulator holds its own (see start_services).
         self.redis_port, self.web_port, self.smtp_port = free_port(), free_port(), free_port()
         self.children: dict[str, Child] = {}
         self.sim: Any = None
@@ -197,6 +198,11 @@ class Soak:
 
     def start_services(self) -> None:
         """Redis, SMTP, two workers, beat and the web server; wait until each is ready."""
+        # Free ports now, after the simulator bound its listeners (an earlier pick could be taken).
+        self.redis_port, self.web_port, self.smtp_port = free_port(), free_port(), free_port()
+        while len({self.redis_port, self.web_port, self.smtp_port}) < 3:
+            self.web_port, self.smtp_port = free_port(), free_port()
+        self.smtp.port = self.smtp_port
         env = self.env()
         logs = self.dir
         self.children["redis"] = Child(
@@ -413,11 +419,11 @@ class Soak:
             if auth:
                 request.add_header("Authorization", f"Token {self.token}")
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own server
                     code = str(response.status)
             except urllib.error.HTTPError as exc:
                 code = str(exc.code)
-            except OSError as exc:
+            except Exception as exc:  # refused, timed out, or not HTTP at all
                 code = type(exc).__name__
             key = f"{path.split('?')[0]} {code}"
             self.web_probes[key] = self.web_probes.get(key, 0) + 1
