@@ -243,14 +243,19 @@ def _record(role: str, header: str) -> dict[str, Any]:
     }
 
 
+_INDENT = re.compile(r"\n[^\S\n]+")  # a newline and the whitespace after it (not further newlines)
+
+
 def _prepare(text: str) -> tuple[str, str | None]:
     """Clean the terminal output and strip documentation comments; return (stream, device error)."""
     lines = clean_lines(text)
     error = detect_error(lines)
     if error:
         return "", error
-    # Indentation carries no meaning here, and without it labels and generic labels start together.
-    stream = "\n".join(line.strip() for line in lines)
+    # Indentation carries no meaning here, and without it labels and generic labels start together. The
+    # lines come right-stripped; one substitution after each newline removes their indentation (the same
+    # text as stripping each line, without a Python step per line).
+    stream = _INDENT.sub("\n", "\n" + "\n".join(lines))[1:]
     if "`" in stream or "#" in stream:
         stream = _FENCE.sub("", stream)
     if "!---" in stream:
