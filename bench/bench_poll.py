@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10, 100, 1000)
 # The plain script is sequential: its devices/s is measured on this many devices and is linear beyond.
 PLAIN_SAMPLE = 20
-# Polling processes (`poll --processes`); one process polls on one core (the GIL).
-PROCESSES = int(os.environ.get("BENCH_POLL_PROCESSES", "1"))
+# Polling processes (`poll --processes`; default as the command: one per core from 200 devices).
+PROCESSES = int(os.environ["BENCH_POLL_PROCESSES"]) if os.environ.get("BENCH_POLL_PROCESSES") else None
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -126,10 +126,10 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _vpnportal_cycle(doc: dict[str, Any], sim_pid: int, processes: int) -> dict[str, Any]:
+def _vpnportal_cycle(doc: dict[str, Any], sim_pid: int, processes: int | None) -> dict[str, Any]:
     from django.conf import settings
 
-    from devices.collect import run_poll_cycle
+    from devices.collect import auto_processes, run_poll_cycle
     from devices.inventory import import_inventory
     from devices.models import CounterSample, Poll, RawOutput, Tunnel
 
@@ -160,7 +160,7 @@ def _vpnportal_cycle(doc: dict[str, Any], sim_pid: int, processes: int) -> dict[
                 "split_pct": {k: round(100 * v / total, 1) for k, v in sorted(split.items())},
                 "split_mean_s": {k: round(v / len(result.outcomes), 4) for k, v in sorted(split.items())},
                 "threads_per_process": settings.POLL_CONCURRENCY,
-                "processes": processes,
+                "processes": processes or auto_processes(len(result.outcomes)),
                 "poller_cpu_s": round(cpu, 2),
                 "simulator_cpu_s": round(sim_cpu, 2),
                 "failure_reasons": dict(Counter(o.reason for o in result.failed).most_common(3)),

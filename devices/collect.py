@@ -434,18 +434,30 @@ def _poll_processes(devices: list[Device], processes: int, threads: int) -> list
         return [o for result in pool.map(poll_in_process, payloads) for o in result]
 
 
+# Below this many devices one process keeps up; above, a process per core (spawning costs ~1 s each).
+PROCESS_PER_CORE_FROM = 200
+
+
+def auto_processes(devices: int) -> int:
+    """How many polling processes a cycle of `devices` devices should use (one per core when large)."""
+    import os
+
+    return 1 if devices < PROCESS_PER_CORE_FROM else max(1, os.cpu_count() or 1)
+
+
 def run_poll_cycle(
     names: list[str] | None = None,
     *,
     concurrency: int | None = None,
-    processes: int = 1,
+    processes: int | None = 1,
     progress: Callable[[int, int, DeviceOutcome], None] | None = None,
     alerts: bool = True,
 ) -> CycleResult:
     """Poll now, correlate tunnels, then run the alert cycle: what `manage.py poll` does.
 
     1. Poll the named devices (all enabled ones by default) with POLL_CONCURRENCY threads, in
-       `processes` processes when one Python process (one GIL) is the bottleneck of a large fleet.
+       `processes` processes when one Python process (one GIL) is the bottleneck of a large fleet
+       (None: `auto_processes`).
     2. correlate_tunnels() over everything.
     3. vpnportal.alerting.run_alert_cycle(), when the alerting app provides it.
     """
@@ -461,6 +473,8 @@ def run_poll_cycle(
         if missing:
             raise ValueError(f"no device named {', '.join(missing)}")
     workers = max(1, min(concurrency or settings.POLL_CONCURRENCY, len(device_list) or 1))
+    if processes is None:
+        processes = auto_processes(len(device_list))
     outcomes: list[DeviceOutcome] = []
     if processes > 1 and len(device_list) > 1:
         outcomes = _poll_processes(device_list, min(processes, len(device_list)), workers)
