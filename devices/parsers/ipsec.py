@@ -116,7 +116,6 @@ _TIMING_HM = re.compile(
 )
 _IV = re.compile(r"^\s*IV size:\s*(\d+)\s*bytes?\s*$")
 _REPLAY = re.compile(r"^\s*replay detection support:\s*(\S+)(?:\s+replay window size:\s*(\d+))?\s*$")
-_PAIRS_SPLIT = re.compile(r",\s*")
 _HEX_WORDS = re.compile(r"^\s*(?:0x[0-9A-Fa-f]{1,16}\s*){1,16}$")
 
 
@@ -261,8 +260,17 @@ _PAIR_RENAMES = {"pfs_y_n": "pfs", "crypto_map_": "crypto_map"}
 
 def _fold_pairs(line: str, target: dict[str, Any], known: frozenset[str] = ENTRY_PAIR_KEYS) -> bool:
     """Read `path mtu 1500, media mtu 1500` / `PFS (Y/N): N, DH group: none` pairs into target."""
-    parsed = [_split_pair(p) for p in _PAIRS_SPLIT.split(line.strip()) if p.strip()]
-    if not parsed or any(key not in known for key, _ in parsed):
+    parsed: list[tuple[str, str]] = []
+    # A plain split at commas: _split_pair strips each piece's ends and snake() ignores the spaces around a
+    # key, so this reads what splitting at `,\s*` read. Stops at the first unknown key (nothing is stored
+    # before every key is known).
+    for piece in line.split(","):
+        if piece.strip():
+            pair = _split_pair(piece)
+            if pair[0] not in known:
+                return False
+            parsed.append(pair)
+    if not parsed:
         return False
     for key, value in parsed:
         if key == "conn_id":
