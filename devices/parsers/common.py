@@ -165,7 +165,7 @@ def _apply_backspaces(line: str) -> str:
 
 
 # C0/C1 control characters (tab is expanded before, newline split on): deleted in one C-level pass.
-_CONTROL = dict.fromkeys([*range(0, 9), *range(10, 32), *range(127, 160)])
+_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)])
 # Printable ASCII and newline. The translation above applies to texts that hold anything else (the same
 # texts as `not text.isascii() or not text.replace("\n", "").isprintable()`); deleting these bytes from
 # the encoded text and testing for a remainder finds them ~5x faster than isprintable's per-character

@@ -275,3 +275,14 @@ def test_it_writes_times_exactly_as_datetime_isoformat_would() -> None:
         )
         spec = "milliseconds" if frac and len(frac) <= 3 else ("microseconds" if frac else "seconds")
         assert time_from_match(match, ctx) == reference.isoformat(timespec=spec), text
+
+
+def test_it_keeps_line_breaks_when_the_output_holds_non_ascii_or_control_characters() -> None:
+    # A bell, a stray ESC or one Latin-1 byte in a description used to make the clean-up delete every
+    # newline, turning the whole output into one unparseable line.
+    assert clean_lines("a\nb\xe9\nc") == ["a", "bé", "c"]
+    assert clean_lines("a\nb\x07\x1b\nc") == ["a", "b", "c"]
+    text = fixture("cisco_ios", "show_crypto_isakmp_sa").replace("QM_IDLE", "QM_IDLE\x07")
+    result = parse("cisco_ios", "show crypto isakmp sa", text)
+    assert [sa["state"] for sa in result["ike_sas"]] == ["QM_IDLE"]
+    assert result["warnings"] == []
