@@ -31,9 +31,11 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Values the stored audit copy of a configuration must not keep (the parsers see the original).
 _CONFIG_SECRET_RE = re.compile(
-    r"^(?P<head>\s*(?:enable (?:password|secret)|username \S+ (?:password|secret)|passwd|"
-    r"(?:crypto )?isakmp key|snmp-server community|key-string|pre-shared-key|ikev1 pre-shared-key|"
-    r"tacacs-server key|radius-server key|ntp authentication-key \d+ md5)\s+)(?P<value>\S.*)$",
+    r"^(?P<head>\s*(?:enable (?:password|secret)|username \S+(?: privilege \d+)? (?:password|secret)|passwd|"
+    r"password|(?:crypto )?isakmp key|snmp-server community|key-string|pre-shared-key|ikev1 pre-shared-key|"
+    r"tacacs-server key|radius-server key|ntp authentication-key \d+ md5|ip ospf authentication-key|"
+    r"ip ospf message-digest-key \d+ md5|ppp (?:chap|pap) password|ppp pap sent-username \S+ password)\s+)"
+    r"(?P<value>\S.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 
