@@ -348,9 +348,13 @@ class Soak:
     def rotate_faults(self, state: dict[str, Any]) -> None:
         """Clear faults held long enough; set the next fault of the rotation on the next free tunnel."""
         hold = 2.0 * self.interval + 2.0
+        # tunnel_down is held until its alert can fire (two polls of both ends, then an evaluation), so
+        # the false-alert check also sees true ones and their mail goes through the outage and retries.
+        hold_down = 4.0 * self.interval + 60.0
         now = time.time()
         for device, record in list(self.active.items()):
-            if device not in self.reserved and now - record.set_at >= hold:
+            held = hold_down if record.fault == "tunnel_down" else hold
+            if device not in self.reserved and now - record.set_at >= held:
                 self.clear_fault(device)
         if self.elapsed() < state["next_fault_at"] or self.elapsed() > self.seconds - self.interval:
             return

@@ -171,7 +171,8 @@ def notifications(received: Counter[str]) -> tuple[Check, Check]:
         len(lost) + len([1 for pk, st in not_sent if str(pk) in received]),
         not lost and not not_sent,
         f"{len(rows)} notification rows, {sum(received.values())} messages received; "
-        f"{len(not_sent)} rows not sent; {len(unknown)} received ids unknown",
+        f"{len(not_sent)} rows not sent; {len(unknown)} received ids unknown; "
+        f"{sum(1 for _, _, at, _ in rows if at > 1)} delivered after a retry",
         [f"notification {pk}: {st} after {at} attempts ({err[:80]})" for pk, st, at, err in lost[:5]],
     )
     twice_check = Check(
