@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 
@@ -35,3 +40,34 @@ def operator(db: None) -> User:
 @pytest.fixture
 def admin_user(db: None) -> User:
     return make_user("ada-admin", ADMIN)
+
+
+# One Playwright (and one Chromium) per test session: Playwright's sync API keeps an event loop running in
+# this thread while it is open, so a second sync_playwright() anywhere in the run would refuse to start.
+CHROMIUM = os.environ.get("VPNPORTAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: `make test` installs it (make chromium)")
+        pytest.skip("Debian's chromium is not installed (make chromium)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

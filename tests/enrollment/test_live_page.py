@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,28 +17,15 @@ from .conftest import CHALLENGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("VPNPORTAL_CHROMIUM", "/usr/bin/chromium")
-
 
 @pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    """A Chromium page on the live server (Debian's chromium; skipped when it is not installed)."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make chromium)")
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(base_url=live_server.url)
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
-        yield tab
-        context.close()
-        browser.close()
+def page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser context on the live server, from the session's shared Chromium."""
+    context = chromium.new_context(base_url=live_server.url)
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()
 
 
 def test_it_enrolls_from_the_certificate_page_and_follows_the_job_live(
