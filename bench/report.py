@@ -144,6 +144,9 @@ def _pages(section: dict[str, Any]) -> Iterator[Row]:
 
 
 def _storage(section: dict[str, Any]) -> Iterator[Row]:
+    if "bytes_per_tunnel_day" in section:
+        yield from _storage_per_tunnel_day(section)
+        return
     p = section.get("projection") or {}
     h = section.get("history") or {}
     polls = section.get("polls") or {}
@@ -178,14 +181,53 @@ def _storage(section: dict[str, Any]) -> Iterator[Row]:
             _num(polls.get("plain_text_bytes_per_poll"), " B plain text", 0),
             _ratio(polls.get("bytes_per_poll_total"), polls.get("plain_text_bytes_per_poll"), False),
         )
-    if p:
-        yield (
-            "storage",
-            "poll records, 2,000 devices x 1 year",
-            _num(p.get("poll_records_gb_2000_devices_year"), " GB (never pruned)"),
-            _num(p.get("plain_text_gb_2000_devices_year"), " GB plain text"),
-            f"x{p.get('poll_records_ratio_vs_plain_text')}",
-        )
+
+
+_SHORT = {
+    "polls_and_raw_outputs": "polls+outputs",
+    "raw_samples": "samples",
+    "hourly_rollups": "hourly",
+    "daily_rollups": "daily",
+}
+
+
+def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
+    """bench_storage's per tunnel-day shape: polls and raw outputs plus counter history, with retention."""
+    day = section.get("bytes_per_tunnel_day") or {}
+    history = section.get("history") or {}
+    retention = section.get("retention_days") or {}
+    yield (
+        "storage",
+        "bytes per row: counter sample / rollup",
+        f"{_num(history.get('bytes_per_sample_row'), '', 0)} / {_num(history.get('bytes_per_rollup_row'), '', 0)}",
+        "—",
+        "—",
+    )
+    total = float(day.get("total") or 0) or 1.0
+    share = ", ".join(
+        f"{_SHORT.get(k, k)} {100 * v / total:.0f}%" for k, v in day.items() if k != "total" and v
+    )
+    yield ("storage", "bytes per tunnel-day written", _num(day.get("total"), " B"), "—", share)
+    yield (
+        "storage",
+        "counter history alone per tunnel-day",
+        _num(section.get("history_only_bytes_per_tunnel_day"), " B"),
+        "—",
+        "—",
+    )
+    yield (
+        "storage",
+        "1,000 tunnels x 1 year, with retention",
+        _num(section.get("projected_1000_tunnels_1_year_gb"), " GB"),
+        _num(section.get("projected_1000_tunnels_1_year_without_pruning_gb"), " GB kept without pruning"),
+        _ratio(
+            section.get("projected_1000_tunnels_1_year_gb"),
+            section.get("projected_1000_tunnels_1_year_without_pruning_gb"),
+            higher_is_better=False,
+        ),
+    )
+    if retention:
+        yield ("storage", "retention (days)", ", ".join(f"{k} {v}" for k, v in retention.items()), "—", "—")
 
 
 SECTIONS = {
