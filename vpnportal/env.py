@@ -53,7 +53,18 @@ def database_from_url(url: str, base_dir: str) -> dict[str, object]:
         # sqlite:///relative/file or sqlite:////absolute/file, as dj-database-url reads them
         path = unquote(parsed.path)[1:]
         name = path if os.path.isabs(path) else os.path.join(base_dir, path or "var/vpnportal.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": {"timeout": 20}}
+        # The demo's worker runs several polls at once: WAL lets pages read while a poll writes, and
+        # IMMEDIATE transactions wait for the write lock (timeout) instead of failing with "database
+        # is locked" when a read transaction tries to upgrade.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         return {

@@ -32,3 +32,12 @@ def findings_for(device: Any = None, tunnel: Any = None) -> list[Finding]:
         )
     )
     return rows
+
+
+@register.simple_tag
+def findings_summary(findings: list[Finding]) -> dict[str, int]:
+    """Counts per severity, worst first (for the collapsed summary line)."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: Severity.ORDER.get(item[0], 9)))
