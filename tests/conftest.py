@@ -27,6 +27,12 @@ def make_user(username: str, role: str | None) -> User:
     return user
 
 
+@pytest.fixture(scope="session")
+def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Simulator host, CA and device keys made once per test session (RSA generation is the slow part)."""
+    return tmp_path_factory.mktemp("sim-keys")
+
+
 @pytest.fixture
 def viewer(db: None) -> User:
     return make_user("vera-viewer", VIEWER)

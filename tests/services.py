@@ -104,3 +104,13 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):  # type: 
             return value
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
+
+
+def simulator_state_dir(key_cache: Path, tmp_path: Path) -> Path:
+    """A simulator state folder for one test whose key folders are the session's shared key cache."""
+    state = tmp_path / "sim-state"
+    state.mkdir()
+    for sub in ("hostkeys", "ca", "keys"):
+        (key_cache / sub).mkdir(exist_ok=True)
+        (state / sub).symlink_to(key_cache / sub)
+    return state

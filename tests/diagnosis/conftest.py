@@ -12,6 +12,7 @@ import yaml
 from devices.inventory import import_inventory
 from devices.models import Device
 from devices.simulator import SimulatorHandle, run_in_thread
+from tests.services import simulator_state_dir
 
 # Every fault of the guide on its own modern device, next to a healthy IOS-XE pair.
 FAULTS_SCENARIO: dict[str, Any] = {
@@ -40,19 +41,8 @@ def quick(settings: Any, tmp_path: Path) -> None:
     settings.ENROLLMENT_DEADLINE_SECONDS = 20
 
 
-@pytest.fixture(scope="session")
-def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host, CA and device keys made once per session (RSA generation is the slow part)."""
-    return tmp_path_factory.mktemp("diagnosis-keys")
-
-
 def _start(scenario: dict[str, Any] | None, key_cache: Path, tmp_path: Path) -> SimulatorHandle:
-    state = tmp_path / "sim"
-    state.mkdir()
-    for sub in ("hostkeys", "ca", "keys"):
-        (key_cache / sub).mkdir(exist_ok=True)
-        (state / sub).symlink_to(key_cache / sub)
-    return run_in_thread(scenario, base_port=0, state_dir=state)
+    return run_in_thread(scenario, base_port=0, state_dir=simulator_state_dir(key_cache, tmp_path))
 
 
 @pytest.fixture

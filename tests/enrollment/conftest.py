@@ -13,6 +13,7 @@ from devices.inventory import import_inventory
 from devices.models import Device
 from devices.simulator import SimulatorHandle, run_in_thread
 from pki.models import Trustpoint
+from tests.services import simulator_state_dir
 
 # One device per platform dialogue: IOS 12.2, PIX 6, IOS-XE, ASA 9, and the trustpoint each reports.
 TRUSTPOINTS = {"1720-1": "vpn", "pix520-1": "cisco", "csr-1": "SIMCA", "asa-1": "SIMCA"}
@@ -37,26 +38,10 @@ def scenario(**defaults: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="session")
-def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host, CA and device keys made once per test session (RSA generation is the slow part)."""
-    return tmp_path_factory.mktemp("enroll-keys")
-
-
-def link_key_cache(key_cache: Path, tmp_path: Path) -> Path:
-    """A simulator state folder of this test whose key folders are the session's cache."""
-    state = tmp_path / "sim"
-    state.mkdir()
-    for sub in ("hostkeys", "ca", "keys"):
-        (key_cache / sub).mkdir(exist_ok=True)
-        (state / sub).symlink_to(key_cache / sub)
-    return state
-
-
 @pytest.fixture
 def sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
     """The four personas on free ports of 127.0.0.1 (stopped after the test)."""
-    handle = run_in_thread(scenario(), state_dir=link_key_cache(key_cache, tmp_path))
+    handle = run_in_thread(scenario(), state_dir=simulator_state_dir(key_cache, tmp_path))
     try:
         yield handle
     finally:

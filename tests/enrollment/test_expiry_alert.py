@@ -15,10 +15,11 @@ from devices.models import Device
 from devices.simulator import SimulatorHandle, run_in_thread
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
+from tests.services import simulator_state_dir
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState
 from vpnportal.models import Alert
 
-from .conftest import CHALLENGE, link_key_cache
+from .conftest import CHALLENGE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -31,7 +32,7 @@ def expiring(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
         "defaults": {"enroll_delay": 2},
         "devices": [{"name": "csr-1", "persona": "ios15", "validity": {"cert_days_left": 5}}],
     }
-    handle = run_in_thread(scenario, state_dir=link_key_cache(key_cache, tmp_path))
+    handle = run_in_thread(scenario, state_dir=simulator_state_dir(key_cache, tmp_path))
     try:
         yield handle
     finally:

@@ -9,29 +9,15 @@ from pathlib import Path
 import pytest
 
 from devices.simulator import SimulatorHandle, run_in_thread
+from tests.services import simulator_state_dir
 
 from .helpers import modern_scenario, seed_scenario
-
-
-@pytest.fixture(scope="session")
-def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys and CA keys made once per test session (RSA generation is the slow part)."""
-    return tmp_path_factory.mktemp("sim-keys")
-
-
-def _state_dir(key_cache: Path, tmp_path: Path) -> Path:
-    state = tmp_path / "state"
-    state.mkdir()
-    for sub in ("hostkeys", "ca", "keys"):
-        (key_cache / sub).mkdir(exist_ok=True)
-        (state / sub).symlink_to(key_cache / sub)
-    return state
 
 
 @pytest.fixture
 def seed_sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
     """The seed's 1720-1 and pix520-1, clock frozen at Jan 11 2002 01:06:41.786 PST."""
-    handle = run_in_thread(seed_scenario(), state_dir=_state_dir(key_cache, tmp_path))
+    handle = run_in_thread(seed_scenario(), state_dir=simulator_state_dir(key_cache, tmp_path))
     try:
         yield handle
     finally:
@@ -41,7 +27,7 @@ def seed_sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
 @pytest.fixture
 def modern_sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
     """csr-1 (IOS-XE) and asa-1/asa-2 (ASA 9), clock frozen."""
-    handle = run_in_thread(modern_scenario(), state_dir=_state_dir(key_cache, tmp_path))
+    handle = run_in_thread(modern_scenario(), state_dir=simulator_state_dir(key_cache, tmp_path))
     try:
         yield handle
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -58,14 +59,26 @@ def test_it_logs_every_received_line(seed_sim: SimulatorHandle) -> None:
     assert seed_sim.log_path("1720-1").parent == seed_sim.state_dir / "logs"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_base_port() -> int:
+    """A base port whose SSH (base, base+1) and telnet (base+100, base+101) ports are all free.
+
+    Picked below the kernel's ephemeral range (32768-60999), where another test's client connection can
+    take base+100 between our check and the simulator's bind (seen under load).
+    """
+    for _ in range(200):
+        base = random.randint(20000, 32000)
+        try:
+            for port in (base, base + 1, base + 100, base + 101):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free base port")
 
 
 def test_it_runs_in_the_foreground_with_manage_py(tmp_path: Path) -> None:
-    base = _free_port()
+    base = _free_base_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [
@@ -97,7 +110,9 @@ def test_it_runs_in_the_foreground_with_manage_py(tmp_path: Path) -> None:
             assert s.recv(64).startswith(b"SSH-2.0-Cisco-1.25")
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        rc = proc.wait(timeout=15)
+        rest = proc.stdout.read() if proc.stdout else ""
+        assert rc == 0, rest[-3000:]
 
 
 def test_it_describes_itself_as_an_inventory(seed_sim: SimulatorHandle) -> None:
