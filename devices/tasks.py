@@ -27,12 +27,21 @@ def claim_due_devices(now: datetime | None = None, limit: int = DISPATCH_BATCH) 
     """Claim every enabled device whose next_poll_at has come; returns (device id, slot) pairs.
 
     Each claim is a conditional UPDATE (next_poll_at still equals the value read), so two dispatchers
-    racing never claim the same slot twice.
+    racing never claim the same slot twice. A device whose previous poll is still running (queued or
+    in progress, within its lease) is left due: polls of one device never overlap or pile up behind a
+    hung device or saturated workers, and it is claimed as soon as that poll ends.
     """
     now = now or timezone.now()
     interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
     claimed: list[tuple[int, datetime]] = []
-    due = Device.objects.filter(enabled=True, next_poll_at__lte=now).order_by("next_poll_at")
+    busy = Poll.objects.filter(
+        status=PollStatus.RUNNING, started_at__gte=now - timedelta(seconds=settings.POLL_LEASE_SECONDS)
+    ).values("device_id")
+    due = (
+        Device.objects.filter(enabled=True, next_poll_at__lte=now)
+        .exclude(pk__in=busy)
+        .order_by("next_poll_at")
+    )
     for device_id, slot in due.values_list("id", "next_poll_at")[:limit]:
         # The next slot stays on the interval grid when on time, so polls do not drift later and later.
         next_at = slot + interval if slot + interval > now else now + interval

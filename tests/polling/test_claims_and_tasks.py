@@ -53,6 +53,31 @@ def test_it_moves_next_poll_at_forward_when_claiming_by_hand() -> None:
 
 
 @pytest.mark.django_db
+def test_it_does_not_claim_a_device_whose_previous_poll_is_still_running() -> None:
+    # A hung device or saturated workers must not pile overlapping polls of one device up.
+    busy = make_device("busy")
+    idle = make_device("idle")
+    Poll.objects.create(device=busy, slot=timezone.now() - timedelta(minutes=5), status=PollStatus.RUNNING)
+    claimed = [device_id for device_id, _ in claim_due_devices()]
+    assert claimed == [idle.pk]
+    # It stays due, so it is claimed as soon as that poll ends.
+    Poll.objects.filter(device=busy).update(status=PollStatus.OK, finished_at=timezone.now())
+    assert [device_id for device_id, _ in claim_due_devices()] == [busy.pk]
+
+
+@pytest.mark.django_db
+def test_it_claims_again_once_a_running_poll_is_past_its_lease(settings) -> None:  # type: ignore[no-untyped-def]
+    device = make_device("stuck")
+    Poll.objects.create(
+        device=device,
+        slot=timezone.now() - timedelta(hours=1),
+        status=PollStatus.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=settings.POLL_LEASE_SECONDS + 5),
+    )
+    assert [device_id for device_id, _ in claim_due_devices()] == [device.pk]
+
+
+@pytest.mark.django_db
 def test_it_dispatches_each_due_device_once() -> None:
     due = make_device("due")
     later = make_device("later")
