@@ -461,7 +461,7 @@ def run_poll_cycle(
        `processes` processes when one Python process (one GIL) is the bottleneck of a large fleet
        (None: `auto_processes`).
     2. correlate_tunnels() over everything.
-    3. vpnportal.alerting.run_alert_cycle(), when the alerting app provides it.
+    3. vpnportal.alerting.run_alert_cycle(): findings, rules, notifications.
     """
     from devices.correlate import correlate_tunnels
 
@@ -500,10 +500,8 @@ def run_poll_cycle(
 
 
 def run_alert_cycle() -> str:
-    """Evaluate alert rules and send due notifications through the alerting app, if it is installed."""
-    try:
-        from vpnportal.alerting import run_alert_cycle as alert_cycle  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return "alerting not available (vpnportal.alerting.run_alert_cycle missing)"
-    result = alert_cycle()
-    return "" if result is None else str(result)
+    """Evaluate alert rules and send due notifications (vpnportal.alerting); returns its summary as text."""
+    # Imported here: vpnportal.alerting reads devices' models and diagnosis, which import this module.
+    from vpnportal.alerting import run_alert_cycle as alert_cycle
+
+    return str(alert_cycle())
