@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -102,10 +103,8 @@ def validate_host(value: Any) -> str:
     """An IPv4/IPv6 address or a DNS name."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"host: must be an IP address or DNS name (got {_show(value)})")
-    try:
+    with contextlib.suppress(ValueError):  # not an address: maybe a DNS name
         return str(ipaddress.ip_address(value))
-    except ValueError:
-        pass
     if not HOSTNAME_RE.match(value) or value.replace(".", "").isdigit():
         raise ValueError(f"host: not an IP address or DNS name: {_show(value)}")
     return value.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -111,11 +112,9 @@ def describe_certificate(der: bytes) -> tuple[dict[str, Any], x509.Certificate]:
     except (ValueError, UnsupportedAlgorithm):
         public_key, bits = None, None
     sans: list[str] = []
-    try:
+    with contextlib.suppress(x509.ExtensionNotFound, ValueError):  # no SAN, or one cryptography can't read
         extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         sans = [str(getattr(general, "value", general)) for general in extension.value]
-    except (x509.ExtensionNotFound, ValueError):
-        pass
     info = {
         "serial": format(cert.serial_number, "X") if cert.serial_number >= 0 else None,
         "subject": display_name(cert.subject),

@@ -307,8 +307,8 @@ def parse_isakmp_sa(
         if current is not None and current.get("version") == "IKEv2" and _v2_detail(line, current):
             if line.strip().startswith("Child sa:"):
                 child = current["child_sas"][-1]
-            elif child is not None and _v2_child_detail(line, child):
-                pass
+            elif child is not None:
+                _v2_child_detail(line, child)
             continue
         if current is not None and child is not None and _v2_child_detail(line, child):
             continue

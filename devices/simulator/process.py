@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -46,11 +47,10 @@ class SubprocessHandle:
         ack = self.state_dir / "control.ack"
         deadline = time.monotonic() + ACK_TIMEOUT_S
         while time.monotonic() < deadline:
-            try:
+            # The acknowledgement file may not exist yet, or be caught half-written.
+            with contextlib.suppress(FileNotFoundError, ValueError):
                 if int(ack.read_text() or 0) >= self._seq:
                     return
-            except (FileNotFoundError, ValueError):
-                pass
             if self.proc.poll() is not None:
                 raise RuntimeError(f"simulator exited with {self.proc.returncode}")
             time.sleep(0.05)

@@ -251,7 +251,7 @@ class CliSession:
                 line = await self.readline()
                 await self.execute(line)
         except SessionClosed:
-            pass
+            return  # the client hung up or the device closed the session: nothing to report
         except Exception:
             # a simulator bug must not look like a device fault: log it with the device's name
             logger.exception("session %s on %s failed", self.id, dev.name)

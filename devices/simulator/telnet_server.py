@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from .session import CliSession
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 ECHO, SGA = 1, 3
+
+logger = logging.getLogger(__name__)
 
 
 def strip_iac(data: bytes, state: dict[str, int]) -> bytes:
@@ -69,7 +72,7 @@ async def _handle(device: Device, reader: asyncio.StreamReader, writer: asyncio.
                 break
             cli.feed(strip_iac(data, state).decode("latin-1"))
     except (ConnectionError, asyncio.CancelledError):
-        pass
+        logger.debug("telnet client of %s went away", device.name)
     finally:
         cli.eof()
         try:
