@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from bench.fleet import start_fleet_simulator
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10, 100, 1000)
 # The plain script is sequential: its devices/s is measured on this many devices and is linear beyond.
@@ -35,40 +37,6 @@ PROCESSES = int(os.environ["BENCH_POLL_PROCESSES"]) if os.environ.get("BENCH_POL
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _start_simulator(devices: int, state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, int], Path]:
-    scenario = state_dir / "fleet.yaml"
-    pairs = max(1, (devices + 1) // 2)
-    scenario.write_text(
-        yaml.safe_dump({"clock": {"start": "now"}, "fleet": {"pairs": pairs, "personas": ["ios15", "asa9"]}})
-    )
-    ready = state_dir / "ready.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devices.simulator",
-            "--scenario",
-            str(scenario),
-            "--base-port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--ready-file",
-            str(ready),
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 300
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.1)
-    return proc, json.loads(ready.read_text())["ssh"], scenario
 
 
 def _inventory(scenario: Path, ports: dict[str, int], devices: int) -> dict[str, Any]:
@@ -191,7 +159,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
             connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
             with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
                 settings.VPNPORTAL_KNOWN_HOSTS = Path(tmp) / "known_hosts"
-                proc, ports, scenario = _start_simulator(n, Path(tmp))
+                proc, ports, scenario = start_fleet_simulator(n, Path(tmp), stdout=subprocess.DEVNULL)
                 try:
                     doc = _inventory(scenario, ports, n)
                     ours = _vpnportal_cycle(doc, proc.pid, PROCESSES)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -20,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
-import yaml
+
+from bench.fleet import start_fleet_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 # A poller opens sessions a few dozen at a time; the simulator holds all of them open at once.
@@ -66,40 +66,6 @@ async def _measure(ports: list[int]) -> list[float]:
     return answered
 
 
-def _start_simulator(devices: int, state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
-    scenario = state_dir / "fleet.yaml"
-    pairs = max(1, (devices + 1) // 2)
-    scenario.write_text(
-        yaml.safe_dump({"clock": {"start": "now"}, "fleet": {"pairs": pairs, "personas": ["ios15", "asa9"]}})
-    )
-    ready = state_dir / "ready.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devices.simulator",
-            "--scenario",
-            str(scenario),
-            "--base-port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--ready-file",
-            str(ready),
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    deadline = time.monotonic() + 300
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.1)
-    ports = json.loads(ready.read_text())["ssh"]
-    return proc, dict(list(ports.items())[:devices])
-
-
 def _rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -116,7 +82,8 @@ def run(sizes: tuple[int, ...] = (1, 100, 1000)) -> dict[str, Any]:
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
             started = time.monotonic()
-            proc, ports = _start_simulator(n, Path(tmp))
+            proc, all_ports, _ = start_fleet_simulator(n, Path(tmp))
+            ports = dict(list(all_ports.items())[:n])
             startup = time.monotonic() - started
             try:
                 wall = time.monotonic()
