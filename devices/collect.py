@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import re
 import time
@@ -11,7 +10,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +20,7 @@ from devices import commands as cmds
 from devices.choices import PollStatus
 from devices.commands import Command, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
+from devices.parsers.registry import parse
 from devices.sessions import CommandOutput, DeviceSession, SessionError
 
 log = logging.getLogger(__name__)
@@ -51,26 +50,12 @@ class ParsedOutput:
     parse_seconds: float
 
 
-@cache
-def _parser() -> tuple[Callable[..., dict[str, Any]], bool]:
-    from devices.parsers.registry import parse
-
-    try:
-        takes_offset = "tz_offset_minutes" in inspect.signature(parse).parameters
-    except (TypeError, ValueError):
-        takes_offset = False
-    return parse, takes_offset
-
-
 def parse_output(
     platform: str, command: str, text: str, tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
     """Parse through the registry; a parser crash becomes a warning, never a failed poll."""
-    parse, takes_offset = _parser()
     try:
-        if takes_offset:
-            return parse(platform, command, text, tz_offset_minutes=tz_offset_minutes)
-        return parse(platform, command, text)
+        return parse(platform, command, text, tz_offset_minutes=tz_offset_minutes)
     except Exception as exc:
         log.exception("parser crashed on %s %r", platform, command)
         return {"warnings": [f"parser failed: {type(exc).__name__}: {exc}"[:300]]}

@@ -161,7 +161,7 @@ def enqueue_enrollment(enrollment_id: int, **options: Any) -> None:
     """Wake a worker: the message carries the id only (`ENROLLMENT_QUEUE` picks a queue, else the default)."""
     from pki.tasks import run_enrollment as task
 
-    queue = getattr(settings, "ENROLLMENT_QUEUE", "")
+    queue = settings.ENROLLMENT_QUEUE
     if queue:
         options.setdefault("queue", queue)
     task.apply_async(args=(enrollment_id,), **options)
