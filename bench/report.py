@@ -55,6 +55,14 @@ def _parsers(section: dict[str, Any]) -> Iterator[Row]:
             f"{row.get('ntc_fields')} / {row.get('ntc_values')}",
             _ratio(row.get("our_values"), row.get("ntc_values")),
         )
+        if "floor_us_per_parse" in row:
+            yield (
+                "parsers",
+                f"{name} CPython floor (one regex, groups, a dict)",
+                _num(row.get("floor_us_per_parse"), " µs", 2),
+                _num(row.get("ntc_us_per_parse"), " µs ntc TextFSM", 1),
+                f"max x{row.get('max_speedup')}",
+            )
 
 
 def _simulator(section: dict[str, Any]) -> Iterator[Row]:
