@@ -164,6 +164,48 @@ def pending_polls(tunnel: Tunnel | None = None) -> int:
     return max(1, int(settings.ALERT_PENDING_POLLS))
 
 
+def device_candidate(
+    ctx: RuleContext,
+    kind: str,
+    device: Device,
+    subject: str,
+    severity: str,
+    summary: str,
+    details: dict[str, Any],
+    *,
+    pending: bool = True,
+) -> Candidate:
+    """A condition seen in a device's latest poll: it fires once ALERT_PENDING_POLLS polls in a row
+    showed it (at the first when not `pending`)."""
+    return Candidate(
+        kind=kind,
+        device=device,
+        subject=subject,
+        severity=severity,
+        summary=summary,
+        details=details,
+        observed=ctx.token(device.pk),
+        needs=pending_polls() if pending else 1,
+    )
+
+
+def tunnel_candidate(
+    ctx: RuleContext, kind: str, tunnel: Tunnel, severity: str, summary: str, details: dict[str, Any]
+) -> Candidate:
+    """A condition of a tunnel seen in its two ends' latest polls; it fires after the tunnel's pending polls."""
+    return Candidate(
+        kind=kind,
+        device=None,
+        tunnel=tunnel,
+        subject=tunnel.name,
+        severity=severity,
+        summary=summary,
+        details=details,
+        observed=ctx.token(tunnel.end_a_id, tunnel.end_b_id),
+        needs=pending_polls(tunnel),
+    )
+
+
 def cert_warn_days(device: Device) -> list[int]:
     """Expiry notice stages in days, largest first (the device's override, else CERT_WARN_DAYS)."""
     stages: list[int] = []
@@ -422,16 +464,15 @@ def crl_expired(ctx: RuleContext) -> list[Candidate]:
         if not ctx.answered(crl.device_id):
             continue
         out.append(
-            Candidate(
-                kind=AlertKind.CRL_EXPIRED,
-                device=crl.device,
-                subject=crl.issuer,
-                severity=Severity.CRITICAL,
-                summary=f"{crl.device}: no CRL from {crl.issuer} on the device and `crl optional` is not "
+            device_candidate(
+                ctx,
+                AlertKind.CRL_EXPIRED,
+                crl.device,
+                crl.issuer,
+                Severity.CRITICAL,
+                f"{crl.device}: no CRL from {crl.issuer} on the device and `crl optional` is not "
                 "configured; IKE with certificates fails",
-                details={**_crl_details(crl), "missing": True},
-                observed=ctx.token(crl.device_id),
-                needs=pending_polls(),
+                {**_crl_details(crl), "missing": True},
             )
         )
     return out
@@ -451,19 +492,18 @@ def clock_skew(ctx: RuleContext) -> list[Candidate]:
             continue
         direction = "ahead of" if skew > 0 else "behind"
         out.append(
-            Candidate(
-                kind=AlertKind.CLOCK_SKEW,
-                device=device,
-                subject="clock",
-                severity=Severity.WARNING,
-                summary=f"{device}: clock is {time_left(timedelta(seconds=abs(skew)))} {direction} the poller",
-                details={
+            device_candidate(
+                ctx,
+                AlertKind.CLOCK_SKEW,
+                device,
+                "clock",
+                Severity.WARNING,
+                f"{device}: clock is {time_left(timedelta(seconds=abs(skew)))} {direction} the poller",
+                {
                     "skew_seconds": skew,
                     "limit_seconds": limit,
                     "device_clock": _iso(state.device_clock),
                 },
-                observed=ctx.token(device_id),
-                needs=pending_polls(),
             )
         )
     return out
@@ -514,16 +554,15 @@ def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
         assert state.device_clock is not None
         names = ", ".join(o["object"] for o in objects[:3]) + (" ..." if len(objects) > 3 else "")
         out.append(
-            Candidate(
-                kind=AlertKind.CLOCK_OUTSIDE_VALIDITY,
-                device=device,
-                subject="clock",
-                severity=Severity.CRITICAL,
-                summary=f"{device}: device clock {state.device_clock:%Y-%m-%d %H:%M} UTC lies outside the "
+            device_candidate(
+                ctx,
+                AlertKind.CLOCK_OUTSIDE_VALIDITY,
+                device,
+                "clock",
+                Severity.CRITICAL,
+                f"{device}: device clock {state.device_clock:%Y-%m-%d %H:%M} UTC lies outside the "
                 f"validity of {names}",
-                details={"device_clock": _iso(state.device_clock), "objects": objects},
-                observed=ctx.token(device_id),
-                needs=pending_polls(),
+                {"device_clock": _iso(state.device_clock), "objects": objects},
             )
         )
     return out
@@ -556,17 +595,14 @@ def tunnel_down(ctx: RuleContext) -> list[Candidate]:
         if _live_sas(ctx, tunnel, tunnel.end_a_id) and _live_sas(ctx, tunnel, tunnel.end_b_id):
             continue
         out.append(
-            Candidate(
-                kind=AlertKind.TUNNEL_DOWN,
-                device=None,
-                tunnel=tunnel,
-                subject=tunnel.name,
-                severity=Severity.CRITICAL,
-                summary=f"tunnel {tunnel.name} ({tunnel.end_a} <-> {tunnel.end_b}) is down"
+            tunnel_candidate(
+                ctx,
+                AlertKind.TUNNEL_DOWN,
+                tunnel,
+                Severity.CRITICAL,
+                f"tunnel {tunnel.name} ({tunnel.end_a} <-> {tunnel.end_b}) is down"
                 + (f": {tunnel.status_reason}" if tunnel.status_reason else ""),
-                details={"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
-                observed=ctx.token(tunnel.end_a_id, tunnel.end_b_id),
-                needs=pending_polls(tunnel),
+                {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
             )
         )
     return out
@@ -612,16 +648,13 @@ def tunnel_one_way(ctx: RuleContext) -> list[Candidate]:
             for d in directions
         )
         out.append(
-            Candidate(
-                kind=AlertKind.TUNNEL_ONE_WAY,
-                device=None,
-                tunnel=tunnel,
-                subject=tunnel.name,
-                severity=Severity.WARNING,
-                summary=f"tunnel {tunnel.name}: traffic flows one way ({where})",
-                details={"tunnel_id": tunnel.pk, "directions": directions},
-                observed=ctx.token(tunnel.end_a_id, tunnel.end_b_id),
-                needs=pending_polls(tunnel),
+            tunnel_candidate(
+                ctx,
+                AlertKind.TUNNEL_ONE_WAY,
+                tunnel,
+                Severity.WARNING,
+                f"tunnel {tunnel.name}: traffic flows one way ({where})",
+                {"tunnel_id": tunnel.pk, "directions": directions},
             )
         )
     return out
@@ -673,16 +706,13 @@ def spi_mismatch(ctx: RuleContext) -> list[Candidate]:
         if tunnel.status == TunnelStatus.DOWN:
             continue  # tunnel_down says it better
         out.append(
-            Candidate(
-                kind=AlertKind.SPI_MISMATCH,
-                device=None,
-                tunnel=tunnel,
-                subject=tunnel.name,
-                severity=Severity.WARNING,
-                summary=f"tunnel {tunnel.name}: the SPIs of {tunnel.end_a} and {tunnel.end_b} do not mirror",
-                details={"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
-                observed=ctx.token(tunnel.end_a_id, tunnel.end_b_id),
-                needs=pending_polls(tunnel),
+            tunnel_candidate(
+                ctx,
+                AlertKind.SPI_MISMATCH,
+                tunnel,
+                Severity.WARNING,
+                f"tunnel {tunnel.name}: the SPIs of {tunnel.end_a} and {tunnel.end_b} do not mirror",
+                {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
             )
         )
     return out
@@ -702,15 +732,14 @@ def poll_failed(ctx: RuleContext) -> list[Candidate]:
         if poll is None or poll.status != PollStatus.FAILED or _is_host_key_failure(poll):
             continue
         out.append(
-            Candidate(
-                kind=AlertKind.POLL_FAILED,
-                device=device,
-                subject="",
-                severity=Severity.CRITICAL,
-                summary=f"{device}: poll failed: {(poll.reason or 'no reason given').splitlines()[0][:300]}",
-                details={"poll_id": poll.pk, "reason": poll.reason[:2000], "at": _iso(poll.started_at)},
-                observed=ctx.token(device_id),
-                needs=pending_polls(),
+            device_candidate(
+                ctx,
+                AlertKind.POLL_FAILED,
+                device,
+                "",
+                Severity.CRITICAL,
+                f"{device}: poll failed: {(poll.reason or 'no reason given').splitlines()[0][:300]}",
+                {"poll_id": poll.pk, "reason": poll.reason[:2000], "at": _iso(poll.started_at)},
             )
         )
     return out
@@ -724,14 +753,15 @@ def host_key_changed(ctx: RuleContext) -> list[Candidate]:
         if poll is None or poll.status != PollStatus.FAILED or not _is_host_key_failure(poll):
             continue
         out.append(
-            Candidate(
-                kind=AlertKind.HOST_KEY_CHANGED,
-                device=device,
-                subject="",
-                severity=Severity.CRITICAL,
-                summary=f"{device}: SSH host key changed; polling stopped until an admin accepts the new key",
-                details={"poll_id": poll.pk, "reason": poll.reason[:2000]},
-                observed=ctx.token(device_id),
+            device_candidate(
+                ctx,
+                AlertKind.HOST_KEY_CHANGED,
+                device,
+                "",
+                Severity.CRITICAL,
+                f"{device}: SSH host key changed; polling stopped until an admin accepts the new key",
+                {"poll_id": poll.pk, "reason": poll.reason[:2000]},
+                pending=False,
             )
         )
     return out
@@ -771,14 +801,15 @@ def weak_crypto_alerts(ctx: RuleContext, findings: Iterable[CryptoFinding]) -> l
         if finding.device.pk not in ctx.devices or not ctx.answered(finding.device.pk):
             continue
         out.append(
-            Candidate(
-                kind=AlertKind.WEAK_CRYPTO,
-                device=finding.device,
-                subject=finding.subject,
-                severity=finding.severity,
-                summary=f"{finding.device}: {finding.summary}",
-                details=dict(finding.details),
-                observed=ctx.token(finding.device.pk),
+            device_candidate(
+                ctx,
+                AlertKind.WEAK_CRYPTO,
+                finding.device,
+                finding.subject,
+                finding.severity,
+                f"{finding.device}: {finding.summary}",
+                dict(finding.details),
+                pending=False,
             )
         )
     return out
