@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from devices.models import Device, Poll, Tunnel
+from devices.models import Device, Finding, Poll, Tunnel
 
 
 class DeviceForm(forms.ModelForm):
@@ -80,16 +80,32 @@ class TunnelAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "status_reason", "status_changed_at", "spi_mirror_ok", "one_way_polls")
 
 
-@admin.register(Poll)
-class PollAdmin(admin.ModelAdmin):
-    """Poll records, read-only."""
-
-    list_display = ("device", "started_at", "status", "duration_ms", "reason")
-    list_filter = ("status",)
-    readonly_fields = [f.name for f in Poll._meta.fields]
+class RecordAdmin(admin.ModelAdmin):
+    """Rows the poller and the diagnosis write: shown, never added or edited by hand (the next poll
+    would overwrite an edit; deleting stays possible for admins)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Poll)
+class PollAdmin(RecordAdmin):
+    """Poll records, read-only."""
+
+    list_display = ("device", "started_at", "status", "duration_ms", "reason")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Poll._meta.fields]
+
+
+@admin.register(Finding)
+class FindingAdmin(RecordAdmin):
+    """Diagnosis findings (devices/diagnosis), read-only: they hold while the condition holds."""
+
+    list_display = ("code", "severity", "device", "tunnel", "subject", "active", "last_seen")
+    list_filter = ("active", "severity", "code")
+    search_fields = ("code", "subject", "title", "device__name", "tunnel__name")
+    readonly_fields = [f.name for f in Finding._meta.fields]
+    list_select_related = ("device", "tunnel")
