@@ -286,13 +286,15 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
         # Push the next attempt forward and leave a readable record before re-raising.
         _push_next_poll(device)
         try:
-            Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
+            recorded = Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
                 status=PollStatus.FAILED,
                 reason=f"internal error: {type(exc).__name__}: {exc}"[:MAX_REASON],
                 finished_at=timezone.now(),
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
             DeviceState.objects.filter(device=device).update(stale=True)
+            if recorded:
+                state.count_polls(device.pk, failed=1)
         except Exception:
             log.exception("could not record the failure of poll %s", poll.pk)
         raise

@@ -162,6 +162,10 @@ class DeviceState(models.Model):
     isakmp_identity = models.CharField(max_length=32, blank=True, default="")
     config_facts = models.JSONField(default=dict, blank=True)
     engine = models.JSONField(default=dict, blank=True, help_text="Parsed crypto engine output.")
+    # Counters for /metrics: they only grow (pruning old Poll rows does not lower them), as Prometheus
+    # counters must, and reading them costs nothing however many polls are stored.
+    polls_total = models.BigIntegerField(default=0, help_text="Polls of the device finished so far.")
+    poll_failures_total = models.BigIntegerField(default=0, help_text="Of those, the polls that failed.")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

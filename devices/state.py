@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import F
 from django.utils import timezone as dj_timezone
 
 from devices import commands as cmds
@@ -89,6 +90,14 @@ def _state(device: Device) -> DeviceState:
     return state
 
 
+def count_polls(device_id: int, finished: int = 1, failed: int = 0) -> None:
+    """Add finished (and failed) polls to the device's counters (an UPDATE of its own: concurrent polls
+    and the abandoned-poll sweep never lose an increment)."""
+    DeviceState.objects.filter(device_id=device_id).update(
+        polls_total=F("polls_total") + finished, poll_failures_total=F("poll_failures_total") + failed
+    )
+
+
 def mark_stale(device: Device, poll: Poll) -> DeviceState:
     """A failed poll: keep every known fact, flag it stale and point at the poll that failed."""
     state = _state(device)
@@ -96,6 +105,7 @@ def mark_stale(device: Device, poll: Poll) -> DeviceState:
     state.last_poll = poll
     state.config_facts = _transport_facts(device, state.config_facts)
     state.save(update_fields=["stale", "last_poll", "config_facts", "updated_at"])
+    count_polls(device.pk, failed=1)
     return state
 
 
@@ -138,6 +148,7 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
     state.stale = False
     state.last_poll = poll
     state.last_ok_poll = poll
+    count_polls(device.pk)
     facts = dict(state.config_facts or {})
     if config is not None:
         for key, value in config.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from devices.choices import PollStatus
 from devices.models import Device, Poll
+from devices.state import count_polls
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,23 @@ def finish_abandoned_polls(now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     lease = settings.POLL_LEASE_SECONDS
-    return Poll.objects.filter(
-        status=PollStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease)
-    ).update(
-        status=PollStatus.FAILED,
-        reason=f"abandoned: no worker finished it within {lease} s (worker lost or task message lost)",
-        finished_at=now,
-    )
+    with transaction.atomic():
+        # Locked, so that each abandoned poll is counted once in its device's failure counter.
+        abandoned = list(
+            Poll.objects.select_for_update(skip_locked=True)
+            .filter(status=PollStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease))
+            .values_list("pk", "device_id")
+        )
+        if not abandoned:
+            return 0
+        Poll.objects.filter(pk__in=[pk for pk, _ in abandoned]).update(
+            status=PollStatus.FAILED,
+            reason=f"abandoned: no worker finished it within {lease} s (worker lost or task message lost)",
+            finished_at=now,
+        )
+        for device_id, count in Counter(device_id for _, device_id in abandoned).items():
+            count_polls(device_id, finished=count, failed=count)
+    return len(abandoned)
 
 
 @shared_task(name="devices.tasks.dispatch_due_polls", ignore_result=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -157,13 +157,7 @@ def render_metrics() -> str:
         ),
     )
     devices = list(
-        Device.objects.defer("password", "secret")
-        .select_related("state__last_poll")
-        .annotate(
-            failed_polls=Count("polls", filter=Q(polls__status=PollStatus.FAILED)),
-            polls_total=Count("polls"),
-        )
-        .order_by("name")
+        Device.objects.defer("password", "secret").select_related("state__last_poll").order_by("name")
     )
     states = [(d, device_state(d)) for d in devices]
     last_polls = [(d, state.last_poll) for d, state in states if state is not None]
@@ -186,14 +180,14 @@ def render_metrics() -> str:
     out.family(
         "vpnportal_polls_total",
         "counter",
-        "Polls of the device kept in the database.",
-        ((_labels(device=d.name), d.polls_total) for d in devices),
+        "Polls of the device finished since it was added (pruning history does not lower it).",
+        ((_labels(device=d.name), state.polls_total if state else 0) for d, state in states),
     )
     out.family(
         "vpnportal_poll_failures_total",
         "counter",
-        "Failed polls of the device kept in the database.",
-        ((_labels(device=d.name), d.failed_polls) for d in devices),
+        "Failed polls of the device since it was added.",
+        ((_labels(device=d.name), state.poll_failures_total if state else 0) for d, state in states),
     )
     out.family(
         "vpnportal_device_clock_skew_seconds",

@@ -106,6 +106,8 @@ def _device(name: str, platform: str, port: int, transport: str, now: datetime, 
         domain_name="cisco.com" if platform == Platform.CISCO_IOS else "vpn.com",
         isakmp_identity="hostname",
         config_facts={"hostname": name, "isakmp_identity": "hostname", "trustpoints": [{"name": "vpn"}]},
+        polls_total=2,  # the two polls above, as the poller counts them
+        poll_failures_total=1,
     )
     IkeSa.objects.create(
         device=device,
