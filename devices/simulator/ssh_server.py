@@ -37,6 +37,20 @@ def load_or_create_host_key(path: Path, kind: str) -> asyncssh.SSHKey:
     return key
 
 
+def _socket_gone(conn: Any) -> bool:
+    """Whether the TCP connection under an asyncssh connection has failed or been closed.
+
+    When a send fails (the client reset the connection), asyncio marks its transport closing at once
+    but tells asyncssh only on the next turn of the loop; every write until then lands on the dead
+    transport and, from the fifth on, asyncio logs "socket.send() raised exception.". asyncssh keeps
+    the transport private, so read it here, and write as before should a release rename it.
+    """
+    if not hasattr(conn, "_transport"):
+        return False
+    transport = conn._transport
+    return transport is None or bool(transport.is_closing())
+
+
 class _Session(asyncssh.SSHServerSession):  # type: ignore[misc]
     """Bridges an SSH channel to a CliSession."""
 
@@ -60,9 +74,26 @@ class _Session(asyncssh.SSHServerSession):  # type: ignore[misc]
         return True
 
     def session_started(self) -> None:
-        chan = self.chan
-        self.cli = CliSession(self.device, "ssh", chan.write, chan.close)
+        self.cli = CliSession(self.device, "ssh", self._write, self._close)
         self.task = asyncio.get_running_loop().create_task(self.cli.run())
+
+    def _write(self, text: str) -> None:
+        if self._gone():
+            return
+        self.chan.write(text)
+
+    def _close(self) -> None:
+        # on a dead socket asyncssh closes the channel itself once it hears of the loss
+        if not self._gone():
+            self.chan.close()
+
+    def _gone(self) -> bool:
+        """Whether the client is gone; the session then stops at its next read instead of writing on."""
+        if self.chan.is_closing() or _socket_gone(self.chan.get_extra_info("connection")):
+            if self.cli is not None:
+                self.cli.eof()
+            return True
+        return False
 
     def data_received(self, data: str, datatype: Any) -> None:
         if self.cli is not None:
