@@ -40,6 +40,7 @@ class DeviceForm(forms.ModelForm):
             "cert_warn_days",
             "crl_warn_hours",
             "clock_skew_warn_seconds",
+            "weak_crypto_alerts",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -42,6 +42,12 @@ class Device(models.Model):
     cert_warn_days = models.CharField(max_length=64, blank=True, default="", help_text='e.g. "30,7,1"')
     crl_warn_hours = models.PositiveIntegerField(null=True, blank=True)
     clock_skew_warn_seconds = models.PositiveIntegerField(null=True, blank=True)
+    weak_crypto_alerts = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Alert on weak cryptography found on this device: yes, no, or unknown to follow "
+        "ALERT_WEAK_CRYPTO (a legacy site known to run DES can stay quiet while the rest is watched).",
+    )
     silenced_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

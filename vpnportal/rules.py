@@ -778,14 +778,18 @@ def register_findings_provider(provider: FindingsProvider) -> None:
         _FINDINGS_PROVIDERS.append(provider)
 
 
-def weak_crypto_enabled() -> bool:
-    """weak_crypto fires only where enabled: the seed itself is DES/MD5/DH1/RSA-512 by design."""
+def weak_crypto_enabled(device: Device | None = None) -> bool:
+    """weak_crypto fires only where enabled (the seed itself is DES/MD5/DH1/RSA-512 by design): the
+    device's own switch when set, else ALERT_WEAK_CRYPTO."""
+    if device is not None and device.weak_crypto_alerts is not None:
+        return device.weak_crypto_alerts
     return bool(settings.ALERT_WEAK_CRYPTO)
 
 
 def weak_crypto(ctx: RuleContext) -> list[Candidate]:
-    """One alert per weak-crypto finding, from ctx.findings or the registered providers."""
-    if not weak_crypto_enabled():
+    """One alert per weak-crypto finding, from ctx.findings or the registered providers, on the devices
+    where it is enabled."""
+    if not any(weak_crypto_enabled(device) for device in ctx.devices.values()):
         return []
     findings: list[CryptoFinding] = list(ctx.findings or [])
     if ctx.findings is None:
@@ -798,7 +802,8 @@ def weak_crypto_alerts(ctx: RuleContext, findings: Iterable[CryptoFinding]) -> l
     """Turn findings into candidates (only for devices that answered their latest poll)."""
     out = []
     for finding in findings:
-        if finding.device.pk not in ctx.devices or not ctx.answered(finding.device.pk):
+        device = ctx.devices.get(finding.device.pk)
+        if device is None or not ctx.answered(device.pk) or not weak_crypto_enabled(device):
             continue
         out.append(
             device_candidate(

@@ -71,3 +71,29 @@ def test_it_takes_findings_from_registered_providers(settings) -> None:  # type:
         assert [c.subject for c in rules.weak_crypto(ctx())] == ["rsa key"]
     finally:
         rules._FINDINGS_PROVIDERS.remove(provider)
+
+
+def test_a_device_switch_overrides_the_weak_crypto_setting(settings) -> None:  # type: ignore[no-untyped-def]
+    legacy = make_device("1720-1")
+    watched = make_device("pix520-1", platform="cisco_pix")
+    for device in (legacy, watched):
+        poll(device)
+
+    def findings() -> rules.RuleContext:
+        context = ctx()
+        context.findings = [
+            rules.CryptoFinding(device=d, subject="isakmp policy 10", summary="IKE policy uses DES")
+            for d in (legacy, watched)
+        ]
+        return context
+
+    # Everything on, except the legacy site known to run DES.
+    settings.ALERT_WEAK_CRYPTO = True
+    legacy.weak_crypto_alerts = False
+    legacy.save()
+    assert [c.device.name for c in rules.weak_crypto(findings())] == ["pix520-1"]
+    # Off by default, on for one device.
+    settings.ALERT_WEAK_CRYPTO = False
+    legacy.weak_crypto_alerts = True
+    legacy.save()
+    assert [c.device.name for c in rules.weak_crypto(findings())] == ["1720-1"]
