@@ -76,6 +76,9 @@ _LABELS: list[tuple[str, str]] = [
     ("Associated Identity:", "trustpoint"),
     ("Associated Trustpoints:", "trustpoints"),
     ("Associated Trustpoint:", "trustpoints"),
+    # A pending request (IOS 15 / IOS-XE) prints its request's fingerprints under these labels.
+    ("Certificate Request Fingerprint MD5:", "fingerprint_md5"),
+    ("Certificate Request Fingerprint SHA1:", "fingerprint_sha1"),
     ("Fingerprint MD5:", "fingerprint_md5"),
     ("Fingerprint SHA1:", "fingerprint_sha1"),
     ("Fingerprint:", "fingerprint"),
@@ -102,7 +105,7 @@ _LINE_SCOPED = {
 }
 _NAME_SECTIONS = {"subject", "issuer", "subject_name_contains"}
 
-_HEADER_LOOKAHEAD = r"(?=\s+(?:Status\s*:|Subject\s+Name|Certificate\s+Serial|Version\s*:)|\s*$)"
+_HEADER_LOOKAHEAD = r"(?=\s+(?:Status\s*:|Subject\s*(?:Name|:)|Certificate\s+Serial|Version\s*:)|\s*$)"
 # The words before `Certificate` that name its role (found by looking back from the match: cheaper
 # than making the scanning regex try every prefix at every position).
 _HEADER_PREFIXES = tuple(sorted((p for p in ROLES if p), key=lambda p: -len(p.split())))

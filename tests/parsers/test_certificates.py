@@ -75,6 +75,46 @@ def test_it_reads_the_pending_request_with_its_fingerprint() -> None:
     assert [c["role"] for c in result["certificates"]] == ["ra_signature", "ra_encryption", "ca", "identity"]
 
 
+# IOS 15 / IOS-XE: the pending request's names sit under `Subject:` and it prints the request's
+# fingerprints under their own labels (the 12.2 form above says `Subject Name Contains:`).
+IOS_XE_PENDING = """Certificate
+  Subject:
+    Name: csr-1.example.net
+  Status: Pending
+  Key Usage: General Purpose
+  Certificate Request Fingerprint MD5: 2D4B2A8C 8B2FD54F 4B47AE07 0A7BF5BC
+  Certificate Request Fingerprint SHA1: 75A33C0C 6BFD49D4 04BEB70C 41F5B4F8 2A1E3A44
+  Associated Trustpoint: vpn
+
+CA Certificate
+  Status: Available
+  Certificate Serial Number (hex): 01
+  Certificate Usage: Signature
+  Issuer:
+    cn=CA1
+  Subject:
+    cn=CA1
+  Validity Date:
+    start date: 00:00:00 UTC Jan 1 2025
+    end   date: 00:00:00 UTC Jan 1 2030
+  Associated Trustpoints: vpn
+"""
+
+
+def test_it_keeps_an_ios_xe_pending_request_apart_from_the_ca_certificate() -> None:
+    result = parse_certificates(IOS_XE_PENDING, platform="cisco_ios")
+    assert result["warnings"] == []
+    pending, ca = result["certificates"]
+    assert (pending["role"], pending["status"], pending["subject_name"]) == (
+        "identity",
+        "Pending",
+        "csr-1.example.net",
+    )
+    assert pending["fingerprint_md5"] == "2D4B2A8C8B2FD54F4B47AE070A7BF5BC"
+    assert pending["fingerprint_sha1"] == "75A33C0C6BFD49D404BEB70C41F5B4F82A1E3A44"
+    assert (ca["role"], ca["status"], ca["serial"], ca["subject"]) == ("ca", "Available", "01", "CN=CA1")
+
+
 def test_it_reads_the_ca_only_state_before_enrollment() -> None:
     result = parse_certificates(fixture("cisco_ios", "show_crypto_ca_certificates__ca_only"))
     assert [c["role"] for c in result["certificates"]] == ["ra_signature", "ra_encryption", "ca"]
