@@ -9,6 +9,9 @@ from .clock import asa_clock, ios_stamp, uptime_words
 from .device import CertEntry, Device
 from .render_common import dn_display, flows
 
+# IPsec SA lifetime of a crypto map entry that sets none (the config shows only other values).
+DEFAULT_LIFETIME_S = 28800
+
 
 def show_clock(device: Device) -> str:
     """`show clock`: `09:27:54.123 UTC Thu Nov 27 2026`."""
@@ -254,8 +257,12 @@ def show_running_config(device: Device) -> str:
             f"crypto map {device.crypto_map} {seq} match address {device.crypto_map}_{seq}",
             f"crypto map {device.crypto_map} {seq} set peer {f.peer_ip} ",
             f"crypto map {device.crypto_map} {seq} set ikev1 transform-set {device.transform_set}",
-            f"crypto map {device.crypto_map} {seq} set trustpoint {device.trustpoint}",
         ]
+        if f.lifetime_s != DEFAULT_LIFETIME_S:
+            lines.append(
+                f"crypto map {device.crypto_map} {seq} set security-association lifetime seconds {f.lifetime_s}"
+            )
+        lines.append(f"crypto map {device.crypto_map} {seq} set trustpoint {device.trustpoint}")
     lines += [
         f"crypto map {device.crypto_map} interface {device.outside_if}",
         f"crypto ca trustpoint {device.trustpoint}",

@@ -36,6 +36,8 @@ class Flow:
     peer_net: str
     peer_mask: str
     peer_fqdn: str
+    peer_kind: str  # ios122 | ios15 | pix60 | asa9: what the peer can negotiate
+    lifetime_s: int  # the IPsec SA lifetime both ends configure
     view: SaView
     is_a: bool  # end `a` answers (dst) and end `b` initiates (src), as in the seed
 
@@ -55,6 +57,8 @@ def flows(device: Device) -> Iterator[Flow]:
             peer_net=peer.inside_net,
             peer_mask=peer.inside_mask,
             peer_fqdn=peer.fqdn,
+            peer_kind=peer.kind,
+            lifetime_s=end.tunnel.lifetime_s,
             view=end.tunnel.view(device.name, t),
             is_a=end.tunnel.a == device.name,
         )

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from .ca import der_hex_lines
 from .clock import ios_clock, ios_stamp, uptime_words
 from .device import CertEntry, Device
-from .render_common import dn_display, flows, wildcard
+from .render_common import Flow, dn_display, flows, wildcard
 
 _DATA = resources.files("devices.simulator") / "data"
 
@@ -17,10 +17,49 @@ TRANSFORM_DISPLAY = {
     "esp-aes-256": "esp-256-aes",
     "esp-aes": "esp-aes",
 }
+# IPsec SA lifetime of a crypto map entry that sets none (the config shows only other values).
+DEFAULT_LIFETIME_S = 3600
+# ASA 9 negotiates IKEv1 with SHA-1 at best (SHA-2 needs IKEv2), so an IOS-XE router with ASA peers
+# keeps its SHA-256 policy and transform set and adds, for those peers, ones the ASA accepts.
+ASA_PEER_POLICY = 20
+ASA_PEER_TRANSFORM_SET = "TS-ASA"
+ASA_PEER_TRANSFORMS = "esp-aes-256 esp-sha-hmac"
+# IOS-XE's IKE hashes: the configuration's word and how `show crypto isakmp policy` names it.
+HASH_NAMES = {"sha256": "Secure Hash Standard 2 (256 bit)", "sha": "Secure Hash Standard"}
 
 
 def _legacy(device: Device) -> bool:
     return device.kind == "ios122"
+
+
+def _towards_asa(device: Device, f: Flow) -> bool:
+    return not _legacy(device) and f.peer_kind == "asa9"
+
+
+def _has_asa_peer(device: Device) -> bool:
+    return any(_towards_asa(device, f) for f in flows(device))
+
+
+def _transform_set(device: Device, f: Flow) -> tuple[str, str]:
+    """(name, transforms) of the transform set the map entry towards this peer names."""
+    if _towards_asa(device, f):
+        return ASA_PEER_TRANSFORM_SET, ASA_PEER_TRANSFORMS
+    return device.transform_set, device.transforms
+
+
+def _ike_policies(device: Device) -> list[tuple[int, str]]:
+    """(priority, hash) of the IOS-XE router's IKE policies, all AES-256, RSA signatures, group 14."""
+    policies = [(10, "sha256")]
+    if _has_asa_peer(device):
+        policies.append((ASA_PEER_POLICY, "sha"))
+    return policies
+
+
+def _algorithm(transforms: str) -> str:
+    """The crypto engine's name for a transform set's algorithms."""
+    if "des" in transforms:
+        return "HMAC_MD5+DES_56_CB"
+    return "HMAC_SHA256+AES_256_C" if "sha256" in transforms else "HMAC_SHA+AES_256_C"
 
 
 def show_clock(device: Device) -> str:
@@ -57,18 +96,17 @@ def show_isakmp_policy(device: Device) -> str:
     """`show crypto isakmp policy`."""
     if _legacy(device):
         return (_DATA / "isakmp_policy_legacy.txt").read_text().rstrip("\n")
-    return "\n".join(
-        [
-            "",
-            "Global IKE policy",
-            "Protection suite of priority 10",
+    lines = ["", "Global IKE policy"]
+    for priority, hashing in _ike_policies(device):
+        lines += [
+            f"Protection suite of priority {priority}",
             "        encryption algorithm:   AES - Advanced Encryption Standard (256 bit keys).",
-            "        hash algorithm:         Secure Hash Standard 2 (256 bit)",
+            f"        hash algorithm:         {HASH_NAMES[hashing]}",
             "        authentication method:  Rivest-Shamir-Adleman Signature",
             "        Diffie-Hellman group:   #14 (2048 bit)",
             "        lifetime:               86400 seconds, no volume limit",
         ]
-    )
+    return "\n".join(lines)
 
 
 def show_ipsec_sa(device: Device) -> str:
@@ -80,9 +118,9 @@ def show_ipsec_sa(device: Device) -> str:
         out.append(f"    Crypto map tag: {device.crypto_map}, local addr. {device.outside_ip}")
     else:
         out.append(f"    Crypto map tag: {device.crypto_map}, local addr {device.outside_ip}")
-    transform = " ".join(TRANSFORM_DISPLAY.get(w, w) for w in device.transforms.split())
     for f in flows(device):
         v = f.view
+        transform = " ".join(TRANSFORM_DISPLAY.get(w, w) for w in _transform_set(device, f)[1].split())
         out.append("")
         if not legacy:
             out.append("   protected vrf: (none)")
@@ -168,7 +206,6 @@ def show_ipsec_sa(device: Device) -> str:
 
 def show_engine_active(device: Device) -> str:
     """`show crypto engine connections active`."""
-    algorithm = "HMAC_MD5+DES_56_CB" if "des" in device.transforms else "HMAC_SHA256+AES_256_C"
     rows = ["", "  ID Interface            IP-Address      State  Algorithm           Encrypt  Decrypt"]
 
     def row(conn: int, state: str, alg: str, enc: int, dec: int) -> str:
@@ -179,7 +216,9 @@ def show_engine_active(device: Device) -> str:
     views = list(flows(device))
     for f in views:
         if f.view.ike_state == "QM_IDLE":
-            rows.append(row(device.ike_conn_id + f.index, "set", algorithm, 0, 0))
+            rows.append(
+                row(device.ike_conn_id + f.index, "set", _algorithm(_transform_set(device, f)[1]), 0, 0)
+            )
     if _legacy(device):
         for conn in range(114, 118):
             rows.append(row(conn, "alloc", "NONE", 0, 0))
@@ -188,6 +227,7 @@ def show_engine_active(device: Device) -> str:
         if not v.alive:
             continue
         base = device.ipsec_conn_base + 2 * v.generation + 4 * f.index
+        algorithm = _algorithm(_transform_set(device, f)[1])
         rows.append(row(base, "set", algorithm, 0, v.gen_decrypt))
         rows.append(row(base + 1, "set", algorithm, v.gen_encrypt, 0))
     return "\n".join(rows)
@@ -205,9 +245,9 @@ def show_crypto_map(device: Device) -> str:
             f"            access-list {device.acl + f.index} permit ip {device.inside_net} {wildcard(device.inside_mask)} "
             f"{f.peer_net} {wildcard(f.peer_mask)}",
             f"        Current peer: {f.peer_ip}",
-            f"        Security association lifetime: 4608000 kilobytes/{device.tunnels[f.index].tunnel.lifetime_s} seconds",
+            f"        Security association lifetime: 4608000 kilobytes/{f.lifetime_s} seconds",
             "        PFS (Y/N): N",
-            f"        Transform sets={{ {device.transform_set}, }}",
+            f"        Transform sets={{ {_transform_set(device, f)[0]}, }}",
         ]
     out += [
         f"        Interfaces using crypto map {device.crypto_map}:",
@@ -439,22 +479,23 @@ def _modern_config(device: Device) -> list[str]:
         "!",
         f"username {device.username} privilege 1 secret 9 $9$simulated$",
         "!",
-        "crypto isakmp policy 10",
-        " encr aes 256",
-        " hash sha256",
-        " group 14",
-        f"crypto isakmp identity {device.isakmp_identity}",
-        "!",
-        f"crypto ipsec transform-set {device.transform_set} {device.transforms}",
-        " mode tunnel",
-        "!",
     ]
+    for priority, hashing in _ike_policies(device):
+        lines += [f"crypto isakmp policy {priority}", " encr aes 256", f" hash {hashing}", " group 14"]
+    lines += [f"crypto isakmp identity {device.isakmp_identity}", "!"]
+    sets = [(device.transform_set, device.transforms)]
+    if _has_asa_peer(device):
+        sets.append((ASA_PEER_TRANSFORM_SET, ASA_PEER_TRANSFORMS))
+    for name, transforms in sets:
+        lines += [f"crypto ipsec transform-set {name} {transforms}", " mode tunnel"]
+    lines.append("!")
     for f in peers:
         seq = device.crypto_map_seq + 10 * f.index
+        lines += [f"crypto map {device.crypto_map} {seq} ipsec-isakmp", f" set peer {f.peer_ip}"]
+        if f.lifetime_s != DEFAULT_LIFETIME_S:
+            lines.append(f" set security-association lifetime seconds {f.lifetime_s}")
         lines += [
-            f"crypto map {device.crypto_map} {seq} ipsec-isakmp",
-            f" set peer {f.peer_ip}",
-            f" set transform-set {device.transform_set}",
+            f" set transform-set {_transform_set(device, f)[0]}",
             f" match address {device.acl + f.index}",
         ]
     lines += [
