@@ -93,22 +93,7 @@ def cert_pending(name: str) -> list[Alert]:
     return [a for a in open_alerts(AlertKind.CERT_PENDING) if a.device and a.device.name == name]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "1720-1",
-        "asa-1",
-        pytest.param(
-            "csr-1",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="pki/parsers/certificates.py: IOS-XE prints a pending request as `Certificate` then "
-                "`Subject:`, which the header look-ahead does not accept; the block is merged into the CA "
-                "certificate (status Pending, the CA row replaced by a `pending:` one)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("name", list(TRUSTPOINTS))
 def test_it_fires_cert_pending_for_a_request_the_ca_never_answered_and_resolves_it_on_the_grant(
     network: SimulatorHandle, settings: Any, operator: User, enqueued: list[int], name: str
 ) -> None:
