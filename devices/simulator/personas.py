@@ -131,25 +131,36 @@ def _seed_ra_and_ca(with_der: bool) -> list[CertEntry]:
     ]
 
 
-def seed_router(enrolled: bool = True) -> dict[str, Any]:
-    """Device fields for the seed's Cisco 1720 `1720-1` (IOS 12.2(6))."""
+def _seed_certificates(
+    enrolled: bool, serial: int, fqdn: str, valid: tuple[datetime, datetime], with_der: bool
+) -> list[CertEntry]:
+    """A seed device's certificates: its own (unless not enrolled yet), then the RA pair and the CA."""
     certs: list[CertEntry] = []
     if enrolled:
-        certs.append(
-            CertEntry(
-                "identity",
-                0x3B2FD652,
-                "Available",
-                SEED_ISSUER,
-                [],
-                "1720-1.cisco.com",
-                datetime(2002, 1, 11, 3, 6, 14, tzinfo=UTC),
-                datetime(2003, 1, 11, 3, 36, 14, tzinfo=UTC),
-                seed_chain_der()[0x3B2FD652],
-            )
-        )
-    certs += _seed_ra_and_ca(with_der=True)
+        der = seed_chain_der()[serial] if with_der else None
+        certs.append(CertEntry("identity", serial, "Available", SEED_ISSUER, [], fqdn, *valid, der))
+    return certs + _seed_ra_and_ca(with_der=with_der)
+
+
+def _seed_common() -> dict[str, Any]:
+    """What both seed devices share: /28 outside, /24 inside, phase 2 proposal, ACL 130, CA and CRL."""
     return {
+        "outside_mask": "255.255.255.240",
+        "inside_mask": "255.255.255.0",
+        "transform_set": "myset",
+        "transforms": "esp-des esp-md5-hmac",
+        "acl": 130,
+        "ca_profile": "seed",
+        "crl": CrlEntry("OU = sjvpn, O = cisco, C = us", SEED_CRL_LAST, SEED_CRL_NEXT),
+        "key_bits": 1024,
+    }
+
+
+def seed_router(enrolled: bool = True) -> dict[str, Any]:
+    """Device fields for the seed's Cisco 1720 `1720-1` (IOS 12.2(6))."""
+    valid = (datetime(2002, 1, 11, 3, 6, 14, tzinfo=UTC), datetime(2003, 1, 11, 3, 36, 14, tzinfo=UTC))
+    return {
+        **_seed_common(),
         "name": "1720-1",
         "kind": "ios122",
         "platform": "cisco_ios",
@@ -161,24 +172,16 @@ def seed_router(enrolled: bool = True) -> dict[str, Any]:
         "zone": Zone("PST", -480),
         "outside_if": "FastEthernet0",
         "outside_ip": "172.16.172.39",
-        "outside_mask": "255.255.255.240",
         "inside_net": "1.1.1.0",
-        "inside_mask": "255.255.255.0",
         "crypto_map": "vpn",
         "crypto_map_seq": 10,
-        "transform_set": "myset",
-        "transforms": "esp-des esp-md5-hmac",
-        "acl": 130,
         "trustpoint": "vpn",
         "enrollment_url": "http://171.69.89.16:80",
-        "ca_profile": "seed",
         "ike_conn_id": 110,
         "ipsec_conn_base": 200,
         "serial_number": "JAD05010BB5",
-        "certificates": certs,
-        "crl": CrlEntry("OU = sjvpn, O = cisco, C = us", SEED_CRL_LAST, SEED_CRL_NEXT),
+        "certificates": _seed_certificates(enrolled, 0x3B2FD652, "1720-1.cisco.com", valid, with_der=True),
         "config_template": _SEED_CHAIN_FILE,
-        "key_bits": 1024,
         "key_generated_at": datetime(2002, 1, 11, 3, 26, 22, tzinfo=UTC),
         "extra": {"seed_mypubkey": True},
     }
@@ -186,22 +189,9 @@ def seed_router(enrolled: bool = True) -> dict[str, Any]:
 
 def seed_pix(enrolled: bool = True) -> dict[str, Any]:
     """Device fields for the seed's PIX 520 `pix520-1` (PIX 6.0(1))."""
-    certs: list[CertEntry] = []
-    if enrolled:
-        certs.append(
-            CertEntry(
-                "identity",
-                0x3B2FD653,
-                "Available",
-                SEED_ISSUER,
-                [],
-                "pix520-1.vpn.com",
-                datetime(2002, 1, 11, 4, 13, 45, tzinfo=UTC),
-                datetime(2003, 1, 11, 4, 43, 45, tzinfo=UTC),
-            )
-        )
-    certs += _seed_ra_and_ca(with_der=False)
+    valid = (datetime(2002, 1, 11, 4, 13, 45, tzinfo=UTC), datetime(2003, 1, 11, 4, 43, 45, tzinfo=UTC))
     return {
+        **_seed_common(),
         "name": "pix520-1",
         "kind": "pix60",
         "platform": "cisco_pix",
@@ -213,24 +203,16 @@ def seed_pix(enrolled: bool = True) -> dict[str, Any]:
         "zone": Zone("UTC", 0),
         "outside_if": "outside",
         "outside_ip": "172.16.172.34",
-        "outside_mask": "255.255.255.240",
         "inside_net": "192.168.4.0",
-        "inside_mask": "255.255.255.0",
         "crypto_map": "mymap",
         "crypto_map_seq": 5,
-        "transform_set": "myset",
-        "transforms": "esp-des esp-md5-hmac",
-        "acl": 130,
         "trustpoint": "cisco",
         "enrollment_url": "171.69.89.16:/cgi-bin",
-        "ca_profile": "seed",
         "ike_conn_id": 1,
         "ipsec_conn_base": 3,
         "serial_number": "480430455",
-        "certificates": certs,
+        "certificates": _seed_certificates(enrolled, 0x3B2FD653, "pix520-1.vpn.com", valid, with_der=False),
         "pager_lines": 0,
-        "crl": CrlEntry("OU = sjvpn, O = cisco, C = us", SEED_CRL_LAST, SEED_CRL_NEXT),
-        "key_bits": 1024,
         "key_generated_at": datetime(2002, 1, 11, 4, 54, 34, tzinfo=UTC),
     }
 

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from .ca import der_hex_lines
 from .clock import asa_clock, ios_stamp, uptime_words
 from .device import CertEntry, Device
-from .render_common import dn_display, flows
+from .render_common import dn_display, flows, validity_lines
 
 # IPsec SA lifetime of a crypto map entry that sets none (the config shows only other values).
 DEFAULT_LIFETIME_S = 28800
@@ -125,7 +125,6 @@ def _cert_block(device: Device, cert: CertEntry) -> list[str]:
             f"    hostname={cert.subject_name}",
             f"  Associated Trustpoints: {device.trustpoint} ",
         ]
-    assert cert.not_before and cert.not_after
     lines = [
         title,
         f"  Status: {cert.status}",
@@ -145,8 +144,7 @@ def _cert_block(device: Device, cert: CertEntry) -> list[str]:
         ]
     lines += [
         "  Validity Date: ",
-        f"    start date: {ios_stamp(cert.not_before, device.zone)}",
-        f"    end   date: {ios_stamp(cert.not_after, device.zone)}",
+        *validity_lines(cert, lambda t: ios_stamp(t, device.zone)),
         "  Storage: config",
         f"  Associated Trustpoints: {device.trustpoint} ",
     ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from .device import Device
+from .device import CertEntry, Device
 from .tunnel_state import SaView
 
 _SHORT = {
@@ -20,6 +21,13 @@ _SHORT = {
     NameOID.SERIAL_NUMBER: "serialNumber",
 }
 UNSTRUCTURED_NAME = x509.ObjectIdentifier("1.2.840.113549.1.9.2")
+# The heading of each certificate in IOS's and PIX 6's certificate listings.
+CERT_TITLES = {
+    "identity": "Certificate",
+    "ra_signature": "RA Signature Certificate",
+    "ra_encryption": "RA KeyEncipher Certificate",
+    "ca": "CA Certificate",
+}
 
 
 def wildcard(mask: str) -> str:
@@ -84,3 +92,9 @@ def dn_display(parts: list[tuple[str, str]], style: str) -> list[str]:
     if style == "old":
         return [f"{k} = {v}" for k, v in parts]
     return [f"{'hostname' if k == 'unstructuredName' else k.lower()}={v}" for k, v in parts]
+
+
+def validity_lines(cert: CertEntry, stamp: Callable[[datetime], str]) -> list[str]:
+    """A granted certificate's `start date:` / `end   date:` lines, times written by `stamp`."""
+    assert cert.not_before and cert.not_after
+    return [f"    start date: {stamp(cert.not_before)}", f"    end   date: {stamp(cert.not_after)}"]

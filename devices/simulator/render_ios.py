@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from .ca import der_hex_lines
 from .clock import ios_clock, ios_stamp, uptime_words
 from .device import CertEntry, Device
-from .render_common import Flow, dn_display, flows, wildcard
+from .render_common import CERT_TITLES, Flow, dn_display, flows, validity_lines, wildcard
 
 _DATA = resources.files("devices.simulator") / "data"
 
@@ -258,12 +258,7 @@ def show_crypto_map(device: Device) -> str:
 
 
 def _cert_block_legacy(device: Device, cert: CertEntry) -> list[str]:
-    title = {
-        "identity": "Certificate",
-        "ra_signature": "RA Signature Certificate",
-        "ra_encryption": "RA KeyEncipher Certificate",
-        "ca": "CA Certificate",
-    }[cert.role]
+    title = CERT_TITLES[cert.role]
     if cert.status == "Pending":
         return [
             title,
@@ -288,23 +283,16 @@ def _cert_block_legacy(device: Device, cert: CertEntry) -> list[str]:
         lines.append("  Subject:")
         lines += [f"    {x}" for x in dn_display(cert.subject, "old")]
     lines += ["  CRL Distribution Point:", "    CN = CRL1, OU = sjvpn, O = cisco, C = us"]
-    assert cert.not_before and cert.not_after
     lines += [
         "  Validity Date:",
-        f"    start date: {ios_stamp(cert.not_before, device.zone)}",
-        f"    end   date: {ios_stamp(cert.not_after, device.zone)}",
+        *validity_lines(cert, lambda t: ios_stamp(t, device.zone)),
         f"  Associated Identity: {device.trustpoint}",
     ]
     return lines
 
 
 def _cert_block_pki(device: Device, cert: CertEntry) -> list[str]:
-    title = {
-        "identity": "Certificate",
-        "ra_signature": "RA Signature Certificate",
-        "ra_encryption": "RA KeyEncipher Certificate",
-        "ca": "CA Certificate",
-    }[cert.role]
+    title = CERT_TITLES[cert.role]
     if cert.status == "Pending":
         return [
             title,
@@ -331,11 +319,9 @@ def _cert_block_pki(device: Device, cert: CertEntry) -> list[str]:
         "  CRL Distribution Points: ",
         f"    {device.extra.get('crl_url', 'http://ca.example.com/crl')}",
     ]
-    assert cert.not_before and cert.not_after
     lines += [
         "  Validity Date: ",
-        f"    start date: {ios_stamp(cert.not_before, device.zone)}",
-        f"    end   date: {ios_stamp(cert.not_after, device.zone)}",
+        *validity_lines(cert, lambda t: ios_stamp(t, device.zone)),
         f"  Associated Trustpoints: {device.trustpoint} ",
     ]
     if cert.role == "identity":

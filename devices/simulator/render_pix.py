@@ -6,7 +6,7 @@ from importlib import resources
 
 from .clock import pix_stamp, uptime_words
 from .device import CertEntry, Device
-from .render_common import dn_display, flows
+from .render_common import CERT_TITLES, dn_display, flows, validity_lines
 
 _DATA = resources.files("devices.simulator") / "data"
 
@@ -120,12 +120,7 @@ def show_crypto_map(device: Device) -> str:
 
 
 def _cert_block(device: Device, cert: CertEntry) -> list[str]:
-    title = {
-        "identity": "Certificate",
-        "ra_signature": "RA Signature Certificate",
-        "ra_encryption": "RA KeyEncipher Certificate",
-        "ca": "CA Certificate",
-    }[cert.role]
+    title = CERT_TITLES[cert.role]
     if cert.status == "Pending":
         return [
             title,
@@ -145,13 +140,11 @@ def _cert_block(device: Device, cert: CertEntry) -> list[str]:
         lines += ["  Subject Name", f"    Name: {cert.subject_name}"]
     else:
         lines += [f"    {x}" for x in dn_display(cert.subject, "old")]
-    assert cert.not_before and cert.not_after
     lines += [
         "  CRL Distribution Point:",
         "    CN = CRL1, OU = sjvpn, O = cisco, C = us",
         "  Validity Date:",
-        f"    start date: {pix_stamp(cert.not_before)}",
-        f"    end   date: {pix_stamp(cert.not_after)}",
+        *validity_lines(cert, pix_stamp),
     ]
     return lines
 
