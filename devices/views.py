@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
 from devices.summary import SECRET_FIELDS, device_state, secret_paths, tunnel_ends, tunnel_queryset
+from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from vpnportal import actions
 from vpnportal.choices import OPEN_ALERT_STATES
@@ -119,7 +120,19 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("trustpoint")
         .order_by("valid_to"),
         "crls": Crl.objects.filter(device=device, present=True).order_by("next_update"),
-        "trustpoints": Trustpoint.objects.filter(device=device, present=True).order_by("name"),
+        # An enroll button says "Enroll" for a trustpoint with no identity certificate yet.
+        "trustpoints": Trustpoint.objects.filter(device=device, present=True)
+        .annotate(
+            enrolled=Exists(
+                Certificate.objects.filter(
+                    trustpoint=OuterRef("pk"),
+                    present=True,
+                    role=CertificateRole.IDENTITY,
+                    status=CertificateStatus.AVAILABLE,
+                )
+            )
+        )
+        .order_by("name"),
         "alerts": alerts,
         "open_states": OPEN_ALERT_STATES,
         "tunnel_rows": tunnels,

@@ -128,6 +128,8 @@ def test_it_enrolls_a_trustpoint_that_has_no_identity_certificate_yet(
     # The device page offers the enrollment next to the trustpoint, and the form lists it.
     page = client.get(f"/devices/{device.pk}/").content.decode()
     assert f"/enroll/?device={device.pk}&amp;trustpoint={trustpoint}" in page
+    # No identity certificate yet: the button offers a first enrollment, not a re-enrollment.
+    assert ">Enroll</a>" in page and ">Re-enroll</a>" not in page
     form = client.get(f"/enroll/?device={device.pk}&trustpoint={trustpoint}")
     assert form.status_code == 200 and f'value="{trustpoint}"' in form.content.decode()
 
