@@ -144,11 +144,16 @@ def _spec(platform: str, words: list[str], i: int) -> tuple[str | None, int]:
     return None, i
 
 
-def acl_entries(platform: str, lines: list[str]) -> list[AclEntry] | None:
-    """The (action, protocol, source, destination) of ACL lines; None when a line uses what we cannot read."""
+def acl_entries(
+    platform: str, lines: list[str], names: dict[str, str] | None = None
+) -> list[AclEntry] | None:
+    """The (action, protocol, source, destination) of ACL lines; None when a line uses what we cannot read.
+
+    `names` (PIX/ASA `name ADDRESS NAME`) turns the names a device prints in place of addresses back
+    into addresses."""
     out: list[AclEntry] = []
     for line in lines:
-        words = line.split()
+        words = [names.get(word, word) for word in line.split()] if names else line.split()
         try:
             start = next(i for i, w in enumerate(words) if w.lower() in ("permit", "deny"))
         except StopIteration:

@@ -54,6 +54,7 @@ _EMPTY: dict[str, Any] = {
     "crypto_acls": {},
     "interfaces": [],
     "certificate_chains": [],
+    "names": {},
 }
 _MASK_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
@@ -74,6 +75,7 @@ class _Config:
         self.interfaces: dict[str, dict[str, Any]] = {}
         self.acls: dict[str, list[str]] = {}
         self.chains: list[tuple[str, list[tuple[str, str, str]]]] = []
+        self.names: dict[str, str] = {}  # PIX/ASA `name ADDRESS NAME`: NAME -> ADDRESS
         self.ignored = 0
 
     # -- helpers -------------------------------------------------------------------------------
@@ -137,8 +139,9 @@ class _Config:
         if words[:1] == ["set"] and len(words) >= 3:
             what = words[1]
             if what == "peer":
-                entry["peers"].append(words[2])
-                entry["peer"] = entry["peers"][0]
+                # ASA lists backup peers on the same line; IOS may add `default` (the first peer tried).
+                entry["peers"].extend(w for w in words[2:] if w not in {"default", "dynamic"})
+                entry["peer"] = entry["peers"][0] if entry["peers"] else None
                 return
             if what in {"transform-set", "ikev1", "ikev2"}:
                 names = words[2:] if what == "transform-set" else words[3:]
@@ -303,6 +306,13 @@ def _top_line(
         return ("transform_set", len(out["transform_sets"]) - 1), None
     elif words[:2] == ["crypto", "map"] and len(words) >= 3:
         return _crypto_map_line(conf, words, line), None
+    elif first == "name" and len(words) >= 3 and platform in {"cisco_pix", "cisco_asa"}:
+        # `name 10.1.1.1 hq-router [description ...]`: with `names` on, the device prints the name in
+        # place of the address in its configuration (crypto map peers, access lists).
+        if _MASK_RE.match(words[1]) or ":" in words[1]:
+            conf.names[words[2]] = words[1]
+        else:
+            ctx.warn(line)
     elif first == "access-list" and len(words) >= 3:
         conf.acls.setdefault(words[1], []).append(line.strip())
     elif words[:3] == ["ip", "access-list", "extended"] and len(words) >= 4:
@@ -475,6 +485,15 @@ def _assemble(conf: _Config, platform: str) -> dict[str, Any]:
         entries = [crypto_map["entries"][seq] for seq in sorted(crypto_map["entries"])]
         maps.append({**crypto_map, "entries": entries})
     out["crypto_maps"] = maps
+    out["names"] = conf.names
+    if conf.names:
+        # Peers as addresses, whichever way the device printed them; the names it printed are kept.
+        for crypto_map in maps:
+            for entry in crypto_map["entries"]:
+                if any(peer in conf.names for peer in entry["peers"]):
+                    entry["peer_names"] = list(entry["peers"])
+                    entry["peers"] = [conf.names.get(peer, peer) for peer in entry["peers"]]
+                    entry["peer"] = entry["peers"][0]
     defaults = IKE_DEFAULTS.get(platform, IKE_DEFAULTS["cisco_ios"])
     policies = []
     for number in sorted(conf.policies):

@@ -58,3 +58,32 @@ def test_it_accepts_equal_lifetimes() -> None:
         "crypto ipsec security-association lifetime seconds 3600\nisakmp enable outside",
     )
     assert diagnose_pair(router(), pix(config=config)) == []
+
+
+# The same PIX with `name` entries: the device then prints the names in place of the addresses.
+NAMED_PIX_CONFIG = (
+    PIX_CONFIG.replace(
+        "names\n",
+        "names\nname 172.16.172.39 router-1720 description the branch\n"
+        "name 1.1.1.0 branch-lan\nname 192.168.4.0 hq-lan\n",
+    )
+    .replace("set peer 172.16.172.39", "set peer router-1720")
+    .replace(ACL, "access-list 130 permit ip hq-lan 255.255.255.0 branch-lan 255.255.255.0")
+)
+
+
+def test_it_reads_names_in_place_of_addresses_as_the_addresses() -> None:
+    assert "set peer router-1720" in NAMED_PIX_CONFIG and "hq-lan 255" in NAMED_PIX_CONFIG
+    # The same tunnel as the seed's: the same findings (its lifetimes differ), no peer or ACL one.
+    codes = {f.code for f in diagnose_pair(router(), pix(config=NAMED_PIX_CONFIG))}
+    assert codes == {f.code for f in diagnose_pair(router(), pix(config=PIX_CONFIG))}
+    assert codes == {Code.LIFETIME_MISMATCH}
+
+
+def test_it_still_finds_a_wrong_peer_behind_a_name() -> None:
+    config = NAMED_PIX_CONFIG.replace("name 172.16.172.39 router-1720", "name 172.16.172.40 router-1720")
+    (finding,) = _only(config, Code.PEER_ADDRESS_MISMATCH)
+    assert "pix520-1 write terminal: crypto map mymap 5 set peer router-1720" in finding.evidence
+    # The ACL is still checked through the names: a wrong network behind a name is found too.
+    config = NAMED_PIX_CONFIG.replace("name 192.168.4.0 hq-lan", "name 192.168.5.0 hq-lan")
+    assert len(_only(config, Code.ACL_NOT_MIRRORED)) == 1

@@ -143,3 +143,38 @@ def test_it_reads_modern_trustpoints_with_revocation_check_none_as_crl_optional(
     assert entry["pfs"] == "group14" and entry["lifetime_seconds"] == 3600
     assert result["crypto_acls"] == {"VPN": ["permit ip 10.1.0.0 0.0.255.255 10.2.0.0 0.0.255.255"]}
     assert result["ike_policies"][0]["encryption"] == "aes 256" and result["ike_policies"][0]["group"] == 14
+
+
+def test_it_reads_asa_names_and_every_peer_of_a_set_peer_line() -> None:
+    config = """hostname asa-1
+names
+name 203.0.113.7 branch-router description the branch
+name 10.20.0.0 branch-lan
+name 10.10.0.0 hq-lan
+access-list vpn extended permit ip hq-lan 255.255.0.0 branch-lan 255.255.0.0
+crypto map outside_map 10 match address vpn
+crypto map outside_map 10 set peer branch-router 198.51.100.9
+crypto map outside_map 10 set ikev1 transform-set TS
+crypto map outside_map interface outside
+"""
+    result = parse_running_config(config, platform="cisco_asa")
+    assert result["warnings"] == []
+    assert result["names"] == {
+        "branch-router": "203.0.113.7",
+        "branch-lan": "10.20.0.0",
+        "hq-lan": "10.10.0.0",
+    }
+    (entry,) = result["crypto_maps"][0]["entries"]
+    # Peers as addresses (what the tunnel is built to), the names the device printed kept beside them.
+    assert (entry["peer"], entry["peers"]) == ("203.0.113.7", ["203.0.113.7", "198.51.100.9"])
+    assert entry["peer_names"] == ["branch-router", "198.51.100.9"]
+    # The ACL lines are the device's own words; the diagnosis reads them through `names`.
+    assert result["crypto_acls"]["vpn"] == [
+        "access-list vpn extended permit ip hq-lan 255.255.0.0 branch-lan 255.255.0.0"
+    ]
+
+
+def test_it_reads_an_ios_default_peer() -> None:
+    config = "crypto map vpn 10 ipsec-isakmp\n set peer 192.0.2.1 default\n set peer 192.0.2.2\n"
+    (entry,) = parse_running_config(config)["crypto_maps"][0]["entries"]
+    assert entry["peers"] == ["192.0.2.1", "192.0.2.2"] and "peer_names" not in entry
