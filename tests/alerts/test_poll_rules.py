@@ -91,9 +91,9 @@ def test_a_device_switch_overrides_the_weak_crypto_setting(settings) -> None:  #
     settings.ALERT_WEAK_CRYPTO = True
     legacy.weak_crypto_alerts = False
     legacy.save()
-    assert [c.device.name for c in rules.weak_crypto(findings())] == ["pix520-1"]
+    assert [c.key for c in rules.weak_crypto(findings())] == ["weak_crypto:pix520-1:isakmp policy 10"]
     # Off by default, on for one device.
     settings.ALERT_WEAK_CRYPTO = False
     legacy.weak_crypto_alerts = True
     legacy.save()
-    assert [c.device.name for c in rules.weak_crypto(findings())] == ["1720-1"]
+    assert [c.key for c in rules.weak_crypto(findings())] == ["weak_crypto:1720-1:isakmp policy 10"]
