@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from queue import Empty
 
@@ -28,7 +29,8 @@ class RedisChannel(kombu_redis.Channel):
        message, needs a new Redis pool, and `_connparams` reads `client.hostname` of None. `ignore_errors`
        lets the AttributeError through, so the consumer dies: "Unrecoverable error", exit status 1.
     Treating a connection error on that read like `Empty` (a reply already buffered is still read and
-    delivered; the error means there is none) lets the first close finish, so the second one is a no-op. Test: tests/foundation/test_broker_restart.py.
+    delivered; the error means there is none) lets the first close finish, so the second one is a no-op.
+    Test: tests/foundation/test_broker_restart.py.
     Remove this class and RedisTransport below once a kombu release closes a channel whose BRPOP socket is
     dead (or celery stops closing the connection again after collect()) and that test passes without them.
     """
@@ -36,12 +38,10 @@ class RedisChannel(kombu_redis.Channel):
     # Private kombu attributes, absent from the type stubs: hence the ignores.
     def close(self) -> None:
         if self._in_poll:  # type: ignore[attr-defined]
-            try:
+            # On a connection error _brpop_read has already disconnected the dead socket and cleared
+            # _in_poll: no reply is coming, as with Empty.
+            with contextlib.suppress(Empty, *self.connection_errors):  # type: ignore[attr-defined]
                 self._brpop_read()  # type: ignore[attr-defined]
-            except Empty:
-                pass
-            except self.connection_errors:  # type: ignore[attr-defined]
-                pass  # _brpop_read has disconnected the dead socket and cleared _in_poll
         super().close()
 
 
