@@ -75,7 +75,19 @@ class Command(BaseCommand):
                 time.sleep(2)  # let the simulator listen before the first poll
                 call_command("import_inventory", str(inventory))
         celery = [sys.executable, "-m", "celery", "-A", "vpnportal"]
-        start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4"])
+        start(
+            "worker",
+            [
+                *celery,
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "4",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        )
         start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")])
         start("web", [*manage, "runserver", "--noreload", opts["addr"]])
 
