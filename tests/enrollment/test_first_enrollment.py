@@ -27,6 +27,7 @@ from pki.models import Certificate, Enrollment
 from tests.services import simulator_state_dir
 
 from .conftest import CHALLENGE, TRUSTPOINTS, scenario, sent_lines
+from .test_dialogues import SAVES  # the save after enrolling is the same for a first enrollment
 
 # The poll command works in threads of its own: they must see the committed inventory.
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -64,12 +65,6 @@ DIALOGUES = {
         "line: yes",
         "line: end",
     ],
-}
-SAVES = {
-    "1720-1": ["line: write memory"],
-    "pix520-1": ["line: configure terminal", "line: ca save all", "line: write memory", "line: end"],
-    "csr-1": ["line: write memory"],
-    "asa-1": ["line: write memory"],
 }
 
 
