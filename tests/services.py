@@ -46,8 +46,20 @@ def celery_worker(
     queue: str | None = None, concurrency: int = 1, extra_env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """Run `celery worker` in a subprocess consuming a private queue; yields the queue name."""
+    with celery_worker_process(queue, concurrency, extra_env) as (_, name):
+        yield name
+
+
+@contextmanager
+def celery_worker_process(
+    queue: str | None = None,
+    concurrency: int = 1,
+    extra_env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`celery worker` (prefork) consuming a private queue, ready; yields (process, queue name)."""
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
-    log = ROOT / "var" / f"worker-{queue}.log"
+    log = log or ROOT / "var" / f"worker-{queue}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -85,7 +97,7 @@ def celery_worker(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"celery worker not ready: {log.read_text()[-3000:]}")
                 time.sleep(0.2)
-            yield queue
+            yield proc, queue
         finally:
             proc.terminate()
             try:

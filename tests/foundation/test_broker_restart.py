@@ -16,17 +16,15 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.services import ROOT, wait_for, worker_env
+from tests.services import celery_worker_process, wait_for
 from vpnportal.celery import RedisChannel, RedisTransport, app
 from vpnportal.models import Heartbeat
 from vpnportal.tasks import heartbeat
@@ -108,53 +106,9 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.close()
 
 
-@contextmanager
-def worker_on(broker_url: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def worker_on(broker_url: str, log: Path) -> AbstractContextManager[tuple[subprocess.Popen[bytes], str]]:
     """`celery worker` (prefork, one process) consuming a private queue on the given broker."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "vpnportal",
-                "worker",
-                "-Q",
-                queue,
-                "--concurrency",
-                "1",
-                "--pool",
-                "prefork",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{queue}@%h",
-            ],
-            cwd=ROOT,
-            env=worker_env({"REDIS_URL": broker_url}),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for(lambda: _ready(proc, log), timeout=60)
-        yield proc, queue
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _ready(proc: subprocess.Popen[bytes], log: Path) -> bool:
-    assert proc.poll() is None, f"celery worker exited:\n{log.read_text()[-4000:]}"
-    return b"ready." in log.read_bytes()
+    return celery_worker_process(extra_env={"REDIS_URL": broker_url}, log=log)
 
 
 def send(broker_url: str, queue: str, name: str, countdown: float = 0) -> str:
