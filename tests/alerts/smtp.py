@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,12 +12,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests.services import free_port
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (nothing will answer there until a server starts)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["Sink", "free_port", "smtp_server", "use_smtp"]
 
 
 class Sink:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.services import celery_worker_process, wait_for
+from tests.services import celery_worker_process, free_port, wait_for
 from vpnportal.celery import RedisChannel, RedisTransport, app
 from vpnportal.models import Heartbeat
 from vpnportal.tasks import heartbeat
@@ -32,12 +31,6 @@ from vpnportal.tasks import heartbeat
 ROUNDS = int(os.environ.get("VPNPORTAL_BROKER_RESTART_ROUNDS", "4"))
 DOWN_SECONDS = 0.5  # how long Redis stays away each round
 RECOVER_SECONDS = 30.0  # bound for a new task to run after Redis is back (celery retries at 0, 2, 4 ... s)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateRedis:
