@@ -108,10 +108,9 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
     for i, command in enumerate(commands):
         out = session.run_command(command)
         outputs.append(out)
-        if out.error.startswith("timeout"):
-            # The late output would land in the next command's: the session is no longer usable.
+        if session.broken:
             for rest in commands[i + 1 :]:
-                outputs.append(CommandOutput(rest, rest.text, "", "not run: the session timed out before it"))
+                outputs.append(CommandOutput(rest, rest.text, "", f"not run: {session.broken}"))
             break
     return outputs
 

@@ -205,6 +205,17 @@ class _PinnedMixin:
         client.set_missing_host_key_policy(self.first_contact)
         return client
 
+    def read_channel(self) -> str:
+        """netmiko's read, except that a channel the device closed ends the read at once: netmiko would
+        read nothing until the command's read timeout and report a timeout (telnet already raises)."""
+        data: str = super().read_channel()  # type: ignore[misc]
+        channel = getattr(self, "remote_conn", None)
+        if data or channel is None:
+            return data
+        if (channel.closed or channel.eof_received) and not channel.recv_ready():
+            raise EOFError("the device closed the session")
+        return data
+
 
 _PINNED_CLASSES: dict[type, type] = {}
 
@@ -286,6 +297,9 @@ class DeviceSession:
         self.connect_seconds = 0.0
         self._prompt_re: re.Pattern[str] | None = None
         self._aborted = False
+        # Why no further command can be sent ('' while the session is usable): a timed-out command's
+        # late output would land in the next one's, and a closed session answers nothing.
+        self.broken = ""
 
     def __enter__(self) -> DeviceSession:
         self.open()
@@ -419,10 +433,14 @@ class DeviceSession:
         log.info("pinned host key of %s (%s) on first contact", device.name, offered.get_name())
 
     def run(self, text: str) -> tuple[str, str]:
-        """Send one command; return (output, error) where error is '' or why the output is unusable."""
+        """Send one command; return (output, error) where error is '' or why the output is unusable.
+
+        After a timeout or a lost connection `broken` says why the session cannot take another command."""
         conn = self.conn
         if conn is None or self._prompt_re is None:
             raise SessionError("session not open")
+        if self.broken:
+            return "", f"not run: {self.broken}"
         _check(text, "command")
         pattern = f"(?:{self._prompt_re.pattern}|{MORE_RE.pattern})"
         try:
@@ -434,9 +452,12 @@ class DeviceSession:
                 strip_command=True,
             )
         except ReadTimeout:
+            self.broken = "the session timed out before it"
             return "", f"timeout after {self.command_timeout:g} s waiting for the output of {text!r}"
         except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise SessionError(f"connection lost during {text!r}: {exc}"[:300]) from None
+            # What came before stays usable: the poll keeps the outputs it already has.
+            self.broken = "the connection was lost before it"
+            return "", f"connection lost during {text!r}: {exc or type(exc).__name__}"[:300]
         assert isinstance(output, str)
         if MORE_RE.search(output):
             self._leave_pager()

@@ -63,6 +63,7 @@ class CliSession:
         self.priv = 1
         self.monitor = False
         self.closed = False
+        self.action = ""  # the command being answered (its action name, e.g. `show_ipsec_sa`)
         self._buf = ""
         self._event = asyncio.Event()
         self._skip_lf = False
@@ -216,7 +217,8 @@ class CliSession:
             await asyncio.sleep(float(dev.fault_param("slow", "seconds", 3.0)))
         if dev.has("garbled"):
             text = faults.garble(text, float(dev.fault_param("garbled", "ratio", 0.08)), seed=self.id)
-        if dev.has("truncated"):
+        only = dev.fault_param("truncated", "action", "")
+        if dev.has("truncated") and (not only or only == self.action):
             text = faults.truncate(text, float(dev.fault_param("truncated", "fraction", 0.5)))
             if dev.fault_param("truncated", "close", False):
                 self.write(text)
@@ -320,6 +322,7 @@ class CliSession:
         """Carry out a matched command."""
         dev = self.device
         r = self.render
+        self.action = action
         simple_renders = {
             "show_clock",
             "show_isakmp_sa",

@@ -78,6 +78,31 @@ def test_it_survives_damaged_output(
     assert by_name["pix520-1"].status in (PollStatus.OK, PollStatus.PARTIAL, PollStatus.FAILED)
 
 
+def test_a_session_the_device_drops_ends_the_poll_at_once_and_keeps_what_came_before(
+    sim: SimulatorHandle, seed: dict[str, Device], settings: Any
+) -> None:
+    settings.SSH_CONNECT_TIMEOUT = 5
+    settings.SSH_COMMAND_TIMEOUT = 30  # a drop must not cost this wait
+    run_poll_cycle(["1720-1"], alerts=False)
+    # The router resets the session in the middle of `show crypto ipsec sa`.
+    sim.set_fault("1720-1", "truncated", fraction=0.3, close=True, action="show_ipsec_sa")
+    result = run_poll_cycle(["1720-1"], alerts=False)
+    (outcome,) = result.outcomes
+    assert outcome.seconds < 15
+    poll = Poll.objects.filter(device__name="1720-1").order_by("-started_at").first()
+    assert poll is not None and poll.status == PollStatus.PARTIAL
+    assert "connection lost during 'show crypto ipsec sa'" in poll.reason
+    assert "not run: the connection was lost before it" in poll.reason
+    errors = {o.command: o.error for o in poll.outputs.all()}
+    # The commands answered before the drop are stored and applied; nothing after it was sent.
+    assert errors["show clock"] == "" and errors["show running-config"] == ""
+    assert errors["show crypto isakmp sa"] == ""
+    assert errors["show crypto ipsec sa"].startswith("connection lost")
+    assert errors["show crypto ca crls"] == "not run: the connection was lost before it"
+    state = DeviceState.objects.get(device__name="1720-1")
+    assert state.last_poll == poll and state.stale is False
+
+
 def test_it_reports_paging_left_on_as_a_failed_command(
     sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
