@@ -289,7 +289,7 @@ def modern_device(
             outside_if="GigabitEthernet1",
             crypto_map="VPNMAP",
             crypto_map_seq=10,
-            transforms="esp-aes 256 esp-sha256-hmac".replace("esp-aes 256", "esp-aes-256"),
+            transforms="esp-aes-256 esp-sha256-hmac",  # as PIX/ASA write it; render_ios spells it for IOS
             ike_conn_id=1001,
             ipsec_conn_base=2001,
         )

@@ -473,7 +473,9 @@ def _modern_config(device: Device) -> list[str]:
     if _has_asa_peer(device):
         sets.append((ASA_PEER_TRANSFORM_SET, ASA_PEER_TRANSFORMS))
     for name, transforms in sets:
-        lines += [f"crypto ipsec transform-set {name} {transforms}", " mode tunnel"]
+        # IOS writes the key size as a word of its own (`esp-aes 256`), PIX/ASA as `esp-aes-256`.
+        written = transforms.replace("esp-aes-256", "esp-aes 256")
+        lines += [f"crypto ipsec transform-set {name} {written}", " mode tunnel"]
     lines.append("!")
     for f in peers:
         seq = device.crypto_map_seq + 10 * f.index
