@@ -41,6 +41,7 @@ class DeviceForm(forms.ModelForm):
             "crl_warn_hours",
             "clock_skew_warn_seconds",
             "weak_crypto_alerts",
+            "alert_emails",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

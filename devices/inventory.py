@@ -11,10 +11,12 @@ from typing import Any
 
 import paramiko  # type: ignore[import-untyped]
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 
 from devices.choices import Platform, Transport
+from devices.contacts import email_list, validate_email_list
 from devices.models import Device, Tunnel
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -29,7 +31,18 @@ FILE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]
 MAX_SECRET = 128
 MAX_INVENTORY_BYTES = 10 * 1024 * 1024
 
-DEVICE_KEYS = {"name", "host", "port", "platform", "username", "password", "secret", "transport", "host_key"}
+DEVICE_KEYS = {
+    "name",
+    "host",
+    "port",
+    "platform",
+    "username",
+    "password",
+    "secret",
+    "transport",
+    "host_key",
+    "alert_emails",
+}
 TUNNEL_KEYS = {"name", "ends"}
 DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
 
@@ -52,6 +65,7 @@ class DeviceEntry:
     secret: str
     host_key: str
     line: int
+    alert_emails: str | None = None  # None: not in the file (the stored list is kept)
 
 
 @dataclass
@@ -172,6 +186,39 @@ def _sequence(node: yaml.Node, where: str) -> list[yaml.Node]:
     return list(node.value)
 
 
+def _value_node(items: list[tuple[str, yaml.Node, int]], key: str) -> yaml.Node | None:
+    """The value node of `key` in a mapping's items, None when absent."""
+    return next((value for name, value, _ in items if name == key), None)
+
+
+def _alert_emails(node: yaml.Node | None, where: str) -> str | None:
+    """`alert_emails`: a list of addresses or one comma-separated text; stored comma-separated."""
+    if node is None:
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        raw: list[str] = []
+        for item in node.value:
+            value = _scalar(item, where)
+            if not isinstance(value, str):
+                raise ValueError("alert_emails: each entry must be an email address")
+            raw.append(value)
+        addresses = email_list(raw)
+    else:
+        value = _scalar(node, where)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("alert_emails: must be a list of email addresses")
+        addresses = email_list(value)
+    text = ", ".join(addresses)
+    check_text(text, "alert_emails")
+    try:
+        validate_email_list(text)
+    except ValidationError as exc:
+        raise ValueError(f"alert_emails: {exc.messages[0]}") from None
+    return text
+
+
 def _device(node: yaml.Node, index: int) -> DeviceEntry:
     where = f"devices[{index}]"
     items = _mapping(node, where)
@@ -182,6 +229,9 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
             raise InventoryError(
                 f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(DEVICE_KEYS))})"
             )
+        lines[key] = _line(value_node)
+        if key == "alert_emails":  # a list as well as a single value: read below
+            continue
         try:
             values[key] = _scalar(value_node, f"{where}.{key}")
         except ValueError as exc:
@@ -230,6 +280,8 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
             raise ValueError("host_key: must be text")
         if host_key:
             host_key = validate_host_key(host_key)
+        current = "alert_emails"
+        alert_emails = _alert_emails(_value_node(items, "alert_emails"), f"{where}.alert_emails")
     except ValueError as exc:
         line = lines.get(current, _line(node))
         raise InventoryError(f"line {line}: {where}: {exc}") from None
@@ -244,6 +296,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         secret=strings["secret"],
         host_key=host_key,
         line=_line(node),
+        alert_emails=alert_emails,
     )
 
 
@@ -337,6 +390,9 @@ def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
         if current_plain != getattr(entry, attr):
             setattr(device, attr, getattr(entry, attr))
             changed.append(attr)
+    if entry.alert_emails is not None and entry.alert_emails != device.alert_emails:
+        device.alert_emails = entry.alert_emails
+        changed.append("alert_emails")
     # A host_key in the file pins it; leaving it out keeps what first contact pinned.
     if entry.host_key and entry.host_key != device.host_key:
         device.host_key = entry.host_key

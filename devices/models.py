@@ -13,6 +13,7 @@ from devices.choices import (
     Transport,
     TunnelStatus,
 )
+from devices.contacts import validate_email_list
 from vpnportal.fields import EncryptedTextField
 
 NAME_HELP = "Letters, digits, dot, dash and underscore only."
@@ -47,6 +48,13 @@ class Device(models.Model):
         blank=True,
         help_text="Alert on weak cryptography found on this device: yes, no, or unknown to follow "
         "ALERT_WEAK_CRYPTO (a legacy site known to run DES can stay quiet while the rest is watched).",
+    )
+    alert_emails = models.TextField(
+        blank=True,
+        default="",
+        validators=[validate_email_list],
+        help_text="Addresses (comma-separated) that get this device's alerts and its tunnels', besides "
+        "ALERT_EMAIL_TO: the people who look after this site.",
     )
     silenced_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

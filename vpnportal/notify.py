@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from devices.contacts import email_list
 from vpnportal.alerting import NOTE_REMINDER, NOTE_WORSE
 from vpnportal.choices import AlertKind, AlertState, NotificationStatus, Severity
 from vpnportal.models import Alert, AlertEvent, Notification
@@ -186,18 +187,25 @@ def build_notifications(now: datetime | None = None) -> int:
             return 0
         events = list(
             AlertEvent.objects.filter(pk__in=ids, notify=True).select_related(
-                "alert", "alert__device", "alert__tunnel"
+                "alert", "alert__device", "alert__tunnel", "alert__tunnel__end_a", "alert__tunnel__end_b"
             )
         )
         if not events:
             return 0
         Alert.objects.filter(pk__in={e.alert_id for e in events}).update(last_notified_at=now)
-        recipients = list(dict.fromkeys(r.strip() for r in settings.ALERT_EMAIL_TO if r.strip()))
-        if not recipients:
-            log.warning("alert events to announce but ALERT_EMAIL_TO is empty: %d events", len(events))
+        digests = recipients_of(events)
+        if not digests:
+            log.warning(
+                "alert events to announce but ALERT_EMAIL_TO and the devices' alert_emails are empty: %d events",
+                len(events),
+            )
             return 0
-        subject, text, html = render_digest(events, now)
-        for recipient in recipients:
+        rendered: dict[tuple[int, ...], tuple[str, str, str]] = {}
+        for recipient, theirs in digests.items():
+            key = tuple(event.pk for event in theirs)
+            if key not in rendered:
+                rendered[key] = render_digest(theirs, now)
+            subject, text, html = rendered[key]
             notification = Notification.objects.create(
                 recipient=recipient,
                 subject=subject,
@@ -206,8 +214,25 @@ def build_notifications(now: datetime | None = None) -> int:
                 created_at=now,
                 next_attempt_at=now,
             )
-            notification.events.set(events)
-        return len(recipients)
+            notification.events.set(theirs)
+        return len(digests)
+
+
+def recipients_of(events: list[AlertEvent]) -> dict[str, list[AlertEvent]]:
+    """Each recipient and the events of their digest: ALERT_EMAIL_TO gets every event; the addresses in
+    a device's `alert_emails` get the events of that device and of the tunnels it ends."""
+    everyone = email_list(settings.ALERT_EMAIL_TO)
+    digests: dict[str, list[AlertEvent]] = {address: list(events) for address in everyone}
+    for event in events:
+        alert = event.alert
+        devices = [alert.device] if alert.device is not None else []
+        if alert.tunnel is not None:
+            devices += [alert.tunnel.end_a, alert.tunnel.end_b]
+        contacts = email_list([a for device in devices for a in email_list(device.alert_emails)])
+        for address in contacts:
+            if address not in everyone:
+                digests.setdefault(address, []).append(event)
+    return digests
 
 
 # -- delivery ------------------------------------------------------------------------------------------

@@ -208,3 +208,21 @@ def test_it_evaluates_concurrently_without_duplicate_events(settings) -> None:  
     assert run_concurrently(3, evaluate_rules) == []
     (alert,) = Alert.objects.all()
     assert alert.events.count() == 2  # opened, fired: once
+
+
+def test_a_devices_own_contacts_get_its_alerts_and_only_them(settings) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    use_smtp(settings, port)
+    settings.ALERT_EMAIL_TO = ["noc@example.com"]
+    with smtp_server(port) as sink:
+        now = timezone.now()
+        branch = make_device("1720-1", alert_emails="branch-admin@example.net, noc@example.com")
+        firewall = make_device("pix520-1", alert_emails="fw-team@example.net")
+        make_cert(branch, now + timedelta(days=20), serial="3B2FD652")
+        make_cert(firewall, now + timedelta(days=400), serial="0A")
+        run_alert_cycle(now + timedelta(minutes=1))
+        to = {str(m["To"]): sink.text(m) for m in sink.messages}
+    # The NOC (ALERT_EMAIL_TO, also listed on the router) gets one digest, the branch admin the router's
+    # alert; the firewall team hears nothing about a device that is not theirs.
+    assert sorted(to) == ["branch-admin@example.net", "noc@example.com"]
+    assert "3B2FD652" in to["branch-admin@example.net"] and "expires in 20 days" in to["noc@example.com"]

@@ -71,6 +71,13 @@ def test_it_shows_the_raw_outputs_and_poll_history_on_the_device_page(browser: C
     assert "isakmp_identity" in html  # config facts
 
 
+def test_the_device_page_says_who_else_gets_its_alerts(browser: Client, seed: Seed) -> None:
+    seed.router.alert_emails = "branch-noc@example.net"
+    seed.router.save()
+    html = browser.get(f"/devices/{seed.router.pk}/").content.decode()
+    assert "Alerts also to</th><td>branch-noc@example.net</td>" in html
+
+
 def test_it_never_renders_a_secret(browser: Client, seed: Seed) -> None:
     for url in ["/", "/devices/", f"/devices/{seed.router.pk}/", f"/tunnels/{seed.tunnel.pk}/", "/audit/"]:
         html = browser.get(url).content.decode()

@@ -172,3 +172,29 @@ def test_it_runs_as_a_command_with_file_and_line_in_the_error(tmp_path: Path) ->
     path.write_text(GOOD)
     call_command("import_inventory", str(path))
     assert Device.objects.count() == 2
+
+
+def test_it_imports_who_gets_a_devices_alerts() -> None:
+    text = GOOD.replace(
+        "    secret: ww-enable\n",
+        "    secret: ww-enable\n    alert_emails: [branch-noc@example.net, Kenji.Sato@example.net]\n",
+    ).replace("    transport: telnet\n", "    transport: telnet\n    alert_emails: fw-team@example.net\n")
+    import_inventory(text)
+    router, pix = Device.objects.get(name="1720-1"), Device.objects.get(name="pix520-1")
+    assert router.alert_emails == "branch-noc@example.net, Kenji.Sato@example.net"
+    assert pix.alert_emails == "fw-team@example.net"
+    # Left out of the file, the stored list stays (edited in the admin); `[]` clears it.
+    import_inventory(GOOD)
+    assert Device.objects.get(name="1720-1").alert_emails == "branch-noc@example.net, Kenji.Sato@example.net"
+    import_inventory(GOOD.replace("    secret: ww-enable\n", "    secret: ww-enable\n    alert_emails: []\n"))
+    assert Device.objects.get(name="1720-1").alert_emails == ""
+
+
+@pytest.mark.parametrize(
+    "value", ["[noc@example.net, not-an-address]", "'noc@example.net; bad@'", "[[nested@example.net]]", "42"]
+)
+def test_it_refuses_alert_emails_that_are_not_addresses(value: str) -> None:
+    text = GOOD.replace("    secret: ww-enable\n", f"    secret: ww-enable\n    alert_emails: {value}\n")
+    with pytest.raises(InventoryError, match=r"line 9: devices\[0\]"):
+        import_inventory(text)
+    assert not Device.objects.exists()
