@@ -157,8 +157,12 @@ def _mirror(
 ) -> list[Finding]:
     acl_a, acl_b = str(entry_a.get("match_address") or ""), str(entry_b.get("match_address") or "")
     lines_a, lines_b = _acl_lines(a, acl_a), _acl_lines(b, acl_b)
-    rules_a = acl_entries(a.platform, lines_a, a.get(CONFIG).get("names"))
-    rules_b = acl_entries(b.platform, lines_b, b.get(CONFIG).get("names"))
+    rules_a = acl_entries(
+        a.platform, lines_a, a.get(CONFIG).get("names"), a.get(CONFIG).get("network_objects")
+    )
+    rules_b = acl_entries(
+        b.platform, lines_b, b.get(CONFIG).get("names"), b.get(CONFIG).get("network_objects")
+    )
     if not lines_a or not lines_b or rules_a is None or rules_b is None:
         return []
     mirrored_b = {(action, proto, dst, src) for action, proto, src, dst in rules_b}

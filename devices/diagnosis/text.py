@@ -128,29 +128,38 @@ def _network(platform: str, address: str, mask: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{mask}", strict=False))
 
 
-def _spec(platform: str, words: list[str], i: int) -> tuple[str | None, int]:
+def _spec(
+    platform: str, words: list[str], i: int, objects: dict[str, list[str] | None]
+) -> tuple[list[str] | None, int]:
+    """The networks an address specification starting at words[i] stands for, and where it ends."""
     if i >= len(words):
         return None, i
     word = words[i].lower()
     if word in ("any", "any4"):
-        return "0.0.0.0/0", i + 1
+        return ["0.0.0.0/0"], i + 1
     if word == "host" and i + 1 < len(words):
-        return f"{words[i + 1]}/32", i + 2
+        return [f"{words[i + 1]}/32"], i + 2
+    if word in ("object", "object-group") and i + 1 < len(words):
+        return objects.get(words[i + 1]), i + 2
     if has_ipv4(word) and i + 1 < len(words) and has_ipv4(words[i + 1]):
         try:
-            return _network(platform, words[i], words[i + 1]), i + 2
+            return [_network(platform, words[i], words[i + 1])], i + 2
         except ValueError:
             return None, i
     return None, i
 
 
 def acl_entries(
-    platform: str, lines: list[str], names: dict[str, str] | None = None
+    platform: str,
+    lines: list[str],
+    names: dict[str, str] | None = None,
+    objects: dict[str, list[str] | None] | None = None,
 ) -> list[AclEntry] | None:
     """The (action, protocol, source, destination) of ACL lines; None when a line uses what we cannot read.
 
     `names` (PIX/ASA `name ADDRESS NAME`) turns the names a device prints in place of addresses back
-    into addresses."""
+    into addresses; `objects` (the configuration's `network_objects`) expands `object` and
+    `object-group` into one entry per network pair."""
     out: list[AclEntry] = []
     for line in lines:
         words = [names.get(word, word) for word in line.split()] if names else line.split()
@@ -161,9 +170,9 @@ def acl_entries(
         if start + 1 >= len(words):
             return None
         action, proto = words[start].lower(), words[start + 1].lower()
-        src, pos = _spec(platform, words, start + 2)
-        dst, _ = _spec(platform, words, pos)
-        if src is None or dst is None:
+        sources, pos = _spec(platform, words, start + 2, objects or {})
+        destinations, _ = _spec(platform, words, pos, objects or {})
+        if sources is None or destinations is None:
             return None
-        out.append((action, proto, src, dst))
+        out += [(action, proto, src, dst) for src in sources for dst in destinations]
     return out

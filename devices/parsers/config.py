@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -55,6 +56,7 @@ _EMPTY: dict[str, Any] = {
     "interfaces": [],
     "certificate_chains": [],
     "names": {},
+    "network_objects": {},
 }
 _MASK_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
@@ -76,6 +78,9 @@ class _Config:
         self.acls: dict[str, list[str]] = {}
         self.chains: list[tuple[str, list[tuple[str, str, str]]]] = []
         self.names: dict[str, str] = {}  # PIX/ASA `name ADDRESS NAME`: NAME -> ADDRESS
+        # PIX/ASA `object network` / `object-group network`: NAME -> members as written
+        # (("net", address, mask), ("host", address), ("object", name), ("other", words)).
+        self.objects: dict[str, list[tuple[str, ...]]] = {}
         self.ignored = 0
 
     # -- helpers -------------------------------------------------------------------------------
@@ -313,6 +318,9 @@ def _top_line(
             conf.names[words[2]] = words[1]
         else:
             ctx.warn(line)
+    elif words[:2] in (["object", "network"], ["object-group", "network"]) and len(words) >= 3:
+        conf.objects.setdefault(words[2], [])
+        return ("object", words[2]), None
     elif first == "access-list" and len(words) >= 3:
         conf.acls.setdefault(words[1], []).append(line.strip())
     elif words[:3] == ["ip", "access-list", "extended"] and len(words) >= 4:
@@ -455,6 +463,8 @@ def _block_line(conf: _Config, block: tuple[str, Any], words: list[str], line: s
         conf.map_setting(conf.crypto_map_entry(name, seq), words, line)
     elif kind == "acl":
         conf.acls[key].append(" ".join(words))
+    elif kind == "object":
+        _object_member(conf.objects[key], words)
     elif kind == "interface":
         iface = conf.interfaces[key]
         if words[:2] == ["ip", "address"] and len(words) >= 4 and _MASK_RE.match(words[3]):
@@ -476,6 +486,49 @@ def _block_line(conf: _Config, block: tuple[str, Any], words: list[str], line: s
             conf.ignored += 1
 
 
+def _object_member(members: list[tuple[str, ...]], words: list[str]) -> None:
+    """One line of an `object network` or `object-group network` block."""
+    if words[0] == "network-object":
+        words = words[1:]
+    if words[:1] in (["description"], ["nat"]):  # ASA repeats `object network X` for its NAT rule
+        return
+    if len(words) == 2 and words[0] in {"host", "object"}:
+        members.append((words[0], words[1]))
+    elif len(words) == 2 and words[0] == "group-object":
+        members.append(("object", words[1]))
+    elif len(words) == 3 and words[0] == "subnet":
+        members.append(("net", words[1], words[2]))
+    elif len(words) == 2:  # `network-object 10.1.0.0 255.255.0.0`
+        members.append(("net", words[0], words[1]))
+    else:  # range, fqdn, nat...: kept, and the object cannot be resolved to networks
+        members.append(("other", " ".join(words)))
+
+
+def _networks(name: str, conf: _Config, seen: frozenset[str] = frozenset()) -> list[str] | None:
+    """The networks (CIDR) an object or object group stands for; None when a member is not a plain
+    host or network (a range, an FQDN) or the object is unknown or nests itself."""
+    members = conf.objects.get(name)
+    if members is None or name in seen:
+        return None
+    out: list[str] = []
+    for member in members:
+        if member[0] == "object":
+            nested = _networks(member[1], conf, seen | {name})
+            if nested is None:
+                return None
+            out += nested
+            continue
+        if member[0] not in {"host", "net"}:
+            return None
+        address = conf.names.get(member[1], member[1])
+        mask = member[2] if member[0] == "net" else "255.255.255.255"
+        try:
+            out.append(str(ipaddress.ip_network(f"{address}/{mask}", strict=False)))
+        except ValueError:
+            return None
+    return list(dict.fromkeys(out))
+
+
 def _assemble(conf: _Config, platform: str) -> dict[str, Any]:
     """Turn the accumulated dicts into the contract's lists, with IKE defaults and crypto ACLs."""
     out, ctx = conf.out, conf.ctx
@@ -486,6 +539,7 @@ def _assemble(conf: _Config, platform: str) -> dict[str, Any]:
         maps.append({**crypto_map, "entries": entries})
     out["crypto_maps"] = maps
     out["names"] = conf.names
+    out["network_objects"] = {name: _networks(name, conf) for name in conf.objects}
     if conf.names:
         # Peers as addresses, whichever way the device printed them; the names it printed are kept.
         for crypto_map in maps:

@@ -87,3 +87,33 @@ def test_it_still_finds_a_wrong_peer_behind_a_name() -> None:
     # The ACL is still checked through the names: a wrong network behind a name is found too.
     config = NAMED_PIX_CONFIG.replace("name 192.168.4.0 hq-lan", "name 192.168.5.0 hq-lan")
     assert len(_only(config, Code.ACL_NOT_MIRRORED)) == 1
+
+
+# The same PIX with its crypto ACL written with object groups (PIX 6.2+, every ASA).
+GROUPED_PIX_CONFIG = PIX_CONFIG.replace(
+    ACL,
+    "object-group network hq-lans\n"
+    "  description the networks behind the PIX\n"
+    "  network-object 192.168.4.0 255.255.255.0\n"
+    "object-group network branch-lans\n"
+    "  group-object branch-core\n"
+    "object-group network branch-core\n"
+    "  network-object 1.1.1.0 255.255.255.0\n"
+    "access-list 130 permit ip object-group hq-lans object-group branch-lans",
+)
+
+
+def test_it_expands_object_groups_in_crypto_acls() -> None:
+    codes = {f.code for f in diagnose_pair(router(), pix(config=GROUPED_PIX_CONFIG))}
+    assert codes == {Code.LIFETIME_MISMATCH}  # the seed's own finding, no ACL one
+    wrong = GROUPED_PIX_CONFIG.replace(
+        "network-object 1.1.1.0 255.255.255.0", "network-object 1.1.2.0 255.255.255.0"
+    )
+    (finding,) = _only(wrong, Code.ACL_NOT_MIRRORED)
+    assert (
+        "pix520-1 write terminal: access-list 130 permit ip object-group hq-lans object-group branch-lans"
+        in (finding.evidence)
+    )
+    # A group the check cannot turn into networks (a range) is skipped, not guessed at.
+    ranged = GROUPED_PIX_CONFIG.replace("network-object 1.1.1.0 255.255.255.0", "range 1.1.1.1 1.1.1.9")
+    assert _only(ranged, Code.ACL_NOT_MIRRORED) == []

@@ -178,3 +178,36 @@ def test_it_reads_an_ios_default_peer() -> None:
     config = "crypto map vpn 10 ipsec-isakmp\n set peer 192.0.2.1 default\n set peer 192.0.2.2\n"
     (entry,) = parse_running_config(config)["crypto_maps"][0]["entries"]
     assert entry["peers"] == ["192.0.2.1", "192.0.2.2"] and "peer_names" not in entry
+
+
+def test_it_reads_asa_network_objects_and_groups_as_networks() -> None:
+    config = """hostname asa-1
+names
+name 10.20.0.5 branch-server
+object network HQ-LAN
+ subnet 10.10.0.0 255.255.0.0
+object network SERVER
+ host branch-server
+object network HQ-LAN
+ nat (inside,outside) dynamic interface
+object network WEB
+ fqdn www.example.net
+object-group network REMOTE
+ description branch networks
+ network-object 10.20.0.0 255.255.255.0
+ network-object object SERVER
+ group-object MORE
+object-group network MORE
+ network-object host 10.30.0.1
+object-group network LOOP
+ group-object LOOP
+"""
+    objects = parse_running_config(config, platform="cisco_asa")["network_objects"]
+    assert objects == {
+        "HQ-LAN": ["10.10.0.0/16"],  # the NAT block of the same object adds nothing
+        "SERVER": ["10.20.0.5/32"],  # through `names`
+        "WEB": None,  # an FQDN is not a network the mirror check can compare
+        "REMOTE": ["10.20.0.0/24", "10.20.0.5/32", "10.30.0.1/32"],
+        "MORE": ["10.30.0.1/32"],
+        "LOOP": None,
+    }
