@@ -21,7 +21,7 @@ from devices.choices import PollStatus
 from devices.commands import Command, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
 from devices.parsers.registry import parse
-from devices.sessions import CommandOutput, DeviceSession, SessionError
+from devices.sessions import INVALID_INPUT_RE, CommandOutput, DeviceSession, SessionError
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
     return outputs
 
 
-def _parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput]:
+def parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput]:
     """Parse the configuration first: its clock timezone reads every other time."""
     ordered = sorted(outputs, key=lambda o: o.command.kind != cmds.CONFIG)
     offset: int | None = None
@@ -127,6 +127,8 @@ def _parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutpu
             continue
         result = parse_output(device.platform, out.text, out.output, offset)
         error = str(result.get("error") or "")
+        if error and out.command.optional and INVALID_INPUT_RE.search(out.output):
+            result, error = {}, ""  # the device does not have the feature: nothing to apply
         warnings = [str(w) for w in result.get("warnings") or []]
         if out.command.kind == cmds.CONFIG and not error:
             zone = result.get("clock_timezone") or {}
@@ -136,6 +138,15 @@ def _parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutpu
     order = {id(o): i for i, o in enumerate(outputs)}
     parsed.sort(key=lambda p: order[id(p.out)])
     return parsed
+
+
+def applicable(parsed: list[ParsedOutput]) -> dict[str, ParsedOutput]:
+    """The outputs the state may be updated from, by kind: those that succeeded. IKEv1 and IKEv2 SAs
+    are one list, so when the IKEv2 command failed the IKE SAs are left as last known too."""
+    results = {p.out.command.kind: p for p in parsed if not p.error}
+    if any(p.out.command.kind == cmds.IKEV2 and p.error for p in parsed):
+        results.pop(cmds.IKE, None)
+    return results
 
 
 def _store_raw(parsed: list[ParsedOutput]) -> dict[int, RawOutput]:
@@ -241,7 +252,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
         finally:
             session.close()
         t0 = time.monotonic()
-        parsed = _parse_all(device, outputs)
+        parsed = parse_all(device, outputs)
         timings["parse"] = time.monotonic() - t0
         status, reason, warnings = _outcome(parsed)
         t0 = time.monotonic()
@@ -268,7 +279,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
             if status == PollStatus.FAILED:
                 state.mark_stale(device, poll)
             else:
-                results = {p.out.command.kind: p for p in parsed if not p.error}
+                results = applicable(parsed)
                 applied = state.apply_state(device, poll, results)
                 pki_state.apply_pki_state(
                     device,

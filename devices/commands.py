@@ -10,6 +10,8 @@ from devices.choices import PkiForm, Platform
 CLOCK = "clock"
 CONFIG = "config"
 IKE = "ike"
+# IOS 15 / IOS-XE keep IKEv2 SAs out of `show crypto isakmp sa` (ASA lists both versions there).
+IKEV2 = "ikev2"
 IPSEC = "ipsec"
 ENGINE = "engine"
 CERTIFICATES = "certificates"
@@ -29,6 +31,8 @@ class Command:
     text: str
     # The `ca` form to try when the device rejects `text` with `% Invalid input` (IOS pki/ca).
     fallback: str | None = None
+    # A device that rejects it with `% Invalid input` lacks the feature: an empty result, not an error.
+    optional: bool = False
 
 
 _IOS_PKI = {
@@ -56,10 +60,13 @@ def poll_commands(platform: str, pki_form: str = PkiForm.UNKNOWN) -> list[Comman
                 pki.append(Command(kind, modern))
             else:
                 pki.append(Command(kind, modern, fallback=legacy))
+        # IKEv2 came with IOS 15.1: a router known to speak only the `ca` forms (12.x) is not asked.
+        ikev2 = [] if pki_form == PkiForm.CA else [Command(IKEV2, "show crypto ikev2 sa", optional=True)]
         return [
             Command(CLOCK, "show clock"),
             Command(CONFIG, "show running-config"),
             Command(IKE, "show crypto isakmp sa"),
+            *ikev2,
             Command(IPSEC, "show crypto ipsec sa"),
             Command(ENGINE, "show crypto engine connections active"),
             *pki,

@@ -206,8 +206,21 @@ class IkeSa(models.Model):
     class Meta:
         ordering = ["device", "peer"]
 
+    # Phase 1 complete: IKEv1 main/quick mode idle (IOS, PIX) or MM_ACTIVE (ASA), IKEv2 READY.
+    ESTABLISHED = frozenset({"QM_IDLE", "MM_ACTIVE", "READY"})
+
     def __str__(self) -> str:
-        return f"IKE {self.src}->{self.dst} {self.state}"
+        return f"IKE {self.src}->{self.dst} {self.shown_state}"
+
+    @property
+    def shown_state(self) -> str:
+        """The state as the device names it (IKEv2 SAs have only a status)."""
+        return self.state or self.status
+
+    @property
+    def established(self) -> bool:
+        """Whether phase 1 is complete."""
+        return self.shown_state.upper() in self.ESTABLISHED
 
 
 class IpsecSa(models.Model):

@@ -175,8 +175,12 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
         state.engine = {k: v for k, v in engine.items() if k not in ("warnings", "error")}
         fields.append("engine")
     state.save(update_fields=fields)
+    # IKEv1 and IKEv2 SAs are one list (the poller leaves IKE out when the IKEv2 command failed).
     if cmds.IKE in results:
-        _apply_ike(device, results[cmds.IKE].result.get("ike_sas") or [], now)
+        ike_sas = list(results[cmds.IKE].result.get("ike_sas") or [])
+        if cmds.IKEV2 in results:
+            ike_sas += results[cmds.IKEV2].result.get("ike_sas") or []
+        _apply_ike(device, ike_sas, now)
     if cmds.IPSEC in results:
         ipsec = results[cmds.IPSEC]
         applied.sampled = _apply_ipsec(device, ipsec.result.get("ipsec_sas") or [], now)
@@ -185,24 +189,28 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
 
 
 def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
-    existing = {(r.src, r.dst, r.conn_id): r for r in IkeSa.objects.filter(device=device, active=True)}
+    # Keyed with the version: an IKEv1 conn-id and an IKEv2 tunnel-id may be the same number.
+    existing = {
+        (r.src, r.dst, r.conn_id, r.version): r for r in IkeSa.objects.filter(device=device, active=True)
+    }
     seen: set[int] = set()
     untouched: list[int] = []
     for sa in sas:
         src, dst = _ip(sa.get("src")), _ip(sa.get("dst"))
         conn_id = sa.get("conn_id") if isinstance(sa.get("conn_id"), int) else None
         peer = _ip(sa.get("peer")) or dst
+        version = str(sa.get("version") or "")[:8]
         values = {
             "peer": peer,
             "state": str(sa.get("state") or "")[:32],
             "slot": sa.get("slot") if isinstance(sa.get("slot"), int) else None,
             "status": str(sa.get("status") or "")[:32],
-            "version": str(sa.get("version") or "")[:8],
+            "version": version,
             "role": str(sa.get("role") or "")[:16],
             "last_seen": now,
             "active": True,
         }
-        row = existing.get((src, dst, conn_id))
+        row = existing.get((src, dst, conn_id, version))
         if row is None:
             row = IkeSa.objects.create(
                 device=device, src=src, dst=dst, conn_id=conn_id, first_seen=now, **values
