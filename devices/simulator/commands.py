@@ -109,7 +109,7 @@ _IOS15_PRIV = [
     ("show crypto pki server", "empty"),
     ("show crypto ca certificates", "show_certificates"),
     ("show crypto ca crls", "show_crls"),
-    ("show crypto ikev2 sa", "empty"),
+    ("show crypto ikev2 sa", "show_ikev2_sa"),
     ("show crypto session", "empty"),
 ]
 

@@ -46,6 +46,7 @@ class Flow:
     peer_fqdn: str
     peer_kind: str  # ios122 | ios15 | pix60 | asa9: what the peer can negotiate
     lifetime_s: int  # the IPsec SA lifetime both ends configure
+    ike_version: int  # 1 (ISAKMP) or 2 (IKEv2)
     view: SaView
     is_a: bool  # end `a` answers (dst) and end `b` initiates (src), as in the seed
 
@@ -67,6 +68,7 @@ def flows(device: Device) -> Iterator[Flow]:
             peer_fqdn=peer.fqdn,
             peer_kind=peer.kind,
             lifetime_s=end.tunnel.lifetime_s,
+            ike_version=end.tunnel.ike_version,
             view=end.tunnel.view(device.name, t),
             is_a=end.tunnel.a == device.name,
         )

@@ -71,7 +71,7 @@ def show_isakmp_sa(device: Device) -> str:
     """`show crypto isakmp sa`: 12.2 has a `slot` column; 15/XE a header and a `status` column."""
     rows = []
     for f in flows(device):
-        if f.view.ike_state is None:
+        if f.view.ike_state is None or f.ike_version == 2:
             continue
         dst, src = f.dst_src(device.outside_ip)
         if _legacy(device):
@@ -90,6 +90,26 @@ def show_isakmp_sa(device: Device) -> str:
             "",
         ]
     )
+
+
+def show_ikev2_sa(device: Device) -> str:
+    """`show crypto ikev2 sa` (IOS 15 / IOS-XE): the IKEv2 tunnels, READY while phase 1 is up."""
+    out = [
+        " IPv4 Crypto IKEv2  SA ",
+        "",
+        f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}Status ",
+    ]
+    for f in flows(device):
+        if f.ike_version != 2 or f.view.ike_state is None:
+            continue
+        local, remote = f"{device.outside_ip}/500", f"{f.peer_ip}/500"
+        out += [
+            f"{device.ike_conn_id + f.index:<10}{local:<22}{remote:<22}{'none/none':<21}READY  ",
+            "      Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH Grp:14, Auth sign: RSA, "
+            "Auth verify: RSA",
+            "      Life/Active Time: 86400/600 sec",
+        ]
+    return "\n".join([*out, "", " IPv6 Crypto IKEv2  SA ", ""])
 
 
 def show_isakmp_policy(device: Device) -> str:

@@ -76,6 +76,7 @@ class TunnelSpec:
     rate_ab: float = 1.0
     rate_ba: float = 1.0
     lifetime: int = 3600
+    ike_version: int = 1  # 2: IKEv2 (IOS-XE routers only): SAs in `show crypto ikev2 sa`, not isakmp
     seed_a: EndSeed | None = None
     seed_b: EndSeed | None = None
 
@@ -179,8 +180,13 @@ def build(data: dict[str, Any]) -> Scenario:
             rate_ab=float(traffic.get("a_to_b", 1.0)),
             rate_ba=float(traffic.get("b_to_a", 1.0)),
             lifetime=int(raw.get("lifetime", 3600)),
+            ike_version=int(raw.get("ike_version", 1)),
         )
         pa, pb = by_name[a].persona, by_name[b].persona
+        if spec.ike_version not in (1, 2):
+            raise ValueError(f"tunnel {spec.name!r}: ike_version must be 1 or 2")
+        if spec.ike_version == 2 and {pa, pb} != {"ios15"}:
+            raise ValueError(f"tunnel {spec.name!r}: ike_version 2 is simulated between ios15 routers only")
         if {pa, pb} == {"seed-router", "seed-pix"} and raw.get("seed_state", True):
             spec.seed_a, spec.seed_b = SEED_ENDS[pa], SEED_ENDS[pb]
         tunnels.append(spec)

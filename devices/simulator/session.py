@@ -326,6 +326,7 @@ class CliSession:
         simple_renders = {
             "show_clock",
             "show_isakmp_sa",
+            "show_ikev2_sa",
             "show_isakmp_policy",
             "show_ipsec_sa",
             "show_engine_active",

@@ -95,6 +95,7 @@ class Simulator:
                 a=t.a,
                 b=t.b,
                 lifetime_s=t.lifetime,
+                ike_version=t.ike_version,
                 rate_ab=t.rate_ab,
                 rate_ba=t.rate_ba,
                 seed_a=t.seed_a or EndSeed(),

@@ -118,6 +118,7 @@ class Tunnel:
     b: str
     lifetime_s: int = DEFAULT_LIFETIME_S
     lifetime_kb: int = DEFAULT_LIFETIME_KB
+    ike_version: int = 1
     rate_ab: float = 1.0
     rate_ba: float = 1.0
     seed_a: EndSeed = field(default_factory=EndSeed)

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from devices import commands as cmds
 from devices.choices import PkiForm, Platform, TunnelStatus
-from devices.collect import applicable, parse_all
+from devices.collect import applicable, parse_all, run_poll_cycle
 from devices.correlate import correlate_tunnels
-from devices.models import Device, DeviceState, IkeSa, Poll
+from devices.inventory import import_inventory
+from devices.models import Device, DeviceState, IkeSa, Poll, Tunnel
 from devices.sessions import CommandOutput
+from devices.simulator import run_in_thread
 from devices.state import apply_state
 from tests.alerts.factories import make_sa, make_tunnel, poll
+from tests.services import simulator_state_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +86,27 @@ def test_when_the_ikev2_command_fails_the_last_known_ike_sas_stay() -> None:
     apply_state(csr, later, applicable(parsed))
     assert IkeSa.objects.filter(device=csr, active=True, version="IKEv2").count() == 1
     assert DeviceState.objects.get(device=csr).last_poll == later
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.integration
+def test_an_ikev2_tunnel_between_ios_xe_routers_polls_up(
+    key_cache: Path, tmp_path: Path, settings: Any
+) -> None:
+    settings.VPNPORTAL_KNOWN_HOSTS = tmp_path / "known_hosts"
+    scenario = {
+        "clock": {"start": "2026-03-01T12:00:00+00:00", "speed": 0},
+        "devices": [{"name": "csr-1", "persona": "ios15"}, {"name": "csr-2", "persona": "ios15"}],
+        "tunnels": [{"name": "csr1-csr2", "ends": ["csr-1", "csr-2"], "ike_version": 2}],
+    }
+    handle = run_in_thread(scenario, state_dir=simulator_state_dir(key_cache, tmp_path))
+    try:
+        import_inventory(yaml.safe_dump(handle.inventory(), sort_keys=False))
+        result = run_poll_cycle(alerts=False)
+    finally:
+        handle.stop()
+    assert result.failed == [] and all(o.status == "ok" for o in result.outcomes), result.outcomes
+    assert not IkeSa.objects.filter(version="IKEv1").exists()
+    assert IkeSa.objects.filter(version="IKEv2", status="READY", active=True).count() == 2
+    tunnel = Tunnel.objects.get(name="csr1-csr2")
+    assert tunnel.status == TunnelStatus.UP, tunnel.status_reason
