@@ -7,7 +7,7 @@ from typing import Any
 
 from devices.diagnosis import fixes
 from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Severity
-from devices.diagnosis.text import IOS, acl_entries
+from devices.diagnosis.text import IOS, AclEntry, acl_entries
 
 # IPsec SA lifetime when neither the map entry nor the global setting names one.
 DEFAULT_LIFETIME_SECONDS = {"cisco_ios": 3600, "cisco_pix": 28800, "cisco_asa": 28800}
@@ -66,6 +66,12 @@ def _entry_lines(dev: DeviceOutputs, name: str, entry: dict[str, Any], *words: s
 
 def _acl_lines(dev: DeviceOutputs, acl: str) -> list[str]:
     return list(dev.get(CONFIG).get("crypto_acls", {}).get(acl) or [])
+
+
+def _acl_rules(dev: DeviceOutputs, lines: list[str]) -> list[AclEntry] | None:
+    """ACL lines as (action, protocol, source, destination), through the device's names and objects."""
+    config = dev.get(CONFIG)
+    return acl_entries(dev.platform, lines, config.get("names"), config.get("network_objects"))
 
 
 def _transform_sets(dev: DeviceOutputs, names: list[str]) -> dict[str, frozenset[str]]:
@@ -157,12 +163,7 @@ def _mirror(
 ) -> list[Finding]:
     acl_a, acl_b = str(entry_a.get("match_address") or ""), str(entry_b.get("match_address") or "")
     lines_a, lines_b = _acl_lines(a, acl_a), _acl_lines(b, acl_b)
-    rules_a = acl_entries(
-        a.platform, lines_a, a.get(CONFIG).get("names"), a.get(CONFIG).get("network_objects")
-    )
-    rules_b = acl_entries(
-        b.platform, lines_b, b.get(CONFIG).get("names"), b.get(CONFIG).get("network_objects")
-    )
+    rules_a, rules_b = _acl_rules(a, lines_a), _acl_rules(b, lines_b)
     if not lines_a or not lines_b or rules_a is None or rules_b is None:
         return []
     mirrored_b = {(action, proto, dst, src) for action, proto, src, dst in rules_b}
