@@ -115,6 +115,27 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
     return outputs
 
 
+# Characters the SA, engine, certificate and CRL outputs never print, and a noisy serial line or a
+# corrupted telnet stream does (control characters, `$`, `~`, `^`). Such an output would be read as
+# SAs or certificates gone (a false tunnel_down or crl_expired), so it is not applied at all: the
+# command fails with this reason and the state keeps its last known values.
+_LINE_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f$~^]")
+_CARET_MARKER = re.compile(r"^[ \t]*\^[ \t]*$|'\^' marker", re.MULTILINE)
+_NOISE_CHECKED = frozenset({cmds.IKE, cmds.IKEV2, cmds.IPSEC, cmds.ENGINE, cmds.CERTIFICATES, cmds.CRLS})
+
+
+def line_noise(kind: str, text: str) -> str:
+    """Why an output of this kind looks corrupted in transit, or ''."""
+    if kind not in _NOISE_CHECKED:
+        return ""
+    # A device's own error (`% Invalid input detected at '^' marker.` under a `^` line) is not noise.
+    found = _LINE_NOISE.findall(_CARET_MARKER.sub("", text))
+    if not found:
+        return ""
+    shown = ", ".join(repr(c) for c in dict.fromkeys(found))
+    return f"line noise in the output ({len(found)} characters such as {shown}): not applied"
+
+
 def parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput]:
     """Parse the configuration first: its clock timezone reads every other time."""
     ordered = sorted(outputs, key=lambda o: o.command.kind != cmds.CONFIG)
@@ -124,6 +145,10 @@ def parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput
         started = time.monotonic()
         if out.error:
             parsed.append(ParsedOutput(out, {}, out.error, [], 0.0))
+            continue
+        noise = line_noise(out.command.kind, out.output)
+        if noise:
+            parsed.append(ParsedOutput(out, {}, noise, [], 0.0))
             continue
         result = parse_output(device.platform, out.text, out.output, offset)
         error = str(result.get("error") or "")

@@ -78,6 +78,25 @@ def test_it_survives_damaged_output(
     assert by_name["pix520-1"].status in (PollStatus.OK, PollStatus.PARTIAL, PollStatus.FAILED)
 
 
+def test_line_noise_never_reads_as_sas_gone(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None
+) -> None:
+    run_poll_cycle(alerts=False)
+    assert Tunnel.objects.get(name="hq-branch").status == TunnelStatus.UP
+    # A noisy line corrupts a tenth of the router's characters, poll after poll: the SAs it prints
+    # cannot be read as SAs that vanished (that fired a false tunnel_down in the soak).
+    sim.set_fault("1720-1", "garbled", ratio=0.1)
+    for _ in range(3):
+        run_poll_cycle(["1720-1"], alerts=False)
+        poll = outcome("1720-1")
+        errors = {o.command: o.error for o in poll.outputs.all()}
+        assert errors["show crypto ipsec sa"].startswith("line noise in the output"), errors
+        assert poll.status in (PollStatus.PARTIAL, PollStatus.FAILED)
+        assert "line noise" in poll.reason
+        assert Tunnel.objects.get(name="hq-branch").status != TunnelStatus.DOWN
+    assert IpsecSa.objects.filter(device__name="1720-1", active=True).exists()
+
+
 def test_a_session_the_device_drops_ends_the_poll_at_once_and_keeps_what_came_before(
     sim: SimulatorHandle, seed: dict[str, Device], settings: Any
 ) -> None:
