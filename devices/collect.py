@@ -120,6 +120,8 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
 # SAs or certificates gone (a false tunnel_down or crl_expired), so it is not applied at all: the
 # command fails with this reason and the state keeps its last known values.
 _LINE_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f$~^]")
+# How the parsers say an output stops inside a record.
+_TRUNCATED = re.compile(r"output truncated")
 _CARET_MARKER = re.compile(r"^[ \t]*\^[ \t]*$|'\^' marker", re.MULTILINE)
 _NOISE_CHECKED = frozenset({cmds.IKE, cmds.IKEV2, cmds.IPSEC, cmds.ENGINE, cmds.CERTIFICATES, cmds.CRLS})
 
@@ -155,6 +157,9 @@ def parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput
         if error and out.command.optional and INVALID_INPUT_RE.search(out.output):
             result, error = {}, ""  # the device does not have the feature: nothing to apply
         warnings = [str(w) for w in result.get("warnings") or []]
+        if not error and out.command.kind in _NOISE_CHECKED and any(_TRUNCATED.match(w) for w in warnings):
+            # The records after the cut would read as SAs or certificates gone: keep the last known.
+            error = "output truncated: not applied"
         if out.command.kind == cmds.CONFIG and not error:
             zone = result.get("clock_timezone") or {}
             if isinstance(zone, dict) and isinstance(zone.get("offset_minutes"), int):

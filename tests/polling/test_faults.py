@@ -97,6 +97,24 @@ def test_line_noise_never_reads_as_sas_gone(
     assert IpsecSa.objects.filter(device__name="1720-1", active=True).exists()
 
 
+def test_an_output_cut_inside_a_record_is_not_read_as_sas_gone(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None
+) -> None:
+    run_poll_cycle(alerts=False)
+    before = set(IpsecSa.objects.filter(device__name="1720-1", active=True).values_list("pk", flat=True))
+    # The router's SA listing stops in the middle of its second SA record.
+    sim.set_fault("1720-1", "truncated", fraction=0.6, action="show_ipsec_sa")
+    run_poll_cycle(["1720-1"], alerts=False)
+    poll = outcome("1720-1")
+    ipsec = poll.outputs.get(command="show crypto ipsec sa")
+    assert ipsec.error == "output truncated: not applied" and poll.status == PollStatus.PARTIAL
+    assert any(w.startswith("output truncated") for w in ipsec.warnings)
+    assert (
+        set(IpsecSa.objects.filter(device__name="1720-1", active=True).values_list("pk", flat=True)) == before
+    )
+    assert Tunnel.objects.get(name="hq-branch").status == TunnelStatus.UP
+
+
 def test_a_session_the_device_drops_ends_the_poll_at_once_and_keeps_what_came_before(
     sim: SimulatorHandle, seed: dict[str, Device], settings: Any
 ) -> None:
