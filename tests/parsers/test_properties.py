@@ -127,19 +127,25 @@ TOKENS = [
 ]
 
 
+# A parse of these inputs takes milliseconds: the deadline is there to catch a hang, with room for a
+# machine that stalls for a moment (2 s flaked once on a shared 2-core machine). Speed is measured by
+# the 1 MB test below and by `make bench`, not here.
+HANG = timedelta(seconds=10)
+
+
 def _check(platform: str, command: str, text: str) -> None:
     result = parse(platform, command, text)
     assert isinstance(result["warnings"], list)
     json.dumps(result)  # the contract is JSON: everything in it must serialise
 
 
-@settings(max_examples=150, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=HANG, suppress_health_check=[HealthCheck.too_slow])
 @given(target=st.sampled_from(TARGETS), text=st.text(max_size=2000))
 def test_it_never_raises_on_arbitrary_text(target: tuple[str, str], text: str) -> None:
     _check(*target, text)
 
 
-@settings(max_examples=200, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=HANG, suppress_health_check=[HealthCheck.too_slow])
 @given(
     target=st.sampled_from(TARGETS),
     pieces=st.lists(st.sampled_from(TOKENS) | st.text(max_size=12), max_size=120),
@@ -176,7 +182,7 @@ def mutated_fixture(draw: st.DrawFn) -> tuple[str, str]:
     return path.stem, text
 
 
-@settings(max_examples=200, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=HANG, suppress_health_check=[HealthCheck.too_slow])
 @given(target=st.sampled_from(TARGETS), mutated=mutated_fixture())
 def test_it_never_raises_on_mutated_fixtures(target: tuple[str, str], mutated: tuple[str, str]) -> None:
     _check(*target, mutated[1])
