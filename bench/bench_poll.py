@@ -40,7 +40,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _inventory(scenario: Path, ports: dict[str, int], devices: int) -> dict[str, Any]:
-    from devices.simulator import Simulator
+    from simulator import Simulator
 
     doc = Simulator(scenario, base_port=0, state_dir=scenario.parent / "inventory-only").inventory()
     doc["devices"] = doc["devices"][:devices]

@@ -1,6 +1,6 @@
 """Simulator scale: connect + one command latency with 1, 100 and 1,000 devices served at once.
 
-The simulator runs in its own process (`python -m devices.simulator`, a generated fleet of IOS-XE /
+The simulator runs in its own process (`python -m simulator`, a generated fleet of IOS-XE /
 ASA pairs); this process opens an SSH session to every device concurrently with asyncssh, waits for
 the prompt, runs `show clock`, and keeps every session open until all have answered, so the
 simulator really holds N sessions (plus N listeners) at once.

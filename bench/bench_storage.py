@@ -51,7 +51,7 @@ def _poll_bytes() -> dict[str, Any]:
     from devices.collect import run_poll_cycle
     from devices.inventory import import_inventory
     from devices.models import Poll, PollOutput, RawOutput
-    from devices.simulator import run_in_thread
+    from simulator import run_in_thread
 
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp:
         settings.VPNPORTAL_KNOWN_HOSTS = Path(tmp) / "known_hosts"

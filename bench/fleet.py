@@ -29,7 +29,7 @@ def start_fleet_simulator(
         [
             sys.executable,
             "-m",
-            "devices.simulator",
+            "simulator",
             "--scenario",
             str(scenario),
             "--base-port",

@@ -168,8 +168,8 @@ class Soak:
         from django.utils import timezone
 
         from devices.inventory import import_inventory
-        from devices.simulator import Simulator
-        from devices.simulator.process import run_in_subprocess
+        from simulator import Simulator
+        from simulator.process import run_in_subprocess
 
         pairs = max(2, self.args.devices // 2)
         scenario = {

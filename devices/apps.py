@@ -6,7 +6,7 @@ from django.apps import AppConfig
 
 
 class DevicesConfig(AppConfig):
-    """Inventory, polling, SA state, counter history, tunnel correlation, the simulator."""
+    """Inventory, polling, SA state, counter history, tunnel correlation; `simulate` starts the simulator."""
 
     name = "devices"
     default_auto_field = "django.db.models.BigAutoField"

@@ -24,10 +24,10 @@ from django.test import Client
 from django.utils import timezone
 
 from devices.inventory import import_inventory
-from devices.simulator import SimulatorHandle, run_in_thread
 from pki.choices import CertificateRole, CertificateStatus, EnrollmentState
 from pki.enrollment import run_enrollment
 from pki.models import Certificate, Enrollment
+from simulator import SimulatorHandle, run_in_thread
 from tests.alerts.helpers import open_alerts
 from tests.services import simulator_state_dir
 from vpnportal.choices import AlertKind, AlertState

@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from devices.inventory import import_inventory
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 from tests.alerts.helpers import open_alerts
 from vpnportal.choices import AlertKind, AlertState
 from vpnportal.models import Alert

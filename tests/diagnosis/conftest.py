@@ -11,7 +11,7 @@ import yaml
 
 from devices.inventory import import_inventory
 from devices.models import Device
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 
 # Every fault of the guide on its own modern device, next to a healthy IOS-XE pair.

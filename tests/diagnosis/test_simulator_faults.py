@@ -11,9 +11,9 @@ from devices.collect import run_poll_cycle
 from devices.diagnosis.model import Code, Severity
 from devices.diagnosis.refresh import refresh_findings
 from devices.models import Device, Finding, Tunnel
-from devices.simulator import SimulatorHandle
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
+from simulator import SimulatorHandle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -11,8 +11,8 @@ import yaml
 
 from devices.inventory import import_inventory
 from devices.models import Device
-from devices.simulator import SimulatorHandle, run_in_thread
 from pki.models import Trustpoint
+from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 
 # One device per platform dialogue: IOS 12.2, PIX 6, IOS-XE, ASA 9, and the trustpoint each reports.

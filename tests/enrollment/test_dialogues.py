@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from devices.models import Device
-from devices.simulator import SimulatorHandle
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
+from simulator import SimulatorHandle
 from vpnportal.models import AuditEntry
 
 from .conftest import CHALLENGE, TRUSTPOINTS, sent_lines
@@ -125,7 +125,7 @@ def test_it_waits_for_a_question_that_arrives_in_two_pieces(
     enqueued: list[int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from devices.simulator.session import CliSession
+    from simulator.session import CliSession
 
     async def ask_slowly(self: CliSession, prompt: str, echo: bool = True, kind: str = "line") -> str:
         cut = prompt.find("?") + 1 or len(prompt) // 2

@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import User
 
 from devices.models import Device
-from devices.simulator import SimulatorHandle
-from devices.simulator import enroll as sim_enroll
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
 from pki.models import Enrollment
+from simulator import SimulatorHandle
+from simulator import enroll as sim_enroll
 
 from .conftest import CHALLENGE, TRUSTPOINTS, sent_lines
 

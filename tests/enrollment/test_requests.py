@@ -10,10 +10,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from devices.models import Device
-from devices.simulator import SimulatorHandle
 from pki.choices import EnrollmentState
 from pki.enrollment import EnrollmentRefused, request_enrollment
 from pki.models import Enrollment, Trustpoint
+from simulator import SimulatorHandle
 from vpnportal.models import AuditEntry
 
 from .conftest import CHALLENGE

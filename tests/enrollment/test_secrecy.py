@@ -14,13 +14,13 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from devices.models import Device
-from devices.simulator import SimulatorHandle
-from devices.simulator import enroll as sim_enroll
 from pki import enrollment as enrollment_module
 from pki.choices import EnrollmentState
 from pki.enrollment import request_enrollment, run_enrollment
 from pki.models import Enrollment
 from pki.tasks import run_enrollment as run_enrollment_task
+from simulator import SimulatorHandle
+from simulator import enroll as sim_enroll
 from tests.services import ROOT, TEST_REDIS_URL, celery_worker, wait_for
 from vpnportal.celery import app
 

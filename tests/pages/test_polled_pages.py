@@ -11,7 +11,7 @@ from django.test import Client
 from devices.collect import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Device, Tunnel
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 from tests.polling.conftest import inventory_text, known_hosts, sim  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]

@@ -11,7 +11,7 @@ import yaml
 
 from devices.inventory import import_inventory
 from devices.models import Device
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 
 
 @pytest.fixture

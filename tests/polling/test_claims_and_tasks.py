@@ -14,8 +14,8 @@ from django.utils import timezone
 from devices.choices import PollStatus, TunnelStatus
 from devices.collect import claim
 from devices.models import Device, Poll, Tunnel
-from devices.simulator import SimulatorHandle
 from devices.tasks import claim_due_devices, dispatch_due_polls, poll_device
+from simulator import SimulatorHandle
 from tests.services import ROOT, TEST_REDIS_URL, celery_worker, wait_for
 from vpnportal.celery import app
 

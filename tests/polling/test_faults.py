@@ -9,7 +9,7 @@ import pytest
 from devices.choices import PollStatus, TunnelStatus
 from devices.collect import run_poll_cycle
 from devices.models import Device, DeviceState, IpsecSa, Poll, Tunnel
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from devices.collect import run_poll_cycle
 from devices.history import counter_series, delta, record_samples, rollup_history
 from devices.models import CounterRollup, CounterSample, Device, IpsecSa, Tunnel
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 
 def make_sa(name: str = "r1") -> IpsecSa:

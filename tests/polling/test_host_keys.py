@@ -11,7 +11,7 @@ from devices.collect import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Device, Poll
 from devices.sessions import read_known_host
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 from tests.polling.conftest import inventory_text, sent_commands
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]

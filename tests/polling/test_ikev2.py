@@ -17,8 +17,8 @@ from devices.correlate import correlate_tunnels
 from devices.inventory import import_inventory
 from devices.models import Device, DeviceState, IkeSa, Poll, Tunnel
 from devices.sessions import CommandOutput
-from devices.simulator import run_in_thread
 from devices.state import apply_state
+from simulator import run_in_thread
 from tests.alerts.factories import make_sa, make_tunnel, poll
 from tests.services import simulator_state_dir
 

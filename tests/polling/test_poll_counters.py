@@ -12,8 +12,8 @@ from devices.choices import PollStatus
 from devices.collect import run_poll_cycle
 from devices.history import prune_polls
 from devices.models import Device, DeviceState, Poll
-from devices.simulator import SimulatorHandle
 from devices.tasks import finish_abandoned_polls
+from simulator import SimulatorHandle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -22,8 +22,8 @@ from devices.models import (
     RawOutput,
     Tunnel,
 )
-from devices.simulator import SimulatorHandle
 from pki.models import Certificate, Crl, Trustpoint
+from simulator import SimulatorHandle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 
 from .helpers import modern_scenario, seed_scenario

@@ -10,7 +10,7 @@ from typing import Any
 import paramiko  # type: ignore[import-untyped]
 
 from devices.netmiko_pix import connect as netmiko_connect
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 
 from devices.parsers.registry import parse
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 
 from .helpers import RawShell, raw_shell, seed_scenario
 

@@ -1,4 +1,4 @@
-"""Every fault behaves as described in devices/simulator/faults.py, and can be undone."""
+"""Every fault behaves as described in simulator/faults.py, and can be undone."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import yaml
 from netmiko.exceptions import NetmikoAuthenticationException
 
 from devices.parsers.registry import parse
-from devices.simulator import SimulatorHandle, run_in_thread
-from devices.simulator.faults import FAULTS, UnknownFault
+from simulator import SimulatorHandle, run_in_thread
+from simulator.faults import FAULTS, UnknownFault
 
 from .helpers import connect, raw_shell, seed_scenario
 

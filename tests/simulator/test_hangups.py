@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 from .helpers import raw_shell
 

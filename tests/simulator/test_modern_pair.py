@@ -17,12 +17,12 @@ from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
 from devices.inventory import import_inventory
 from devices.models import Finding, Tunnel
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 
 from .helpers import ROOT, connect
 
-MODERN_YAML = ROOT / "devices" / "simulator" / "scenarios" / "modern.yaml"
+MODERN_YAML = ROOT / "simulator" / "scenarios" / "modern.yaml"
 # What makes the two ends of a tunnel disagree: none of these may be found on the modern pairs.
 PAIR_CODES = {
     Code.PEER_ADDRESS_MISMATCH,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 from .helpers import connect, raw_shell
 

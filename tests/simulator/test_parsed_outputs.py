@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from devices.parsers.registry import parse
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 from .helpers import connect
 

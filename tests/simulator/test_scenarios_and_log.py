@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from devices.simulator import SimulatorHandle
-from devices.simulator.scenario import load
+from simulator import SimulatorHandle
+from simulator.scenario import load
 
 from .helpers import ROOT, connect
 
-SCENARIOS = ROOT / "devices" / "simulator" / "scenarios"
+SCENARIOS = ROOT / "simulator" / "scenarios"
 
 
 @pytest.mark.parametrize("name", ["seed.yaml", "modern.yaml", "fleet.yaml", "faults.yaml", "demo.yaml"])
@@ -130,7 +130,7 @@ def test_it_describes_itself_as_an_inventory(seed_sim: SimulatorHandle) -> None:
 
 
 def test_it_runs_in_a_subprocess_driven_by_its_control_file(tmp_path: Path) -> None:
-    from devices.simulator import run_in_subprocess
+    from simulator import run_in_subprocess
 
     from .helpers import seed_scenario
 

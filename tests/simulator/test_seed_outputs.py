@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 from .helpers import connect, fixture_text
 
@@ -62,7 +62,7 @@ def test_it_prints_the_pixs_seed_outputs(seed_sim: SimulatorHandle) -> None:
 def test_it_starts_unenrolled_with_only_the_ca_and_ra_certificates(
     key_cache: object, tmp_path: object, scenario_enrolled: bool, fixture: str
 ) -> None:
-    from devices.simulator import run_in_thread
+    from simulator import run_in_thread
 
     from .helpers import seed_scenario
 

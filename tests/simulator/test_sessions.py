@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.simulator import SimulatorHandle
+from simulator import SimulatorHandle
 
 from .helpers import connect, raw_shell
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import paramiko  # type: ignore[import-untyped]
 import pytest
 
-from devices.simulator import SimulatorHandle, run_in_thread
+from simulator import SimulatorHandle, run_in_thread
 
 from .helpers import RawShell, seed_scenario
 

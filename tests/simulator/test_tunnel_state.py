@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from devices.parsers.registry import parse
-from devices.simulator import SimulatorHandle
-from devices.simulator.tunnel_state import Counter, EndSeed, Tunnel
+from simulator import SimulatorHandle
+from simulator.tunnel_state import Counter, EndSeed, Tunnel
 
 from .helpers import connect
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from devices.simulator import Simulator, run_forever
-from devices.simulator.simulator import DEFAULT_BASE_PORT, raise_open_file_limit
+from simulator import Simulator, run_forever
+from simulator.simulator import DEFAULT_BASE_PORT, raise_open_file_limit
 
 
 class Command(BaseCommand):

@@ -63,14 +63,12 @@ class Command(BaseCommand):
             procs.append((name, subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)))
 
         if not opts["no_simulator"] and "simulate" in commands:
-            scenario = Path(settings.BASE_DIR) / "devices" / "simulator" / "scenarios" / "demo.yaml"
+            scenario = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo.yaml"
             sim_args = ["--state-dir", str(var / "simulator")]
             if scenario.exists():
                 sim_args += ["--scenario", str(scenario)]
             start("simulator", [*manage, "simulate", *sim_args])
-            inventory = (
-                Path(settings.BASE_DIR) / "devices" / "simulator" / "scenarios" / "demo-inventory.yaml"
-            )
+            inventory = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo-inventory.yaml"
             if "import_inventory" in commands and inventory.exists():
                 time.sleep(2)  # let the simulator listen before the first poll
                 call_command("import_inventory", str(inventory))

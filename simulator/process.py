@@ -14,13 +14,13 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
 ACK_TIMEOUT_S = 10
 
 
 class SubprocessHandle:
-    """A simulator running as `python -m devices.simulator`; faults go through `control.yaml`."""
+    """A simulator running as `python -m simulator`; faults go through `control.yaml`."""
 
     def __init__(self, proc: subprocess.Popen[bytes], state_dir: Path, ports: dict[str, Any]) -> None:
         self.proc = proc
@@ -103,13 +103,13 @@ def run_in_subprocess(
     base_port: int = 0,
     state_dir: str | Path | None = None,
 ) -> SubprocessHandle:
-    """Start `python -m devices.simulator` (base_port 0: free ports) and wait until it listens."""
+    """Start `python -m simulator` (base_port 0: free ports) and wait until it listens."""
     state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="vpnportal-sim-"))
     state.mkdir(parents=True, exist_ok=True)
     args = [
         sys.executable,
         "-m",
-        "devices.simulator",
+        "simulator",
         "--base-port",
         str(base_port),
         "--state-dir",

@@ -1,4 +1,4 @@
-"""`python -m devices.simulator [--scenario F] [--base-port P] [--state-dir D] [--ready-file F]`.
+"""`python -m simulator [--scenario F] [--base-port P] [--state-dir D] [--ready-file F]`.
 
 The same simulator as `manage.py simulate`, without Django: benchmarks and other processes start it
 this way. With `--ready-file`, the live ports are written there as JSON once every listener is open.
@@ -15,7 +15,7 @@ from .simulator import DEFAULT_BASE_PORT, Simulator, run_forever
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and serve until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m devices.simulator")
+    parser = argparse.ArgumentParser(prog="python -m simulator")
     parser.add_argument("--scenario", default=None)
     parser.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT, help="0: free ports")
     parser.add_argument("--state-dir", default=None)

@@ -72,7 +72,7 @@ SEED_CRL_NEXT = datetime(2002, 1, 12, 1, 17, 34, tzinfo=UTC)
 
 def seed_chain_der() -> dict[int, bytes]:
     """The DER of each certificate in the seed router's `crypto ca certificate chain`, by serial."""
-    text = (resources.files("devices.simulator") / "data" / _SEED_CHAIN_FILE).read_text()
+    text = (resources.files("simulator") / "data" / _SEED_CHAIN_FILE).read_text()
     out: dict[int, bytes] = {}
     serial: int | None = None
     hexdata: list[str] = []

@@ -11,7 +11,7 @@ from .clock import ios_clock, ios_stamp, uptime_words
 from .device import CertEntry, Device
 from .render_common import CERT_TITLES, Flow, dn_display, flows, validity_lines, wildcard
 
-_DATA = resources.files("devices.simulator") / "data"
+_DATA = resources.files("simulator") / "data"
 
 TRANSFORM_DISPLAY = {
     "esp-aes-256": "esp-256-aes",

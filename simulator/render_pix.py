@@ -8,7 +8,7 @@ from .clock import pix_stamp, uptime_words
 from .device import CertEntry, Device
 from .render_common import CERT_TITLES, dn_display, flows, validity_lines
 
-_DATA = resources.files("devices.simulator") / "data"
+_DATA = resources.files("simulator") / "data"
 
 
 def show_clock(device: Device) -> str:
