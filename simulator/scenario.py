@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from . import faults as fault_names
 from .clock import parse_start
+from .faults import check as check_fault
 from .personas import modern_device, seed_pix, seed_router
 from .tunnel_state import EndSeed
 
@@ -107,7 +107,7 @@ def _faults(raw: Any) -> dict[str, dict[str, Any]]:
         return {}
     if isinstance(raw, list):
         raw = {name: {} for name in raw}
-    return {fault_names.check(k): dict(v or {}) for k, v in raw.items()}
+    return {check_fault(k): dict(v or {}) for k, v in raw.items()}
 
 
 def build(data: dict[str, Any]) -> Scenario:

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from . import enroll, faults, render_asa, render_ios, render_pix
+# Sibling modules by their own name: `from . import x` would go through the package's __init__,
+# which imports this module.
+import simulator.enroll as enroll
+import simulator.faults as faults
+import simulator.render_asa as render_asa
+import simulator.render_ios as render_ios
+import simulator.render_pix as render_pix
+
 from .clock import MONTHS
 from .commands import COMMANDS, CONFIG, EXEC, Match, match
 from .personas import KINDS

@@ -16,10 +16,15 @@ from typing import Any
 import yaml
 from cryptography import x509
 
-from . import enroll, ssh_server, telnet_server
+# Sibling modules by their own name: `from . import x` would go through the package's __init__,
+# which imports this module.
+import simulator.enroll as enroll
+import simulator.ssh_server as ssh_server
+import simulator.telnet_server as telnet_server
+
 from .ca import SEED_PROFILE, SimCA, modern_profile
 from .clock import SimClock
-from .device import Device, TunnelEnd
+from .device import CrlEntry, Device, TunnelEnd
 from .faults import PHASE1_BREAKERS, check
 from .scenario import Scenario, load
 from .tunnel_state import EndSeed, Tunnel
@@ -240,8 +245,6 @@ class Simulator:
             self._saved[(dev.name, fault)] = dev.crl
             if dev.crl is not None:
                 now = dev.now().replace(microsecond=0)
-                from .device import CrlEntry
-
                 dev.crl = CrlEntry(
                     dev.crl.issuer, now - timedelta(days=2), now - timedelta(days=1), dev.crl.retrieved_from
                 )
