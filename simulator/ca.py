@@ -22,7 +22,6 @@ from cryptography.x509.oid import NameOID
 SEED_CA_SERIAL = 0x3B2FD307
 SEED_CA_NOT_BEFORE = datetime(2001, 6, 19, 22, 2, 40, tzinfo=UTC)
 SEED_CA_NOT_AFTER = datetime(2021, 6, 19, 22, 32, 40, tzinfo=UTC)
-CRL_DP_NAME = "CN=CRL1, OU=sjvpn, O=cisco, C=us"
 
 
 def _name(parts: list[tuple[str, str]]) -> x509.Name:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,9 +98,6 @@ class Device:
     enrollment_url: str
     ca_profile: str
     isakmp_identity: str = "hostname"
-    ike_encryption: str = "des"
-    ike_hash: str = "md5"
-    ike_group: int = 1
     ike_conn_id: int = 110
     ipsec_conn_base: int = 200
     serial_number: str = "12345678"
@@ -228,7 +224,3 @@ class Device:
         for sid, session in list(self.sessions.items()):
             if session.monitor or (to_sessions and sid in to_sessions):
                 session.notify(message)
-
-    def seed_hash(self, salt: str) -> int:
-        """A stable number per device, for serials and fingerprints."""
-        return int.from_bytes(hashlib.sha256(f"{self.name}/{salt}".encode()).digest()[:4], "big")

@@ -61,8 +61,6 @@ KINDS: dict[str, Kind] = {
 # The modern personas' demo credentials (user `admin`), documented in docs/simulator.md.
 MODERN_PASSWORD = "cisco123"  # noqa: S105
 
-PLATFORM_KINDS = {"cisco_ios": "ios15", "cisco_asa": "asa9", "cisco_pix": "pix60"}
-
 _SEED_CHAIN_FILE = "ios122_running_config.txt"
 SEED_ISSUER = [("OU", "sjvpn"), ("O", "cisco"), ("C", "us")]
 SEED_RA_SUBJECT = [("CN", "First Officer"), ("OU", "sjvpn"), ("O", "cisco"), ("C", "us")]

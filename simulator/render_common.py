@@ -7,20 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-
 from .device import CertEntry, Device
 from .tunnel_state import SaView
 
-_SHORT = {
-    NameOID.COUNTRY_NAME: "C",
-    NameOID.ORGANIZATION_NAME: "O",
-    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-    NameOID.COMMON_NAME: "CN",
-    NameOID.SERIAL_NUMBER: "serialNumber",
-}
-UNSTRUCTURED_NAME = x509.ObjectIdentifier("1.2.840.113549.1.9.2")
 # The heading of each certificate in IOS's and PIX 6's certificate listings.
 CERT_TITLES = {
     "identity": "Certificate",
@@ -72,21 +61,6 @@ def flows(device: Device) -> Iterator[Flow]:
             view=end.tunnel.view(device.name, t),
             is_a=end.tunnel.a == device.name,
         )
-
-
-def dn_lines(name: x509.Name, style: str) -> list[str]:
-    """Display a DN a line per part, most specific first: `OU = sjvpn` (old) or `ou=sjvpn` (new)."""
-    out = []
-    for attr in reversed(list(name)):
-        key = "hostname" if attr.oid == UNSTRUCTURED_NAME else _SHORT.get(attr.oid, attr.oid.dotted_string)
-        value = attr.value if isinstance(attr.value, str) else attr.value.decode()
-        out.append(f"{key} = {value}" if style == "old" else f"{key.lower()}={value}")
-    return out
-
-
-def dn_one_line(lines: list[str], style: str) -> str:
-    """`OU = sjvpn, O = cisco, C = us` (old) or `cn=x,o=y,c=us` (new)."""
-    return (", " if style == "old" else ",").join(lines)
 
 
 def dn_display(parts: list[tuple[str, str]], style: str) -> list[str]:
