@@ -343,7 +343,7 @@ class Simulator:
 
     # -- facts for tests and inventories ------------------------------------------------------------
     def inventory(self) -> dict[str, Any]:
-        """The simulated network as a vpnportal inventory (DESIGN §5.2), with the live ports."""
+        """The simulated network as a vpnportal inventory (docs/inventory.md), with the live ports."""
         devices = []
         for name, dev in self.devices.items():
             entry: dict[str, Any] = {
