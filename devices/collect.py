@@ -529,6 +529,6 @@ def run_poll_cycle(
 def run_alert_cycle() -> str:
     """Evaluate alert rules and send due notifications (vpnportal.alerting); returns its summary as text."""
     # Imported here: vpnportal.alerting reads devices' models and diagnosis, which import this module.
-    from vpnportal.alerting import run_alert_cycle as alert_cycle
+    from vpnportal.alerting.cycle import run_alert_cycle as alert_cycle
 
     return str(alert_cycle())

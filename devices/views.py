@@ -22,7 +22,7 @@ from devices.models import Device, Poll, PollOutput, Tunnel
 from devices.summary import SECRET_FIELDS, device_state, secret_paths, tunnel_ends, tunnel_queryset
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
-from vpnportal import actions
+from vpnportal.alerting import actions
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert
 

@@ -29,7 +29,7 @@ def heartbeat(name: str = "worker") -> str:
 @shared_task(name="vpnportal.tasks.evaluate_alerts")
 def evaluate_alerts() -> dict[str, Any]:
     """Beat runs this every minute: time-based rules (expiry, NextUpdate) fire even without polls."""
-    from vpnportal.alerting import run_alert_cycle
+    from vpnportal.alerting.cycle import run_alert_cycle
 
     return run_alert_cycle()
 
@@ -37,6 +37,6 @@ def evaluate_alerts() -> dict[str, Any]:
 @shared_task(name="vpnportal.tasks.send_due_notifications")
 def send_due_notifications() -> dict[str, int]:
     """Build digests from unannounced events and send what is due (retries after an SMTP outage)."""
-    from vpnportal.notify import notify_now
+    from vpnportal.alerting.notify import notify_now
 
     return notify_now()

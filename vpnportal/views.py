@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from vpnportal import actions
+from vpnportal.alerting import actions
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind
 from vpnportal.dashboard import ALERT_CATEGORIES, alert_counts, alerts_in, overview_context
 from vpnportal.metrics import metrics

@@ -24,7 +24,7 @@ from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
 from devices.models import Finding as FindingRow
 
 if TYPE_CHECKING:
-    from vpnportal.rules import CryptoFinding, RuleContext
+    from vpnportal.alerting.core import CryptoFinding, RuleContext
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +300,8 @@ def _output_codes() -> frozenset[str]:
 
 def weak_crypto_findings(ctx: RuleContext) -> list[CryptoFinding]:
     """Active hygiene findings of the evaluated devices, as the weak_crypto rule's input."""
+    from vpnportal.alerting.core import CryptoFinding
     from vpnportal.choices import Severity as AlertSeverity
-    from vpnportal.rules import CryptoFinding
 
     rows = FindingRow.objects.filter(
         active=True, tunnel__isnull=True, device_id__in=list(ctx.devices), code__in=sorted(Code.HYGIENE)
@@ -321,7 +321,7 @@ def weak_crypto_findings(ctx: RuleContext) -> list[CryptoFinding]:
 
 def refresh_for_alerts() -> dict[str, Any]:
     """Called by the alert cycle before the rules run: refresh findings and feed weak_crypto from them."""
-    from vpnportal.rules import register_findings_provider
+    from vpnportal.alerting.tunnel_rules import register_findings_provider
 
     register_findings_provider(weak_crypto_findings)
     try:

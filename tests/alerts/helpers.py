@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from vpnportal.alerting.core import Candidate, RuleContext, build_context
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert
-from vpnportal.rules import Candidate, RuleContext, build_context
 
 
 def open_alerts(kind: str | None = None) -> list[Alert]:

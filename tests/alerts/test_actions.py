@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.alerts.factories import make_cert, make_device, make_tunnel
 from tests.alerts.helpers import open_alerts
-from vpnportal.actions import ActionError, acknowledge_alert, end_silence, silence
-from vpnportal.alerting import evaluate_rules
+from vpnportal.alerting.actions import ActionError, acknowledge_alert, end_silence, silence
+from vpnportal.alerting.evaluate import evaluate_rules
 from vpnportal.choices import AlertState
 from vpnportal.models import Alert, AuditEntry, MaintenanceWindow
 

@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from vpnportal.choices import NotificationStatus
-from vpnportal.models import Notification
-from vpnportal.notify import (
+from vpnportal.alerting.notify import (
     CLAIM_LEASE,
     TransportError,
     backoff_seconds,
     claim,
     send_due_notifications,
 )
+from vpnportal.choices import NotificationStatus
+from vpnportal.models import Notification
 
 pytestmark = pytest.mark.django_db
 

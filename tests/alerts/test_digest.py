@@ -9,10 +9,11 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.alerts.factories import make_cert, make_crl, make_device
-from vpnportal.alerting import evaluate_rules, run_alert_cycle
+from vpnportal.alerting.cycle import run_alert_cycle
+from vpnportal.alerting.evaluate import evaluate_rules
+from vpnportal.alerting.notify import build_notifications
 from vpnportal.choices import NotificationStatus
 from vpnportal.models import AlertEvent, Notification
-from vpnportal.notify import build_notifications
 
 pytestmark = pytest.mark.django_db
 

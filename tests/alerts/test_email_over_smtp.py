@@ -17,10 +17,11 @@ from devices.choices import PollStatus, TunnelStatus
 from tests.alerts.factories import make_cert, make_device, make_sa, make_tunnel, poll, sample
 from tests.alerts.smtp import free_port, smtp_server, use_smtp
 from tests.services import ROOT, worker_env
-from vpnportal.alerting import evaluate_rules, run_alert_cycle
+from vpnportal.alerting.cycle import run_alert_cycle
+from vpnportal.alerting.evaluate import evaluate_rules
+from vpnportal.alerting.notify import notify_now, send_due_notifications
 from vpnportal.choices import AlertKind, NotificationStatus
 from vpnportal.models import Alert, Notification
-from vpnportal.notify import notify_now, send_due_notifications
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -139,7 +140,7 @@ def test_it_delivers_each_notification_exactly_once_after_an_smtp_outage_and_a_w
         loop = (
             "import time\n"
             "from vpnportal.models import Notification\n"
-            "from vpnportal.notify import notify_now\n"
+            "from vpnportal.alerting.notify import notify_now\n"
             "end = time.monotonic() + 30\n"
             "while time.monotonic() < end and Notification.objects.exclude(status='sent').exists():\n"
             "    notify_now(); time.sleep(0.2)\n"

@@ -11,7 +11,7 @@ from devices.choices import PollStatus, TunnelStatus
 from devices.models import Tunnel
 from tests.alerts.factories import make_cert, make_device, make_sa, make_tunnel, poll, sample
 from tests.alerts.helpers import open_alerts, states
-from vpnportal.alerting import evaluate_rules
+from vpnportal.alerting.evaluate import evaluate_rules
 from vpnportal.choices import AlertKind, AlertState
 from vpnportal.models import Alert, AlertEvent
 

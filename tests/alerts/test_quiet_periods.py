@@ -12,8 +12,8 @@ from devices.choices import TunnelStatus
 from devices.models import Tunnel
 from tests.alerts.factories import make_cert, make_device, make_tunnel, poll
 from tests.alerts.helpers import open_alerts
-from vpnportal.actions import acknowledge_alert, end_silence, silence
-from vpnportal.alerting import run_alert_cycle
+from vpnportal.alerting.actions import acknowledge_alert, end_silence, silence
+from vpnportal.alerting.cycle import run_alert_cycle
 from vpnportal.choices import AlertState
 from vpnportal.models import AlertEvent
 

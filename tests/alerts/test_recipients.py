@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from tests.alerts.factories import make_device, make_tunnel
+from vpnportal.alerting.notify import recipients_of
 from vpnportal.choices import AlertKind, AlertState, Severity
 from vpnportal.models import Alert, AlertEvent
-from vpnportal.notify import recipients_of
 
 pytestmark = pytest.mark.django_db
 

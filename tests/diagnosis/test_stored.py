@@ -16,7 +16,7 @@ from devices.diagnosis.model import Code
 from devices.diagnosis.refresh import refresh_findings
 from devices.models import Device, Finding, PollOutput, Tunnel
 from tests.conftest import PASSWORD
-from vpnportal.alerting import run_alert_cycle
+from vpnportal.alerting.cycle import run_alert_cycle
 from vpnportal.choices import AlertKind
 from vpnportal.models import Alert
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from devices.models import IpsecSa
 from tests.pages.seed import SECRET_ENABLE, SECRET_PASSWORD, Seed
-from vpnportal import actions
+from vpnportal.alerting import actions
 from vpnportal.models import Alert
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from devices.summary import secret_paths
-from vpnportal import actions
+from vpnportal.alerting import actions
 from vpnportal.api.permissions import ModelViewPermission
 from vpnportal.api.serializers import AlertSerializer
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from vpnportal.alerting import run_alert_cycle
+from vpnportal.alerting.cycle import run_alert_cycle
 
 
 class Command(BaseCommand):

@@ -1,8 +1,7 @@
 """Alert bookkeeping: pending -> firing -> resolved, unknown while a device is unreachable, quiet periods.
 
-Every state change is an `AlertEvent` row (the Healthchecks `Flip`); `vpnportal.notify` turns the
-unprocessed ones into digests. `run_alert_cycle` is what the `poll` and `evaluate_alerts` commands and
-the Celery tasks call.
+Every state change is an `AlertEvent` row (the Healthchecks `Flip`); `vpnportal.alerting.notify` turns
+the unprocessed ones into digests.
 """
 
 from __future__ import annotations
@@ -18,17 +17,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from devices.models import Device
-from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity
-from vpnportal.models import Alert, AlertEvent, MaintenanceWindow
-from vpnportal.rules import (
+from vpnportal.alerting.core import (
     DEVICE_HEALTH_KINDS,
     SEVERITY_RANK,
     Candidate,
     CryptoFinding,
     RuleContext,
     build_context,
-    collect_candidates,
 )
+from vpnportal.alerting.rules import collect_candidates
+from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity
+from vpnportal.models import Alert, AlertEvent, MaintenanceWindow
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ SUPERSEDES = {
     AlertKind.CERT_EXPIRED: AlertKind.CERT_EXPIRING,
     AlertKind.CRL_EXPIRED: AlertKind.CRL_NEXT_UPDATE_SOON,
 }
-# Event notes the digest sorts by (vpnportal.notify reads them).
+# Event notes the digest sorts by (vpnportal.alerting.notify reads them).
 NOTE_FIRED = "fired"
 NOTE_WORSE = "worse"
 NOTE_REMINDER = "still firing"
@@ -250,7 +249,7 @@ def _lock() -> None:
 def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | None = None) -> CycleSummary:
     """Evaluate every rule and record the state changes as AlertEvent rows.
 
-    1. Run the rules (`vpnportal.rules`) against the stored state.
+    1. Run the rules (`vpnportal.alerting.rules`) against the stored state.
     2. For each condition that holds: open a pending alert, count a new observation, fire after
        enough polls, notice a worse stage or severity; a device that is unreachable mutes it (unknown).
     3. For each open alert whose condition is gone: unknown if its device is unreachable (a failed
@@ -303,20 +302,3 @@ def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | 
         still_open = [a for a in open_alerts.values() if a.state in OPEN_ALERT_STATES]
         _remind(still_open, now, summary)
     return summary
-
-
-def run_alert_cycle(now: datetime | None = None) -> dict[str, Any]:
-    """Evaluate every rule, then build and send the due notifications; returns a summary."""
-    from vpnportal import notify
-
-    now = now or timezone.now()
-    # Issue 9: findings first (only devices with a new poll are re-parsed), so weak_crypto can read them.
-    from devices.diagnosis.refresh import refresh_for_alerts
-
-    diagnosis = refresh_for_alerts()
-    result = evaluate_rules(now).as_dict()
-    result["diagnosis"] = diagnosis
-    result["notifications_queued"] = notify.build_notifications(now)
-    result.update(notify.send_due_notifications(now))
-    log.info("alert cycle: %s", result)
-    return result

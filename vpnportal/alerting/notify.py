@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from devices.contacts import email_list
-from vpnportal.alerting import NOTE_REMINDER, NOTE_WORSE
+from vpnportal.alerting.evaluate import NOTE_REMINDER, NOTE_WORSE
 from vpnportal.choices import AlertKind, AlertState, NotificationStatus, Severity
 from vpnportal.models import Alert, AlertEvent, Notification
 

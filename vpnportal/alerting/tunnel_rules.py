@@ -1,0 +1,225 @@
+"""Alert rules about tunnels and their SAs: down, one way, SA errors, SPIs that do not mirror, weak
+cryptography."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from devices.choices import TunnelStatus
+from devices.models import CounterSample, Device, IpsecSa, Tunnel
+from vpnportal.alerting.core import (
+    Candidate,
+    CryptoFinding,
+    RuleContext,
+    device_candidate,
+    pending_polls,
+    time_left,
+    tunnel_candidate,
+)
+from vpnportal.choices import AlertKind, Severity
+
+
+def _tunnels(ctx: RuleContext) -> list[Tunnel]:
+    tunnels = list(Tunnel.objects.filter(end_a_id__in=ctx.devices, end_b_id__in=ctx.devices))
+    for tunnel in tunnels:
+        tunnel.end_a = ctx.devices[tunnel.end_a_id]
+        tunnel.end_b = ctx.devices[tunnel.end_b_id]
+    return tunnels
+
+
+def _both_answered(ctx: RuleContext, tunnel: Tunnel) -> bool:
+    return ctx.answered(tunnel.end_a_id) and ctx.answered(tunnel.end_b_id)
+
+
+def _live_sas(ctx: RuleContext, tunnel: Tunnel, device_id: int) -> list[IpsecSa]:
+    return [sa for sa in ctx.sa_index().sas(device_id, tunnel) if sa.inbound_spi and sa.outbound_spi]
+
+
+def tunnel_down(ctx: RuleContext) -> list[Candidate]:
+    """Tunnels that both ends report without SAs; an idle tunnel that still has its SAs is not down."""
+    out = []
+    for tunnel in _tunnels(ctx):
+        if tunnel.status != TunnelStatus.DOWN or not _both_answered(ctx, tunnel):
+            continue
+        # Idle is not down: SAs on both ends mean the tunnel is established, traffic or not.
+        if _live_sas(ctx, tunnel, tunnel.end_a_id) and _live_sas(ctx, tunnel, tunnel.end_b_id):
+            continue
+        out.append(
+            tunnel_candidate(
+                ctx,
+                AlertKind.TUNNEL_DOWN,
+                tunnel,
+                Severity.CRITICAL,
+                f"tunnel {tunnel.name} ({tunnel.end_a} <-> {tunnel.end_b}) is down"
+                + (f": {tunnel.status_reason}" if tunnel.status_reason else ""),
+                {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
+            )
+        )
+    return out
+
+
+def _latest_samples(ctx: RuleContext, tunnel: Tunnel | None, device_id: int) -> list[CounterSample]:
+    """The latest counter sample of each active ident pair, only when it is from the latest poll."""
+    state = ctx.states.get(device_id)
+    if state is None or state.last_poll_id is None:
+        return []
+    index = ctx.sa_index()
+    out = []
+    for sa in index.sas(device_id, tunnel):
+        sample = index.latest.get(sa.pk)
+        if sample is not None and sample.poll_id == state.last_poll_id:
+            out.append(sample)
+    return out
+
+
+def tunnel_one_way(ctx: RuleContext) -> list[Candidate]:
+    """Tunnels where one end encrypts and the other end's decrypt counters stand still."""
+    out = []
+    for tunnel in _tunnels(ctx):
+        if not _both_answered(ctx, tunnel):
+            continue
+        directions: list[dict[str, Any]] = []
+        for sender, receiver in ((tunnel.end_a, tunnel.end_b), (tunnel.end_b, tunnel.end_a)):
+            sent = _latest_samples(ctx, tunnel, sender.pk)
+            received = _latest_samples(ctx, tunnel, receiver.pk)
+            if not sent or not received or any(s.reset for s in sent + received):
+                continue
+            encaps = sum(s.d_encaps for s in sent)
+            decaps = sum(s.d_decaps for s in received)
+            if encaps > 0 and decaps == 0:
+                directions.append({"from": sender.name, "to": receiver.name, "encaps": encaps})
+        if not directions and tunnel.one_way_polls > 0 and tunnel.status != TunnelStatus.DOWN:
+            # The correlator's verdict: an end sends but hears nothing back while its peer sends nothing.
+            directions.append({"from": "", "to": "", "encaps": None, "reason": tunnel.status_reason})
+        if not directions:
+            continue
+        where = "; ".join(
+            f"{d['from']} encrypts, {d['to']} decrypts nothing" if d["from"] else d["reason"] or "one way"
+            for d in directions
+        )
+        out.append(
+            tunnel_candidate(
+                ctx,
+                AlertKind.TUNNEL_ONE_WAY,
+                tunnel,
+                Severity.WARNING,
+                f"tunnel {tunnel.name}: traffic flows one way ({where})",
+                {"tunnel_id": tunnel.pk, "directions": directions},
+            )
+        )
+    return out
+
+
+def sa_errors(ctx: RuleContext) -> list[Candidate]:
+    """Ident pairs whose send/recv errors or replay/verify failures rose since the previous poll."""
+    out = []
+    for device_id, device in ctx.devices.items():
+        if not ctx.answered(device_id):
+            continue
+        for sample in _latest_samples(ctx, None, device_id):
+            # After a reset (reboot, counter wrap) the delta is not "since the previous poll".
+            if sample.reset or sample.d_errors <= 0:
+                continue
+            sa = sample.ipsec_sa
+            pair = f"{sa.local_ident} <-> {sa.remote_ident}"
+            tunnel = Tunnel.objects.filter(pk=sa.tunnel_id).first() if sa.tunnel_id else None
+            out.append(
+                Candidate(
+                    kind=AlertKind.SA_ERRORS,
+                    device=device,
+                    subject=pair,
+                    severity=Severity.WARNING,
+                    summary=f"{device}: {sample.d_errors} new SA errors on {pair} "
+                    f"in {time_left(timedelta(seconds=sample.interval_seconds))}",
+                    details={
+                        "ipsec_sa_id": sa.pk,
+                        "tunnel": tunnel.name if tunnel else "",
+                        "new_errors": sample.d_errors,
+                        "send_errors": sample.send_errors,
+                        "recv_errors": sample.recv_errors,
+                        "other_errors": sample.other_errors,
+                        "interval_seconds": sample.interval_seconds,
+                    },
+                    observed=ctx.token(device_id),
+                    needs=pending_polls(tunnel),
+                )
+            )
+    return out
+
+
+def spi_mismatch(ctx: RuleContext) -> list[Candidate]:
+    """Tunnels whose ends' SPIs do not mirror each other (one side lost or renewed its SAs alone)."""
+    out = []
+    for tunnel in _tunnels(ctx):
+        if tunnel.spi_mirror_ok is not False or not _both_answered(ctx, tunnel):
+            continue
+        if tunnel.status == TunnelStatus.DOWN:
+            continue  # tunnel_down says it better
+        out.append(
+            tunnel_candidate(
+                ctx,
+                AlertKind.SPI_MISMATCH,
+                tunnel,
+                Severity.WARNING,
+                f"tunnel {tunnel.name}: the SPIs of {tunnel.end_a} and {tunnel.end_b} do not mirror",
+                {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
+            )
+        )
+    return out
+
+
+# -- weak cryptography ---------------------------------------------------------------------------------
+FindingsProvider = Callable[[RuleContext], Iterable[CryptoFinding]]
+_FINDINGS_PROVIDERS: list[FindingsProvider] = []
+
+
+def register_findings_provider(provider: FindingsProvider) -> None:
+    """Let another module (diagnosis) feed weak-crypto findings into every evaluation."""
+    if provider not in _FINDINGS_PROVIDERS:
+        _FINDINGS_PROVIDERS.append(provider)
+
+
+def weak_crypto_enabled(device: Device | None = None) -> bool:
+    """weak_crypto fires only where enabled (the seed itself is DES/MD5/DH1/RSA-512 by design): the
+    device's own switch when set, else ALERT_WEAK_CRYPTO."""
+    if device is not None and device.weak_crypto_alerts is not None:
+        return device.weak_crypto_alerts
+    return bool(settings.ALERT_WEAK_CRYPTO)
+
+
+def weak_crypto(ctx: RuleContext) -> list[Candidate]:
+    """One alert per weak-crypto finding, from ctx.findings or the registered providers, on the devices
+    where it is enabled."""
+    if not any(weak_crypto_enabled(device) for device in ctx.devices.values()):
+        return []
+    findings: list[CryptoFinding] = list(ctx.findings or [])
+    if ctx.findings is None:
+        for provider in _FINDINGS_PROVIDERS:
+            findings.extend(provider(ctx))
+    return weak_crypto_alerts(ctx, findings)
+
+
+def weak_crypto_alerts(ctx: RuleContext, findings: Iterable[CryptoFinding]) -> list[Candidate]:
+    """Turn findings into candidates (only for devices that answered their latest poll)."""
+    out = []
+    for finding in findings:
+        device = ctx.devices.get(finding.device.pk)
+        if device is None or not ctx.answered(device.pk) or not weak_crypto_enabled(device):
+            continue
+        out.append(
+            device_candidate(
+                ctx,
+                AlertKind.WEAK_CRYPTO,
+                finding.device,
+                finding.subject,
+                finding.severity,
+                f"{finding.device}: {finding.summary}",
+                dict(finding.details),
+                pending=False,
+            )
+        )
+    return out
