@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from vpnportal.alerting import transports
 from vpnportal.alerting.notify import (
     CLAIM_LEASE,
-    TransportError,
     backoff_seconds,
     claim,
     send_due_notifications,
 )
+from vpnportal.alerting.transports import TransportError
 from vpnportal.choices import NotificationStatus
 from vpnportal.models import Notification
 
@@ -127,3 +128,17 @@ def test_it_stops_a_batch_when_the_server_is_unreachable() -> None:
     assert [n.attempts for n in Notification.objects.order_by("pk")] == [1, 0, 0]
     send_due_notifications(now + timedelta(seconds=1), transport)
     assert [n.attempts for n in Notification.objects.order_by("pk")] == [1, 1, 0]
+
+
+def test_it_sends_each_notification_through_the_transport_of_its_channel(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sent: list[int] = []
+
+    class Recorder:
+        def send(self, notification: Notification) -> None:
+            sent.append(notification.pk)
+
+    n = queued()
+    assert isinstance(transports.transport_for(n), transports.EmailTransport)
+    monkeypatch.setitem(transports.TRANSPORTS, "email", Recorder)
+    assert send_due_notifications(timezone.now()) == {"sent": 1, "retry": 0, "failed": 0}
+    assert sent == [n.pk]

@@ -4,19 +4,17 @@
    workers never build the same digest) and writes one `Notification` per recipient in the same
    transaction.
 2. `send_due_notifications` claims each due notification with a conditional UPDATE (exactly one row
-   changed, or another worker has it), sends it through a transport and records the outcome; a
-   temporary failure pushes `next_attempt_at` forward with exponential backoff.
+   changed, or another worker has it), sends it through its transport (`vpnportal.alerting.transports`)
+   and records the outcome; a temporary failure pushes `next_attempt_at` forward with exponential backoff.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
@@ -24,6 +22,7 @@ from django.utils import timezone
 
 from devices.contacts import email_list
 from vpnportal.alerting.evaluate import NOTE_REMINDER, NOTE_WORSE
+from vpnportal.alerting.transports import Transport, TransportError, transport_for
 from vpnportal.choices import AlertKind, AlertState, NotificationStatus, Severity
 from vpnportal.models import Alert, AlertEvent, Notification
 
@@ -36,63 +35,6 @@ MAX_BACKOFF_SECONDS = 3600
 SEND_BATCH = 200
 BUILD_BATCH = 1000
 SUBJECT_MAX = 255
-
-
-class TransportError(Exception):
-    """Delivery failed; `permanent` failures are not retried."""
-
-    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        # The server itself cannot be reached: the rest of the batch would only wait for timeouts too.
-        self.unreachable = unreachable
-
-
-class Transport(Protocol):
-    """Something that delivers one notification or raises TransportError."""
-
-    def send(self, notification: Notification) -> None:
-        """Deliver the notification."""
-
-
-class EmailTransport:
-    """Email through Django's configured backend (SMTP in production, aiosmtpd in tests)."""
-
-    def message(self, notification: Notification) -> EmailMultiAlternatives:
-        """The email for a notification, with a stable Message-ID so a rare resend can be recognised."""
-        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "vpnportal.invalid"
-        msg = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=notification.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notification.recipient],
-            headers={
-                "Message-ID": f"<notification-{notification.pk}.vpnportal@{domain}>",
-                "X-Vpnportal-Notification": str(notification.pk),
-            },
-            connection=get_connection(fail_silently=False),
-        )
-        if notification.body_html:
-            msg.attach_alternative(notification.body_html, "text/html")
-        return msg
-
-    def send(self, notification: Notification) -> None:
-        """Send it; map SMTP failures to temporary (retry) or permanent (give up)."""
-        try:
-            self.message(notification).send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise TransportError(f"recipient refused: {exc.recipients}", permanent=True) from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            # Wrong credentials are fixed by an admin, then the backlog must go out: retry.
-            raise TransportError(f"SMTP authentication failed: {exc.smtp_code}", permanent=False) from exc
-        except smtplib.SMTPResponseException as exc:
-            permanent = 500 <= exc.smtp_code < 600
-            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from exc
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
-            raise TransportError(f"SMTP unavailable: {exc}", unreachable=True) from exc
-        except smtplib.SMTPException as exc:
-            raise TransportError(f"SMTP error: {exc}") from exc
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -263,13 +205,14 @@ def claim(notification_id: int, now: datetime) -> bool:
     return changed == 1
 
 
-def deliver(notification_id: int, now: datetime, transport: Transport) -> str:
-    """Claim, send and record one notification; returns sent, retry, unreachable, failed or skipped."""
+def deliver(notification_id: int, now: datetime, transport: Transport | None = None) -> str:
+    """Claim, send (through `transport`, else the notification's own) and record one notification;
+    returns sent, retry, unreachable, failed or skipped."""
     if not claim(notification_id, now):
         return "skipped"
     notification = Notification.objects.get(pk=notification_id)
     try:
-        transport.send(notification)
+        (transport or transport_for(notification)).send(notification)
     except TransportError as exc:
         give_up = exc.permanent or notification.attempts >= int(settings.NOTIFY_MAX_ATTEMPTS)
         Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING).update(
@@ -296,9 +239,9 @@ def deliver(notification_id: int, now: datetime, transport: Transport) -> str:
 
 
 def send_due_notifications(now: datetime | None = None, transport: Transport | None = None) -> dict[str, int]:
-    """Send every due notification once; returns counts of sent, retry and failed."""
+    """Send every due notification once (through `transport`, else each one's own); returns counts of
+    sent, retry and failed."""
     now = now or timezone.now()
-    transport = transport or EmailTransport()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for notification_id in list(due_notifications(now).values_list("pk", flat=True)[:SEND_BATCH]):
         outcome = deliver(notification_id, now, transport)

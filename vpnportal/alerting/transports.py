@@ -1,0 +1,88 @@
+"""How a notification leaves vpnportal: the `Transport` interface, its failures, and email.
+
+Delivery bookkeeping (claims, retries, backoff) lives in `vpnportal.alerting.notify` and only sees the
+interface: a transport sends one notification or raises `TransportError`, saying whether a retry may
+help and whether the server itself is unreachable. A new transport (webhook, chat, Alertmanager) is a
+class here with a `send`, named in `TRANSPORTS`, and picked by `channel_of`.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from vpnportal.models import Notification
+
+
+class TransportError(Exception):
+    """Delivery failed; `permanent` failures are not retried."""
+
+    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        # The server itself cannot be reached: the rest of the batch would only wait for timeouts too.
+        self.unreachable = unreachable
+
+
+class Transport(Protocol):
+    """Something that delivers one notification or raises TransportError."""
+
+    def send(self, notification: Notification) -> None:
+        """Deliver the notification."""
+
+
+class EmailTransport:
+    """Email through Django's configured backend (SMTP in production, aiosmtpd in tests)."""
+
+    def message(self, notification: Notification) -> EmailMultiAlternatives:
+        """The email for a notification, with a stable Message-ID so a rare resend can be recognised."""
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "vpnportal.invalid"
+        msg = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=notification.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient],
+            headers={
+                "Message-ID": f"<notification-{notification.pk}.vpnportal@{domain}>",
+                "X-Vpnportal-Notification": str(notification.pk),
+            },
+            connection=get_connection(fail_silently=False),
+        )
+        if notification.body_html:
+            msg.attach_alternative(notification.body_html, "text/html")
+        return msg
+
+    def send(self, notification: Notification) -> None:
+        """Send it; map SMTP failures to temporary (retry) or permanent (give up)."""
+        try:
+            self.message(notification).send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise TransportError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            # Wrong credentials are fixed by an admin, then the backlog must go out: retry.
+            raise TransportError(f"SMTP authentication failed: {exc.smtp_code}", permanent=False) from exc
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600
+            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from exc
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+            raise TransportError(f"SMTP unavailable: {exc}", unreachable=True) from exc
+        except smtplib.SMTPException as exc:
+            raise TransportError(f"SMTP error: {exc}") from exc
+
+
+# Every transport by the channel name a notification is for.
+TRANSPORTS: dict[str, type[Transport]] = {"email": EmailTransport}
+
+
+def channel_of(notification: Notification) -> str:
+    """The channel a notification goes out on: every notification is an email to its recipient today."""
+    return "email"
+
+
+def transport_for(notification: Notification) -> Transport:
+    """The transport that delivers this notification."""
+    return TRANSPORTS[channel_of(notification)]()
