@@ -44,6 +44,20 @@ class AlertState(models.TextChoices):
 OPEN_ALERT_STATES = (AlertState.PENDING, AlertState.FIRING, AlertState.UNKNOWN)
 
 
+class AlertEventKind(models.TextChoices):
+    """What happened to an alert in one AlertEvent; the digest sorts its news by it."""
+
+    OPENED = "opened", "Condition seen"
+    FIRED = "fired", "Fired"
+    WORSE = "worse", "Got worse"
+    REMINDER = "reminder", "Still firing"
+    UNKNOWN = "unknown", "Device unreachable"
+    BACK = "back", "Device answers again"
+    RESOLVED = "resolved", "Resolved"
+    SUPERSEDED = "superseded", "Replaced by a graver alert"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
 class NotificationStatus(models.TextChoices):
     """Delivery state of one email."""
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from vpnportal.choices import (
     OPEN_ALERT_STATES,
+    AlertEventKind,
     AlertKind,
     AlertState,
     AuditAction,
@@ -60,12 +61,14 @@ class Alert(models.Model):
 
 
 class AlertEvent(models.Model):
-    """A state change of an alert; notifications are built from unprocessed events."""
+    """A state change of an alert, or an acknowledgement; notifications are built from unprocessed events."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=AlertEventKind.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     old_state = models.CharField(max_length=16, choices=AlertState.choices, blank=True, default="")
     new_state = models.CharField(max_length=16, choices=AlertState.choices)
+    # Human text for the page and the digest ("worse: within 7 days"); `kind` says what happened.
     note = models.CharField(max_length=500, blank=True, default="")
     notify = models.BooleanField(default=True, help_text="Whether this change is worth an email.")
     processed = models.BooleanField(default=False, db_index=True)
@@ -74,7 +77,7 @@ class AlertEvent(models.Model):
         ordering = ["at"]
 
     def __str__(self) -> str:
-        return f"{self.alert_id}: {self.old_state or '-'} -> {self.new_state}"
+        return f"{self.alert_id}: {self.kind} ({self.old_state or '-'} -> {self.new_state})"
 
 
 class Notification(models.Model):

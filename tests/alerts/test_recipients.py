@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.alerts.factories import make_device, make_tunnel
 from vpnportal.alerting.notify import recipients_of
-from vpnportal.choices import AlertKind, AlertState, Severity
+from vpnportal.choices import AlertEventKind, AlertKind, AlertState, Severity
 from vpnportal.models import Alert, AlertEvent
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ def _event(**target: object) -> AlertEvent:
         opened_at=timezone.now() - timedelta(minutes=5),
         **target,
     )
-    return AlertEvent.objects.create(alert=alert, old_state=AlertState.PENDING, new_state=AlertState.FIRING)
+    return AlertEvent.objects.create(
+        alert=alert, kind=AlertEventKind.FIRED, old_state=AlertState.PENDING, new_state=AlertState.FIRING
+    )
 
 
 def test_a_tunnel_alert_reaches_the_contacts_of_both_ends(settings) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from devices.models import Device, Tunnel
 from vpnportal.audit import audit
-from vpnportal.choices import OPEN_ALERT_STATES, AuditAction
+from vpnportal.choices import OPEN_ALERT_STATES, AlertEventKind, AuditAction
 from vpnportal.models import Alert, AlertEvent, MaintenanceWindow
 
 
@@ -33,6 +33,7 @@ def acknowledge_alert(alert: Alert, user: Any, note: str = "", request_id: str =
         who = user.get_username() if getattr(user, "is_authenticated", False) else "system"
         AlertEvent.objects.create(
             alert=alert,
+            kind=AlertEventKind.ACKNOWLEDGED,
             at=now,
             old_state=alert.state,
             new_state=alert.state,

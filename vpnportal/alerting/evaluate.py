@@ -26,7 +26,7 @@ from vpnportal.alerting.core import (
     build_context,
 )
 from vpnportal.alerting.rules import collect_candidates
-from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity
+from vpnportal.choices import OPEN_ALERT_STATES, AlertEventKind, AlertKind, AlertState, Severity
 from vpnportal.models import Alert, AlertEvent, MaintenanceWindow
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,6 @@ SUPERSEDES = {
     AlertKind.CERT_EXPIRED: AlertKind.CERT_EXPIRING,
     AlertKind.CRL_EXPIRED: AlertKind.CRL_NEXT_UPDATE_SOON,
 }
-# Event notes the digest sorts by (vpnportal.alerting.notify reads them).
-NOTE_FIRED = "fired"
-NOTE_WORSE = "worse"
-NOTE_REMINDER = "still firing"
-NOTE_RESOLVED = "resolved"
 
 
 @dataclass
@@ -92,9 +87,11 @@ def is_quiet(alert: Alert, now: datetime) -> bool:
 
 
 # -- bookkeeping ---------------------------------------------------------------------------------------
-def _event(alert: Alert, old: str, new: str, now: datetime, note: str, notify: bool) -> AlertEvent:
+def _event(
+    alert: Alert, kind: AlertEventKind, old: str, new: str, now: datetime, note: str, notify: bool
+) -> AlertEvent:
     return AlertEvent.objects.create(
-        alert=alert, at=now, old_state=old, new_state=new, note=note[:500], notify=notify
+        alert=alert, kind=kind, at=now, old_state=old, new_state=new, note=note[:500], notify=notify
     )
 
 
@@ -102,7 +99,7 @@ def _fire(alert: Alert, now: datetime, summary: CycleSummary) -> None:
     old = alert.state
     alert.state = AlertState.FIRING
     alert.fired_at = now
-    _event(alert, old, AlertState.FIRING, now, NOTE_FIRED, notify=not is_quiet(alert, now))
+    _event(alert, AlertEventKind.FIRED, old, AlertState.FIRING, now, "fired", notify=not is_quiet(alert, now))
     summary.fired += 1
     summary.keys.setdefault("fired", []).append(alert.key)
 
@@ -125,7 +122,7 @@ def _open(cand: Candidate, now: datetime, summary: CycleSummary) -> Alert:
         last_evaluated_at=now,
     )
     alert.save()
-    _event(alert, "", AlertState.PENDING, now, "condition seen", notify=False)
+    _event(alert, AlertEventKind.OPENED, "", AlertState.PENDING, now, "condition seen", notify=False)
     summary.opened += 1
     if cand.needs <= 1:
         _fire(alert, now, summary)
@@ -137,7 +134,9 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
     """The condition still holds: count the observation, fire when held long enough, notice worsening."""
     if alert.state == AlertState.UNKNOWN:
         back = AlertState.FIRING if alert.fired_at else AlertState.PENDING
-        _event(alert, AlertState.UNKNOWN, back, now, "device answers again", notify=False)
+        _event(
+            alert, AlertEventKind.BACK, AlertState.UNKNOWN, back, now, "device answers again", notify=False
+        )
         alert.state = back
     if cand.observed != alert.observed:
         alert.consecutive += 1
@@ -165,10 +164,11 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
         alert.stage = cand.stage
         _event(
             alert,
+            AlertEventKind.WORSE,
             AlertState.FIRING,
             AlertState.FIRING,
             now,
-            f"{NOTE_WORSE}: {', '.join(worse_reasons)}",
+            f"worse: {', '.join(worse_reasons)}",
             notify=not in_maintenance(alert, now),
         )
         summary.worse += 1
@@ -181,20 +181,30 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
 def _to_unknown(alert: Alert, now: datetime, summary: CycleSummary) -> None:
     if alert.state == AlertState.UNKNOWN:
         return
-    _event(alert, alert.state, AlertState.UNKNOWN, now, "device unreachable", notify=False)
+    _event(
+        alert,
+        AlertEventKind.UNKNOWN,
+        alert.state,
+        AlertState.UNKNOWN,
+        now,
+        "device unreachable",
+        notify=False,
+    )
     alert.state = AlertState.UNKNOWN
     alert.last_evaluated_at = now
     alert.save(update_fields=["state", "last_evaluated_at"])
     summary.unknown += 1
 
 
-def _resolve(alert: Alert, now: datetime, summary: CycleSummary, note: str, notify: bool) -> None:
+def _resolve(
+    alert: Alert, now: datetime, summary: CycleSummary, kind: AlertEventKind, note: str, notify: bool
+) -> None:
     old = alert.state
     alert.state = AlertState.RESOLVED
     alert.resolved_at = now
     alert.last_evaluated_at = now
     alert.save(update_fields=["state", "resolved_at", "last_evaluated_at"])
-    _event(alert, old, AlertState.RESOLVED, now, note, notify=notify)
+    _event(alert, kind, old, AlertState.RESOLVED, now, note, notify=notify)
     summary.resolved += 1
     summary.keys.setdefault("resolved", []).append(alert.key)
 
@@ -228,14 +238,14 @@ def _remind(alerts: list[Alert], now: datetime, summary: CycleSummary) -> None:
         if alert.state != AlertState.FIRING or alert.pk in waiting or alert.acknowledged_at is not None:
             continue
         if alert.last_notified_at is None:
-            note = f"{NOTE_REMINDER} (not announced before: it fired during a maintenance window)"
+            note = "still firing (not announced before: it fired during a maintenance window)"
         elif hours > 0 and alert.last_notified_at <= now - timedelta(hours=hours):
-            note = f"{NOTE_REMINDER} since {alert.fired_at:%Y-%m-%d %H:%M} UTC"
+            note = f"still firing since {alert.fired_at:%Y-%m-%d %H:%M} UTC"
         else:
             continue
         if in_maintenance(alert, now):
             continue
-        _event(alert, AlertState.FIRING, AlertState.FIRING, now, note, notify=True)
+        _event(alert, AlertEventKind.REMINDER, AlertState.FIRING, AlertState.FIRING, now, note, notify=True)
         summary.reminders += 1
 
 
@@ -288,7 +298,9 @@ def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | 
                 continue
             device_ids = _alert_device_ids(alert)
             if any(d not in ctx.devices for d in device_ids):
-                _resolve(alert, now, summary, f"{NOTE_RESOLVED}: device disabled", notify=False)
+                _resolve(
+                    alert, now, summary, AlertEventKind.RESOLVED, "resolved: device disabled", notify=False
+                )
                 continue
             if alert.kind not in DEVICE_HEALTH_KINDS and device_ids & unreachable:
                 _to_unknown(alert, now, summary)
@@ -297,8 +309,12 @@ def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | 
                 replaced == alert.kind and (kind, alert.device_id, alert.subject) in held_subjects
                 for kind, replaced in SUPERSEDES.items()
             )
-            note = f"{NOTE_RESOLVED}: superseded" if superseded else NOTE_RESOLVED
-            _resolve(alert, now, summary, note, notify=_recovery_worth_mail(alert, now, superseded))
+            kind, note = (
+                (AlertEventKind.SUPERSEDED, "resolved: superseded")
+                if superseded
+                else (AlertEventKind.RESOLVED, "resolved")
+            )
+            _resolve(alert, now, summary, kind, note, notify=_recovery_worth_mail(alert, now, superseded))
         still_open = [a for a in open_alerts.values() if a.state in OPEN_ALERT_STATES]
         _remind(still_open, now, summary)
     return summary

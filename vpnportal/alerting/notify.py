@@ -21,9 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from devices.contacts import email_list
-from vpnportal.alerting.evaluate import NOTE_REMINDER, NOTE_WORSE
 from vpnportal.alerting.transports import Transport, TransportError, transport_for
-from vpnportal.choices import AlertKind, AlertState, NotificationStatus, Severity
+from vpnportal.choices import AlertEventKind, AlertKind, AlertState, NotificationStatus, Severity
 from vpnportal.models import Alert, AlertEvent, Notification
 
 log = logging.getLogger(__name__)
@@ -44,15 +43,18 @@ def backoff_seconds(attempts: int) -> float:
 
 
 # -- digests -------------------------------------------------------------------------------------------
+# The digest section of each kind of notable event; anything else announced reads as fired.
+DIGEST_SECTION: dict[str, str] = {
+    AlertEventKind.WORSE: "worse",
+    AlertEventKind.REMINDER: "reminder",
+    AlertEventKind.RESOLVED: "resolved",
+    AlertEventKind.SUPERSEDED: "resolved",
+}
+
+
 def classify(event: AlertEvent) -> str:
     """What a notable event says in a digest: fired, worse, reminder or resolved."""
-    if event.new_state == AlertState.RESOLVED:
-        return "resolved"
-    if event.note.startswith(NOTE_WORSE):
-        return "worse"
-    if event.note.startswith(NOTE_REMINDER):
-        return "reminder"
-    return "fired"
+    return DIGEST_SECTION.get(event.kind, "fired")
 
 
 def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
