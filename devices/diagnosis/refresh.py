@@ -6,7 +6,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,9 +22,6 @@ from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
 from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
 from devices.models import Finding as FindingRow
-
-if TYPE_CHECKING:
-    from vpnportal.alerting.core import CryptoFinding, RuleContext
 
 log = logging.getLogger(__name__)
 
@@ -298,32 +295,8 @@ def _output_codes() -> frozenset[str]:
 # -- alerts ------------------------------------------------------------------------------------------------
 
 
-def weak_crypto_findings(ctx: RuleContext) -> list[CryptoFinding]:
-    """Active hygiene findings of the evaluated devices, as the weak_crypto rule's input."""
-    from vpnportal.alerting.core import CryptoFinding
-    from vpnportal.choices import Severity as AlertSeverity
-
-    rows = FindingRow.objects.filter(
-        active=True, tunnel__isnull=True, device_id__in=list(ctx.devices), code__in=sorted(Code.HYGIENE)
-    ).order_by("device_id", "code", "subject")
-    return [
-        CryptoFinding(
-            device=ctx.devices[row.device_id],
-            subject=f"{row.code}:{row.subject}",
-            summary=row.title,
-            severity=AlertSeverity.WARNING,
-            details={"code": row.code, "evidence": row.evidence, "fix": row.fix},
-        )
-        for row in rows
-        if row.device_id is not None
-    ]
-
-
 def refresh_for_alerts() -> dict[str, Any]:
-    """Called by the alert cycle before the rules run: refresh findings and feed weak_crypto from them."""
-    from vpnportal.alerting.tunnel_rules import register_findings_provider
-
-    register_findings_provider(weak_crypto_findings)
+    """Called by the alert cycle before the rules run: refresh the findings weak_crypto reads."""
     try:
         return refresh_findings().as_dict()
     except Exception as exc:

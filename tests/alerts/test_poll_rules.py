@@ -1,13 +1,15 @@
-"""Reachability rules: poll failed, host key changed; and the weak-crypto hook."""
+"""Reachability rules: poll failed, host key changed; and weak crypto from the stored findings."""
 
 from __future__ import annotations
 
 import pytest
 
 from devices.choices import PollStatus
-from tests.alerts.factories import make_device, poll
+from devices.diagnosis.model import Code
+from devices.models import Device, Finding
+from tests.alerts.factories import make_device, make_tunnel, poll
 from tests.alerts.helpers import ctx
-from vpnportal.alerting import core, device_rules, tunnel_rules
+from vpnportal.alerting import device_rules, tunnel_rules
 from vpnportal.choices import AlertKind, Severity
 
 pytestmark = pytest.mark.django_db
@@ -45,32 +47,41 @@ def test_it_reports_a_changed_host_key_instead_of_a_plain_failure() -> None:
     assert device_rules.poll_failed(ctx()) == []
 
 
+def _finding(
+    device: Device, code: str = Code.WEAK_CIPHER, subject: str = "isakmp policy 10", **fields
+) -> Finding:  # type: ignore[no-untyped-def]
+    """A diagnosis finding as refresh stores it."""
+    fields.setdefault("title", "IKE policy uses DES")
+    return Finding.objects.create(
+        device=device, code=code, subject=subject, severity=Severity.WARNING, **fields
+    )
+
+
 def test_it_raises_weak_crypto_only_where_enabled(settings) -> None:  # type: ignore[no-untyped-def]
     device = make_device()
     poll(device)
-    finding = core.CryptoFinding(device=device, subject="isakmp policy 10", summary="IKE policy uses DES")
+    _finding(device)
     settings.ALERT_WEAK_CRYPTO = False
-    context = ctx()
-    context.findings = [finding]
-    assert tunnel_rules.weak_crypto(context) == []
+    assert tunnel_rules.weak_crypto(ctx()) == []
     settings.ALERT_WEAK_CRYPTO = True
-    (cand,) = tunnel_rules.weak_crypto(context)
-    assert cand.key == "weak_crypto:1720-1:isakmp policy 10"
+    (cand,) = tunnel_rules.weak_crypto(ctx())
+    assert cand.key == "weak_crypto:1720-1:weak_cipher:isakmp policy 10"
+    assert cand.summary == "1720-1: IKE policy uses DES"
+    assert cand.details["code"] == Code.WEAK_CIPHER
 
 
-def test_it_takes_findings_from_registered_providers(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_stored_hygiene_findings_of_diagnosis(settings) -> None:  # type: ignore[no-untyped-def]
     settings.ALERT_WEAK_CRYPTO = True
-    device = make_device()
-    poll(device)
-
-    def provider(context: core.RuleContext) -> list[core.CryptoFinding]:
-        return [core.CryptoFinding(device=device, subject="rsa key", summary="RSA-512 key")]
-
-    tunnel_rules.register_findings_provider(provider)
-    try:
-        assert [c.subject for c in tunnel_rules.weak_crypto(ctx())] == ["rsa key"]
-    finally:
-        tunnel_rules._FINDINGS_PROVIDERS.remove(provider)
+    device, peer = make_device(), make_device("pix520-1", platform="cisco_pix")
+    for d in (device, peer):
+        poll(d)
+    _finding(device, Code.WEAK_RSA_KEY, "rsa key", title="RSA-512 key")
+    _finding(device, Code.WEAK_HASH, "isakmp policy 10", title="MD5", active=False)  # no longer holds
+    _finding(device, Code.CLEARTEXT_MANAGEMENT, "telnet", title="telnet")  # not cryptography
+    Finding.objects.create(
+        tunnel=make_tunnel(device, peer), code=Code.NO_COMMON_TRANSFORM, subject="x", severity="critical"
+    )
+    assert [c.subject for c in tunnel_rules.weak_crypto(ctx())] == ["weak_rsa_key:rsa key"]
 
 
 def test_a_device_switch_overrides_the_weak_crypto_setting(settings) -> None:  # type: ignore[no-untyped-def]
@@ -78,22 +89,18 @@ def test_a_device_switch_overrides_the_weak_crypto_setting(settings) -> None:  #
     watched = make_device("pix520-1", platform="cisco_pix")
     for device in (legacy, watched):
         poll(device)
-
-    def findings() -> core.RuleContext:
-        context = ctx()
-        context.findings = [
-            core.CryptoFinding(device=d, subject="isakmp policy 10", summary="IKE policy uses DES")
-            for d in (legacy, watched)
-        ]
-        return context
-
+        _finding(device)
     # Everything on, except the legacy site known to run DES.
     settings.ALERT_WEAK_CRYPTO = True
     legacy.weak_crypto_alerts = False
     legacy.save()
-    assert [c.key for c in tunnel_rules.weak_crypto(findings())] == ["weak_crypto:pix520-1:isakmp policy 10"]
+    assert [c.key for c in tunnel_rules.weak_crypto(ctx())] == [
+        "weak_crypto:pix520-1:weak_cipher:isakmp policy 10"
+    ]
     # Off by default, on for one device.
     settings.ALERT_WEAK_CRYPTO = False
     legacy.weak_crypto_alerts = True
     legacy.save()
-    assert [c.key for c in tunnel_rules.weak_crypto(findings())] == ["weak_crypto:1720-1:isakmp policy 10"]
+    assert [c.key for c in tunnel_rules.weak_crypto(ctx())] == [
+        "weak_crypto:1720-1:weak_cipher:isakmp policy 10"
+    ]

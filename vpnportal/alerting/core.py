@@ -54,17 +54,6 @@ class Candidate:
         return ids
 
 
-@dataclass(frozen=True)
-class CryptoFinding:
-    """A weak-cryptography finding (DES, MD5, DH group 1, short RSA keys...) on one device."""
-
-    device: Device
-    subject: str
-    summary: str
-    severity: str = Severity.WARNING
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class SaIndex:
     """Active SAs by device and the latest counter sample of each (a few queries for the whole fleet)."""
@@ -108,7 +97,6 @@ class RuleContext:
     now: datetime
     devices: dict[int, Device]
     states: dict[int, DeviceState]
-    findings: list[CryptoFinding] | None = None
     _sa_index: SaIndex | None = field(default=None, repr=False)
 
     def sa_index(self) -> SaIndex:
@@ -141,13 +129,13 @@ class RuleContext:
         return ":".join(parts)
 
 
-def build_context(now: datetime, findings: list[CryptoFinding] | None = None) -> RuleContext:
+def build_context(now: datetime) -> RuleContext:
     """Load the enabled devices and their state once for all rules."""
     devices = {d.pk: d for d in Device.objects.filter(enabled=True)}
     states = {
         s.device_id: s for s in DeviceState.objects.select_related("last_poll").filter(device_id__in=devices)
     }
-    return RuleContext(now=now, devices=devices, states=states, findings=findings)
+    return RuleContext(now=now, devices=devices, states=states)
 
 
 # -- thresholds ---------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from vpnportal.alerting.core import (
     DEVICE_HEALTH_KINDS,
     SEVERITY_RANK,
     Candidate,
-    CryptoFinding,
     RuleContext,
     build_context,
 )
@@ -256,7 +255,7 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVALUATION_LOCK_ID])
 
 
-def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | None = None) -> CycleSummary:
+def evaluate_rules(now: datetime | None = None) -> CycleSummary:
     """Evaluate every rule and record the state changes as AlertEvent rows.
 
     1. Run the rules (`vpnportal.alerting.rules`) against the stored state.
@@ -271,7 +270,7 @@ def evaluate_rules(now: datetime | None = None, findings: list[CryptoFinding] | 
     summary = CycleSummary()
     with transaction.atomic():
         _lock()
-        ctx: RuleContext = build_context(now, findings)
+        ctx: RuleContext = build_context(now)
         candidates = collect_candidates(ctx)
         summary.evaluated = len(candidates)
         open_alerts = {

@@ -3,17 +3,16 @@ cryptography."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 
 from devices.choices import TunnelStatus
-from devices.models import CounterSample, Device, IpsecSa, Tunnel
+from devices.diagnosis.model import Code
+from devices.models import CounterSample, Device, Finding, IpsecSa, Tunnel
 from vpnportal.alerting.core import (
     Candidate,
-    CryptoFinding,
     RuleContext,
     device_candidate,
     pending_polls,
@@ -173,52 +172,40 @@ def spi_mismatch(ctx: RuleContext) -> list[Candidate]:
 
 
 # -- weak cryptography ---------------------------------------------------------------------------------
-FindingsProvider = Callable[[RuleContext], Iterable[CryptoFinding]]
-_FINDINGS_PROVIDERS: list[FindingsProvider] = []
-
-
-def register_findings_provider(provider: FindingsProvider) -> None:
-    """Let another module (diagnosis) feed weak-crypto findings into every evaluation."""
-    if provider not in _FINDINGS_PROVIDERS:
-        _FINDINGS_PROVIDERS.append(provider)
-
-
-def weak_crypto_enabled(device: Device | None = None) -> bool:
+def weak_crypto_enabled(device: Device) -> bool:
     """weak_crypto fires only where enabled (the seed itself is DES/MD5/DH1/RSA-512 by design): the
     device's own switch when set, else ALERT_WEAK_CRYPTO."""
-    if device is not None and device.weak_crypto_alerts is not None:
+    if device.weak_crypto_alerts is not None:
         return device.weak_crypto_alerts
     return bool(settings.ALERT_WEAK_CRYPTO)
 
 
 def weak_crypto(ctx: RuleContext) -> list[Candidate]:
-    """One alert per weak-crypto finding, from ctx.findings or the registered providers, on the devices
-    where it is enabled."""
-    if not any(weak_crypto_enabled(device) for device in ctx.devices.values()):
+    """One alert per active hygiene finding of diagnosis (weak cipher, hash, DH group, RSA key, certificate
+    signature), on the devices where it is enabled and that answered their latest poll."""
+    watched = [
+        device_id
+        for device_id, device in ctx.devices.items()
+        if weak_crypto_enabled(device) and ctx.answered(device_id)
+    ]
+    if not watched:
         return []
-    findings: list[CryptoFinding] = list(ctx.findings or [])
-    if ctx.findings is None:
-        for provider in _FINDINGS_PROVIDERS:
-            findings.extend(provider(ctx))
-    return weak_crypto_alerts(ctx, findings)
-
-
-def weak_crypto_alerts(ctx: RuleContext, findings: Iterable[CryptoFinding]) -> list[Candidate]:
-    """Turn findings into candidates (only for devices that answered their latest poll)."""
+    rows = Finding.objects.filter(
+        active=True, tunnel__isnull=True, device_id__in=watched, code__in=sorted(Code.HYGIENE)
+    ).order_by("device_id", "code", "subject")
     out = []
-    for finding in findings:
-        device = ctx.devices.get(finding.device.pk)
-        if device is None or not ctx.answered(device.pk) or not weak_crypto_enabled(device):
-            continue
+    for row in rows:
+        assert row.device_id is not None
+        device = ctx.devices[row.device_id]
         out.append(
             device_candidate(
                 ctx,
                 AlertKind.WEAK_CRYPTO,
-                finding.device,
-                finding.subject,
-                finding.severity,
-                f"{finding.device}: {finding.summary}",
-                dict(finding.details),
+                device,
+                f"{row.code}:{row.subject}",
+                Severity.WARNING,
+                f"{device}: {row.title}",
+                {"code": row.code, "evidence": row.evidence, "fix": row.fix},
                 pending=False,
             )
         )
