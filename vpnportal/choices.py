@@ -25,11 +25,22 @@ class AlertKind(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    """How urgent an alert is."""
+    """How urgent an alert or a diagnosis finding is: critical breaks (or will break) phase 1, warning
+    weakens, info informs. Declared from the least to the most urgent: that order is the rank."""
 
     INFO = "info", "Info"
     WARNING = "warning", "Warning"
     CRITICAL = "critical", "Critical"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent: info 0, warning 1, critical 2."""
+        return list(Severity).index(self)
+
+    @classmethod
+    def rank_of(cls, value: str) -> int:
+        """The rank of a stored severity; -1 (below info) for a value that is none of them."""
+        return cls(value).rank if value in cls.values else -1
 
 
 class AlertState(models.TextChoices):

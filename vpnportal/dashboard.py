@@ -47,15 +47,14 @@ def alerts_in(category: str, now: datetime | None = None) -> QuerySet[Alert]:
     qs = qs.exclude(silenced_q(now))
     if category == "acknowledged":
         return qs.filter(acknowledged_at__isnull=False).order_by("-opened_at", "-id")
-    return qs.filter(acknowledged_at__isnull=True).order_by(severity_rank(), "-opened_at", "-id")
+    return qs.filter(acknowledged_at__isnull=True).order_by(severity_rank().desc(), "-opened_at", "-id")
 
 
 def severity_rank() -> Case:
-    """Critical first."""
-    ranks = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    """Severity.rank in SQL (higher is more urgent), for ordering critical first."""
     return Case(
-        *[When(severity=s, then=Value(r)) for s, r in ranks.items()],
-        default=Value(9),
+        *[When(severity=s, then=Value(s.rank)) for s in Severity],
+        default=Value(-1),
         output_field=IntegerField(),
     )
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# One severity scale for findings and alerts, with its rank.
+from vpnportal.choices import Severity as Severity
+
 # Logical kinds of a poll's outputs (devices.commands names them the same way).
 CONFIG = "config"
 CERTIFICATES = "certificates"
@@ -13,16 +16,6 @@ CLOCK = "clock"
 IKE = "ike"
 IPSEC = "ipsec"
 KEYS = "keys"
-
-
-class Severity:
-    """How urgent a finding is: critical breaks (or will break) phase 1, warning weakens, info informs."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-
-    ORDER = {CRITICAL: 0, WARNING: 1, INFO: 2}
 
 
 class Code:

@@ -25,7 +25,7 @@ def findings_for(device: Any = None, tunnel: Any = None) -> list[Finding]:
     rows = list(Finding.objects.filter(where, active=True).select_related("device", "tunnel"))
     rows.sort(
         key=lambda r: (
-            Severity.ORDER.get(r.severity, 9),
+            -Severity.rank_of(r.severity),
             r.device.name if r.device else "",
             r.code,
             r.subject,
@@ -40,4 +40,4 @@ def findings_summary(findings: list[Finding]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for finding in findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    return dict(sorted(counts.items(), key=lambda item: Severity.ORDER.get(item[0], 9)))
+    return dict(sorted(counts.items(), key=lambda item: -Severity.rank_of(item[0])))

@@ -17,10 +17,9 @@ from django.db.models import OuterRef, Subquery
 
 from devices.choices import PollStatus
 from devices.models import CounterSample, Device, DeviceState, IpsecSa, Poll, Tunnel
-from vpnportal.choices import AlertKind, Severity
+from vpnportal.choices import AlertKind
 
 DEVICE_HEALTH_KINDS = frozenset({AlertKind.POLL_FAILED, AlertKind.HOST_KEY_CHANGED})
-SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 @dataclass

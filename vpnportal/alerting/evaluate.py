@@ -19,7 +19,6 @@ from django.utils import timezone
 from devices.models import Device
 from vpnportal.alerting.core import (
     DEVICE_HEALTH_KINDS,
-    SEVERITY_RANK,
     Candidate,
     RuleContext,
     build_context,
@@ -141,7 +140,7 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
         alert.consecutive += 1
         alert.observed = cand.observed
     worse_reasons = []
-    if SEVERITY_RANK[Severity(cand.severity)] > SEVERITY_RANK[Severity(alert.severity)]:
+    if Severity.rank_of(cand.severity) > Severity.rank_of(alert.severity):
         worse_reasons.append(f"severity {alert.severity} -> {cand.severity}")
     if cand.stage is not None and alert.stage is not None and cand.stage < alert.stage:
         worse_reasons.append(f"within {cand.stage} day{'s' if cand.stage != 1 else ''}")

@@ -83,10 +83,9 @@ def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     latest: dict[int, AlertEvent] = {}
     for event in sorted(events, key=lambda e: (e.at, e.pk)):
         latest[event.alert_id] = event
-    rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
     entries = sorted(
         (_entry(event.alert, event) for event in latest.values()),
-        key=lambda e: (rank.get(e["severity"], 3), e["kind"], e["device"], e["subject"]),
+        key=lambda e: (-Severity.rank_of(e["severity"]), e["kind"], e["device"], e["subject"]),
     )
     firing = [e for e in entries if e["what"] in ("fired", "worse")]
     reminders = [e for e in entries if e["what"] == "reminder"]

@@ -12,7 +12,7 @@ from vpnportal.alerting.certificate_rules import (
     crl_expired,
     crl_next_update_soon,
 )
-from vpnportal.alerting.core import SEVERITY_RANK, Candidate, RuleContext
+from vpnportal.alerting.core import Candidate, RuleContext
 from vpnportal.alerting.device_rules import clock_skew, host_key_changed, poll_failed
 from vpnportal.alerting.tunnel_rules import sa_errors, spi_mismatch, tunnel_down, tunnel_one_way, weak_crypto
 from vpnportal.choices import Severity
@@ -41,9 +41,6 @@ def collect_candidates(ctx: RuleContext) -> dict[str, Candidate]:
     for rule in RULES:
         for cand in rule(ctx):
             seen = found.get(cand.key)
-            if (
-                seen is None
-                or SEVERITY_RANK[Severity(cand.severity)] > SEVERITY_RANK[Severity(seen.severity)]
-            ):
+            if seen is None or Severity.rank_of(cand.severity) > Severity.rank_of(seen.severity):
                 found[cand.key] = cand
     return found
