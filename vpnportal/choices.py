@@ -6,7 +6,7 @@ from django.db import models
 
 
 class AlertKind(models.TextChoices):
-    """Alert kinds (DESIGN.md §5.3)."""
+    """Alert kinds; their names are a contract (API, metrics, mail subjects): add, never rename."""
 
     CERT_EXPIRING = "cert_expiring", "Certificate expiring"
     CERT_EXPIRED = "cert_expired", "Certificate expired"

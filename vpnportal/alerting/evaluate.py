@@ -6,8 +6,7 @@ the unprocessed ones into digests.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,8 +25,6 @@ from vpnportal.alerting.core import (
 from vpnportal.alerting.rules import collect_candidates
 from vpnportal.choices import OPEN_ALERT_STATES, AlertEventKind, AlertKind, AlertState, Severity
 from vpnportal.models import Alert, AlertEvent, MaintenanceWindow
-
-log = logging.getLogger(__name__)
 
 # Serialises evaluations across workers (PostgreSQL advisory lock id: "vpnalert" in ASCII-ish digits).
 EVALUATION_LOCK_ID = 7_716_711_697_108
@@ -49,8 +46,6 @@ class CycleSummary:
     resolved: int = 0
     unknown: int = 0
     reminders: int = 0
-    skipped: bool = False
-    keys: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as plain values (for the command's output and the task result)."""
@@ -99,7 +94,6 @@ def _fire(alert: Alert, now: datetime, summary: CycleSummary) -> None:
     alert.fired_at = now
     _event(alert, AlertEventKind.FIRED, old, AlertState.FIRING, now, "fired", notify=not is_quiet(alert, now))
     summary.fired += 1
-    summary.keys.setdefault("fired", []).append(alert.key)
 
 
 def _open(cand: Candidate, now: datetime, summary: CycleSummary) -> Alert:
@@ -204,7 +198,6 @@ def _resolve(
     alert.save(update_fields=["state", "resolved_at", "last_evaluated_at"])
     _event(alert, kind, old, AlertState.RESOLVED, now, note, notify=notify)
     summary.resolved += 1
-    summary.keys.setdefault("resolved", []).append(alert.key)
 
 
 def _recovery_worth_mail(alert: Alert, now: datetime, superseded: bool) -> bool:
