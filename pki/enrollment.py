@@ -22,7 +22,7 @@ from devices.choices import Platform
 from devices.models import Device
 from devices.sessions import DeviceSession, SessionError
 from pki.choices import ENROLLMENT_ACTIVE_STATES, EnrollmentState
-from pki.enroll import DialogueFailed, EnrollmentDialogue
+from pki.dialogues import DialogueFailed, EnrollmentDialogue, dialogue_for
 from pki.models import Enrollment, Trustpoint
 from vpnportal.audit import audit
 from vpnportal.choices import AuditAction
@@ -244,9 +244,7 @@ def run_enrollment(enrollment_id: int) -> Enrollment | None:
 
     try:
         with DeviceSession(device) as session:
-            dialogue = EnrollmentDialogue(
-                session, enrollment.trustpoint, challenge, on_progress=save_progress
-            )
+            dialogue = dialogue_for(session, enrollment.trustpoint, challenge, on_progress=save_progress)
             challenge = ""
             before = dialogue.check_certificates()
             previous = before.serials
