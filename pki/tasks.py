@@ -1,4 +1,4 @@
-"""Celery task of re-enrollment: loads the job by id and calls pki.enrollment.run_enrollment."""
+"""Celery tasks of re-enrollment: thin wrappers that load the job by id and call pki/enrollment_runs.py."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+
+from pki import enrollment_runs
 
 # The task waits for the CA until the enrollment's deadline, then saves and polls: give it that long.
 ENROLLMENT_SOFT_TIME_LIMIT = int(settings.ENROLLMENT_DEADLINE_SECONDS) + 240
@@ -23,15 +25,11 @@ ENROLLMENT_TIME_LIMIT = ENROLLMENT_SOFT_TIME_LIMIT + 60
 )
 def run_enrollment(self: Any, enrollment_id: int) -> str:
     """Run one enrollment; a duplicated or redelivered message finds it claimed and does nothing."""
-    from pki.enrollment import run_enrollment as run
-
-    enrollment = run(int(enrollment_id))
+    enrollment = enrollment_runs.run_enrollment(int(enrollment_id))
     return "duplicate" if enrollment is None else str(enrollment.state)
 
 
 @shared_task(name="pki.tasks.expire_stale_enrollments", ignore_result=True)
 def expire_stale_enrollments() -> int:
     """Beat runs this so a job whose worker died ends `failed` without waiting for the next request."""
-    from pki.enrollment import expire_stale_enrollments as expire
-
-    return expire()
+    return enrollment_runs.expire_stale_enrollments()

@@ -13,10 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from devices.models import Device
 from pki.choices import ENROLLMENT_ACTIVE_STATES
-from pki.enrollment import EnrollmentRefused, active_enrollment, request_enrollment
+from pki.enrollment_requests import (
+    ENROLL_PERMISSION,
+    EnrollmentRefused,
+    active_enrollment,
+    request_enrollment,
+)
 from pki.models import Enrollment, Trustpoint
-
-ENROLL_PERMISSION = "pki.add_enrollment"
 
 
 def _need_operator(request: HttpRequest) -> None:

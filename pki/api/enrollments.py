@@ -15,10 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from devices.models import Device
-from pki.enrollment import EnrollmentRefused, request_enrollment
+from pki.enrollment_requests import ENROLL_PERMISSION, EnrollmentRefused, request_enrollment
 from pki.models import Enrollment
-
-ENROLL_PERMISSION = "pki.add_enrollment"
 
 
 class OperatorsOnly(BasePermission):

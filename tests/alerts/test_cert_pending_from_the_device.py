@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from devices.inventory import import_inventory
 from pki.choices import CertificateRole, CertificateStatus, EnrollmentState
-from pki.enrollment import run_enrollment
+from pki.enrollment_runs import run_enrollment
 from pki.models import Certificate, Enrollment
 from simulator import SimulatorHandle, run_in_thread
 from tests.alerts.helpers import open_alerts
@@ -71,7 +71,7 @@ def network(settings: Any, tmp_path: Path, key_cache: Path) -> Iterator[Simulato
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Enrollment ids that would have gone to the broker (the test runs the job itself)."""
     ids: list[int] = []
-    monkeypatch.setattr("pki.enrollment.enqueue_enrollment", ids.append)
+    monkeypatch.setattr("pki.enrollment_requests.enqueue_enrollment", ids.append)
     return ids
 
 

@@ -12,7 +12,8 @@ from devices.diagnosis.model import Code, Severity
 from devices.diagnosis.refresh import refresh_findings
 from devices.models import Device, Finding, Tunnel
 from pki.choices import EnrollmentState
-from pki.enrollment import request_enrollment, run_enrollment
+from pki.enrollment_requests import request_enrollment
+from pki.enrollment_runs import run_enrollment
 from simulator import SimulatorHandle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -45,7 +46,7 @@ def test_it_finds_each_fault_of_the_guide(
     )
 
     # The CA unreachable on TCP 80: the enrollment fails and says why.
-    monkeypatch.setattr("pki.enrollment.enqueue_enrollment", lambda _id: None)
+    monkeypatch.setattr("pki.enrollment_requests.enqueue_enrollment", lambda _id: None)
     stuck = Device.objects.get(name="stuck-1")
     enrollment = request_enrollment(stuck, "SIMCA", "Ch4llenge-2026!x", operator)
     done = run_enrollment(enrollment.pk)

@@ -62,7 +62,7 @@ def quick(settings: Any, tmp_path: Path) -> None:
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Enrollment ids that would have been sent to the broker (tests run them themselves)."""
     ids: list[int] = []
-    monkeypatch.setattr("pki.enrollment.enqueue_enrollment", ids.append)
+    monkeypatch.setattr("pki.enrollment_requests.enqueue_enrollment", ids.append)
     return ids
 
 

@@ -10,7 +10,8 @@ from django.test import Client
 
 from devices.models import Device
 from pki.choices import EnrollmentState
-from pki.enrollment import request_enrollment, run_enrollment
+from pki.enrollment_requests import request_enrollment
+from pki.enrollment_runs import run_enrollment
 from simulator import SimulatorHandle
 from vpnportal.models import AuditEntry
 

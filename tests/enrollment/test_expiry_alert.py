@@ -13,7 +13,8 @@ from devices.collect import poll_device, run_alert_cycle
 from devices.inventory import import_inventory
 from devices.models import Device
 from pki.choices import EnrollmentState
-from pki.enrollment import request_enrollment, run_enrollment
+from pki.enrollment_requests import request_enrollment
+from pki.enrollment_runs import run_enrollment
 from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState

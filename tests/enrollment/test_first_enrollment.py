@@ -21,7 +21,7 @@ from django.test import Client
 from devices.inventory import import_inventory
 from devices.models import Device
 from pki.choices import EnrollmentState
-from pki.enrollment import run_enrollment
+from pki.enrollment_runs import run_enrollment
 from pki.models import Certificate, Enrollment
 from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir

@@ -11,7 +11,7 @@ from django.db import connection
 
 from devices.models import Device
 from pki.choices import EnrollmentState
-from pki.enrollment import EnrollmentRefused, request_enrollment
+from pki.enrollment_requests import EnrollmentRefused, request_enrollment
 from pki.models import Enrollment, Trustpoint
 from simulator import SimulatorHandle
 from vpnportal.models import AuditEntry

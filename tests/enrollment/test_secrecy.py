@@ -14,9 +14,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from devices.models import Device
-from pki import enrollment as enrollment_module
+from pki import enrollment_requests
 from pki.choices import EnrollmentState
-from pki.enrollment import request_enrollment, run_enrollment
+from pki.enrollment_requests import request_enrollment
+from pki.enrollment_runs import run_enrollment
 from pki.models import Enrollment
 from pki.tasks import run_enrollment as run_enrollment_task
 from simulator import SimulatorHandle
@@ -134,9 +135,11 @@ def test_it_sends_only_the_id_through_redis_and_the_worker(
     # A queue of this run only: parallel test runs share the Redis database.
     queue = f"test-enroll-{uuid.uuid4().hex[:10]}"
     with app.connection_for_write(TEST_REDIS_URL) as conn:
-        real_enqueue = enrollment_module.enqueue_enrollment
+        real_enqueue = enrollment_requests.enqueue_enrollment
         monkeypatch.setattr(
-            enrollment_module, "enqueue_enrollment", lambda pk: real_enqueue(pk, queue=queue, connection=conn)
+            enrollment_requests,
+            "enqueue_enrollment",
+            lambda pk: real_enqueue(pk, queue=queue, connection=conn),
         )
         enrollment = request_enrollment(devices["asa-1"], "SIMCA", CHALLENGE, operator)
     # Queued, no worker yet: the message waits in Redis.
