@@ -1,8 +1,8 @@
-"""Page routes of the pki app (issue 8 adds `enroll` here)."""
+"""Page routes of the pki app: certificates, CRLs, and re-enrollment."""
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import path
 
 from pki import views
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("certificates/", views.certificate_list, name="certificate_list"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("crls/", views.crl_list, name="crl_list"),
-    path("", include("pki.urls_enroll")),
+    path("enroll/", views.enroll, name="enroll"),
+    path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
 ]

@@ -1,4 +1,4 @@
-"""Pages of certificates and CRLs: sortable by time left, X.509 details, the re-enroll button."""
+"""Pages of certificates and CRLs (sortable by time left, X.509 details), and of re-enrollment (the form, a job)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
 
+from devices.models import Device
 from devices.summary import secret_paths
-from pki.models import Certificate, Crl
+from pki.choices import ENROLLMENT_ACTIVE_STATES
+from pki.enrollment_requests import (
+    ENROLL_PERMISSION,
+    EnrollmentRefused,
+    active_enrollment,
+    request_enrollment,
+)
+from pki.forms import EnrollForm
+from pki.models import Certificate, Crl, Enrollment, Trustpoint
 
 # Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
 PAGE_SIZE = 250
@@ -66,3 +76,45 @@ def crl_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pki/crl_list.html", {"crls": page.object_list, "page": page})
+
+
+@sensitive_post_parameters("challenge_password", "confirm_password")
+@require_http_methods(["GET", "POST"])
+def enroll(request: HttpRequest) -> HttpResponse:
+    """`?device=<id>&trustpoint=<name>`: ask for the challenge password, then queue the enrollment."""
+    _need(request, ENROLL_PERMISSION)
+    device_ref = request.GET.get("device") or request.POST.get("device") or ""
+    device = get_object_or_404(Device, pk=int(device_ref)) if device_ref.isdigit() else None
+    if device is None:
+        device = get_object_or_404(Device, name=device_ref)
+    trustpoints = list(
+        Trustpoint.objects.filter(device=device, present=True).order_by("name").values_list("name", flat=True)
+    )
+    initial = {"trustpoint": request.GET.get("trustpoint", "")}
+    if request.method == "POST":
+        form = EnrollForm(request.POST, trustpoints=trustpoints)
+        if form.is_valid():
+            try:
+                enrollment = request_enrollment(
+                    device,
+                    form.cleaned_data["trustpoint"],
+                    form.cleaned_data.get("challenge_password") or "",
+                    request.user,
+                )
+            except EnrollmentRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("pki:enrollment_detail", pk=enrollment.pk)
+    else:
+        form = EnrollForm(initial=initial, trustpoints=trustpoints)
+    context = {"device": device, "form": form, "active": active_enrollment(device)}
+    return render(request, "pki/enroll_form.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One enrollment: state, serials, error and the transcript, refreshed live from the API."""
+    _need(request, ENROLL_PERMISSION)
+    enrollment = get_object_or_404(Enrollment.objects.select_related("device", "requested_by"), pk=pk)
+    context = {"enrollment": enrollment, "active": enrollment.state in ENROLLMENT_ACTIVE_STATES}
+    return render(request, "pki/enrollment_detail.html", context)

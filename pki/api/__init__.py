@@ -1,1 +1,1 @@
-"""REST API of the pki app (DESIGN.md §5.3)."""
+"""REST API of the pki app: certificates, CRLs and re-enrollment jobs (docs/api.md, docs/enrollment.md)."""

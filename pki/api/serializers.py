@@ -1,4 +1,4 @@
-"""Serializers of certificates and CRLs (DESIGN.md §5.3 field names)."""
+"""Serializers of certificates, CRLs and enrollments: the field names of the API contract (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import math
 
 from rest_framework import serializers
 
-from pki.models import Certificate, Crl
+from devices.models import Device
+from pki.models import Certificate, Crl, Enrollment
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -46,3 +47,55 @@ class CrlSerializer(serializers.ModelSerializer):
     class Meta:
         model = Crl
         fields = ["id", "device", "issuer", "last_update", "next_update"]
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    """An enrollment's progress: state, transcript (passwords already redacted), error, serials."""
+
+    device = serializers.CharField(source="device.name")
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "device",
+            "trustpoint",
+            "state",
+            "transcript",
+            "error",
+            "previous_serial",
+            "new_serial",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "deadline",
+        ]
+        read_only_fields = fields
+
+
+class EnrollmentRequestSerializer(serializers.Serializer):
+    """What an operator sends: the device (name or id), the trustpoint and the CA's challenge password."""
+
+    device = serializers.CharField(max_length=255)
+    trustpoint = serializers.CharField(max_length=255, trim_whitespace=False)
+    challenge_password = serializers.CharField(
+        max_length=255, allow_blank=True, required=False, default="", trim_whitespace=False, write_only=True
+    )
+
+    def validate_device(self, value: str) -> Device:
+        """A device by name, or by id."""
+        device = Device.objects.filter(name=value).first()
+        if device is None and value.isdigit():
+            device = Device.objects.filter(pk=int(value)).first()
+        if device is None:
+            raise serializers.ValidationError("no such device")
+        return device
+
+
+class EnrollmentCreatedSerializer(serializers.Serializer):
+    """The answer to a request: the job's id and state."""
+
+    id = serializers.IntegerField()
+    state = serializers.CharField()

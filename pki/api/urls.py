@@ -1,11 +1,10 @@
-"""API routes of the pki app (issue 8 adds enrollments here)."""
+"""API routes of the pki app: certificates, CRLs and enrollments."""
 
 from __future__ import annotations
 
 from rest_framework.routers import SimpleRouter
 
-from pki.api.enrollments import EnrollmentViewSet
-from pki.api.views import CertificateViewSet, CrlViewSet
+from pki.api.views import CertificateViewSet, CrlViewSet, EnrollmentViewSet
 
 router = SimpleRouter()
 router.register("certificates", CertificateViewSet, basename="certificate")
