@@ -13,10 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from devices.models import Device
 from devices.sessions import DeviceSession, SessionError
+from devices.tasks import poll_device
 from pki.choices import ENROLLMENT_ACTIVE_STATES, EnrollmentState
 from pki.dialogues import DialogueFailed, EnrollmentDialogue, dialogue_for
 from pki.models import Enrollment
@@ -106,8 +108,8 @@ def run_enrollment(enrollment_id: int) -> Enrollment | None:
     2. Open the session, list the certificates (the serials before), run the platform's dialogue.
     3. Pending: watch the device's messages and list the certificates until a new Available identity
        certificate appears (granted), or a PKI error or the deadline ends it (failed, with the reason).
-    4. Granted: save the configuration, poll the device so the pages show the new certificate,
-       evaluate the alert rules (the expiry alert resolves), audit the outcome.
+    4. Granted: save the configuration, audit the outcome, and queue a poll of the device (see
+       `queue_poll`) so the pages show the new certificate and the expiry alert can resolve.
     """
     enrollment, challenge = claim(enrollment_id)
     if enrollment is None:
@@ -153,27 +155,28 @@ def run_enrollment(enrollment_id: int) -> Enrollment | None:
         _finish(enrollment, EnrollmentState.FAILED, transcript, f"internal error: {type(exc).__name__}")
         log.exception("enrollment %s failed unexpectedly", enrollment.pk)
         raise
-    transcript = dialogue.transcript.text()
-    transcript += _after_grant(device)
-    _finish(enrollment, EnrollmentState.GRANTED, transcript)
+    dialogue.transcript.note(
+        f"a poll of {device.name} is queued: the pages show the new certificate after it"
+    )
+    _finish(enrollment, EnrollmentState.GRANTED, dialogue.transcript.text())
+    queue_poll(device)
     return enrollment
 
 
-def _after_grant(device: Device) -> str:
-    """Poll the device and evaluate the alerts; returns transcript notes (failures here are only noted)."""
-    from devices import collect
+def queue_poll(device: Device) -> None:
+    """Once committed, queue the poll task a manual poll runs (no slot), so it never overlaps another poll.
 
-    notes = ""
-    try:
-        poll = collect.poll_device(device.pk)
-        notes += f"[vpnportal] polled {device.name}: {poll.status if poll else 'another poll was running'}\n"
-    except Exception as exc:
-        log.exception("poll after enrollment of %s failed", device.name)
-        notes += f"[vpnportal] poll after the enrollment failed: {type(exc).__name__}\n"
-    try:
-        collect.run_alert_cycle()
-        notes += "[vpnportal] alert rules evaluated\n"
-    except Exception as exc:
-        log.exception("alert evaluation after enrollment of %s failed", device.name)
-        notes += f"[vpnportal] alert evaluation failed: {type(exc).__name__}\n"
-    return notes
+    The poll claims its own slot (devices.tasks.poll_device moves next_poll_at forward with a conditional
+    UPDATE), stores the new certificate and re-judges the device's tunnels; the next alert evaluation (beat,
+    every minute) resolves the expiry alert. The enrollment is granted whatever becomes of the poll: a
+    broker that refuses it is only logged, and the device's next scheduled poll shows the certificate.
+    """
+    device_id, name = device.pk, device.name
+
+    def send() -> None:
+        try:
+            poll_device.apply_async(args=(device_id,))
+        except Exception:
+            log.exception("could not queue the poll of %s after its enrollment", name)
+
+    transaction.on_commit(send)

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from pki import enrollment_runs
 
-# The task waits for the CA until the enrollment's deadline, then saves and polls: give it that long.
+# The task waits for the CA until the enrollment's deadline, then saves: that long, and a margin for the rest.
 ENROLLMENT_SOFT_TIME_LIMIT = int(settings.ENROLLMENT_DEADLINE_SECONDS) + 240
 ENROLLMENT_TIME_LIMIT = ENROLLMENT_SOFT_TIME_LIMIT + 60
 

@@ -14,6 +14,7 @@ from devices.models import Device
 from pki.models import Trustpoint
 from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
+from vpnportal.celery import app
 
 # One device per platform dialogue: IOS 12.2, PIX 6, IOS-XE, ASA 9, and the trustpoint each reports.
 TRUSTPOINTS = {"1720-1": "vpn", "pix520-1": "cisco", "csr-1": "SIMCA", "asa-1": "SIMCA"}
@@ -64,6 +65,23 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     ids: list[int] = []
     monkeypatch.setattr("pki.enrollment_requests.enqueue_enrollment", ids.append)
     return ids
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """CELERY_TASK_ALWAYS_EAGER for one test: a task the code queues runs at once in this process.
+
+    So the poll an enrollment queues after its grant runs as a worker would run it, once the enrollment's
+    transaction commits: at once under `django_db(transaction=True)`, else when a
+    `django_capture_on_commit_callbacks(execute=True)` block ends.
+    """
+    conf = app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

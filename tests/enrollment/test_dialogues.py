@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from devices.models import Device
+from devices.choices import PollStatus
+from devices.models import Device, Poll
 from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment
 from pki.enrollment_runs import run_enrollment
@@ -79,11 +81,19 @@ def _session_lines(sim: SimulatorHandle, name: str) -> list[str]:
 
 @pytest.mark.parametrize("name", list(TRUSTPOINTS))
 def test_it_enrolls_each_platform_to_granted(
-    name: str, sim: SimulatorHandle, devices: dict[str, Device], operator: User, enqueued: list[int]
+    name: str,
+    sim: SimulatorHandle,
+    devices: dict[str, Device],
+    operator: User,
+    enqueued: list[int],
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     before = sim.device(name).identity()
     enrollment = request_enrollment(devices[name], TRUSTPOINTS[name], CHALLENGE, operator)
-    assert run_enrollment(enrollment.pk) is not None
+    # The job commits its outcome, then the poll it queued runs (eagerly, as a poll worker would).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_enrollment(enrollment.pk) is not None
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.GRANTED, (enrollment.error, enrollment.transcript)
     after = sim.device(name).identity()
@@ -107,7 +117,9 @@ def test_it_enrolls_each_platform_to_granted(
     assert SHOWN[name] in enrollment.transcript and CHALLENGE not in enrollment.transcript
     assert "Certificate request sent to Certificate Authority" in enrollment.transcript
 
-    # The API: the job's new serial, and the device's certificate list after the poll that followed.
+    # The API: the job's new serial, and the device's certificate list after the poll it queued.
+    (poll,) = Poll.objects.filter(device=devices[name])
+    assert poll.status == PollStatus.OK, poll.reason
     client = Client()
     client.force_login(operator)
     job = client.get(f"/api/enrollments/{enrollment.pk}/").json()

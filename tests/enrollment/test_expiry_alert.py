@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from django.contrib.auth.models import User
 
-from devices.collect import poll_device, run_alert_cycle
 from devices.inventory import import_inventory
-from devices.models import Device
+from devices.models import Device, Poll
+from devices.tasks import poll_device
 from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment
 from pki.enrollment_runs import run_enrollment
@@ -19,6 +20,7 @@ from simulator import SimulatorHandle, run_in_thread
 from tests.services import simulator_state_dir
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState
 from vpnportal.models import Alert
+from vpnportal.tasks import evaluate_alerts
 
 from .conftest import CHALLENGE
 
@@ -41,17 +43,30 @@ def expiring(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
 
 
 def test_it_resolves_the_expiry_alert_once_the_new_certificate_is_polled(
-    expiring: SimulatorHandle, quick: None, operator: User, enqueued: list[int]
+    expiring: SimulatorHandle,
+    quick: None,
+    operator: User,
+    enqueued: list[int],
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     import_inventory(yaml.safe_dump(expiring.inventory(), sort_keys=False))
     device = Device.objects.get(name="csr-1")
+    # The tasks production runs: a poll, then beat's alert evaluation.
     poll_device(device.pk)
-    run_alert_cycle()
+    evaluate_alerts()
     alert = Alert.objects.get(device=device, kind=AlertKind.CERT_EXPIRING)
     assert alert.state in OPEN_ALERT_STATES
     enrollment = request_enrollment(device, "SIMCA", CHALLENGE, operator)
-    run_enrollment(enrollment.pk)
+    # The job commits its outcome, then the poll it queued runs (eagerly, as a poll worker would).
+    with django_capture_on_commit_callbacks(execute=True):
+        run_enrollment(enrollment.pk)
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.GRANTED, enrollment.error
+    assert Poll.objects.filter(device=device).count() == 2
+    # The enrollment evaluates no alert itself: the next evaluation sees the polled certificate.
+    alert.refresh_from_db()
+    assert alert.state in OPEN_ALERT_STATES
+    evaluate_alerts()
     alert.refresh_from_db()
     assert alert.state == AlertState.RESOLVED

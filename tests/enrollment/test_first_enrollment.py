@@ -3,7 +3,7 @@
 The scenario's `enrolled: false` gives each persona only its CA (and RA) certificates: the seed before its
 first `crypto ca enroll`. The operator finds the trustpoint on the device page after a poll, requests the
 enrollment through the API, the device's own dialogue runs without a re-enroll question, and the new
-certificate is on the API after the poll that follows the grant.
+certificate is on the API after the poll the grant queues.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
+from devices.choices import PollStatus
 from devices.inventory import import_inventory
-from devices.models import Device
+from devices.models import Device, Poll
 from pki.choices import EnrollmentState
 from pki.enrollment_runs import run_enrollment
 from pki.models import Certificate, Enrollment
@@ -109,7 +110,7 @@ def typed_dialogue(sim: SimulatorHandle, name: str) -> list[str]:
 
 @pytest.mark.parametrize("name", list(TRUSTPOINTS))
 def test_it_enrolls_a_trustpoint_that_has_no_identity_certificate_yet(
-    name: str, unenrolled: SimulatorHandle, operator: User, enqueued: list[int]
+    name: str, unenrolled: SimulatorHandle, operator: User, enqueued: list[int], eager_tasks: None
 ) -> None:
     trustpoint = TRUSTPOINTS[name]
     assert unenrolled.device(name).identity() is None
@@ -136,6 +137,7 @@ def test_it_enrolls_a_trustpoint_that_has_no_identity_certificate_yet(
     assert answer.status_code == 202, answer.content
     job_id = answer.json()["id"]
     assert enqueued == [job_id]
+    # Committed at once (transaction=True): the poll the job queues after the grant runs when it ends.
     run_enrollment(job_id)
 
     enrollment = Enrollment.objects.get(pk=job_id)
@@ -150,7 +152,8 @@ def test_it_enrolls_a_trustpoint_that_has_no_identity_certificate_yet(
     dialogue, saves = DIALOGUES[name], SAVES[name]
     assert typed[: len(dialogue) + len(saves)] == dialogue + saves, typed
     assert "Re-enroll" not in enrollment.transcript and CHALLENGE not in enrollment.transcript
-    # The poll after the grant put the new certificate on the API, on the trustpoint.
+    # The poll queued after the grant put the new certificate on the API, on the trustpoint.
+    assert Poll.objects.filter(device=device, status=PollStatus.OK).count() == 2
     assert identity_serials(client, name) == {granted.serial_hex}
     row = Certificate.objects.get(device=device, role="identity", present=True)
     assert row.status == "available" and row.trustpoint is not None and row.trustpoint.name == trustpoint

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from devices.models import Device
+from devices.tasks import poll_device
 from pki import enrollment_requests
 from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment
@@ -38,6 +39,18 @@ def database_text() -> str:
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names come from the schema
             chunks.extend(repr(row) for row in cursor.fetchall())
     return "\n".join(chunks)
+
+
+def take_messages(client: redis.Redis, queue: str, task_name: str) -> list[Any]:
+    """Remove the messages of `task_name` waiting in `queue`; returns their positional arguments."""
+    taken: list[Any] = []
+    waiting: list[Any] = client.lrange(queue, 0, -1)
+    for raw in waiting:
+        message = json.loads(raw)
+        if message.get("headers", {}).get("task") == task_name:
+            taken.append(json.loads(base64.b64decode(message["body"]))[0])
+            client.lrem(queue, 1, raw)
+    return taken
 
 
 def redis_text(client: redis.Redis, keys: list[Any]) -> str:
@@ -161,4 +174,6 @@ def test_it_sends_only_the_id_through_redis_and_the_worker(
     assert "pki.tasks.run_enrollment" in log
     assert CHALLENGE not in log
     assert CHALLENGE not in database_text()
+    # After the grant the worker queued a poll of the device, by id, for the poll workers (default queue).
+    assert [devices["asa-1"].pk] in take_messages(client, app.conf.task_default_queue, poll_device.name)
     client.delete(queue)
