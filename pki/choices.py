@@ -6,7 +6,7 @@ from django.db import models
 
 
 class CertificateRole(models.TextChoices):
-    """What a certificate is for on the device (DESIGN.md §5.1)."""
+    """What a certificate is for on the device: its own identity, a CA, or an RA's signing or encryption."""
 
     IDENTITY = "identity", "Identity"
     CA = "ca", "CA"
@@ -23,7 +23,7 @@ class CertificateStatus(models.TextChoices):
 
 
 class EnrollmentState(models.TextChoices):
-    """Lifecycle of a re-enrollment job (DESIGN.md §5.3)."""
+    """Lifecycle of a re-enrollment job (docs/enrollment.md, "States")."""
 
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"

@@ -102,7 +102,6 @@ class EnrollmentDialogue:
         base = re.escape(conn.base_prompt)
         self.exec_prompt = re.compile(rf"{base}[^\n#>(]{{0,20}}# *$")
         self.config_prompt = re.compile(rf"{base}[^\n#>(]{{0,20}}\(config[^)\n]*\)# *$")
-        self.fingerprint = ""
         self.in_config = False
         self.request_mark = 0  # where the device's answers to the sent request start
         self.last_output = ""  # what the latest step read: the question being asked, if any
@@ -249,9 +248,6 @@ class EnrollmentDialogue:
 
     def _check_request_sent(self, out: str) -> None:
         if REQUEST_SENT_RE.search(out):
-            match = FINGERPRINT_RE.search(out)
-            if match:
-                self.fingerprint = match.group(1)
             return
         error = DIALOGUE_ERROR_RE.search(out)
         words = error.group(0).strip() if error else last_words(out, skip_prompt=self.config_prompt)
@@ -269,8 +265,8 @@ class EnrollmentDialogue:
         self.last_output += more
         return more
 
-    def _drain(self, seconds: float) -> str:
-        """Read what arrives for a moment after the dialogue (the fingerprint follows the prompt)."""
+    def _drain(self, seconds: float) -> None:
+        """Read what arrives for a moment after the dialogue: the fingerprint follows the prompt."""
         mark = self._mark()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -278,11 +274,6 @@ class EnrollmentDialogue:
             if FINGERPRINT_RE.search(self._since(mark)):
                 break
             time.sleep(0.1)
-        seen = self._since(mark)
-        match = FINGERPRINT_RE.search(seen)
-        if match:
-            self.fingerprint = match.group(1)
-        return seen
 
     def _abandon(self, reason: str) -> None:
         """Decline whatever is still being asked, leave configuration mode, then fail with `reason`."""
