@@ -1,6 +1,6 @@
 """vpnportal settings: everything comes from the environment, with defaults that run the demo.
 
-Each variable is listed in .env.example and DESIGN.md §5.4.
+Each variable is listed in .env.example and docs/contracts.md §5.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vpnportal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ALERT_EMAIL_TO = env_list("ALERT_EMAIL_TO")
 
-# Monitoring thresholds (DESIGN.md §5.4), overridable per device and tunnel in the admin.
+# Monitoring thresholds (docs/contracts.md §5), overridable per device and tunnel in the admin.
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 300)
 CERT_WARN_DAYS = sorted(env_int_list("CERT_WARN_DAYS", "30,7,1"), reverse=True)
 CRL_WARN_HOURS = env_int("CRL_WARN_HOURS", 24)

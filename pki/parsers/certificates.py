@@ -45,11 +45,6 @@ _COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
 _FENCE = re.compile(r"^(?:```|#{2,6} )", re.MULTILINE)
 
 
-def _words(phrase: str) -> str:
-    """`Validity Date` -> a pattern that also matches when a wrap put a line break between the words."""
-    return r"\s+".join(re.escape(word) for word in phrase.split())
-
-
 # (label, key). Longer labels first where one is a prefix of another.
 _LABELS: list[tuple[str, str]] = [
     ("Certificate Serial Number (hex):", "serial"),
@@ -269,7 +264,7 @@ def _prepare(text: str) -> tuple[str, str | None]:
 def parse_certificates(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
-    """Parse certificate listings of every dialect into DESIGN §5.1 records."""
+    """Parse certificate listings of every dialect into docs/contracts.md §2 records."""
     ctx = Context(platform=platform, tz_offset_minutes=tz_offset_minutes)
     stream, error = _prepare(text)
     if error:

@@ -1,4 +1,4 @@
-"""The REST API answers with exactly the fields of DESIGN.md §5.3 (plus `id` and documented additions)."""
+"""The REST API answers with exactly the fields of docs/contracts.md §4 (plus `id` and documented additions)."""
 
 from __future__ import annotations
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"
-# shared/ lies beside the checkout (as in CI); the fixtures keep copies so the tests never depend on it.
-SEED_DOCUMENT = ROOT.parent / "shared" / "seeds" / "000_1aac59b383724b1f.txt"
-SEED_COPY = FIXTURES / "seed_document" / "000_1aac59b383724b1f.txt"
+# The Cisco guide vpnportal grew from (Japanese prose, English device outputs); see SEED_README.md.
+SEED_DOCUMENT = FIXTURES / "seed_document" / "000_1aac59b383724b1f.txt"
 # Public real-device outputs (genieparser, ntc-templates; Apache-2.0, see SOURCE.md in each folder).
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 
@@ -19,6 +18,5 @@ def fixture(platform: str, name: str) -> str:
 
 
 def seed_document() -> str:
-    """The seed document: the shared copy when present, else the one kept with the fixtures."""
-    path = SEED_DOCUMENT if SEED_DOCUMENT.exists() else SEED_COPY
-    return path.read_text(encoding="utf-8")
+    """The seed document, as kept with the fixtures."""
+    return SEED_DOCUMENT.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from devices.parsers.registry import parse
 from tests.parsers.corpus import OUT_OF_SCOPE, PROJECTIONS, all_raw_files, compare, corpus_files
 from tests.parsers.helpers import CORPUS
 
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not mounted")
+pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="corpus fixtures missing")
 
 FILES = list(corpus_files()) if CORPUS.exists() else []
 LIST_KEYS = ("ike_sas", "ipsec_sas", "connections", "certificates", "crls", "keys")

@@ -1,4 +1,4 @@
-"""`manage.py parse` per DESIGN §5.1: one JSON document, one line per file for several, exit 2 when unknown."""
+"""`manage.py parse` per docs/contracts.md §2: one JSON document, one line per file for several, exit 2 when unknown."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The seed document as it is: its flattened and re-wrapped outputs give the same records as the laid-out files.
 
-Each passage is cut out of shared/seeds/000_1aac59b383724b1f.txt (a copy sits in
-tests/fixtures/cli/seed_document/) by the text around it, so a reader can find it in the document.
+Each passage is cut out of the seed document (tests/fixtures/cli/seed_document/000_1aac59b383724b1f.txt)
+by the text around it, so a reader can find it in the document.
 """
 
 from __future__ import annotations

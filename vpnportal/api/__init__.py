@@ -1,1 +1,1 @@
-"""REST API of the vpnportal app (DESIGN.md §5.3)."""
+"""REST API of the vpnportal app (docs/contracts.md §4)."""

@@ -1,4 +1,4 @@
-"""Serializers of alerts (DESIGN.md §5.3 field names)."""
+"""Serializers of alerts (docs/contracts.md §4 field names)."""
 
 from __future__ import annotations
 
