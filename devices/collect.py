@@ -10,7 +10,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,52 +17,15 @@ from django.utils import timezone
 
 from devices import commands as cmds
 from devices.choices import PollStatus
-from devices.commands import Command, learned_pki_form, poll_commands
+from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
-from devices.parsers.registry import parse
-from devices.sessions import INVALID_INPUT_RE, CommandOutput, DeviceSession, SessionError
+from devices.outputs import ParsedOutput, applicable, parse_all, redact_config
+from devices.sessions import DeviceSession, SessionError
 
 log = logging.getLogger(__name__)
 
 MAX_REASON = 1000
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-# Values the stored audit copy of a configuration must not keep (the parsers see the original).
-_CONFIG_SECRET_RE = re.compile(
-    r"^(?P<head>\s*(?:enable (?:password|secret)|username \S+(?: privilege \d+)? (?:password|secret)|passwd|"
-    r"password|(?:crypto )?isakmp key|snmp-server community|key-string|pre-shared-key|ikev1 pre-shared-key|"
-    r"tacacs-server key|radius-server key|ntp authentication-key \d+ md5|ip ospf authentication-key|"
-    r"ip ospf message-digest-key \d+ md5|ppp (?:chap|pap) password|ppp pap sent-username \S+ password)\s+)"
-    r"(?P<value>\S.*)$",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-@dataclass
-class ParsedOutput:
-    """One command's output with its parse result."""
-
-    out: CommandOutput
-    result: dict[str, Any]
-    error: str
-    warnings: list[str]
-    parse_seconds: float
-
-
-def parse_output(
-    platform: str, command: str, text: str, tz_offset_minutes: int | None = None
-) -> dict[str, Any]:
-    """Parse through the registry; a parser crash becomes a warning, never a failed poll."""
-    try:
-        return parse(platform, command, text, tz_offset_minutes=tz_offset_minutes)
-    except Exception as exc:
-        log.exception("parser crashed on %s %r", platform, command)
-        return {"warnings": [f"parser failed: {type(exc).__name__}: {exc}"[:300]]}
-
-
-def redact_config(text: str) -> str:
-    """The configuration with passwords and keys replaced, for the stored audit copy."""
-    return _CONFIG_SECRET_RE.sub(lambda m: m.group("head") + "<removed>", text)
 
 
 def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tuple[Poll | None, Device]:
@@ -113,70 +75,6 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
                 outputs.append(CommandOutput(rest, rest.text, "", f"not run: {session.broken}"))
             break
     return outputs
-
-
-# Characters the SA, engine, certificate and CRL outputs never print, and a noisy serial line or a
-# corrupted telnet stream does (control characters, `$`, `~`, `^`). Such an output would be read as
-# SAs or certificates gone (a false tunnel_down or crl_expired), so it is not applied at all: the
-# command fails with this reason and the state keeps its last known values.
-_LINE_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f$~^]")
-# How the parsers say an output stops inside a record.
-_TRUNCATED = re.compile(r"output truncated")
-_CARET_MARKER = re.compile(r"^[ \t]*\^[ \t]*$|'\^' marker", re.MULTILINE)
-_NOISE_CHECKED = frozenset({cmds.IKE, cmds.IKEV2, cmds.IPSEC, cmds.ENGINE, cmds.CERTIFICATES, cmds.CRLS})
-
-
-def line_noise(kind: str, text: str) -> str:
-    """Why an output of this kind looks corrupted in transit, or ''."""
-    if kind not in _NOISE_CHECKED:
-        return ""
-    # A device's own error (`% Invalid input detected at '^' marker.` under a `^` line) is not noise.
-    found = _LINE_NOISE.findall(_CARET_MARKER.sub("", text))
-    if not found:
-        return ""
-    shown = ", ".join(repr(c) for c in dict.fromkeys(found))
-    return f"line noise in the output ({len(found)} characters such as {shown}): not applied"
-
-
-def parse_all(device: Device, outputs: list[CommandOutput]) -> list[ParsedOutput]:
-    """Parse the configuration first: its clock timezone reads every other time."""
-    ordered = sorted(outputs, key=lambda o: o.command.kind != cmds.CONFIG)
-    offset: int | None = None
-    parsed: list[ParsedOutput] = []
-    for out in ordered:
-        started = time.monotonic()
-        if out.error:
-            parsed.append(ParsedOutput(out, {}, out.error, [], 0.0))
-            continue
-        noise = line_noise(out.command.kind, out.output)
-        if noise:
-            parsed.append(ParsedOutput(out, {}, noise, [], 0.0))
-            continue
-        result = parse_output(device.platform, out.text, out.output, offset)
-        error = str(result.get("error") or "")
-        if error and out.command.optional and INVALID_INPUT_RE.search(out.output):
-            result, error = {}, ""  # the device does not have the feature: nothing to apply
-        warnings = [str(w) for w in result.get("warnings") or []]
-        if not error and out.command.kind in _NOISE_CHECKED and any(_TRUNCATED.match(w) for w in warnings):
-            # The records after the cut would read as SAs or certificates gone: keep the last known.
-            error = "output truncated: not applied"
-        if out.command.kind == cmds.CONFIG and not error:
-            zone = result.get("clock_timezone") or {}
-            if isinstance(zone, dict) and isinstance(zone.get("offset_minutes"), int):
-                offset = zone["offset_minutes"]
-        parsed.append(ParsedOutput(out, result, error, warnings, time.monotonic() - started))
-    order = {id(o): i for i, o in enumerate(outputs)}
-    parsed.sort(key=lambda p: order[id(p.out)])
-    return parsed
-
-
-def applicable(parsed: list[ParsedOutput]) -> dict[str, ParsedOutput]:
-    """The outputs the state may be updated from, by kind: those that succeeded. IKEv1 and IKEv2 SAs
-    are one list, so when the IKEv2 command failed the IKE SAs are left as last known too."""
-    results = {p.out.command.kind: p for p in parsed if not p.error}
-    if any(p.out.command.kind == cmds.IKEV2 and p.error for p in parsed):
-        results.pop(cmds.IKE, None)
-    return results
 
 
 def _store_raw(parsed: list[ParsedOutput]) -> dict[int, RawOutput]:
@@ -282,7 +180,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
         finally:
             session.close()
         t0 = time.monotonic()
-        parsed = parse_all(device, outputs)
+        parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0
         status, reason, warnings = _outcome(parsed)
         t0 = time.monotonic()

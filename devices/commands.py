@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
 
 from devices.choices import PkiForm, Platform
 
@@ -33,6 +37,22 @@ class Command:
     fallback: str | None = None
     # A device that rejects it with `% Invalid input` lacks the feature: an empty result, not an error.
     optional: bool = False
+
+
+@dataclass
+class CommandOutput:
+    """What one command printed, how long it took and whether it failed."""
+
+    command: Command
+    text: str  # the command as sent (the `ca` fallback when the `pki` form was rejected)
+    output: str
+    error: str = ""
+    seconds: float = 0.0
+    received_at: datetime = field(default_factory=timezone.now)
+
+
+# How IOS, PIX and ASA reject a command they do not know.
+INVALID_INPUT_RE = re.compile(r"% ?Invalid input detected", re.IGNORECASE)
 
 
 _IOS_PKI = {

@@ -17,7 +17,6 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,14 +28,13 @@ from netmiko import BaseConnection, NetmikoAuthenticationException, NetmikoTimeo
 from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from devices.choices import Platform, Transport
-from devices.commands import Command
+from devices.commands import INVALID_INPUT_RE, Command, CommandOutput
 from devices.models import Device
 
 log = logging.getLogger(__name__)
 
 # A pager prompt left in the output: the device is paging, so the output is cut short.
 MORE_RE = re.compile(r"<-+ ?More ?-+>|--More--|-- ?More ?--", re.IGNORECASE)
-INVALID_INPUT_RE = re.compile(r"% ?Invalid input detected", re.IGNORECASE)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 REASON_HOST_KEY_CHANGED = "host key changed"
@@ -66,18 +64,6 @@ class _KeyMismatch(Exception):
     def __init__(self, offered: paramiko.PKey) -> None:
         super().__init__("host key mismatch")
         self.offered = offered
-
-
-@dataclass
-class CommandOutput:
-    """What one command printed, how long it took and whether it failed."""
-
-    command: Command
-    text: str  # the command as sent (the `ca` fallback when the `pki` form was rejected)
-    output: str
-    error: str = ""
-    seconds: float = 0.0
-    received_at: datetime = field(default_factory=timezone.now)
 
 
 # -- known hosts -------------------------------------------------------------------------------------

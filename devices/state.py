@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import F
 from django.utils import timezone as dj_timezone
@@ -13,9 +13,7 @@ from django.utils import timezone as dj_timezone
 from devices import commands as cmds
 from devices.choices import Transport
 from devices.models import Device, DeviceState, IkeSa, IpsecSa, Poll
-
-if TYPE_CHECKING:
-    from devices.collect import ParsedOutput
+from devices.outputs import ParsedOutput
 
 # IpsecSa columns filled from the parsed counters of the same name.
 COUNTER_FIELDS = (

@@ -14,7 +14,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from devices.choices import PkiForm, PollStatus
-from devices.commands import poll_commands
+from devices.commands import Command, poll_commands
 from devices.diagnosis.device import diagnose_device
 from devices.diagnosis.enrollment import EnrollmentRecord, PendingCertificate, diagnose_enrollment
 from devices.diagnosis.model import Code, DeviceOutputs, Finding
@@ -66,28 +66,33 @@ def latest_ok_poll(device: Device) -> Poll | None:
     )
 
 
-def _kinds_by_command(platform: str) -> dict[str, str]:
-    """Command text -> logical kind, for every form the poller may have used (pki, ca, fallbacks)."""
-    out: dict[str, str] = {}
+def _commands_by_text(platform: str) -> dict[str, Command]:
+    """Command text -> the poll's Command, for every form the poller may have used (pki, ca, fallbacks)."""
+    out: dict[str, Command] = {}
     for form in (PkiForm.UNKNOWN, PkiForm.CA, PkiForm.PKI):
         for command in poll_commands(platform, form):
-            out[command.text] = command.kind
+            out[command.text] = command
             if command.fallback:
-                out[command.fallback] = command.kind
+                out[command.fallback] = command
     return out
 
 
 def outputs_of_poll(device: Device, poll: Poll) -> DeviceOutputs:
     """Re-parse a poll's stored raw outputs into DeviceOutputs (independent of what the poll code parsed)."""
-    kinds = _kinds_by_command(device.platform)
+    known = _commands_by_text(device.platform)
     texts: dict[str, tuple[str, str]] = {}
+    commands: dict[str, Command] = {}
     rows = PollOutput.objects.filter(poll=poll, raw__isnull=False).select_related("raw").order_by("id")
     for row in rows:
-        kind = kinds.get(row.command)
-        if kind is None or row.error or row.raw is None:
+        command = known.get(row.command)
+        if command is None or row.error or row.raw is None:
             continue
-        texts[kind] = (row.command, zlib.decompress(bytes(row.raw.content)).decode("utf-8", "replace"))
-    return build_outputs(device.name, device.platform, texts, transport=device.transport)
+        texts[command.kind] = (
+            row.command,
+            zlib.decompress(bytes(row.raw.content)).decode("utf-8", "replace"),
+        )
+        commands[command.kind] = command
+    return build_outputs(device.name, device.platform, texts, transport=device.transport, commands=commands)
 
 
 def enrollment_findings(device: Device, now: datetime) -> list[Finding]:

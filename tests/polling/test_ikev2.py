@@ -12,11 +12,12 @@ import yaml
 
 from devices import commands as cmds
 from devices.choices import PkiForm, Platform, TunnelStatus
-from devices.collect import applicable, parse_all, run_poll_cycle
+from devices.collect import run_poll_cycle
+from devices.commands import CommandOutput
 from devices.correlate import correlate_tunnels
 from devices.inventory import import_inventory
 from devices.models import Device, DeviceState, IkeSa, Poll, Tunnel
-from devices.sessions import CommandOutput
+from devices.outputs import applicable, parse_all
 from devices.state import apply_state
 from simulator import run_in_thread
 from tests.alerts.factories import make_sa, make_tunnel, poll
@@ -46,7 +47,7 @@ def test_ios_routers_are_asked_for_ikev2_sas_unless_known_to_be_12x() -> None:
 
 def test_a_router_without_ikev2_answers_invalid_input_and_that_is_no_failure() -> None:
     device = Device(name="1720-1", platform=Platform.CISCO_IOS)
-    (parsed,) = parse_all(device, _outputs((cmds.IKEV2, INVALID, "")))
+    (parsed,) = parse_all(device.platform, _outputs((cmds.IKEV2, INVALID, "")))
     assert (parsed.error, parsed.result) == ("", {})
 
 
@@ -59,7 +60,7 @@ def test_ikev2_sas_are_stored_with_the_isakmp_ones_and_the_tunnel_is_up() -> Non
         make_sa(device, tunnel, inbound=1 if device == csr else 2, outbound=2 if device == csr else 1)
         text = IKEV2_SA.replace("66.66.66.1/500", "LOCAL").replace("66.66.66.2/500", "REMOTE")
         text = text.replace("LOCAL", f"{local}/500").replace("REMOTE", f"{remote}/500")
-        parsed = parse_all(device, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, text, "")))
+        parsed = parse_all(device.platform, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, text, "")))
         apply_state(device, p, applicable(parsed))
     (ike,) = IkeSa.objects.filter(device=csr, active=True)
     assert (ike.version, ike.status, ike.shown_state, ike.established) == ("IKEv2", "READY", "READY", True)
@@ -75,13 +76,15 @@ def test_when_the_ikev2_command_fails_the_last_known_ike_sas_stay() -> None:
     apply_state(
         csr,
         first,
-        applicable(parse_all(csr, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, IKEV2_SA, "")))),
+        applicable(
+            parse_all(csr.platform, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, IKEV2_SA, "")))
+        ),
     )
     later = Poll.objects.create(
         device=csr, slot=first.slot + timedelta(minutes=5), status="running", started_at=first.started_at
     )
     timeout = "timeout after 60 s waiting for the output of 'show crypto ikev2 sa'"
-    parsed = parse_all(csr, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, "", timeout)))
+    parsed = parse_all(csr.platform, _outputs((cmds.IKE, NO_ISAKMP_SA, ""), (cmds.IKEV2, "", timeout)))
     assert cmds.IKE not in applicable(parsed)
     apply_state(csr, later, applicable(parsed))
     assert IkeSa.objects.filter(device=csr, active=True, version="IKEv2").count() == 1

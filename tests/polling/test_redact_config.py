@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from devices.collect import redact_config
+from devices.outputs import redact_config
 from tests.parsers.helpers import fixture
 
 SECRET_LINES = [
