@@ -97,7 +97,7 @@ def _cpu_seconds(pid: int | None = None) -> float:
 def _vpnportal_cycle(doc: dict[str, Any], sim_pid: int, processes: int | None) -> dict[str, Any]:
     from django.conf import settings
 
-    from devices.collect import auto_processes, run_poll_cycle
+    from devices.fleet import auto_processes, run_poll_cycle
     from devices.inventory import import_inventory
     from devices.models import CounterSample, Poll, RawOutput, Tunnel
 

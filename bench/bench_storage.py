@@ -48,7 +48,7 @@ def _poll_bytes() -> dict[str, Any]:
     from django.conf import settings
     from django.db import connection
 
-    from devices.collect import run_poll_cycle
+    from devices.fleet import run_poll_cycle
     from devices.inventory import import_inventory
     from devices.models import Poll, PollOutput, RawOutput
     from simulator import run_in_thread

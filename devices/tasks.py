@@ -87,7 +87,7 @@ def dispatch_due_polls(queue: str | None = None) -> int:
     1. Finish polls whose lease ran out (see finish_abandoned_polls).
     2. Claim; in the same transaction write each claim's Poll row (running) with the id of the task
        that will carry it, so a claim whose message never arrives still ends in a finished row.
-    3. After the commit, send the tasks; each takes its own row over (collect.claim).
+    3. After the commit, send the tasks; each takes its own row over (devices.poll.claim).
     """
     options: dict[str, Any] = {"queue": queue} if queue else {}
     finish_abandoned_polls()
@@ -114,13 +114,13 @@ def dispatch_due_polls(queue: str | None = None) -> int:
     ignore_result=True,
 )
 def poll_device(self: Any, device_id: int, slot: str | None = None, correlate: bool = True) -> str:
-    """Poll one device (loaded by id) through collect.poll_device, then re-judge its tunnels."""
-    from devices import collect
+    """Poll one device (loaded by id) through devices.poll.poll_device, then re-judge its tunnels."""
+    from devices import poll as device_poll
     from devices.correlate import correlate_tunnels
 
     when = datetime.fromisoformat(slot) if slot else None
     task_id = str(getattr(self.request, "id", "") or "")
-    poll = collect.poll_device(device_id, when, task_id=task_id)
+    poll = device_poll.poll_device(device_id, when, task_id=task_id)
     if poll is None:
         return "duplicate"
     if correlate:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from devices.collect import run_poll_cycle
 from devices.diagnosis.model import Code, Severity
 from devices.diagnosis.refresh import refresh_findings
+from devices.fleet import run_poll_cycle
 from devices.models import Device, Finding, Tunnel
 from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from devices.collect import run_poll_cycle
 from devices.diagnosis.model import Code
 from devices.diagnosis.refresh import refresh_findings
+from devices.fleet import run_poll_cycle
 from devices.models import Device, Finding, PollOutput, Tunnel
 from tests.conftest import PASSWORD
 from vpnportal.alerting.cycle import run_alert_cycle

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Device, Tunnel
 from simulator import SimulatorHandle

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from devices.choices import PollStatus, TunnelStatus
-from devices.collect import claim
 from devices.models import Device, Poll, Tunnel
+from devices.poll import claim
 from devices.tasks import claim_due_devices, dispatch_due_polls, poll_device
 from simulator import SimulatorHandle
 from tests.services import ROOT, TEST_REDIS_URL, celery_worker, wait_for

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from devices.choices import PollStatus, TunnelStatus
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.models import Device, DeviceState, IpsecSa, Poll, Tunnel
 from simulator import SimulatorHandle
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.history import counter_series, delta, record_samples, rollup_history
 from devices.models import CounterRollup, CounterSample, Device, IpsecSa, Tunnel
 from simulator import SimulatorHandle

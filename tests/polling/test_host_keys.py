@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devices.choices import PollStatus
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Device, Poll
 from devices.sessions import read_known_host

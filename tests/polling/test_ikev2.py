@@ -12,9 +12,9 @@ import yaml
 
 from devices import commands as cmds
 from devices.choices import PkiForm, Platform, TunnelStatus
-from devices.collect import run_poll_cycle
 from devices.commands import CommandOutput
 from devices.correlate import correlate_tunnels
+from devices.fleet import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Device, DeviceState, IkeSa, Poll, Tunnel
 from devices.outputs import applicable, parse_all

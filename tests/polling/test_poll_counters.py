@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from devices.choices import PollStatus
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.history import prune_polls
 from devices.models import Device, DeviceState, Poll
 from devices.tasks import finish_abandoned_polls

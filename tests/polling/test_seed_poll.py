@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from devices.choices import PkiForm, PollStatus, TunnelStatus
-from devices.collect import run_poll_cycle
+from devices.fleet import run_poll_cycle
 from devices.models import (
     CounterSample,
     Device,

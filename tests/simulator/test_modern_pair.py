@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from devices.choices import PkiForm, TunnelStatus
-from devices.collect import run_poll_cycle
 from devices.commands import poll_commands
 from devices.diagnosis.model import Code, DeviceOutputs
 from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
+from devices.fleet import run_poll_cycle
 from devices.inventory import import_inventory
 from devices.models import Finding, Tunnel
 from simulator import SimulatorHandle, run_in_thread

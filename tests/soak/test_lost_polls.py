@@ -16,8 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from devices.choices import PollStatus
-from devices.collect import claim
 from devices.models import Device, Poll
+from devices.poll import claim
 from devices.tasks import dispatch_due_polls, poll_device
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from devices.collect import DeviceOutcome, run_poll_cycle
+from devices.fleet import DeviceOutcome, run_poll_cycle
 
 
 class Command(BaseCommand):

@@ -1,0 +1,252 @@
+"""Poll one device: claim it, run the command matrix, store raw outputs, parse, hand the outputs to the state.
+
+The step after this one is correlation (devices.correlate), run by the task or the fleet runner."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import zlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from devices import commands as cmds
+from devices import history, state
+from devices.choices import PollStatus
+from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
+from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
+from devices.outputs import ParsedOutput, applicable, parse_all, redact_config
+from devices.sessions import DeviceSession, SessionError
+from pki import state as pki_state
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 1000
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tuple[Poll | None, Device]:
+    """Claim a device's poll; returns (None, device) when another run already has this slot.
+
+    1. Without a slot (manual poll): move next_poll_at forward with a conditional UPDATE; the old
+       value becomes the slot. Losing the race means someone else just claimed it.
+    2. Insert Poll(device, slot): the unique constraint makes a duplicated task a no-op.
+    3. A redelivered task (same task id, worker lost) takes its own unfinished poll over.
+    """
+    device = Device.objects.get(pk=device_id)
+    interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    if slot is None:
+        for _ in range(5):
+            current = device.next_poll_at
+            won = Device.objects.filter(pk=device_id, next_poll_at=current).update(
+                next_poll_at=timezone.now() + interval
+            )
+            if won:
+                slot = current
+                break
+            device.refresh_from_db(fields=["next_poll_at"])
+        else:
+            return None, device
+    assert slot is not None
+    try:
+        with transaction.atomic():
+            poll = Poll.objects.create(device=device, slot=slot, task_id=task_id[:64])
+        return poll, device
+    except IntegrityError:
+        if task_id:
+            taken = Poll.objects.filter(
+                device=device, slot=slot, task_id=task_id[:64], status=PollStatus.RUNNING
+            ).update(started_at=timezone.now())
+            if taken:
+                return Poll.objects.get(device=device, slot=slot), device
+        return None, device
+
+
+def _run_commands(session: DeviceSession, commands: list[Command]) -> list[CommandOutput]:
+    outputs: list[CommandOutput] = []
+    for i, command in enumerate(commands):
+        out = session.run_command(command)
+        outputs.append(out)
+        if session.broken:
+            for rest in commands[i + 1 :]:
+                outputs.append(CommandOutput(rest, rest.text, "", f"not run: {session.broken}"))
+            break
+    return outputs
+
+
+def _store_raw(parsed: list[ParsedOutput]) -> dict[int, RawOutput]:
+    """RawOutput rows, one per distinct content (sha256), compressed; returns them by position."""
+    blobs: dict[int, tuple[str, bytes]] = {}
+    for i, item in enumerate(parsed):
+        text = item.out.output
+        if item.out.command.kind == cmds.CONFIG:
+            text = redact_config(text)
+        data = text.encode("utf-8", "replace")
+        blobs[i] = (hashlib.sha256(data).hexdigest(), data)
+    digests = dict(blobs.values())
+    existing = set(RawOutput.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
+    RawOutput.objects.bulk_create(
+        [
+            RawOutput(sha256=digest, size=len(data), content=zlib.compress(data, 6))
+            for digest, data in digests.items()
+            if digest not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    rows = {r.sha256: r for r in RawOutput.objects.filter(sha256__in=digests).only("id", "sha256")}
+    return {i: rows[digest] for i, (digest, _) in blobs.items()}
+
+
+def _outcome(parsed: list[ParsedOutput]) -> tuple[str, str, list[str]]:
+    failed = [p for p in parsed if p.error]
+    warned = [p for p in parsed if p.warnings and not p.error]
+    warnings = [f"{p.out.text}: {w}" for p in warned for w in p.warnings][:200]
+    if failed and len(failed) == len(parsed):
+        status = PollStatus.FAILED
+    elif failed:
+        status = PollStatus.PARTIAL
+    else:
+        status = PollStatus.OK
+    reasons: list[str] = []
+    by_error: dict[str, list[str]] = {}
+    for p in failed:
+        by_error.setdefault(p.error.strip().splitlines()[0][:200] if p.error.strip() else "error", []).append(
+            p.out.text
+        )
+    for error, texts in by_error.items():
+        reasons.append(f"{error} ({', '.join(texts)})")
+    if warned:
+        reasons.append("parse warnings: " + ", ".join(f"{p.out.text} ({len(p.warnings)})" for p in warned))
+    return status, "; ".join(reasons)[:MAX_REASON], warnings
+
+
+def _finish(
+    poll: Poll, status: str, reason: str, started: float, timings: dict[str, float], warnings: list[str]
+) -> None:
+    poll.status = status
+    # Device words end up in the reason: no escape sequence from a device reaches a terminal or page.
+    poll.reason = _CONTROL_RE.sub("?", reason)[:MAX_REASON]
+    poll.finished_at = timezone.now()
+    poll.duration_ms = int((time.monotonic() - started) * 1000)
+    poll.timings = {k: round(v, 4) for k, v in timings.items()}
+    poll.warnings = [_CONTROL_RE.sub("?", w) for w in warnings]
+    poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
+
+
+def _store_outputs(poll: Poll, parsed: list[ParsedOutput]) -> None:
+    """The raw outputs and one PollOutput per command, with its error and warnings."""
+    raws = _store_raw(parsed)
+    PollOutput.objects.bulk_create(
+        [
+            PollOutput(
+                poll=poll,
+                command=p.out.text[:128],
+                raw=raws[i],
+                error=_CONTROL_RE.sub("?", p.error)[:2000],
+                warnings=[_CONTROL_RE.sub("?", w) for w in p.warnings[:100]],
+                duration_ms=int(p.out.seconds * 1000),
+            )
+            for i, p in enumerate(parsed)
+        ]
+    )
+
+
+def _learn_pki_form(device: Device, parsed: list[ParsedOutput]) -> None:
+    """Remember whether the device speaks the `pki` or the `ca` commands, so later polls ask once."""
+    for p in parsed:
+        form = learned_pki_form(p.out.command, p.out.text)
+        if form and not p.error and form != device.pki_form:
+            Device.objects.filter(pk=device.pk).update(pki_form=form)
+            device.pki_form = form
+
+
+def apply_outputs(device: Device, poll: Poll, results: dict[str, ParsedOutput]) -> None:
+    """Hand a poll's applicable outputs to each app's state in turn: SAs, engine, clock and config
+    (devices.state), certificates, CRLs and trustpoints (pki.state), then the counter history."""
+    applied = state.apply_state(device, poll, results)
+    pki_state.apply_pki_state(
+        device,
+        poll,
+        certificates=results[cmds.CERTIFICATES].result if cmds.CERTIFICATES in results else None,
+        crls=results[cmds.CRLS].result if cmds.CRLS in results else None,
+        config=results[cmds.CONFIG].result if cmds.CONFIG in results else None,
+    )
+    history.record_samples(poll, applied.sampled, applied.sampled_at)
+
+
+def _push_next_poll(device: Device) -> None:
+    # Never earlier than one interval from now, whatever happened: no crash loop on a broken device.
+    later = timezone.now() + timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    Device.objects.filter(pk=device.pk, next_poll_at__lt=later - timedelta(seconds=1)).update(
+        next_poll_at=later
+    )
+
+
+def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "") -> Poll | None:
+    """Poll one device once and store everything; returns the Poll, or None if this slot was taken.
+
+    1. Claim (see `claim`).
+    2. Open the session and run the platform's commands (pki form falls back to ca and is remembered).
+    3. Parse; store raw outputs (deduplicated, compressed) and one PollOutput per command.
+    4. Hand the outputs that succeeded to each app's state (`apply_outputs`).
+    5. Record the outcome and reason; a failed poll marks the last known state stale.
+    """
+    poll, device = claim(device_id, slot, task_id)
+    if poll is None:
+        return None
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    try:
+        session = DeviceSession(device)
+        commands = poll_commands(device.platform, device.pki_form)
+        try:
+            t0 = time.monotonic()
+            session.open()
+            timings["connect"] = time.monotonic() - t0
+            t0 = time.monotonic()
+            outputs = _run_commands(session, commands)
+            timings["commands"] = time.monotonic() - t0
+        except SessionError as exc:
+            timings.setdefault("connect", time.monotonic() - started)
+            with transaction.atomic():
+                _finish(poll, PollStatus.FAILED, exc.reason, started, timings, [])
+                state.mark_stale(device, poll)
+            return poll
+        finally:
+            session.close()
+        t0 = time.monotonic()
+        parsed = parse_all(device.platform, outputs)
+        timings["parse"] = time.monotonic() - t0
+        status, reason, warnings = _outcome(parsed)
+        t0 = time.monotonic()
+        with transaction.atomic():
+            _store_outputs(poll, parsed)
+            _learn_pki_form(device, parsed)
+            if status == PollStatus.FAILED:
+                state.mark_stale(device, poll)
+            else:
+                apply_outputs(device, poll, applicable(parsed))
+            timings["store"] = time.monotonic() - t0
+            _finish(poll, status, reason, started, timings, warnings)
+        return poll
+    except BaseException as exc:
+        # Push the next attempt forward and leave a readable record before re-raising.
+        _push_next_poll(device)
+        try:
+            recorded = Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
+                status=PollStatus.FAILED,
+                reason=f"internal error: {type(exc).__name__}: {exc}"[:MAX_REASON],
+                finished_at=timezone.now(),
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            DeviceState.objects.filter(device=device).update(stale=True)
+            if recorded:
+                state.count_polls(device.pk, failed=1)
+        except Exception:
+            log.exception("could not record the failure of poll %s", poll.pk)
+        raise
