@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from devices.choices import TunnelStatus
@@ -59,22 +58,6 @@ def idents_mirror(a: IpsecSa, b: IpsecSa) -> bool:
 
 def _answered(state: DeviceState | None) -> bool:
     return state is not None and not state.stale and state.last_ok_poll_id is not None
-
-
-def _latest_samples(sas: Iterable[IpsecSa]) -> dict[int, CounterSample]:
-    latest: dict[int, CounterSample] = {}
-    ids = [sa.pk for sa in sas]
-    if not ids:
-        return latest
-    for sample in (
-        CounterSample.objects.filter(ipsec_sa_id__in=ids)
-        .order_by("ipsec_sa_id", "-at")
-        .distinct("ipsec_sa_id")
-        if _postgres()
-        else CounterSample.objects.filter(ipsec_sa_id__in=ids).order_by("-at")
-    ):
-        latest.setdefault(sample.ipsec_sa_id, sample)
-    return latest
 
 
 def _postgres() -> bool:
@@ -141,7 +124,7 @@ def judge(
     for end in (a, b):
         if not [ike for ike in ike_by_device.get(end.pk, []) if ike.active]:
             return Verdict(TunnelStatus.DEGRADED, f"no IKE SA on {end.name}", True, sas)
-    latest = _latest_samples(live_a + live_b)
+    latest = CounterSample.objects.newest_by_sa(sa.pk for sa in live_a + live_b)
     for sa in live_a + live_b:
         sample = latest.get(sa.pk)
         if sample is not None and sample.d_errors > 0 and not sample.reset:
@@ -208,7 +191,7 @@ def discover_tunnels(device_ids: list[int] | None = None) -> list[Tunnel]:
                 pairs.add((min(sa.device_id, other.device_id), max(sa.device_id, other.device_id)))
     created: list[Tunnel] = []
     for low, high in sorted(pairs):
-        if Tunnel.objects.filter(Q(end_a_id=low, end_b_id=high) | Q(end_a_id=high, end_b_id=low)).exists():
+        if Tunnel.objects.between(low, high).exists():
             continue
         a, b = Device.objects.get(pk=low), Device.objects.get(pk=high)
         created.append(Tunnel.objects.create(name=_discovered_name(a, b), end_a=a, end_b=b, discovered=True))
@@ -228,7 +211,7 @@ def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
         discover_tunnels(ids)
         tunnels = Tunnel.objects.select_related("end_a", "end_b")
         if ids is not None:
-            tunnels = tunnels.filter(Q(end_a_id__in=ids) | Q(end_b_id__in=ids))
+            tunnels = tunnels.touching(id__in=ids)
         tunnels = tunnels.select_for_update(of=("self",)) if _postgres() else tunnels
         tunnel_list = list(tunnels)
         device_ids = {t.end_a_id for t in tunnel_list} | {t.end_b_id for t in tunnel_list}

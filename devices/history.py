@@ -42,29 +42,6 @@ def delta(current: int, previous: int) -> int:
     return current - previous if current >= previous else current
 
 
-def latest_samples(ids: list[int]) -> dict[int, CounterSample]:
-    """The newest CounterSample of each IpsecSa id (one query on PostgreSQL)."""
-    from django.db import connection
-
-    previous: dict[int, CounterSample] = {}
-    if not ids:
-        return previous
-    if connection.vendor == "postgresql":
-        rows = (
-            CounterSample.objects.filter(ipsec_sa_id__in=ids)
-            .order_by("ipsec_sa_id", "-at")
-            .distinct("ipsec_sa_id")
-        )
-        return {s.ipsec_sa_id: s for s in rows}
-    latest = CounterSample.objects.filter(ipsec_sa_id__in=ids).values("ipsec_sa_id").annotate(last=Max("at"))
-    wanted = {(row["ipsec_sa_id"], row["last"]) for row in latest}
-    if wanted:
-        for sample in CounterSample.objects.filter(ipsec_sa_id__in=ids, at__in={w[1] for w in wanted}):
-            if (sample.ipsec_sa_id, sample.at) in wanted:
-                previous[sample.ipsec_sa_id] = sample
-    return previous
-
-
 def record_samples(
     poll: Poll | None, sampled: Iterable[tuple[IpsecSa, dict[str, int]]], at: datetime
 ) -> list[CounterSample]:
@@ -78,7 +55,7 @@ def record_samples(
     if not items:
         return []
     ids = [sa.pk for sa, _ in items]
-    previous = latest_samples(ids)
+    previous = CounterSample.objects.newest_by_sa(ids)
     rows: list[CounterSample] = []
     for sa, counters in items:
         errors = other_errors(counters)

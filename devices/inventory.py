@@ -13,7 +13,7 @@ import paramiko  # type: ignore[import-untyped]
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 
 from devices.choices import Platform, Transport
 from devices.contacts import email_list, validate_email_list
@@ -430,9 +430,7 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
             tunnel = Tunnel.objects.filter(name=entry.name).first()
             if tunnel is None:
                 # A pair correlation discovered earlier becomes the named tunnel, keeping its history.
-                tunnel = Tunnel.objects.filter(
-                    Q(end_a=ends[0], end_b=ends[1]) | Q(end_a=ends[1], end_b=ends[0]), discovered=True
-                ).first()
+                tunnel = Tunnel.objects.between(ends[0], ends[1]).filter(discovered=True).first()
                 if tunnel is not None:
                     tunnel.name = entry.name
                     tunnel.end_a, tunnel.end_b = ends[0], ends[1]
@@ -456,7 +454,7 @@ def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult)
         result.tunnels_pruned.append(tunnel.name)
         tunnel.delete()
     gone = Device.objects.exclude(name__in=device_names)
-    for tunnel in Tunnel.objects.filter(Q(end_a__in=gone) | Q(end_b__in=gone)):
+    for tunnel in Tunnel.objects.touching(id__in=gone):
         result.tunnels_pruned.append(tunnel.name)
         tunnel.delete()
     for device in gone:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import models
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from devices.choices import (
@@ -17,6 +21,18 @@ from devices.contacts import validate_email_list
 from vpnportal.fields import EncryptedTextField
 
 NAME_HELP = "Letters, digits, dot, dash and underscore only."
+
+# A device's encrypted credentials: pages and reports never need them, and not loading them means never
+# decrypting (or leaking) them.
+SECRET_FIELDS = ("password", "secret")
+
+
+class DeviceQuerySet(models.QuerySet["Device"]):
+    """Queries on devices."""
+
+    def without_secrets(self) -> DeviceQuerySet:
+        """The devices without their credentials loaded (SECRET_FIELDS deferred)."""
+        return self.defer(*SECRET_FIELDS)
 
 
 class Device(models.Model):
@@ -60,6 +76,8 @@ class Device(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DeviceQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -68,6 +86,23 @@ class Device(models.Model):
 
     def __repr__(self) -> str:
         return f"<Device {self.name} {self.platform} {self.host}:{self.port}>"
+
+
+class TunnelQuerySet(models.QuerySet["Tunnel"]):
+    """Queries on tunnels."""
+
+    def touching(self, device: Device | int | None = None, **end: Any) -> TunnelQuerySet:
+        """Tunnels with `device` at either end, or with an end matching the `end` lookups
+        (`touching(id__in=ids)`, `touching(name="r1")`)."""
+        lookups = {"exact": device} if device is not None else end
+        return self.filter(
+            Q(**{f"end_a__{k}": v for k, v in lookups.items()})
+            | Q(**{f"end_b__{k}": v for k, v in lookups.items()})
+        )
+
+    def between(self, a: Device | int, b: Device | int) -> TunnelQuerySet:
+        """Tunnels joining these two devices, whichever end each is."""
+        return self.filter(Q(end_a=a, end_b=b) | Q(end_a=b, end_b=a))
 
 
 class Tunnel(models.Model):
@@ -89,6 +124,8 @@ class Tunnel(models.Model):
         help_text="Polls a condition must hold before it fires (default from settings).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TunnelQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -269,6 +306,26 @@ class IpsecSa(models.Model):
         return f"{self.device} {self.local_ident} <-> {self.remote_ident}"
 
 
+class CounterSampleQuerySet(models.QuerySet["CounterSample"]):
+    """Queries on counter samples."""
+
+    def newest_by_sa(self, ids: Iterable[int]) -> dict[int, CounterSample]:
+        """The newest sample of each IpsecSa id (one query on PostgreSQL)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        samples = self.filter(ipsec_sa_id__in=ids)
+        if connection.vendor == "postgresql":
+            return {s.ipsec_sa_id: s for s in samples.order_by("ipsec_sa_id", "-at").distinct("ipsec_sa_id")}
+        newest = samples.values("ipsec_sa_id").annotate(last=Max("at"))
+        wanted = {(row["ipsec_sa_id"], row["last"]) for row in newest}
+        return {
+            s.ipsec_sa_id: s
+            for s in samples.filter(at__in={at for _, at in wanted})
+            if (s.ipsec_sa_id, s.at) in wanted
+        }
+
+
 class CounterSample(models.Model):
     """Counters of one ident pair at one poll, with reset-aware deltas since the previous sample."""
 
@@ -288,6 +345,8 @@ class CounterSample(models.Model):
     d_errors = models.BigIntegerField(default=0)
     interval_seconds = models.FloatField(default=0)
     reset = models.BooleanField(default=False)
+
+    objects = CounterSampleQuerySet.as_manager()
 
     class Meta:
         ordering = ["at"]

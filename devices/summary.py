@@ -11,7 +11,16 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from devices.choices import TunnelStatus
-from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Tunnel
+from devices.models import (
+    SECRET_FIELDS,
+    CounterSample,
+    Device,
+    DeviceState,
+    IkeSa,
+    IpsecSa,
+    Tunnel,
+    TunnelQuerySet,
+)
 
 # Worst first: what needs attention sorts to the top of every list of tunnels.
 STATUS_ORDER = {
@@ -20,9 +29,6 @@ STATUS_ORDER = {
     TunnelStatus.UNKNOWN: 2,
     TunnelStatus.UP: 3,
 }
-
-# Pages never need the credentials: not loading them means never decrypting (or leaking) them.
-SECRET_FIELDS = ("password", "secret")
 
 
 def secret_paths(*relations: str) -> list[str]:
@@ -68,7 +74,7 @@ def ipsec_sas_with_latest_sample() -> QuerySet[IpsecSa]:
     )
 
 
-def tunnel_queryset() -> QuerySet[Tunnel]:
+def tunnel_queryset() -> TunnelQuerySet:
     """Tunnels with everything both ends need, in a fixed number of queries, worst status first."""
     return (
         Tunnel.objects.select_related(

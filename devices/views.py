@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
-from devices.summary import SECRET_FIELDS, device_state, secret_paths, tunnel_ends, tunnel_queryset
+from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_queryset
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from vpnportal.alerting import actions
@@ -57,7 +57,7 @@ def raw_text(output: PollOutput) -> str:
 def device_list(request: HttpRequest) -> HttpResponse:
     """Every device with its last poll outcome, age and clock skew, a page at a time."""
     _need(request, "devices.view_device")
-    devices = Device.objects.defer(*SECRET_FIELDS).select_related("state__last_poll").order_by("name")
+    devices = Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "devices/device_list.html", {"devices": page.object_list, "page": page})
 
@@ -88,7 +88,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A device: last poll and what each command printed, config facts, poll history, PKI, alerts."""
     _need(request, "devices.view_device")
     device = get_object_or_404(
-        Device.objects.defer(*SECRET_FIELDS).select_related("state__last_poll", "state__last_ok_poll"), pk=pk
+        Device.objects.without_secrets().select_related("state__last_poll", "state__last_ok_poll"), pk=pk
     )
     state = device_state(device)
     last_poll = state.last_poll if state else None
@@ -105,10 +105,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .defer(*secret_paths("device"))
         .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
     )
-    tunnels = [
-        {"tunnel": t, "ends": tunnel_ends(t)}
-        for t in tunnel_queryset().filter(Q(end_a=device) | Q(end_b=device))
-    ]
+    tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
     context = {
         "now": timezone.now(),
         "device": device,

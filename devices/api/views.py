@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from devices.choices import Platform, RollupPeriod, TunnelStatus
 from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
 from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
-from devices.summary import SECRET_FIELDS, secret_paths, tunnel_queryset
+from devices.summary import secret_paths, tunnel_queryset
 from vpnportal.api.permissions import ModelViewPermission
 
 # The range picker's names, for `?range=` instead of `?since=`.
@@ -85,7 +85,7 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelViewPermission]
 
     def get_queryset(self) -> QuerySet[Device]:
-        qs = Device.objects.defer(*SECRET_FIELDS).select_related("state__last_poll").order_by("name")
+        qs = Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
         platform = self.request.query_params.get("platform")
         if platform:
             qs = qs.filter(platform=platform)
@@ -117,7 +117,7 @@ class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(status=status)
         device = self.request.query_params.get("device")
         if device:
-            qs = qs.filter(Q(end_a__name=device) | Q(end_b__name=device))
+            qs = qs.touching(name=device)
         return qs
 
     @extend_schema(

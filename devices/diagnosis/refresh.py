@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from devices.choices import PkiForm, PollStatus
@@ -264,9 +264,7 @@ def refresh_findings(
             # One device's odd outputs must never stop the others, nor the alert cycle after us.
             log.exception("diagnosis of %s failed", device.name)
             result.errors.append(f"{device.name}: {type(exc).__name__}: {exc}")
-    tunnels = Tunnel.objects.select_related("end_a", "end_b").filter(
-        Q(end_a__in=changed) | Q(end_b__in=changed)
-    )
+    tunnels = Tunnel.objects.select_related("end_a", "end_b").touching(id__in=changed)
     for tunnel in tunnels:
         try:
             ends = []
