@@ -46,21 +46,6 @@ class TunnelStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
-class SaDirection(models.TextChoices):
-    """Direction of an IPsec SA relative to the device that reports it."""
-
-    INBOUND = "inbound", "Inbound"
-    OUTBOUND = "outbound", "Outbound"
-
-
-class SaProtocol(models.TextChoices):
-    """IPsec protocol of an SA."""
-
-    ESP = "esp", "ESP"
-    AH = "ah", "AH"
-    PCP = "pcp", "PCP"
-
-
 class RollupPeriod(models.TextChoices):
     """Granularity of a counter rollup row."""
 

@@ -20,7 +20,8 @@ IPSEC = "ipsec"
 ENGINE = "engine"
 CERTIFICATES = "certificates"
 CRLS = "crls"
-# The device's own public keys: diagnosis matches them against its certificate (issue 9).
+# The device's own public keys: diagnosis matches them against its certificate (a device re-keyed
+# without enrolling again fails phase 1 with a certificate for a key it no longer holds).
 KEYS = "keys"
 
 # Commands whose `pki` form is tried first on IOS, with the `ca` form as the fallback (older IOS).
@@ -58,13 +59,6 @@ INVALID_INPUT_RE = re.compile(r"% ?Invalid input detected", re.IGNORECASE)
 _IOS_PKI = {
     CERTIFICATES: ("show crypto pki certificates", "show crypto ca certificates"),
     CRLS: ("show crypto pki crls", "show crypto ca crls"),
-}
-
-# What turns paging off, per platform (netmiko drivers send these; listed here for the docs and bench).
-PAGING_OFF = {
-    Platform.CISCO_IOS: "terminal length 0",
-    Platform.CISCO_ASA: "terminal pager 0",
-    Platform.CISCO_PIX: "pager lines 0",
 }
 
 

@@ -1,8 +1,9 @@
 """Pair the two ends of each tunnel by mirrored SPIs and mirror-image idents, and judge its status.
 
-Status (issue 5): `up` both ends have IKE and IPsec SAs whose SPIs mirror; `degraded` one-sided phase 2,
-SPI mismatch, errors rising or one-way traffic; `down` a configured tunnel with no SAs while both devices
-answered; `unknown` an end could not be polled.
+Status, from what both ends report (one end alone cannot tell a dead tunnel from a quiet one): `up`
+both ends have IKE and IPsec SAs whose SPIs mirror; `degraded` one-sided phase 2, SPI mismatch, errors
+rising or one-way traffic; `down` a configured tunnel with no SAs while both devices answered;
+`unknown` an end could not be polled.
 """
 
 from __future__ import annotations

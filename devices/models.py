@@ -260,6 +260,19 @@ class IkeSa(models.Model):
         return self.shown_state.upper() in self.ESTABLISHED
 
 
+# IpsecSa columns filled from the parsed counters of the same name, in the order the API lists them.
+COUNTER_FIELDS = (
+    "pkts_encaps",
+    "pkts_encrypt",
+    "pkts_digest",
+    "pkts_decaps",
+    "pkts_decrypt",
+    "pkts_verify",
+    "send_errors",
+    "recv_errors",
+)
+
+
 class IpsecSa(models.Model):
     """Phase 2 SAs of one ident pair on one device (its own row per ident pair), with the latest counters."""
 
@@ -379,7 +392,7 @@ class CounterRollup(models.Model):
 
 
 class Finding(models.Model):
-    """A diagnosis finding on a device, or on a tunnel's two ends together; kept while it holds (issue 9)."""
+    """A diagnosis finding on a device, or on a tunnel's two ends together; kept while it holds."""
 
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"

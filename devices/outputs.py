@@ -67,15 +67,8 @@ def _parse_safely(
 
 
 def _crash_result(crash: str) -> dict[str, Any]:
+    # A parser crash is a warning, never a failed poll: the rest of the output may still be applied.
     return {"warnings": [crash[:300]]}
-
-
-def parse_output(
-    platform: str, command: str, text: str, tz_offset_minutes: int | None = None
-) -> dict[str, Any]:
-    """Parse through the registry; a parser crash becomes a warning, never a failed poll."""
-    result, crash = _parse_safely(platform, command, text, tz_offset_minutes)
-    return _crash_result(crash) if crash else result
 
 
 def redact_config(text: str) -> str:

@@ -17,7 +17,6 @@ import re
 import socket
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -496,21 +495,9 @@ class DeviceSession:
                 conn.disconnect()
 
 
-def open_session(device: Device, **kwargs: Any) -> DeviceSession:
-    """A DeviceSession, opened; close it (or use it as a context manager)."""
-    session = DeviceSession(device, **kwargs)
-    session.open()
-    return session
-
-
 def fingerprint(key_text: str) -> str:
     """The SHA256 fingerprint of a `type base64` key, as ssh-keygen prints it."""
     import hashlib
 
     blob = base64.b64decode(key_text.split()[1])
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-
-
-def utc_now() -> datetime:
-    """The poller's UTC clock."""
-    return datetime.now(UTC)

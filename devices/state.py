@@ -12,20 +12,9 @@ from django.utils import timezone as dj_timezone
 
 from devices import commands as cmds
 from devices.choices import Transport
-from devices.models import Device, DeviceState, IkeSa, IpsecSa, Poll
+from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
 
-# IpsecSa columns filled from the parsed counters of the same name.
-COUNTER_FIELDS = (
-    "pkts_encaps",
-    "pkts_decaps",
-    "pkts_encrypt",
-    "pkts_decrypt",
-    "pkts_digest",
-    "pkts_verify",
-    "send_errors",
-    "recv_errors",
-)
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
 UPDATED_FIELDS = (
     "crypto_map",
@@ -67,16 +56,6 @@ def ident_text(ident: Any) -> str:
     return "/".join(
         str(ident.get(k) if ident.get(k) is not None else "") for k in ("addr", "mask", "prot", "port")
     )[:128]
-
-
-def _when(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _int(value: Any) -> int:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject
-from django.utils import timezone
 
 from devices.choices import TunnelStatus
 from devices.models import (
@@ -34,18 +33,6 @@ STATUS_ORDER = {
 def secret_paths(*relations: str) -> list[str]:
     """The credential columns of the devices behind `relations`, for .defer() ("" is the Device itself)."""
     return [f"{r}__{f}" if r else f for r in relations for f in SECRET_FIELDS]
-
-
-COUNTER_FIELDS = (
-    "pkts_encaps",
-    "pkts_encrypt",
-    "pkts_digest",
-    "pkts_decaps",
-    "pkts_decrypt",
-    "pkts_verify",
-    "send_errors",
-    "recv_errors",
-)
 
 
 def status_rank() -> Case:
@@ -108,13 +95,6 @@ class SaView:
     def errors(self) -> int:
         """Send plus receive errors as the device counts them."""
         return self.sa.send_errors + self.sa.recv_errors
-
-    @property
-    def spi_ok(self) -> bool | None:
-        """Both SPIs mirrored on the other end (None when nothing to compare)."""
-        if self.inbound_matched is None or self.outbound_matched is None:
-            return None
-        return self.inbound_matched and self.outbound_matched
 
 
 @dataclass
@@ -216,10 +196,3 @@ def tunnel_ends(tunnel: Tunnel) -> list[TunnelEnd]:
             )
         ends.append(TunnelEnd(device=device, ike_sas=ike, sas=views))
     return ends
-
-
-def age_seconds(when: Any) -> float | None:
-    """Seconds since `when` (None when unknown)."""
-    if when is None:
-        return None
-    return (timezone.now() - when).total_seconds()

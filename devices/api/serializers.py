@@ -8,8 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from devices.choices import PollStatus
-from devices.models import Device, IkeSa, Poll
-from devices.summary import COUNTER_FIELDS, SaView, TunnelEnd, device_state, tunnel_ends
+from devices.models import COUNTER_FIELDS, Device, IkeSa, Poll
+from devices.summary import SaView, TunnelEnd, device_state, tunnel_ends
 
 
 class LastPollSerializer(serializers.ModelSerializer):

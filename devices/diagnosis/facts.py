@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.diagnosis.model import CERTIFICATES, CLOCK, CONFIG, DeviceOutputs
-from devices.diagnosis.text import when
+from devices.parsers.common import aware_time
 
 
 def version(dev: DeviceOutputs) -> str | None:
@@ -93,6 +93,6 @@ def sentence(text: str) -> str:
 
 def clock_reading(dev: DeviceOutputs) -> tuple[datetime | None, list[str]]:
     """The device clock as an aware instant (None when unreadable) and the line that shows it."""
-    clock = when(dev.get(CLOCK).get("clock"))
+    clock = aware_time(dev.get(CLOCK).get("clock"))
     lines = [dev.quote(CLOCK, line) for line in dev.lines(CLOCK) if line.strip()][:1]
     return clock, lines

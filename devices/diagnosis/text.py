@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import datetime
-from typing import Any
 
 IOS = "cisco_ios"
 PIX = "cisco_pix"
@@ -20,17 +18,6 @@ _CHAIN_WORDS_NOT_IDENTITY = {"ca", "ra-sign", "ra-encrypt", "ra-general", "self-
 def has_ipv4(text: str) -> bool:
     """Whether a text names an IPv4 address."""
     return bool(_IPV4_RE.search(text))
-
-
-def when(value: Any) -> datetime | None:
-    """An ISO 8601 string from the parsers as an aware datetime (None when absent or naive)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def config_block(lines: list[str], head: re.Pattern[str]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from devices.diagnosis import facts, fixes
 from devices.diagnosis.model import CONFIG, CRLS, Code, DeviceOutputs, Finding, Severity
-from devices.diagnosis.text import when
+from devices.parsers.common import aware_time
 
 RA_ROLES = ("ra_signature", "ra_encryption")
 
@@ -18,7 +18,7 @@ def clock_validity(dev: DeviceOutputs) -> list[Finding]:
         return []
     out: list[Finding] = []
     for cert in facts.certificates(dev):
-        start, end = when(cert.get("valid_from")), when(cert.get("valid_to"))
+        start, end = aware_time(cert.get("valid_from")), aware_time(cert.get("valid_to"))
         serial = str(cert.get("serial") or "?")
         if start is not None and clock < start:
             problem = f"before the start of {facts.cert_label(cert)}"
@@ -46,7 +46,7 @@ def clock_validity(dev: DeviceOutputs) -> list[Finding]:
         )
     optional = _crl_optional_everywhere(dev)
     for crl in dev.get(CRLS).get("crls") or []:
-        last, nxt = when(crl.get("last_update")), when(crl.get("next_update"))
+        last, nxt = aware_time(crl.get("last_update")), aware_time(crl.get("next_update"))
         if last is not None and clock < last:
             title = "Device clock is before the CRL's LastUpdate (CRL not yet valid)"
             fix = fixes.set_clock(dev.platform)

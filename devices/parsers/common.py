@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -173,11 +173,6 @@ _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)])
 _PLAIN_ASCII = bytes(range(32, 127)) + b"\n"
 
 
-def is_prompt(line: str) -> bool:
-    """True for a bare prompt line (`1720-1#`, `pix520-1(config)#`, `asa>`) with or without a command."""
-    return bool(_PROMPT_RE.match(line.strip()))
-
-
 def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
     """Undo terminal artefacts and return the output's lines.
 
@@ -249,11 +244,6 @@ def _is_echo(line: str) -> bool:
         return False
     rest = stripped[match.end() :].strip().lower()
     return rest == "" or rest.startswith(("sh", "wr", "more", "terminal"))
-
-
-def join_wrapped(lines: list[str], width: int = TERMINAL_WIDTH) -> list[str]:
-    """Join physical lines that a terminal cut at exactly `width` columns with their continuation."""
-    return _join_cut(lines, [len(line) == width for line in lines])
 
 
 def squash(text: str) -> str:
@@ -450,6 +440,20 @@ def parse_time(text: str | None, ctx: Context) -> str | None:
         ctx.warn(f"time not understood: {text}")
         return None
     return time_from_match(match, ctx)
+
+
+def aware_time(value: Any) -> datetime | None:
+    """A time the parsers wrote (ISO 8601) as an aware datetime; None when absent, unreadable or without
+    an offset: a time that cannot be placed on the timeline is better unknown than wrong by hours."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def result(ctx: Context, **values: Any) -> dict[str, Any]:
