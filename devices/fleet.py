@@ -187,11 +187,11 @@ def run_poll_cycle(
        `processes` processes when one Python process (one GIL) is the bottleneck of a large fleet
        (None: `auto_processes`).
     2. correlate_tunnels() over everything.
-    3. vpnportal.alerting.run_alert_cycle(): findings, rules, notifications.
+    3. vpnportal.alerting.cycle.run_alert_cycle(): findings, rules, notifications.
     """
     from devices.correlate import correlate_tunnels
     from devices.models import Device
-    from vpnportal.alerting import run_alert_cycle
+    from vpnportal.alerting.cycle import run_alert_cycle
 
     started = time.monotonic()
     devices = Device.objects.all() if names else Device.objects.filter(enabled=True)

@@ -11,8 +11,8 @@ import yaml
 from django.contrib.auth.models import User
 
 from devices.inventory import import_inventory
-from devices.models import Device
-from devices.poll import poll_device
+from devices.models import Device, Poll
+from devices.tasks import poll_device
 from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment
 from pki.enrollment_runs import run_enrollment
