@@ -6,7 +6,7 @@ from django.db import models
 
 
 class Platform(models.TextChoices):
-    """Platform names as netmiko spells them (DESIGN.md §3)."""
+    """Platform names as netmiko spells them (docs/contracts.md §1)."""
 
     CISCO_IOS = "cisco_ios", "Cisco IOS / IOS-XE"
     CISCO_ASA = "cisco_asa", "Cisco ASA / PIX 7+"

@@ -1,4 +1,4 @@
-"""The command matrix of DESIGN.md §3: what the poller sends to each platform, in which order."""
+"""The command matrix of docs/contracts.md §1: what the poller sends to each platform, in which order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Inventory import: the YAML of DESIGN.md §5.2 upserted into Device and Tunnel rows, all or nothing."""
+"""Inventory import: the YAML of docs/contracts.md §3 upserted into Device and Tunnel rows, all or nothing."""
 
 from __future__ import annotations
 

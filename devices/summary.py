@@ -181,7 +181,7 @@ def tunnel_ends(tunnel: Tunnel) -> list[TunnelEnd]:
             views.append(
                 SaView(
                     sa=sa,
-                    # My inbound SPI is the peer's outbound SPI, and the other way round (DESIGN.md §2).
+                    # My inbound SPI is the peer's outbound SPI, and the other way round (docs/contracts.md §6).
                     inbound_matched=(sa.inbound_spi in their_out) if theirs and sa.inbound_spi else None,
                     outbound_matched=(sa.outbound_spi in their_in) if theirs and sa.outbound_spi else None,
                     encaps_rate=_rate(sample.get("d_encaps"), sample.get("interval_seconds"))

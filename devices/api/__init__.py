@@ -1,1 +1,1 @@
-"""REST API of the devices app (DESIGN.md §5.3)."""
+"""REST API of the devices app (docs/contracts.md §4)."""

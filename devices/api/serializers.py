@@ -1,4 +1,4 @@
-"""Serializers of devices and tunnels; field names are DESIGN.md §5.3's, never a credential."""
+"""Serializers of devices and tunnels; field names are docs/contracts.md §4's, never a credential."""
 
 from __future__ import annotations
 

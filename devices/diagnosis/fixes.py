@@ -6,7 +6,7 @@ from devices.diagnosis.text import ASA, IOS, PIX
 
 
 def _pki(platform: str, version: str | None) -> str:
-    """`pki` on IOS 12.3(7)T and later, `ca` on older IOS (the DESIGN §3 matrix)."""
+    """`pki` on IOS 12.3(7)T and later, `ca` on older IOS (the command matrix, docs/contracts.md §1)."""
     if platform == IOS and version and version.split(".")[0].isdigit() and int(version.split(".")[0]) >= 15:
         return "pki"
     return "ca"

@@ -8,7 +8,7 @@ from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
 
-# DESIGN §5.1 names for the counters every dialect prints under slightly different labels.
+# docs/contracts.md §2 names for the counters every dialect prints under slightly different labels.
 COUNTER_ALIASES: dict[str, str] = {
     "pkts_encaps": "pkts_encaps",
     "pkts_encrypt": "pkts_encrypt",

@@ -144,6 +144,6 @@ def resolve(platform: str, command: str) -> Command:
 
 
 def parse(platform: str, command: str, text: str, *, tz_offset_minutes: int | None = None) -> dict[str, Any]:
-    """Parse text, the output of command on a device of platform, into DESIGN §5.1's structure."""
+    """Parse text, the output of command on a device of platform, into docs/contracts.md §2's structure."""
     entry = resolve(platform, command)
     return entry.parser(text, platform=platform, tz_offset_minutes=tz_offset_minutes)

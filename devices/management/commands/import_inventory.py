@@ -1,4 +1,4 @@
-"""`manage.py import_inventory FILE [--prune]`: upsert the inventory YAML (DESIGN.md §5.2)."""
+"""`manage.py import_inventory FILE [--prune]`: upsert the inventory YAML (docs/contracts.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`manage.py parse --platform P --command "C" [FILE ...]`: print a device output parsed as JSON (DESIGN §5.1)."""
+"""`manage.py parse --platform P --command "C" [FILE ...]`: print a device output parsed as JSON (docs/contracts.md §2)."""
 
 from __future__ import annotations
 
