@@ -329,7 +329,10 @@ class CounterSampleQuerySet(models.QuerySet["CounterSample"]):
             return {}
         samples = self.filter(ipsec_sa_id__in=ids)
         if connection.vendor == "postgresql":
-            return {s.ipsec_sa_id: s for s in samples.order_by("ipsec_sa_id", "-at").distinct("ipsec_sa_id")}
+            return {
+                s.ipsec_sa_id: s
+                for s in samples.order_by("ipsec_sa_id", "-at", "-pk").distinct("ipsec_sa_id")
+            }
         newest = samples.values("ipsec_sa_id").annotate(last=Max("at"))
         wanted = {(row["ipsec_sa_id"], row["last"]) for row in newest}
         return {

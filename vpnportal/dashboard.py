@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
-from devices.summary import SECRET_FIELDS, secret_paths, tunnel_ends, tunnel_queryset
+from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
@@ -96,8 +96,8 @@ def overview_context() -> dict[str, Any]:
     tunnel_count = sum(counts.values())
     problems = problem_devices_q(now)
     devices = list(
-        Device.objects.filter(problems)
-        .defer(*SECRET_FIELDS)
+        Device.objects.without_secrets()
+        .filter(problems)
         .select_related("state__last_poll")
         .order_by("state__last_poll__started_at", "name")[:OVERVIEW_DEVICES]
     )
@@ -138,8 +138,3 @@ def overview_context() -> dict[str, Any]:
         "crls": crls,
         "heartbeats": list(Heartbeat.objects.order_by("name")),
     }
-
-
-def tunnels_touching(device: Device) -> QuerySet[Tunnel]:
-    """Tunnels with the device at either end."""
-    return tunnel_queryset().filter(Q(end_a=device) | Q(end_b=device))

@@ -156,9 +156,7 @@ def render_metrics() -> str:
             for device, issuer, next_update in crls
         ),
     )
-    devices = list(
-        Device.objects.defer("password", "secret").select_related("state__last_poll").order_by("name")
-    )
+    devices = list(Device.objects.without_secrets().select_related("state__last_poll").order_by("name"))
     states = [(d, device_state(d)) for d in devices]
     last_polls = [(d, state.last_poll) for d, state in states if state is not None]
     out.family(

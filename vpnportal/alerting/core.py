@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 
 from devices.choices import PollStatus
 from devices.models import CounterSample, Device, DeviceState, IpsecSa, Poll, Tunnel
@@ -69,20 +68,12 @@ class SaIndex:
 def load_sa_index(device_ids: list[int]) -> SaIndex:
     """Load the active SAs of these devices and, per SA, its most recent CounterSample."""
     sas = list(IpsecSa.objects.filter(device_id__in=device_ids, active=True))
-    newest = CounterSample.objects.filter(ipsec_sa=OuterRef("pk")).order_by("-at", "-pk").values("pk")[:1]
-    sample_ids = {
-        sa_id: sample_id
-        for sa_id, sample_id in IpsecSa.objects.filter(pk__in=[sa.pk for sa in sas])
-        .annotate(newest=Subquery(newest))
-        .values_list("pk", "newest")
-        if sample_id is not None
-    }
-    samples = CounterSample.objects.in_bulk(list(sample_ids.values()))
+    newest = CounterSample.objects.newest_by_sa(sa.pk for sa in sas)
     by_device: dict[int, list[IpsecSa]] = {}
     latest: dict[int, CounterSample] = {}
     for sa in sas:
         by_device.setdefault(sa.device_id, []).append(sa)
-        sample = samples.get(sample_ids.get(sa.pk, -1))
+        sample = newest.get(sa.pk)
         if sample is not None:
             sample.ipsec_sa = sa
             latest[sa.pk] = sample
