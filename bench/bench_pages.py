@@ -1,6 +1,6 @@
 """Pages and history under load: 1,000 devices, 500 tunnels, a year of counter history.
 
-Targets (issue 7): overview and tunnel page < 200 ms at p95, history endpoint < 100 ms at p95, and a
+Targets: overview and tunnel page < 200 ms at p95, history endpoint < 100 ms at p95, and a
 bounded number of SQL queries per page. Runs in its own database (bench_pages), dropped afterwards.
 """
 

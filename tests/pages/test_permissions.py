@@ -38,7 +38,7 @@ ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {
     "devices:device_silence": (lambda s: [s.router.pk], {"hours": "1"}),
     "devices:tunnel_silence": (lambda s: [s.tunnel.pk], {"hours": "1"}),
 }
-# Served by Django itself, or pages of other issues with their own tests (re-enrollment, issue 8).
+# Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment).
 NOT_OURS = {"login", "logout", "healthz", "metrics", "pki:enroll", "pki:enrollment_detail"}
 
 

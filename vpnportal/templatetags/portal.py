@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -139,11 +139,6 @@ def pretty_json(value: Any) -> str:
 
 @register.simple_tag
 def enroll_url(device: Any, trustpoint: str = "") -> str:
-    """The re-enroll page of a device's trustpoint once issue 8's `pki:enroll` exists, else ''."""
+    """The re-enroll page, with the device and trustpoint filled in."""
     query = urlencode({"device": device.pk, "trustpoint": trustpoint})
-    for args in ((), (device.pk,)):
-        try:
-            return f"{reverse('pki:enroll', args=args)}?{query}"
-        except NoReverseMatch:
-            continue
-    return ""
+    return f"{reverse('pki:enroll')}?{query}"
