@@ -1,4 +1,4 @@
-# vpnportal: `make demo` runs it, `make test` proves it. Everything is installed from pinned files.
+# vpnportal: `make demo` runs it, `make test` proves it. Everything is installed from hashed lock files.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -6,15 +6,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha256sum | cut -c1-16)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install services chromium lint migrations-check pytest test demo bench soak clean
+.PHONY: install lock services chromium lint migrations-check pytest test demo bench soak clean
 
+# Every file pip installs is checked against the hashes in the lock, and --no-deps installs exactly the
+# locked set (the lock already lists every dependency; pip check proves it is consistent). pip-sync then
+# removes whatever an older lock left in the venv. A changed lock changes the stamp: re-install.
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	$(BIN)/python -m pip check
+	$(BIN)/pip-sync --quiet requirements/dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
+
+# Recompile the locks from requirements/*.in, keeping every pin the .in files still allow; the runtime lock
+# first, since it constrains the dev one. `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package kombu`)
+# moves versions on purpose.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: install
+	$(PIP_COMPILE) --output-file=requirements/base.txt requirements/base.in
+	$(PIP_COMPILE) --output-file=requirements/dev.txt requirements/dev.in
 
 # PostgreSQL and Redis come with the machine; start them when installed but stopped.
 services:
