@@ -217,12 +217,10 @@ def driver_class(platform: str, transport: str) -> tuple[type[BaseConnection], s
         device_type = "cisco_ios_telnet" if telnet else "cisco_ios"
         cls = CLASS_MAPPER[device_type]
     elif platform == Platform.CISCO_ASA:
-        if telnet:
-            from devices.netmiko_pix import _AsaTelnet
+        # Our ASA drivers: netmiko's would enter configuration mode to set the terminal width.
+        from devices.netmiko_pix import CiscoAsaExec, _AsaTelnet
 
-            cls, device_type = _AsaTelnet, "cisco_asa_telnet"
-        else:
-            cls, device_type = CLASS_MAPPER["cisco_asa"], "cisco_asa"
+        cls, device_type = (_AsaTelnet, "cisco_asa_telnet") if telnet else (CiscoAsaExec, "cisco_asa")
     else:
         raise SessionError(f"unknown platform {platform!r}")
     if telnet:
