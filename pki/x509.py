@@ -66,29 +66,42 @@ def display_name(name: x509.Name) -> str:
     return ", ".join(parts)
 
 
-def _verify(cert: x509.Certificate, issuer_key: Any) -> tuple[bool, str | None]:
-    """Check cert's signature with issuer_key; (valid, reason when not)."""
+def _verify(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[bool, str | None]:
+    """Check that `issuer` signed cert, with the scheme the certificate names; (valid, reason when not).
+
+    The scheme and its parameters come from the certificate's signature algorithm: RSA PKCS#1 v1.5 or
+    PSS (its own hash, MGF and salt length), ECDSA, Ed25519, Ed448, DSA. `verify_directly_issued_by`
+    would do the same but refuses SHA-1, and the CAs of IOS 12.2 and PIX 6 sign with SHA-1 or MD5."""
+    if cert.issuer != issuer.subject:
+        return False, (
+            f"issued by {display_name(cert.issuer) or 'an empty name'}, "
+            f"not by the CA certificate's subject {display_name(issuer.subject) or '(empty)'}"
+        )
+    signature, tbs = cert.signature, cert.tbs_certificate_bytes
     try:
+        key = issuer.public_key()
+        parameters = cert.signature_algorithm_parameters
         algorithm = cert.signature_hash_algorithm
-        if isinstance(issuer_key, rsa.RSAPublicKey):
+        if isinstance(key, rsa.RSAPublicKey):
+            if not isinstance(parameters, padding.PSS | padding.PKCS1v15) or algorithm is None:
+                return False, f"cannot verify: an RSA key with {cert.signature_algorithm_oid.dotted_string}"
+            key.verify(signature, tbs, parameters, algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            if not isinstance(parameters, ec.ECDSA):
+                return False, f"cannot verify: an EC key with {cert.signature_algorithm_oid.dotted_string}"
+            key.verify(signature, tbs, parameters)
+        elif isinstance(key, dsa.DSAPublicKey):
             if algorithm is None:
-                return False, "no hash algorithm"
-            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
-        elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
-            if algorithm is None:
-                return False, "no hash algorithm"
-            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
-        elif isinstance(issuer_key, dsa.DSAPublicKey):
-            if algorithm is None:
-                return False, "no hash algorithm"
-            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, algorithm)
-        elif isinstance(issuer_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes)
+                return False, f"cannot verify: a DSA key with {cert.signature_algorithm_oid.dotted_string}"
+            key.verify(signature, tbs, algorithm)
+        elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            key.verify(signature, tbs)
         else:
-            return False, "unsupported key type"
+            return False, "cannot verify: unsupported key type"
     except InvalidSignature:
         return False, "signature does not verify against the CA certificate's key"
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        # A key of one type with a signature of another, or an algorithm this OpenSSL does not offer.
         return False, f"cannot verify: {exc}"
     return True, None
 
@@ -164,16 +177,15 @@ def decode_chain(trustpoint: str, entries: list[tuple[str, str, str]]) -> tuple[
             warnings.append(f"chain {trustpoint}: certificate {serial}: {record['error']}")
         decoded.append((record, cert))
     ca_cert = next((cert for record, cert in decoded if record["role"] == "ca" and cert is not None), None)
-    ca_key = None
     if ca_cert is not None:
         try:
-            ca_key = ca_cert.public_key()
+            ca_cert.public_key()
         except (ValueError, UnsupportedAlgorithm):
-            ca_key = None
+            ca_cert = None  # a CA key cryptography cannot load verifies nothing: signature_valid stays None
     for record, cert in decoded:
-        if cert is None or ca_key is None:
+        if cert is None or ca_cert is None:
             continue
-        valid, reason = _verify(cert, ca_key)
+        valid, reason = _verify(cert, ca_cert)
         record["signature_valid"] = valid
         if not valid:
             record["signature_error"] = reason
