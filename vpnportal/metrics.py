@@ -89,21 +89,27 @@ def render_metrics() -> str:
         ((_labels(tunnel=t.name), t.spi_mirror_ok) for t in tunnels if t.spi_mirror_ok is not None),
     )
     # Plain rows, not model instances: the scrape reads every SA and certificate of the fleet.
+    # An SA is one per device, interface, proxy pair and peer (the row's unique key): one crypto ACL
+    # entry can reach two peers, or leave by a backup interface, so all four are labels.
     sas: list[dict[str, Any]] = [
         {
             **row,
             "labels": _labels(
                 device=row["device__name"],
                 tunnel=row["tunnel__name"] or "",
+                interface=row["interface"],
+                peer=row["current_peer"] or "",
                 local_ident=row["local_ident"],
                 remote_ident=row["remote_ident"],
             ),
         }
         for row in IpsecSa.objects.filter(active=True)
-        .order_by("device__name", "local_ident", "remote_ident", "id")
+        .order_by("device__name", "local_ident", "remote_ident", "interface", "current_peer", "id")
         .values(
             "device__name",
             "tunnel__name",
+            "interface",
+            "current_peer",
             "local_ident",
             "remote_ident",
             "pkts_encaps",
@@ -125,10 +131,12 @@ def render_metrics() -> str:
             help_text,
             ((sa["labels"], sa[column]) for sa in sas),
         )
+    # A certificate is one per device, role and key (its serial, or `pending:<fingerprint>` while the
+    # CA has not granted it): a request waiting next to the certificate it renews shares its serial.
     certs = (
         Certificate.objects.filter(present=True, valid_to__isnull=False)
-        .order_by("device__name", "role", "id")
-        .values_list("device__name", "trustpoint__name", "role", "serial", "valid_to")
+        .order_by("device__name", "role", "key", "id")
+        .values_list("device__name", "trustpoint__name", "role", "serial", "key", "valid_to")
     )
     out.family(
         "vpnportal_certificate_seconds_left",
@@ -136,10 +144,10 @@ def render_metrics() -> str:
         "Seconds until the certificate's notAfter (negative once expired).",
         (
             (
-                _labels(device=device, trustpoint=trustpoint or "", role=role, serial=serial),
+                _labels(device=device, trustpoint=trustpoint or "", role=role, key=key, serial=serial),
                 round(_seconds_left(valid_to, now) or 0.0),
             )
-            for device, trustpoint, role, serial, valid_to in certs
+            for device, trustpoint, role, serial, key, valid_to in certs
         ),
     )
     crls = (

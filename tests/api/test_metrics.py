@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
+from devices.choices import TunnelStatus
+from devices.models import IpsecSa, Tunnel
+from pki.choices import CertificateRole, CertificateStatus
+from pki.models import Certificate, Crl, Trustpoint
 from tests.pages.seed import SECRET_PASSWORD, Seed
+from vpnportal.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +50,80 @@ def test_it_escapes_label_values(seed: Seed) -> None:
     seed.crl.save()
     text = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me").content.decode()
     assert 'issuer="CN=\\"quoted\\", O=back\\\\slash"' in text
+
+
+def _busy_fleet(seed: Seed) -> None:
+    """More than the seed pair: a second tunnel, SAs of one proxy pair on several interfaces and peers,
+    the same serial in two trustpoints, a request waiting for its CA next to the granted certificate."""
+    now = timezone.now()
+    router, pix = seed.router, seed.pix
+    second = Tunnel.objects.create(name="hq-dr", end_a=router, end_b=pix, status=TunnelStatus.DOWN)
+    base = {f.name: getattr(seed.router_sa, f.name) for f in IpsecSa._meta.fields if f.name not in ("id",)}
+    # The same ACL entry reaches the DR site's peer out of the backup interface: only interface and
+    # peer tell these SAs apart.
+    for interface, peer in (
+        ("Serial0", "172.16.172.34"),
+        ("Serial0", "10.9.9.9"),
+        ("FastEthernet0", "10.9.9.9"),
+    ):
+        IpsecSa.objects.create(**{**base, "tunnel": second, "interface": interface, "current_peer": peer})
+    IpsecSa.objects.create(**{**base, "tunnel": None, "interface": "Dialer1", "current_peer": None})
+    backup = Trustpoint.objects.create(device=router, name="vpn-backup")
+    cert = {f.name: getattr(seed.router_cert, f.name) for f in Certificate._meta.fields if f.name != "id"}
+    Certificate.objects.create(
+        **{**cert, "trustpoint": backup, "role": CertificateRole.CA, "key": "3B2FD652"}
+    )
+    Certificate.objects.create(
+        **{
+            **cert,
+            "key": "pending:AB12",
+            "status": CertificateStatus.PENDING,
+            "valid_to": now + timedelta(days=1),
+        }
+    )
+    Certificate.objects.create(**{**cert, "trustpoint": None, "role": CertificateRole.RA_ENCRYPTION})
+    Certificate.objects.create(
+        **{
+            **cert,
+            "trustpoint": None,
+            "role": CertificateRole.RA_ENCRYPTION,
+            "key": "pending:CD34",
+            "serial": "",
+        }
+    )
+    Crl.objects.create(device=router, issuer="CN=CRL2, OU=sjvpn, O=cisco, C=us", next_update=now)
+    Heartbeat.objects.create(name="worker@b", last_seen=now)
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_every_series_is_unique_and_the_exposition_parses(seed: Seed) -> None:
+    _busy_fleet(seed)
+    text = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me").content.decode()
+    families = list(text_string_to_metric_families(text))
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    duplicates = []
+    for family in families:
+        for sample in family.samples:
+            series = (sample.name, tuple(sorted(sample.labels.items())))
+            if series in seen:
+                duplicates.append(series)
+            seen[series] = sample.value
+    assert duplicates == []
+    names = {family.name for family in families}
+    assert {"vpnportal_ipsec_sa_packets_encaps", "vpnportal_certificate_seconds_left"} <= names
+    encaps = [s for f in families for s in f.samples if s.name == "vpnportal_ipsec_sa_packets_encaps_total"]
+    assert len(encaps) == 2 + 4  # the seed pair's two SAs and the router's four more
+    assert {(s.labels["interface"], s.labels["peer"]) for s in encaps if s.labels["device"] == "1720-1"} == {
+        ("FastEthernet0", "172.16.172.34"),
+        ("Serial0", "172.16.172.34"),
+        ("Serial0", "10.9.9.9"),
+        ("FastEthernet0", "10.9.9.9"),
+        ("Dialer1", ""),
+    }
+    certificates = [s for f in families for s in f.samples if s.name == "vpnportal_certificate_seconds_left"]
+    assert len(certificates) == 6 + 4
+    assert {s.labels["key"] for s in certificates if s.labels["device"] == "1720-1"} >= {
+        "3B2FD652",
+        "pending:AB12",
+        "pending:CD34",
+    }
