@@ -78,6 +78,22 @@ def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
     }
 
 
+def zone_label(now: datetime) -> str:
+    """The zone a digest's times are rendered in, as the reader needs it: `Asia/Tokyo (UTC+09:00)`.
+
+    Times are shown in TIME_ZONE, the zone the portal's pages use, so an engineer can match the email
+    to the dashboard; the offset is the one in force at `now` (each time also carries its abbreviation,
+    which follows daylight saving)."""
+    name = timezone.get_current_timezone_name()
+    offset = timezone.localtime(now).utcoffset() or timedelta(0)
+    if name in ("UTC", "Etc/UTC") and not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{name} (UTC{sign}{hours:02d}:{rest:02d})"
+
+
 def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     """Template context: per alert its latest notable event, sorted into firing, still firing, resolved."""
     latest: dict[int, AlertEvent] = {}
@@ -93,6 +109,7 @@ def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     headline = (firing or reminders or resolved)[0]["summary"] if entries else ""
     return {
         "now": now,
+        "zone": zone_label(now),
         "firing": firing,
         "still_firing": reminders,
         "resolved": resolved,
