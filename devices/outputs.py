@@ -2,8 +2,8 @@
 
 The configuration is parsed first: its `clock timezone` reads every other time the device prints. An SA,
 engine, certificate or CRL output with line noise or cut inside a record is not applied, so the state
-keeps its last known values instead of reading SAs or certificates as gone. The stored copy of the
-configuration has its passwords and keys removed (the parsers see the original).
+keeps its last known values instead of reading SAs or certificates as gone. The parsers see the original
+text; what the poll stores of it is redacted first (devices/redact.py).
 """
 
 from __future__ import annotations
@@ -19,16 +19,6 @@ from devices.commands import INVALID_INPUT_RE, CommandOutput
 from devices.parsers.registry import parse
 
 log = logging.getLogger(__name__)
-
-# Values the stored audit copy of a configuration must not keep (the parsers see the original).
-_CONFIG_SECRET_RE = re.compile(
-    r"^(?P<head>\s*(?:enable (?:password|secret)|username \S+(?: privilege \d+)? (?:password|secret)|passwd|"
-    r"password|(?:crypto )?isakmp key|snmp-server community|key-string|pre-shared-key|ikev1 pre-shared-key|"
-    r"tacacs-server key|radius-server key|ntp authentication-key \d+ md5|ip ospf authentication-key|"
-    r"ip ospf message-digest-key \d+ md5|ppp (?:chap|pap) password|ppp pap sent-username \S+ password)\s+)"
-    r"(?P<value>\S.*)$",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 # Characters the SA, engine, certificate and CRL outputs never print, and a noisy serial line or a
 # corrupted telnet stream does (control characters, `$`, `~`, `^`). Such an output would be read as
@@ -69,11 +59,6 @@ def _parse_safely(
 def _crash_result(crash: str) -> dict[str, Any]:
     # A parser crash is a warning, never a failed poll: the rest of the output may still be applied.
     return {"warnings": [crash[:300]]}
-
-
-def redact_config(text: str) -> str:
-    """The configuration with passwords and keys replaced, for the stored audit copy."""
-    return _CONFIG_SECRET_RE.sub(lambda m: m.group("head") + "<removed>", text)
 
 
 def line_noise(kind: str, text: str) -> str:

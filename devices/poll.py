@@ -20,7 +20,8 @@ from devices import history, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
-from devices.outputs import ParsedOutput, applicable, parse_all, redact_config
+from devices.outputs import ParsedOutput, applicable, parse_all
+from devices.redact import redact_config, redact_output, redact_text
 from devices.sessions import DeviceSession, SessionError
 from pki import state as pki_state
 
@@ -79,13 +80,15 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
     return outputs
 
 
-def _store_raw(parsed: list[ParsedOutput]) -> dict[int, RawOutput]:
+def _store_raw(parsed: list[ParsedOutput], platform: str) -> dict[int, RawOutput]:
     """RawOutput rows, one per distinct content (sha256), compressed; returns them by position."""
     blobs: dict[int, tuple[str, bytes]] = {}
     for i, item in enumerate(parsed):
-        text = item.out.output
+        # Only the redacted copy is stored: the configuration's secrets, URL credentials anywhere.
         if item.out.command.kind == cmds.CONFIG:
-            text = redact_config(text)
+            text = redact_config(item.out.output, platform)
+        else:
+            text = redact_output(item.out.output, platform)
         data = text.encode("utf-8", "replace")
         blobs[i] = (hashlib.sha256(data).hexdigest(), data)
     digests = dict(blobs.values())
@@ -129,26 +132,27 @@ def _finish(
     poll: Poll, status: str, reason: str, started: float, timings: dict[str, float], warnings: list[str]
 ) -> None:
     poll.status = status
-    # Device words end up in the reason: no escape sequence from a device reaches a terminal or page.
-    poll.reason = _CONTROL_RE.sub("?", reason)[:MAX_REASON]
+    # Device words end up in the reason: no escape sequence from a device reaches a terminal or page,
+    # and no secret of a line the reason or a warning quotes.
+    poll.reason = _CONTROL_RE.sub("?", redact_text(reason))[:MAX_REASON]
     poll.finished_at = timezone.now()
     poll.duration_ms = int((time.monotonic() - started) * 1000)
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
-    poll.warnings = [_CONTROL_RE.sub("?", w) for w in warnings]
+    poll.warnings = [_CONTROL_RE.sub("?", redact_text(w)) for w in warnings]
     poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
 
 
-def _store_outputs(poll: Poll, parsed: list[ParsedOutput]) -> None:
-    """The raw outputs and one PollOutput per command, with its error and warnings."""
-    raws = _store_raw(parsed)
+def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> None:
+    """The raw outputs and one PollOutput per command, with its error and warnings (redacted)."""
+    raws = _store_raw(parsed, platform)
     PollOutput.objects.bulk_create(
         [
             PollOutput(
                 poll=poll,
                 command=p.out.text[:128],
                 raw=raws[i],
-                error=_CONTROL_RE.sub("?", p.error)[:2000],
-                warnings=[_CONTROL_RE.sub("?", w) for w in p.warnings[:100]],
+                error=_CONTROL_RE.sub("?", redact_text(p.error, platform))[:2000],
+                warnings=[_CONTROL_RE.sub("?", redact_text(w, platform)) for w in p.warnings[:100]],
                 duration_ms=int(p.out.seconds * 1000),
             )
             for i, p in enumerate(parsed)
@@ -225,7 +229,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
         status, reason, warnings = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():
-            _store_outputs(poll, parsed)
+            _store_outputs(poll, parsed, device.platform)
             _learn_pki_form(device, parsed)
             if status == PollStatus.FAILED:
                 state.mark_stale(device, poll)
@@ -240,7 +244,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
         try:
             recorded = Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
                 status=PollStatus.FAILED,
-                reason=f"internal error: {type(exc).__name__}: {exc}"[:MAX_REASON],
+                reason=redact_text(f"internal error: {type(exc).__name__}: {exc}")[:MAX_REASON],
                 finished_at=timezone.now(),
                 duration_ms=int((time.monotonic() - started) * 1000),
             )

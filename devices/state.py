@@ -14,6 +14,7 @@ from devices import commands as cmds
 from devices.choices import Transport
 from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
+from devices.redact import redact_value
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
 UPDATED_FIELDS = (
@@ -128,9 +129,10 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
     count_polls(device.pk)
     facts = dict(state.config_facts or {})
     if config is not None:
+        # The facts are shown to every viewer: a trustpoint's `password`, a URL's credentials are masked.
         for key, value in config.items():
             if key not in ("certificate_chains", "warnings", "error"):
-                facts[key] = value
+                facts[key] = redact_value(value, device.platform)
         state.hostname = str(config.get("hostname") or "")[:128]
         state.domain_name = str(config.get("domain_name") or "")[:255]
         state.isakmp_identity = str(config.get("isakmp_identity") or "")[:32]
@@ -149,7 +151,7 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
         fields += ["device_clock", "clock_read_at", "clock_skew_seconds", "clock_authoritative"]
     if cmds.ENGINE in results:
         engine = results[cmds.ENGINE].result
-        state.engine = {k: v for k, v in engine.items() if k not in ("warnings", "error")}
+        state.engine = redact_value({k: v for k, v in engine.items() if k not in ("warnings", "error")})
         fields.append("engine")
     state.save(update_fields=fields)
     # IKEv1 and IKEv2 SAs are one list (the poller leaves IKE out when the IKEv2 command failed).

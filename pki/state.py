@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from devices.models import Device, Poll
+from devices.redact import redact_text, redact_value
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 
@@ -99,7 +100,8 @@ def _apply_trustpoints(device: Device, config: dict[str, Any] | None, now: datet
         seen.add(name)
         row = rows.get(name) or Trustpoint(device=device, name=name, first_seen=now)
         values = {
-            "enrollment_url": str(item.get("enrollment_url") or "")[:255],
+            # `http://user:password@ca/...`: the password is masked before the URL is stored or shown.
+            "enrollment_url": redact_text(str(item.get("enrollment_url") or ""))[:255],
             "crl_optional": bool(item.get("crl_optional")),
             "present": True,
         }
@@ -149,7 +151,7 @@ def _apply_certificates(
             "subject_name": str(cert.get("subject_name") or "")[:255],
             "issuer": str(cert.get("issuer") or "")[:500],
             "key_usage": str(cert.get("key_usage") or "")[:64],
-            "crl_distribution_point": str(cert.get("crl_distribution_point") or "")[:500],
+            "crl_distribution_point": redact_text(str(cert.get("crl_distribution_point") or ""))[:500],
             "fingerprint": str(cert.get("fingerprint") or "")[:128],
             "valid_from": _when(cert.get("valid_from")),
             "valid_to": _when(cert.get("valid_to")),
@@ -215,7 +217,7 @@ def _merge_chains(
                     first_seen=now,
                 )
             values = {
-                "x509": {k: v for k, v in cert.items() if k not in ("der", "hex")},
+                "x509": redact_value({k: v for k, v in cert.items() if k not in ("der", "hex")}),
                 "valid_from": row.valid_from or _when(cert.get("not_before")),
                 "valid_to": row.valid_to or _when(cert.get("not_after")),
                 "present": True,
@@ -244,7 +246,7 @@ def _apply_crls(device: Device, listed: list[dict[str, Any]], now: datetime) -> 
         values = {
             "last_update": _when(item.get("last_update")),
             "next_update": _when(item.get("next_update")),
-            "retrieved_from": str(item.get("retrieved_from") or "")[:500],
+            "retrieved_from": redact_text(str(item.get("retrieved_from") or ""))[:500],
             "present": True,
         }
         if _assign(row, values):

@@ -119,6 +119,8 @@ class Device:
     cert_validity_days: int = 365
     enroll_delay: float = 5.0
     config_template: str | None = None
+    # A file served verbatim as the running configuration (a test's configuration with known secrets).
+    running_config_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

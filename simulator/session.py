@@ -345,6 +345,10 @@ class CliSession:
             "show_running_config",
             "show_version",
         }
+        if action == "show_running_config" and dev.running_config_file:
+            with open(dev.running_config_file, encoding="utf-8") as handle:
+                await self.output(handle.read().rstrip("\n"))
+            return
         if action in simple_renders:
             with dev.lock:
                 text = getattr(r, action)(dev)

@@ -22,6 +22,7 @@ from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
 from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
 from devices.models import Finding as FindingRow
+from devices.redact import redact_text, redact_value
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,9 @@ def _sync(
         seen.add(key)
         values = {
             "severity": finding.severity,
-            "title": finding.title[:500],
-            "evidence": list(finding.evidence),
+            # Diagnosis reads the redacted copies; masked again here so no rule can ever quote a secret.
+            "title": redact_text(finding.title)[:500],
+            "evidence": redact_value(list(finding.evidence)),
             "fix": list(finding.fix),
             "fix_device": finding.device[:64],
             "last_seen": now,
