@@ -62,7 +62,8 @@ _FORMS: list[tuple[str, str]] = [
     ("tacacs-server|radius-server ... key", _B + rf"(?:tacacs|radius)-server (?:\S+ )*?key {_TYPE}{_rest()}"),
     ("server-private ... key", _B + rf"server-private \S+ (?:\S+ )*?key {_TYPE}{_rest()}"),
     ("server-key, pac key", _B + rf"(?:server-key|pac key) {_TYPE}{_rest()}"),
-    ("... key 7 ...", r"(?<=\s)(?<!isakmp )key [0-9] " + _rest()),
+    # A key with its encryption type, anywhere; not `ntp server A key 1 prefer` (a key number).
+    ("... key 7 ...", r"^(?!\s*ntp )\s*\S.*?(?<=\s)(?<!isakmp )key [0-9] " + _rest()),
     ("snmp-server community", _B + rf"snmp-server community (?:[08] )?{_token()}"),
     ("snmp-server host ... community (ASA)", _B + rf"snmp-server host .*?{_B}community (?:[08] )?{_token()}"),
     ("snmp-server user ... auth", _B + rf"snmp-server user .*? auth (?:md5|sha\S*) {_token()}"),

@@ -116,6 +116,9 @@ def test_the_fixtures_are_served_and_parsed(polled: tuple[str, str]) -> None:
     ):
         assert line in stored
     assert Trustpoint.objects.filter(enrollment_url__contains="<removed>@").count() == 2
+    # A line the parser does not know is kept as a warning, with its secret masked.
+    warnings = [w for poll in Poll.objects.all() for w in poll.warnings]
+    assert any("ocsp url http://ocsp:<removed>@ocsp.example.com/" in w for w in warnings), warnings
     assert Tunnel.objects.filter(name="hq-branch").exists()
 
 
