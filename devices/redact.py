@@ -117,18 +117,18 @@ _ADDRESS = re.compile(r"^[0-9a-fA-F:.]+$")
 _KEY_LINE = re.compile(rf"^(?P<head>\s*key )(?!chain\b|config-key\b){_TYPE}{_rest()}$")
 _TRIGGER = re.compile(r"pass|secret|key|community|psk|://|authentication|snmp-server|shared|-pw|aaa-server")
 
-FORMS: tuple[str, ...] = (
-    *(form for form, _ in _FORMS),
-    "snmp-server host ... COMMUNITY (IOS)",
-    "key ... in a tacacs server, radius server, aaa-server or client configuration group block",
-)
+_SECRET_GROUP = re.compile(r"s\d+")
 
 
 def _masked_match(match: re.Match[str]) -> str:
     """The matched text with its secret groups replaced (for re.sub)."""
     text, offset = match.group(0), match.start()
     spans = sorted(
-        (match.span(name) for name in match.groupdict() if name.startswith("s") and match.group(name)),
+        (
+            match.span(name)
+            for name in match.groupdict()
+            if _SECRET_GROUP.fullmatch(name) and match.group(name)
+        ),
         reverse=True,
     )
     for start, end in spans:
@@ -180,7 +180,8 @@ def redact_config(text: str, platform: str = "") -> str:
             block = "" if stripped.startswith("!") else stripped
             out.append(redact_line(line, "", platform) + ending)
         else:
-            out.append(redact_line(line, block, platform) + ending)
+            # An indented line after a blank or `!` line belongs to a block we cannot name: unknown.
+            out.append(redact_line(line, block or None, platform) + ending)
     return "".join(out)
 
 
