@@ -99,9 +99,10 @@ def hours_left(when: datetime | None) -> float | None:
 
 
 @register.filter
-def skew_class(seconds: float | None) -> str:
+def skew_class(seconds: float | str | None) -> str:
     """CSS class of a clock skew: over a minute amber, over an hour red."""
-    if seconds is None:
+    # A device never polled has no state row: the template hands over its empty string, not a number.
+    if seconds is None or isinstance(seconds, str):
         return "muted"
     if abs(seconds) >= 3600:
         return "bad"
