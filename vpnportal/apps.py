@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 class VpnportalConfig(AppConfig):
@@ -13,7 +13,13 @@ class VpnportalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from vpnportal import checks  # noqa: F401 - registers the deploy checks
-        from vpnportal.roles import ensure_roles
+        from django.contrib.auth.models import User
 
-        post_migrate.connect(ensure_roles, sender=self)
+        from vpnportal import checks  # noqa: F401 - registers the deploy checks
+        from vpnportal.roles import refresh_roles_after_migrate, sync_staff_with_admin_role
+
+        # Every app's post_migrate, not only ours: the devices and pki permissions are created in theirs.
+        post_migrate.connect(refresh_roles_after_migrate, dispatch_uid="vpnportal.roles")
+        m2m_changed.connect(
+            sync_staff_with_admin_role, sender=User.groups.through, dispatch_uid="vpnportal.admin_staff"
+        )
