@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import re
+
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,10 @@ from pki.enrollment_requests import (
 )
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
+
+# `?device=` is a row id (ASCII digits that fit the bigint column) or a device name (a slug).
+_DEVICE_ID_RE = re.compile(r"[0-9]{1,18}")
+_DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 # Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
 PAGE_SIZE = 250
@@ -78,15 +84,23 @@ def crl_list(request: HttpRequest) -> HttpResponse:
     return render(request, "pki/crl_list.html", {"crls": page.object_list, "page": page})
 
 
+def _device_for(ref: str) -> Device:
+    """The device an id or a name refers to; 400 for anything else ("²" is a digit to str.isdigit)."""
+    if _DEVICE_ID_RE.fullmatch(ref):
+        by_id = Device.objects.filter(pk=int(ref)).first()
+        if by_id is not None:
+            return by_id
+    if not _DEVICE_NAME_RE.fullmatch(ref):
+        raise BadRequest("device must be a device id or name")
+    return get_object_or_404(Device, name=ref)
+
+
 @sensitive_post_parameters("challenge_password", "confirm_password")
 @require_http_methods(["GET", "POST"])
 def enroll(request: HttpRequest) -> HttpResponse:
     """`?device=<id>&trustpoint=<name>`: ask for the challenge password, then queue the enrollment."""
     _need(request, ENROLL_PERMISSION)
-    device_ref = request.GET.get("device") or request.POST.get("device") or ""
-    device = get_object_or_404(Device, pk=int(device_ref)) if device_ref.isdigit() else None
-    if device is None:
-        device = get_object_or_404(Device, name=device_ref)
+    device = _device_for(request.GET.get("device") or request.POST.get("device") or "")
     trustpoints = list(
         Trustpoint.objects.filter(device=device, present=True).order_by("name").values_list("name", flat=True)
     )
