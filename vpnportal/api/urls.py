@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from devices.api.urls import router as devices_router
 from pki.api.urls import router as pki_router
+from vpnportal.api.permissions import RolePermission
 from vpnportal.api.views import AlertViewSet
 
 # Plain path() routes (<str:pk>, no regex anchors) and no .json suffix routes: readable URLs, and the
@@ -21,7 +21,7 @@ for app_router in (devices_router, pki_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [
-    # The schema describes internal endpoints: only for logged-in or token-holding users.
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    # The schema describes internal endpoints: only for users holding a role.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[RolePermission]), name="schema"),
     path("", include(router.urls)),
 ]
