@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 from queue import Empty
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import transport as kombu_transports
 from kombu.transport import redis as kombu_redis
+
+from vpnportal.startup import missing_secrets, refusal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.settings")
 
@@ -60,3 +63,24 @@ for _scheme in ("redis", "rediss"):
 app = Celery("vpnportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _refuse_without_secrets(process: str) -> None:
+    """Stop the process with the message naming each missing secret.
+
+    SystemExit, not an exception: Celery logs and swallows exceptions of signal receivers and would
+    start anyway.
+    """
+    missing = missing_secrets()
+    if missing:
+        raise SystemExit(refusal(process, missing))
+
+
+@signals.celeryd_init.connect
+def _worker_needs_secrets(**kwargs: Any) -> None:
+    _refuse_without_secrets("Celery worker")
+
+
+@signals.beat_init.connect
+def _beat_needs_secrets(**kwargs: Any) -> None:
+    _refuse_without_secrets("Celery beat")

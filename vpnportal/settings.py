@@ -22,8 +22,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VPNPORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-_INSECURE_DEV_KEY = "django-insecure-vpnportal-demo-key-change-me-in-production-0123456789"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_DEV_KEY)
+# Only a development run (DEBUG) falls back on a key of the source code. Without DEBUG an unset key stays
+# empty: the web server, the worker and beat refuse to start (vpnportal/startup.py), while commands that
+# sign nothing (parse, collectstatic, makemigrations, mypy loading these settings) still run.
+_DEVELOPMENT_ONLY_KEY = "django-insecure-vpnportal-development-key-never-used-without-debug"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (_DEVELOPMENT_ONLY_KEY if DEBUG else "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -130,11 +133,14 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE_SECONDS", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 
 # Credential encryption at rest (MultiFernet: the first key encrypts, all keys decrypt, for rotation).
-# Without VPNPORTAL_FERNET_KEYS the demo derives one from SECRET_KEY; `check --deploy` warns about that.
+# Without VPNPORTAL_FERNET_KEYS only a development run (DEBUG) derives one from SECRET_KEY; otherwise the
+# list stays empty and serving processes refuse to start. `check --deploy` reports both.
 FERNET_KEYS_FROM_ENV = bool(env_list("VPNPORTAL_FERNET_KEYS"))
-VPNPORTAL_FERNET_KEYS = env_list("VPNPORTAL_FERNET_KEYS") or [
-    base64.urlsafe_b64encode(hashlib.sha256(("vpnportal-fernet:" + SECRET_KEY).encode()).digest()).decode()
-]
+VPNPORTAL_FERNET_KEYS = env_list("VPNPORTAL_FERNET_KEYS") or (
+    [base64.urlsafe_b64encode(hashlib.sha256(("vpnportal-fernet:" + SECRET_KEY).encode()).digest()).decode()]
+    if DEBUG
+    else []
+)
 
 # Email
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

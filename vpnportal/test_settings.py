@@ -7,6 +7,10 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 os.environ.setdefault("DJANGO_INSECURE_HTTP", "1")
 os.environ.setdefault("VPNPORTAL_PLAIN_STATIC", "1")
+# Test-only secrets (never a deployment's): the suite and the workers it starts run without DEBUG, as in
+# production, so they need both; tests of the refusal start processes with vpnportal.settings instead.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-vpnportal-secret-key-9f3b7c1e5a2d8046b1c3e5f7a9d0b2c4")
+os.environ.setdefault("VPNPORTAL_FERNET_KEYS", "dGVzdC1vbmx5LXZwbnBvcnRhbC1mZXJuZXQta2V5LTA=")
 
 from vpnportal.settings import *  # noqa: F403
 from vpnportal.settings import DATABASES, VAR_DIR

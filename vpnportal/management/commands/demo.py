@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -10,16 +11,50 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from vpnportal.roles import ADMIN, ensure_roles
+from vpnportal.startup import FERNET_KEYS_VAR, SECRET_KEY_VAR
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "vpnportal-demo"  # noqa: S105 - the demo's documented login, printed at start
 WEB_ADDR = "127.0.0.1:8000"
+DEMO_KEYS_FILE = "demo-keys.env"
+
+
+def demo_keys(var: Path) -> dict[str, str]:
+    """The demo's own DJANGO_SECRET_KEY and VPNPORTAL_FERNET_KEYS: made once, kept in var/ (0600), reused.
+
+    Reused because the demo database keeps device passwords encrypted with the Fernet key and the
+    browser's session signed with the secret key. Values set in the environment win.
+    """
+    path = var / DEMO_KEYS_FILE
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        made = {SECRET_KEY_VAR: secrets.token_urlsafe(50), FERNET_KEYS_VAR: Fernet.generate_key().decode()}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("# The demo's own keys (manage.py demo); never a deployment's.\n")
+            out.writelines(f"{name}={value}\n" for name, value in made.items())
+    os.chmod(path, 0o600)
+    kept = dict(
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    return {name: os.environ.get(name) or kept[name] for name in (SECRET_KEY_VAR, FERNET_KEYS_VAR)}
+
+
+def use_demo_keys(var: Path) -> dict[str, str]:
+    """Give this process and the ones it starts the demo's keys (settings left them empty without DEBUG)."""
+    keys = demo_keys(var)
+    settings.SECRET_KEY = keys[SECRET_KEY_VAR]
+    settings.VPNPORTAL_FERNET_KEYS = keys[FERNET_KEYS_VAR].split(",")
+    return keys
 
 
 def ensure_demo_user() -> User:
@@ -47,7 +82,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, DJANGO_INSECURE_HTTP="1", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, DJANGO_INSECURE_HTTP="1", PYTHONUNBUFFERED="1", **use_demo_keys(var))
         # A minute between polls so the charts fill while someone watches (production default: 300 s).
         env.setdefault("POLL_INTERVAL_SECONDS", "60")
         self.stdout.write("Migrating the database ...")
