@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.services import TEST_REDIS_URL, free_port, test_database_url
+from tests.services import TEST_REDIS_URL, free_port
+from tests.services import test_database_url as database_url  # not a test of this module
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
@@ -34,7 +37,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VPNPORTAL_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="vpnportal.settings",
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=database_url(),
         REDIS_URL=TEST_REDIS_URL,
         PYTHONUNBUFFERED="1",
         **extra,
@@ -46,26 +49,32 @@ def run(argv: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.Comp
     return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
 
 
-def commands(tmp_path: Path) -> dict[str, list[str]]:
-    """The serving processes, each as its operator starts it."""
+def commands(tmp_path: Path) -> dict[str, tuple[str, list[str]]]:
+    """The serving processes, each as its operator starts it: (what it calls itself, argv)."""
     manage = [sys.executable, str(ROOT / "manage.py")]
+    gunicorn = [sys.executable, "-m", "gunicorn", "vpnportal.wsgi", "-b", f"127.0.0.1:{free_port()}"]
     return {
-        "web server": [*manage, "runserver", "--noreload", f"127.0.0.1:{free_port()}"],
-        "Celery worker": [*CELERY, "worker", "--pool", "solo", "-Q", "refused", "--without-mingle"],
-        "Celery beat": [*CELERY, "beat", "--schedule", str(tmp_path / "beat-schedule")],
+        "gunicorn": ("web server", gunicorn),
+        "runserver": ("web server", [*manage, "runserver", "--noreload", f"127.0.0.1:{free_port()}"]),
+        "worker": (
+            "Celery worker",
+            [*CELERY, "worker", "--pool", "solo", "-Q", "refused", "--without-mingle"],
+        ),
+        "beat": ("Celery beat", [*CELERY, "beat", "--schedule", str(tmp_path / "beat-schedule")]),
     }
 
 
-@pytest.mark.parametrize("process", ["web server", "Celery worker", "Celery beat"])
+@pytest.mark.parametrize("process", ["gunicorn", "runserver", "worker", "beat"])
 @pytest.mark.parametrize(
     "given", [{}, {"DJANGO_SECRET_KEY": SECRETS["DJANGO_SECRET_KEY"]}], ids=["neither", "no-fernet"]
 )
 def test_it_refuses_to_start_without_the_secrets(tmp_path: Path, process: str, given: dict[str, str]) -> None:
     env = production_env(PYTHONPATH=str(ROOT), **given)
-    result = run(commands(tmp_path)[process], env, tmp_path)
+    label, argv = commands(tmp_path)[process]
+    result = run(argv, env, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    assert f"vpnportal {process} refuses to start" in output
+    assert f"vpnportal {label} refuses to start" in output
     assert "VPNPORTAL_FERNET_KEYS" in output.split("refuses to start", 1)[1].splitlines()[0]
     assert ("DJANGO_SECRET_KEY and" in output) == (not given)
 
@@ -78,38 +87,51 @@ def wait_for_output(proc: subprocess.Popen[str], log: Path, marker: str, timeout
         time.sleep(0.2)
 
 
-def started(argv: list[str], env: dict[str, str], tmp_path: Path, marker: str) -> str:
-    """Start a process, wait for `marker` in its output, stop it; returns the output."""
+@contextmanager
+def running(argv: list[str], env: dict[str, str], tmp_path: Path, marker: str) -> Iterator[Path]:
+    """A process started until `marker` is in its output; yields its log, stops it after."""
     log = tmp_path / "process.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
         try:
             wait_for_output(proc, log, marker)
+            yield log
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def started(argv: list[str], env: dict[str, str], tmp_path: Path, marker: str) -> str:
+    """Start a process, wait for `marker` in its output, stop it; returns the output."""
+    with running(argv, env, tmp_path, marker) as log:
+        pass
     return log.read_text()
 
 
-def test_the_web_server_serves_with_the_secrets(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "web.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [*MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=production_env(**SECRETS),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+def healthz(port: int) -> int:
+    """The status of GET /healthz over plain http, retried while the server binds."""
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            wait_for_output(proc, log, "Quit the server with")  # type: ignore[arg-type]
-            # Production settings over plain http: the health probe answers, exempt from the https redirect.
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
-                assert response.status == 200
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                return int(response.status)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@pytest.mark.parametrize("server", ["runserver", "gunicorn"])
+def test_the_web_server_serves_with_the_secrets(tmp_path: Path, server: str) -> None:
+    port = free_port()
+    argv = {
+        "runserver": [*MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        "gunicorn": [sys.executable, "-m", "gunicorn", "vpnportal.wsgi", "-b", f"127.0.0.1:{port}"],
+    }[server]
+    marker = {"runserver": "Quit the server with", "gunicorn": "Booting worker"}[server]
+    with running(argv, production_env(**SECRETS), tmp_path, marker) as log:
+        # Production settings over plain http: the health probe answers, exempt from the https redirect.
+        assert healthz(port) == 200
     assert "refuses" not in log.read_text()
 
 
