@@ -1,6 +1,7 @@
 """vpnportal settings: everything comes from the environment, with defaults that run the demo.
 
-Each variable is listed in .env.example and docs/contracts.md §5.
+Each variable is listed in .env.example and docs/contracts.md §5. The two secrets have no default outside
+DEBUG: serving processes refuse to start without them (vpnportal/startup.py).
 """
 
 from __future__ import annotations
