@@ -24,6 +24,7 @@ from devices.outputs import ParsedOutput, applicable, parse_all
 from devices.redact import redact_config, redact_output, redact_text
 from devices.sessions import DeviceSession, SessionError
 from pki import state as pki_state
+from vpnportal.logging import log_context
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ def _finish(
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
     poll.warnings = [_CONTROL_RE.sub("?", redact_text(w)) for w in warnings]
     poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
+    log.info(
+        "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason
+    )
 
 
 def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> None:
@@ -203,6 +207,12 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
     poll, device = claim(device_id, slot, task_id)
     if poll is None:
         return None
+    with log_context(device_id=device.pk, poll_id=poll.pk):
+        return _run_claimed(poll, device)
+
+
+def _run_claimed(poll: Poll, device: Device) -> Poll:
+    """Steps 2 to 5 of poll_device, for a poll this run has claimed."""
     started = time.monotonic()
     timings: dict[str, float] = {}
     try:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from devices.choices import PollStatus
 from devices.models import Device, Poll
 from devices.state import count_polls
+from vpnportal.logging import log_context
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +121,13 @@ def poll_device(self: Any, device_id: int, slot: str | None = None, correlate: b
 
     when = datetime.fromisoformat(slot) if slot else None
     task_id = str(getattr(self.request, "id", "") or "")
-    poll = device_poll.poll_device(device_id, when, task_id=task_id)
-    if poll is None:
-        return "duplicate"
-    if correlate:
-        correlate_tunnels(devices=[poll.device])
-    return poll.status
+    with log_context(device_id=device_id):
+        poll = device_poll.poll_device(device_id, when, task_id=task_id)
+        if poll is None:
+            return "duplicate"
+        if correlate:
+            correlate_tunnels(devices=[poll.device])
+        return poll.status
 
 
 @shared_task(name="devices.tasks.rollup_history", ignore_result=True)

@@ -8,6 +8,8 @@ from celery import shared_task
 from django.conf import settings
 
 from pki import enrollment_runs
+from pki.models import Enrollment
+from vpnportal.logging import log_context
 
 # The task waits for the CA until the enrollment's deadline, then saves: that long, and a margin for the rest.
 ENROLLMENT_SOFT_TIME_LIMIT = int(settings.ENROLLMENT_DEADLINE_SECONDS) + 240
@@ -25,7 +27,9 @@ ENROLLMENT_TIME_LIMIT = ENROLLMENT_SOFT_TIME_LIMIT + 60
 )
 def run_enrollment(self: Any, enrollment_id: int) -> str:
     """Run one enrollment; a duplicated or redelivered message finds it claimed and does nothing."""
-    enrollment = enrollment_runs.run_enrollment(int(enrollment_id))
+    device_id = Enrollment.objects.filter(pk=enrollment_id).values_list("device_id", flat=True).first()
+    with log_context(enrollment_id=int(enrollment_id), device_id=device_id):
+        enrollment = enrollment_runs.run_enrollment(int(enrollment_id))
     return "duplicate" if enrollment is None else str(enrollment.state)
 
 

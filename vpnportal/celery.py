@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging.config
 import os
 from queue import Empty
 from typing import Any
@@ -11,6 +12,7 @@ from celery import Celery, signals
 from kombu import transport as kombu_transports
 from kombu.transport import redis as kombu_redis
 
+from vpnportal.logging import bind, clear
 from vpnportal.startup import missing_secrets, refusal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.settings")
@@ -84,3 +86,28 @@ def _worker_needs_secrets(**kwargs: Any) -> None:
 @signals.beat_init.connect
 def _beat_needs_secrets(**kwargs: Any) -> None:
     _refuse_without_secrets("Celery beat")
+
+
+@signals.setup_logging.connect
+def use_django_logging(**_: object) -> None:
+    """Worker and beat log through settings.LOGGING, not Celery's own root handler.
+
+    A receiver of this signal stops Celery from replacing the root logger's handlers (and from
+    redirecting stdout into them), so the redaction and id filters of LOGGING are on every handler
+    of every process. The log level comes from VPNPORTAL_LOG_LEVEL, not from --loglevel.
+    """
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.task_prerun.connect
+def bind_task_id(task_id: str | None = None, **_: object) -> None:
+    """Every line a task logs carries its task id."""
+    bind(task_id=task_id)
+
+
+@signals.task_postrun.connect
+def unbind_task_id(**_: object) -> None:
+    """The next task of this worker process starts without the ids of the previous one."""
+    clear()

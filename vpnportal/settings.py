@@ -18,6 +18,7 @@ from vpnportal.env import (
     env_list,
     env_str,
 )
+from vpnportal.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VPNPORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -251,18 +252,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "vpnportal.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
-    },
-    "root": {"handlers": ["console"], "level": env_str("VPNPORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "paramiko": {"level": "WARNING"},
-        "netmiko": {"level": "WARNING"},
-        "asyncssh": {"level": "WARNING"},
-    },
-}
+# One logging set-up for the web server, the worker and beat (vpnportal/celery.py applies it there):
+# secrets masked on every handler, the task/device/poll/tunnel/enrollment ids as fields.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(LOG_FORMAT, env_str("VPNPORTAL_LOG_LEVEL", "INFO"))
