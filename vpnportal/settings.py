@@ -21,7 +21,8 @@ from vpnportal.env import (
 from vpnportal.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VPNPORTAL_VAR_DIR", str(BASE_DIR / "var")))
+# Relative paths in the environment are relative to the project folder, wherever a process starts.
+VAR_DIR = BASE_DIR / env_str("VPNPORTAL_VAR_DIR", "var")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Only a development run (DEBUG) falls back on a key of the source code. Without DEBUG an unset key stays
@@ -102,7 +103,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATIC_ROOT = BASE_DIR / env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -197,7 +198,7 @@ ENROLLMENT_QUEUE = env_str("ENROLLMENT_QUEUE", "")
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # SSH: where the product writes the host keys it pins, and its timeouts.
-VPNPORTAL_KNOWN_HOSTS = Path(env_str("VPNPORTAL_KNOWN_HOSTS", str(VAR_DIR / "known_hosts")))
+VPNPORTAL_KNOWN_HOSTS = BASE_DIR / env_str("VPNPORTAL_KNOWN_HOSTS", str(VAR_DIR / "known_hosts"))
 SSH_CONNECT_TIMEOUT = env_int("SSH_CONNECT_TIMEOUT", 15)
 SSH_COMMAND_TIMEOUT = env_int("SSH_COMMAND_TIMEOUT", 60)
 
