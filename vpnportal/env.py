@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -45,14 +46,31 @@ def env_int_list(name: str, default: str) -> list[int]:
         raise ImproperlyConfigured(f"{name} must be a comma list of integers") from exc
 
 
-def database_from_url(url: str, base_dir: str) -> dict[str, object]:
-    """Turn DATABASE_URL (sqlite:///path or postgres://user:pw@host:port/name) into Django's dict."""
-    parsed = urlparse(url)
-    scheme = parsed.scheme.split("+")[0]
-    if scheme == "sqlite":
-        # sqlite:///relative/file or sqlite:////absolute/file, as dj-database-url reads them
-        path = unquote(parsed.path)[1:]
-        name = path if os.path.isabs(path) else os.path.join(base_dir, path or "var/vpnportal.sqlite3")
+# Engines this project ships a driver for; dj-database-url knows more.
+_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
+    """Turn DATABASE_URL (sqlite:///path or postgres://user:pw@host:port/name?opts) into Django's dict.
+
+    dj-database-url decodes percent-encoded user names, passwords and database names and hands query
+    options (sslmode, connect_timeout, application_name, ...) to the driver, typed.
+    """
+    scheme = url.split(":", 1)[0]
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except (ValueError, KeyError) as exc:
+        # Never quote the URL or the parser's message: both can hold the password.
+        raise ImproperlyConfigured(
+            f"DATABASE_URL ({scheme}://...) could not be read: percent-encode special characters "
+            "(@ : / ? # %) in the user name, password and database name"
+        ) from exc
+    if config.get("ENGINE") not in _ENGINES:
+        raise ImproperlyConfigured(f"DATABASE_URL scheme {scheme!r} is not supported (sqlite, postgres)")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(config.get("NAME") or "var/vpnportal.sqlite3")
+        if name != ":memory:" and not os.path.isabs(name):
+            name = os.path.join(base_dir, name)
         # The demo's worker runs several polls at once: WAL lets pages read while a poll writes, and
         # IMMEDIATE transactions wait for the write lock (timeout) instead of failing with "database
         # is locked" when a read transaction tries to upgrade.
@@ -65,17 +83,6 @@ def database_from_url(url: str, base_dir: str) -> dict[str, object]:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
         }
-    if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")) or "vpnportal",
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")
+    config["NAME"] = config.get("NAME") or "vpnportal"
+    config.setdefault("OPTIONS", {})
+    return config
