@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
     "vpnportal",
     "devices",
@@ -245,6 +246,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "vpnportal.api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # django-filter FilterSets per list; unknown parameters, values and ordering fields answer 400.
+    "DEFAULT_FILTER_BACKENDS": ["vpnportal.api.filtering.StrictFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "vpnportal API",

@@ -17,8 +17,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from devices.api.filtersets import DeviceFilter, TunnelFilter
 from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelSerializer
-from devices.choices import Platform, RollupPeriod, TunnelStatus
+from devices.choices import RollupPeriod
 from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
 from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
@@ -84,24 +85,10 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DeviceSerializer
     permission_classes = [ModelViewPermission]
 
-    def get_queryset(self) -> QuerySet[Device]:
-        qs = Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
-        platform = self.request.query_params.get("platform")
-        if platform:
-            qs = qs.filter(platform=platform)
-        name = self.request.query_params.get("name")
-        if name:
-            qs = qs.filter(name=name)
-        return qs
+    filterset_class = DeviceFilter
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("platform", str, enum=Platform.values),
-            OpenApiParameter("name", str, description="exact device name"),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+    def get_queryset(self) -> QuerySet[Device]:
+        return Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
 
 
 class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -110,24 +97,10 @@ class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TunnelSerializer
     permission_classes = [ModelViewPermission]
 
-    def get_queryset(self) -> QuerySet[Tunnel]:
-        qs = tunnel_queryset()
-        status = self.request.query_params.get("status")
-        if status:
-            qs = qs.filter(status=status)
-        device = self.request.query_params.get("device")
-        if device:
-            qs = qs.touching(name=device)
-        return qs
+    filterset_class = TunnelFilter
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=TunnelStatus.values),
-            OpenApiParameter("device", str, description="name of either end"),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+    def get_queryset(self) -> QuerySet[Tunnel]:
+        return tunnel_queryset()
 
     @extend_schema(
         parameters=[

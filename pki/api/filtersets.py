@@ -1,0 +1,72 @@
+"""Filters of the certificate, CRL and enrollment lists (docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from pki.choices import CertificateRole, CertificateStatus
+from pki.models import Certificate, Crl, Enrollment
+from vpnportal.api.filtering import IntegerFilter
+
+
+class PresentFilterSet(django_filters.FilterSet):
+    """Only what devices still report, unless `present=all`."""
+
+    present = django_filters.ChoiceFilter(
+        choices=[("all", "all")], method="keep_all", label="all: include what devices no longer report"
+    )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.form.cleaned_data.get("present") != "all":
+            queryset = queryset.filter(present=True)
+        return super().filter_queryset(queryset)  # type: ignore[no-any-return]
+
+    def keep_all(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset
+
+
+class CertificateFilter(PresentFilterSet):
+    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    role = django_filters.ChoiceFilter(choices=CertificateRole.choices)
+    status = django_filters.ChoiceFilter(choices=CertificateStatus.choices)
+    expires_within_days = IntegerFilter(method="expiring", label="valid_to within this many days from now")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("valid_to", "valid_to"),
+            ("device__name", "device"),
+            ("serial", "serial"),
+            ("status", "status"),
+        )
+    )
+
+    class Meta:
+        model = Certificate
+        fields: list[str] = []
+
+    def expiring(self, queryset: QuerySet[Certificate], name: str, value: int) -> QuerySet[Certificate]:
+        return queryset.filter(valid_to__lt=timezone.now() + timedelta(days=value))
+
+
+class CrlFilter(PresentFilterSet):
+    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    ordering = django_filters.OrderingFilter(
+        fields=(("next_update", "next_update"), ("last_update", "last_update"), ("device__name", "device"))
+    )
+
+    class Meta:
+        model = Crl
+        fields: list[str] = []
+
+
+class EnrollmentFilter(django_filters.FilterSet):
+    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    ordering = django_filters.OrderingFilter(fields=("created_at", "state"))
+
+    class Meta:
+        model = Enrollment
+        fields: list[str] = []

@@ -1,0 +1,48 @@
+"""The API's filter backend: django-filter FilterSets, and a 400 naming any query parameter they do not know."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+# Query parameters of every list that are not filters: pagination and DRF's format switch.
+NOT_FILTERS = frozenset({"limit", "offset", "format"})
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend that refuses, on lists, parameters no filter of the FilterSet declares.
+
+    A misspelt filter (`?stauts=down`) used to answer the whole list as if it had matched; a client
+    then acts on wrong data. Unknown values (`?status=bogus`) and ordering fields are refused by the
+    filters themselves (choice fields), also with a 400 naming the parameter.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and getattr(view, "action", None) == "list":
+            known = set(filterset_class.base_filters) | NOT_FILTERS
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise ValidationError(
+                    {name: [f"unknown filter; known: {', '.join(sorted(known))}"] for name in unknown}
+                )
+        result: QuerySet[Any] = super().filter_queryset(request, queryset, view)
+        return result
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter alone takes decimals)."""
+
+    field_class = forms.IntegerField
+
+
+def choices(values: Sequence[str]) -> list[tuple[str, str]]:
+    """Choice pairs from values, each once, in order."""
+    return [(v, v) for v in dict.fromkeys(values)]
