@@ -59,7 +59,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "vpnportal.middleware.LoginRequiredMiddleware",
+    # Every view needs a logged-in user unless marked login_not_required: the login page (Django marks
+    # it), /healthz and /metrics (vpnportal/urls.py), and DRF's views, which answer 401/403 themselves.
+    # Static files never get here: WhiteNoise answers them above.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "vpnportal.middleware.SecurityHeadersMiddleware",
 ]
 

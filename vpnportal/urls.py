@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from vpnportal import views
@@ -18,8 +19,9 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("pki.urls")),
     path("api/", include(("vpnportal.api.urls", "api"), namespace="api")),
-    path("metrics", views.metrics, name="metrics"),
-    path("healthz", views.healthz, name="healthz"),
+    # Without a session: Prometheus authenticates by METRICS_TOKEN, a load balancer's probe not at all.
+    path("metrics", login_not_required(views.metrics), name="metrics"),
+    path("healthz", login_not_required(views.healthz), name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

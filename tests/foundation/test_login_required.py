@@ -11,7 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 # /healthz is a liveness probe for load balancers; it tells nothing but "the database answers".
-PUBLIC = {"/accounts/login/", "/healthz"}
+# The admin's own login form is a login page too (Django's LoginRequiredMiddleware exempts it).
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
 # The API and metrics authenticate by token and answer 401/403 instead of redirecting.
 SELF_AUTHENTICATING = ("/api/", "/metrics")
 
@@ -70,3 +71,15 @@ def test_it_shows_the_dashboard_after_login(client: Client, viewer) -> None:
     assert home.status_code == 200
     assert b"Overview" in home.content
     assert home.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_the_public_paths_answer_without_a_session(client: Client) -> None:
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+    # /metrics authenticates by token itself: 401/403 without one, never the login redirect.
+    assert client.get("/metrics").status_code in (401, 403)
+
+
+def test_it_uses_djangos_login_required_middleware(settings) -> None:
+    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
+    assert not any(m.startswith("vpnportal.middleware.Login") for m in settings.MIDDLEWARE)
