@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from devices.models import Device, Finding, Poll, Tunnel
+from vpnportal.admin_audit import AuditedAdmin
 
 
 class DeviceForm(forms.ModelForm):
@@ -62,7 +63,7 @@ class DeviceForm(forms.ModelForm):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(AuditedAdmin):
     """Inventory of routers and firewalls."""
 
     form = DeviceForm
@@ -73,7 +74,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tunnel)
-class TunnelAdmin(admin.ModelAdmin):
+class TunnelAdmin(AuditedAdmin):
     """Named tunnels; discovered ones appear here too."""
 
     list_display = ("name", "end_a", "end_b", "status", "discovered")
@@ -82,7 +83,7 @@ class TunnelAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "status_reason", "status_changed_at", "spi_mirror_ok", "one_way_polls")
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(AuditedAdmin):
     """Rows the poller and the diagnosis write: shown, never added or edited by hand (the next poll
     would overwrite an edit; deleting stays possible for admins)."""
 

@@ -18,6 +18,9 @@ from django.db.models import ProtectedError
 from devices.choices import Platform, Transport
 from devices.contacts import email_list, validate_email_list
 from devices.models import Device, Tunnel
+from vpnportal.audit import audit
+from vpnportal.audit_values import mark_changed_secrets, snapshot
+from vpnportal.choices import AuditAction
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TUNNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -379,6 +382,7 @@ def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
         created = True
     else:
         created = False
+    before = snapshot(device, INVENTORY_FIELDS)
     changed: list[str] = []
     for attr in ("host", "port", "platform", "transport", "username"):
         if getattr(device, attr) != getattr(entry, attr):
@@ -401,12 +405,37 @@ def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
     if created:
         device.save()
         result.created.append(entry.name)
+        _audit(device, AuditAction.CREATE, None, snapshot(device, INVENTORY_FIELDS))
     elif changed:
         device.save()
         result.updated.append(entry.name)
+        after = mark_changed_secrets(snapshot(device, changed), changed)
+        _audit(device, AuditAction.UPDATE, {k: before[k] for k in after}, after)
     else:
         result.unchanged.append(entry.name)
     return device
+
+
+# What an inventory file sets, so what an import's audit entries show (secrets only as set or changed).
+INVENTORY_FIELDS = (
+    "host",
+    "port",
+    "platform",
+    "transport",
+    "username",
+    "password",
+    "secret",
+    "alert_emails",
+    "host_key",
+)
+TUNNEL_FIELDS = ("name", "end_a", "end_b", "discovered")
+
+
+def _audit(
+    obj: Device | Tunnel, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    """One audit entry per row an import creates, changes or prunes (rolled back with the import)."""
+    audit("import_inventory", obj=obj, action=action, before=before, after=after)
 
 
 def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
@@ -432,18 +461,23 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
                 # A pair correlation discovered earlier becomes the named tunnel, keeping its history.
                 tunnel = Tunnel.objects.between(ends[0], ends[1]).filter(discovered=True).first()
                 if tunnel is not None:
+                    was = snapshot(tunnel, TUNNEL_FIELDS)
                     tunnel.name = entry.name
                     tunnel.end_a, tunnel.end_b = ends[0], ends[1]
                     tunnel.discovered = False
                     tunnel.save()
                     result.tunnels_updated.append(entry.name)
+                    _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
                     continue
-                Tunnel.objects.create(name=entry.name, end_a=ends[0], end_b=ends[1])
+                tunnel = Tunnel.objects.create(name=entry.name, end_a=ends[0], end_b=ends[1])
                 result.tunnels_created.append(entry.name)
+                _audit(tunnel, AuditAction.CREATE, None, snapshot(tunnel, TUNNEL_FIELDS))
             elif (tunnel.end_a_id, tunnel.end_b_id, tunnel.discovered) != (ends[0].pk, ends[1].pk, False):
+                was = snapshot(tunnel, TUNNEL_FIELDS)
                 tunnel.end_a, tunnel.end_b, tunnel.discovered = ends[0], ends[1], False
                 tunnel.save()
                 result.tunnels_updated.append(entry.name)
+                _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
         if prune:
             _prune(set(by_name), {t.name for t in tunnels}, result)
     return result
@@ -452,14 +486,17 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
 def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult) -> None:
     for tunnel in Tunnel.objects.filter(discovered=False).exclude(name__in=tunnel_names):
         result.tunnels_pruned.append(tunnel.name)
+        _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
         tunnel.delete()
     gone = Device.objects.exclude(name__in=device_names)
     for tunnel in Tunnel.objects.touching(id__in=gone):
         result.tunnels_pruned.append(tunnel.name)
+        _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
         tunnel.delete()
     for device in gone:
         try:
             with transaction.atomic():
+                _audit(device, AuditAction.DELETE, snapshot(device, INVENTORY_FIELDS), None)
                 device.delete()
         except ProtectedError:
             raise InventoryError(

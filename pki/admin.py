@@ -8,9 +8,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
+from vpnportal.admin_audit import AuditedAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Rows written by polls and jobs, shown but never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -7,24 +7,25 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from vpnportal.admin_audit import AuditedAdmin
 from vpnportal.models import Alert, AuditEntry, MaintenanceWindow, Notification
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedAdmin):
     list_display = ("kind", "device", "tunnel", "subject", "severity", "state", "opened_at", "resolved_at")
     list_filter = ("kind", "state", "severity")
     search_fields = ("subject", "key")
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AuditedAdmin):
     list_display = ("recipient", "subject", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(admin.ModelAdmin):
+class MaintenanceWindowAdmin(AuditedAdmin):
     list_display = ("device", "tunnel", "starts_at", "ends_at", "reason", "created_by")
 
 
