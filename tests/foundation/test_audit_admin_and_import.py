@@ -50,11 +50,11 @@ def test_import_inventory_audits_each_row_it_creates_changes_and_prunes(tmp_path
     created = AuditEntry.objects.filter(verb="import_inventory", action="create")
     assert sorted(e.object_repr.split()[0] for e in created) == ["fw1", "r1", "r1-fw1"]
     r1 = created.get(object_type="devices.device", object_id=str(Device.objects.get(name="r1").pk))
-    assert r1.username == "system" and r1.before is None
-    assert (
-        r1.after["host"] == "192.0.2.1"
-        and r1.after["password"] == "********"
-        and r1.after["secret"] == "********"
+    assert r1.username == "system" and r1.before is None and r1.after is not None
+    assert (r1.after["host"], r1.after["password"], r1.after["secret"]) == (
+        "192.0.2.1",
+        "********",
+        "********",
     )
 
     changed = INVENTORY.replace("192.0.2.1", "192.0.2.11").replace(
@@ -99,6 +99,7 @@ def test_admin_changes_and_deletions_are_audited_without_secrets(admin_user: Use
     assert response.status_code == 302, response.content.decode()[-3000:]
     entry = AuditEntry.objects.get(verb="admin change")
     assert entry.user == admin_user and entry.action == "update"
+    assert entry.before is not None and entry.after is not None
     assert entry.before["host"] == "192.0.2.9" and entry.after["host"] == "192.0.2.99"
     assert entry.before["password"] == "********" and entry.after["password"] == "******** (changed)"
     assert "secret" not in entry.after  # left blank: kept, so not changed
@@ -109,6 +110,7 @@ def test_admin_changes_and_deletions_are_audited_without_secrets(admin_user: Use
     response = client.post(f"/admin/vpnportal/alert/{alert.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     deleted = AuditEntry.objects.get(verb="admin delete")
+    assert deleted.before is not None
     assert deleted.object_type == "vpnportal.alert" and deleted.before["subject"] == "r9"
     text = entries_text()
     assert PASSWORD not in text and NEW_PASSWORD not in text
