@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging.config
 import os
 from queue import Empty
@@ -89,16 +90,22 @@ def _beat_needs_secrets(**kwargs: Any) -> None:
 
 
 @signals.setup_logging.connect
-def use_django_logging(**_: object) -> None:
+def use_django_logging(logfile: str | None = None, **_: object) -> None:
     """Worker and beat log through settings.LOGGING, not Celery's own root handler.
 
     A receiver of this signal stops Celery from replacing the root logger's handlers (and from
     redirecting stdout into them), so the redaction and id filters of LOGGING are on every handler
-    of every process. The log level comes from VPNPORTAL_LOG_LEVEL, not from --loglevel.
+    of every process. `--logfile` adds a file handler with the same filters and format. The log level
+    comes from VPNPORTAL_LOG_LEVEL, not from --loglevel.
     """
     from django.conf import settings
 
-    logging.config.dictConfig(settings.LOGGING)
+    config: dict[str, Any] = copy.deepcopy(settings.LOGGING)
+    if logfile:
+        console = config["handlers"]["console"]
+        config["handlers"]["file"] = {**console, "class": "logging.FileHandler", "filename": logfile}
+        config["root"]["handlers"] = [*config["root"]["handlers"], "file"]
+    logging.config.dictConfig(config)
 
 
 @signals.task_prerun.connect

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -121,7 +122,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def logging_config(log_format: str, level: str) -> dict[str, object]:
+def logging_config(log_format: str, level: str) -> dict[str, Any]:
     """The LOGGING dict of every process (web, worker, beat, manage.py): filters on every handler."""
     if log_format not in {"plain", "json"}:
         raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {log_format!r}")

@@ -68,6 +68,17 @@ def test_celery_logging_keeps_the_redaction_on_every_handler() -> None:
     assert "unfiltered handlers: []" in written
 
 
+def test_a_celery_log_file_gets_the_same_filters(tmp_path: Path) -> None:
+    logfile = tmp_path / "worker.log"
+    script = WORKER_START.replace("redirect_stdouts=True", f'redirect_stdouts=True, logfile="{logfile}"')
+    result = run(script, worker_env({"DATABASE_URL": "sqlite:///var/unused.sqlite3", "LOG_FORMAT": "json"}))
+    assert result.returncode == 0, result.stderr
+    written = logfile.read_text()
+    assert "login refused for password ********" in written and SECRET not in written
+    assert all(json.loads(line) for line in written.splitlines() if line.startswith("{"))
+    assert "unfiltered handlers: []" in result.stderr
+
+
 def test_worker_start_writes_json_lines_with_log_format_json() -> None:
     env = worker_env({"DATABASE_URL": "sqlite:///var/unused.sqlite3", "LOG_FORMAT": "json"})
     result = run(WORKER_START, env)
