@@ -127,7 +127,8 @@ def test_it_enrolls_each_platform_to_granted(
     certificates = client.get(f"/api/certificates/?device={name}&role=identity").json()
     rows = certificates["results"] if isinstance(certificates, dict) else certificates
     assert after.serial_hex in {row["serial"] for row in rows}
-    verbs = list(AuditEntry.objects.filter(object_id=str(enrollment.pk)).values_list("verb", flat=True))
+    entries = AuditEntry.objects.filter(object_type="pki.enrollment", object_id=str(enrollment.pk))
+    verbs = list(entries.values_list("verb", flat=True))
     assert sorted(verbs) == ["enrollment granted", "requested re-enrollment"]
 
 
