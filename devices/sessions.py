@@ -29,11 +29,10 @@ from netmiko.ssh_dispatcher import CLASS_MAPPER
 from devices.choices import Platform, Transport
 from devices.commands import INVALID_INPUT_RE, Command, CommandOutput
 from devices.models import Device
+from devices.terminal import MORE_RE, end_of_output, own_output
 
 log = logging.getLogger(__name__)
 
-# A pager prompt left in the output: the device is paging, so the output is cut short.
-MORE_RE = re.compile(r"<-+ ?More ?-+>|--More--|-- ?More ?--", re.IGNORECASE)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 REASON_HOST_KEY_CHANGED = "host key changed"
@@ -278,6 +277,7 @@ class DeviceSession:
         self.conn: BaseConnection | None = None
         self.pinned_now: str | None = None  # the key pinned by this session's first contact
         self.connect_seconds = 0.0
+        self._prompt = ""
         self._prompt_re: re.Pattern[str] | None = None
         self._aborted = False
         # Why no further command can be sent ('' while the session is usable): a timed-out command's
@@ -383,8 +383,8 @@ class DeviceSession:
         except BaseException:
             self.close()
             raise
-        prompt = re.escape(conn.base_prompt)
-        self._prompt_re = re.compile(rf"{prompt}[^\n]{{0,40}}[>#]\s*$")
+        self._prompt = conn.base_prompt
+        self._prompt_re = re.compile(rf"{re.escape(conn.base_prompt)}[^\n]{{0,40}}[>#]\s*$")
         self.connect_seconds = time.monotonic() - started
 
     # Step 2: check the key ourselves before any byte of a command leaves, and pin at first contact.
@@ -425,14 +425,15 @@ class DeviceSession:
         if self.broken:
             return "", f"not run: {self.broken}"
         _check(text, "command")
-        pattern = f"(?:{self._prompt_re.pattern}|{MORE_RE.pattern})"
+        # A log line printed after the prompt still ends the output; it is not part of it.
+        pattern = f"(?:{end_of_output(self._prompt)}|(?i:{MORE_RE.pattern}))"
         try:
-            output = conn.send_command(
+            raw = conn.send_command(
                 text,
                 expect_string=pattern,
                 read_timeout=self.command_timeout,
-                strip_prompt=True,
-                strip_command=True,
+                strip_prompt=False,
+                strip_command=False,
             )
         except ReadTimeout:
             self.broken = "the session timed out before it"
@@ -441,7 +442,8 @@ class DeviceSession:
             # What came before stays usable: the poll keeps the outputs it already has.
             self.broken = "the connection was lost before it"
             return "", f"connection lost during {text!r}: {exc or type(exc).__name__}"[:300]
-        assert isinstance(output, str)
+        assert isinstance(raw, str)
+        output = own_output(raw, text, self._prompt)
         if MORE_RE.search(output):
             self._leave_pager()
             return output, REASON_PAGING

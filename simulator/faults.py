@@ -18,6 +18,8 @@
 | enroll_stuck       | the CA is unreachable on TCP 80: enrollment stays Pending, CRYPTO_PKI errors    |
 | identity_address   | `crypto isakmp identity address`: phase 1 fails at the next rekey               |
 | host_key_changed   | the SSH listener presents a different host key                                  |
+| log_after_prompt   | a log line (`message`) is printed right after the prompt that ends a command's  |
+|                    | output (only after `action` when given), as `terminal monitor` prints syslog    |
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ FAULTS = (
     "enroll_stuck",
     "identity_address",
     "host_key_changed",
+    "log_after_prompt",
 )
 
 # Faults that stop phase 1 from completing: the SAs in place live until their next rekey.

@@ -42,6 +42,8 @@ ASA_MORE = "<--- More --->"
 PIX_MORE = "<-- More -->"
 MORE_ERASE_CR = "\r" + " " * 14 + "\r"
 PIX_HELP = "Type help or '?' for a list of available commands."
+# What the `log_after_prompt` fault prints by default: an ordinary link message a monitor terminal shows.
+LOG_AFTER_PROMPT = "%LINK-3-UPDOWN: Interface Serial0, changed state to up"
 
 
 class SessionClosed(Exception):
@@ -257,6 +259,7 @@ class CliSession:
                 self.write(PIX_HELP + "\n")
             while not self.closed:
                 self.write(self.prompt())
+                self._log_after_prompt()
                 line = await self.readline()
                 await self.execute(line)
         except SessionClosed:
@@ -267,6 +270,13 @@ class CliSession:
         finally:
             dev.sessions.pop(self.id, None)
             self.close()
+
+    def _log_after_prompt(self) -> None:
+        # A monitor terminal prints syslog whenever it comes: here just after the prompt that ends an output.
+        dev = self.device
+        only = dev.fault_param("log_after_prompt", "action", "")
+        if dev.has("log_after_prompt") and self.action and (not only or only == self.action):
+            self.notify(str(dev.fault_param("log_after_prompt", "message", LOG_AFTER_PROMPT)))
 
     async def _telnet_login(self) -> bool:
         dev = self.device

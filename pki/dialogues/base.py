@@ -14,9 +14,9 @@ from devices.choices import PkiForm
 from devices.commands import CERTIFICATES, Command, poll_commands
 from devices.parsers.registry import parse
 from devices.sessions import INVALID_INPUT_RE, DeviceSession, SessionError
+from devices.terminal import LOG_LINE_RE
 from pki.dialogues.lines import (
     ANY_QUESTION_RE,
-    ASYNC_LINE_RE,
     DIALOGUE_ERROR_RE,
     FINGERPRINT_RE,
     GRANTED_RE,
@@ -324,12 +324,12 @@ class EnrollmentDialogue:
         finally:
             self.transcript.muted = False
         muted = self.transcript.take_muted()
-        late = [m.group(0).strip() for m in ASYNC_LINE_RE.finditer(muted.replace("\r", ""))]
+        late = [m.group(0).strip() for m in LOG_LINE_RE.finditer(muted.replace("\r", ""))]
         if late:
             self.transcript.received("\n".join(late) + "\n")
         if result.error:
             raise SessionError(f"{result.text}: {result.error}")
-        text = "\n".join(line for line in result.output.splitlines() if not ASYNC_LINE_RE.match(line))
+        text = "\n".join(line for line in result.output.splitlines() if not LOG_LINE_RE.match(line))
         parsed = parse(self.platform, result.text, text)
         if parsed.get("error"):
             raise SessionError(f"{result.text}: {parsed['error']}")

@@ -63,11 +63,6 @@ REJECTED_RE = re.compile(
 )
 # Syslog severities 0-3 (emergency..error) of the PKI facilities.
 PKI_ERROR_RE = re.compile(r"^.*%(?:CRYPTO|PKI)-[0-3]-[A-Z_]+.*$", re.MULTILINE)
-ASYNC_LINE_RE = re.compile(
-    r"^.*(?:CRYPTO_PKI|%CRYPTO-|%PKI-|certificate is granted|granted by CA|rejected by the CA|"
-    r"Failed to (?:connect|send)).*$",
-    re.IGNORECASE | re.MULTILINE,
-)
 SAVE_ERROR_RE = re.compile(r"^.*(?:% ?Invalid input|ERROR|Error|failed|Type help or '\?').*$", re.MULTILINE)
 
 REASON_CA_UNREACHABLE = (

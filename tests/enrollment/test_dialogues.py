@@ -80,6 +80,31 @@ def _session_lines(sim: SimulatorHandle, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(TRUSTPOINTS))
+def test_a_grant_message_after_the_prompt_of_a_certificate_check_does_not_stall_it(
+    name: str,
+    sim: SimulatorHandle,
+    devices: dict[str, Device],
+    operator: User,
+    enqueued: list[int],
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # The device announces the grant whenever the CA answers: also just after the prompt that ends a
+    # certificate listing the dialogue asked for.
+    sim.set_fault(
+        name,
+        "log_after_prompt",
+        action="show_certificates",
+        message="The certificate has been granted by CA!",
+    )
+    enrollment = request_enrollment(devices[name], TRUSTPOINTS[name], CHALLENGE, operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_enrollment(enrollment.pk) is not None
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.GRANTED, (enrollment.error, enrollment.transcript)
+
+
+@pytest.mark.parametrize("name", list(TRUSTPOINTS))
 def test_it_enrolls_each_platform_to_granted(
     name: str,
     sim: SimulatorHandle,
@@ -108,7 +133,7 @@ def test_it_enrolls_each_platform_to_granted(
         if "show " not in line and line not in ("line: ", "line: exit")
     ]
     dialogue = DIALOGUES[name]
-    # (netmiko's ASA login also visits configuration mode: find the one followed by the enroll command)
+    # (find the configuration mode that is followed by the enroll command)
     start = next(i for i in range(len(typed) - 1) if typed[i : i + 2] == dialogue[:2])
     assert typed[start : start + len(dialogue)] == dialogue
     assert typed[start + len(dialogue) :] == SAVES[name]

@@ -211,3 +211,26 @@ def test_it_exits_1_in_strict_mode_when_a_device_failed(
         call_command("poll", "--strict", stdout=out)
     assert exit_info.value.code == 1
     assert "authentication failed" in out.getvalue() and "1 failed" in out.getvalue()
+
+
+def test_a_log_line_printed_after_the_prompt_neither_stalls_nor_pollutes_a_command(
+    sim: SimulatorHandle, seed: dict[str, Device], fast_timeouts: None
+) -> None:
+    run_poll_cycle(alerts=False)
+    clean = {name: outcome(name) for name in ("1720-1", "pix520-1")}
+    # A monitor terminal prints syslog whenever it comes, also just after the prompt that ends an
+    # output; the prompt is then no longer the last thing read.
+    for name in clean:
+        sim.set_fault(
+            name, "log_after_prompt", message="%LINK-3-UPDOWN: Interface Serial0, changed state to up"
+        )
+    run_poll_cycle(alerts=False)
+    for name, before in clean.items():
+        poll = outcome(name)
+        assert poll.pk != before.pk
+        assert poll.status == PollStatus.OK, poll.reason
+        for out in poll.outputs.all():
+            assert out.error == "" and out.warnings == before.outputs.get(command=out.command).warnings, (
+                out.command
+            )
+    assert Tunnel.objects.get(name="hq-branch").status == TunnelStatus.UP

@@ -199,7 +199,7 @@ def test_it_reads_faults_from_the_scenario_and_the_control_file(key_cache: Path,
 def test_it_rejects_unknown_faults(seed_sim: SimulatorHandle) -> None:
     with pytest.raises(UnknownFault):
         seed_sim.set_fault("1720-1", "gremlins")
-    assert "reboot" in FAULTS and len(FAULTS) == 16
+    assert "reboot" in FAULTS and len(FAULTS) == 17
 
 
 def test_it_refuses_telnet_too(seed_sim: SimulatorHandle) -> None:
