@@ -129,17 +129,21 @@ def _outcome(parsed: list[ParsedOutput]) -> tuple[str, str, list[str]]:
     return status, "; ".join(reasons)[:MAX_REASON], warnings
 
 
+def _stored(text: str, platform: str = "") -> str:
+    # Device words end up in reasons and warnings: no escape sequence from a device reaches a terminal
+    # or a page, and no secret of a line they quote is stored.
+    return _CONTROL_RE.sub("?", redact_text(text, platform))
+
+
 def _finish(
     poll: Poll, status: str, reason: str, started: float, timings: dict[str, float], warnings: list[str]
 ) -> None:
     poll.status = status
-    # Device words end up in the reason: no escape sequence from a device reaches a terminal or page,
-    # and no secret of a line the reason or a warning quotes.
-    poll.reason = _CONTROL_RE.sub("?", redact_text(reason))[:MAX_REASON]
+    poll.reason = _stored(reason)[:MAX_REASON]
     poll.finished_at = timezone.now()
     poll.duration_ms = int((time.monotonic() - started) * 1000)
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
-    poll.warnings = [_CONTROL_RE.sub("?", redact_text(w)) for w in warnings]
+    poll.warnings = [_stored(w) for w in warnings]
     poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason
@@ -155,8 +159,8 @@ def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> Non
                 poll=poll,
                 command=p.out.text[:128],
                 raw=raws[i],
-                error=_CONTROL_RE.sub("?", redact_text(p.error, platform))[:2000],
-                warnings=[_CONTROL_RE.sub("?", redact_text(w, platform)) for w in p.warnings[:100]],
+                error=_stored(p.error, platform)[:2000],
+                warnings=[_stored(w, platform) for w in p.warnings[:100]],
                 duration_ms=int(p.out.seconds * 1000),
             )
             for i, p in enumerate(parsed)
@@ -254,7 +258,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         try:
             recorded = Poll.objects.filter(pk=poll.pk, status=PollStatus.RUNNING).update(
                 status=PollStatus.FAILED,
-                reason=redact_text(f"internal error: {type(exc).__name__}: {exc}")[:MAX_REASON],
+                reason=_stored(f"internal error: {type(exc).__name__}: {exc}")[:MAX_REASON],
                 finished_at=timezone.now(),
                 duration_ms=int((time.monotonic() - started) * 1000),
             )

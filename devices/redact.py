@@ -185,26 +185,25 @@ def redact_config(text: str, platform: str = "") -> str:
     return "".join(out)
 
 
-def redact_text(text: str, platform: str = "") -> str:
-    """Any device text whose block context is unknown (a warning, a reason, a quoted line)."""
-    if not text or not _TRIGGER.search(text):
-        return text
-    return "".join(
-        redact_line(raw.rstrip("\r\n"), None, platform) + raw[len(raw.rstrip("\r\n")) :]
-        for raw in text.splitlines(keepends=True)
-    )
-
-
-def redact_output(text: str, platform: str = "") -> str:
-    """A show command's output: only the forms that never read as a show command's own words
-    (URL credentials, configuration lines it may quote); `Key Usage:` and the like stay."""
+def _redact_lines(text: str, block: str | None, platform: str) -> str:
     if not text or not _TRIGGER.search(text):
         return text
     out: list[str] = []
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        out.append(redact_line(line, "", platform) + raw[len(line) :])
+        out.append(redact_line(line, block, platform) + raw[len(line) :])
     return "".join(out)
+
+
+def redact_text(text: str, platform: str = "") -> str:
+    """Any device text whose block context is unknown (a warning, a reason, a quoted line)."""
+    return _redact_lines(text, None, platform)
+
+
+def redact_output(text: str, platform: str = "") -> str:
+    """A show command's output: only the forms that never read as a show command's own words
+    (URL credentials, configuration lines it may quote); `Key Usage:` and the like stay."""
+    return _redact_lines(text, "", platform)
 
 
 def redact_value(value: Any, platform: str = "") -> Any:
