@@ -461,38 +461,40 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
                 # A pair correlation discovered earlier becomes the named tunnel, keeping its history.
                 tunnel = Tunnel.objects.between(ends[0], ends[1]).filter(discovered=True).first()
                 if tunnel is not None:
-                    was = snapshot(tunnel, TUNNEL_FIELDS)
-                    tunnel.name = entry.name
-                    tunnel.end_a, tunnel.end_b = ends[0], ends[1]
-                    tunnel.discovered = False
-                    tunnel.save()
-                    result.tunnels_updated.append(entry.name)
-                    _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
+                    _name_tunnel(tunnel, entry.name, ends, result)
                     continue
                 tunnel = Tunnel.objects.create(name=entry.name, end_a=ends[0], end_b=ends[1])
                 result.tunnels_created.append(entry.name)
                 _audit(tunnel, AuditAction.CREATE, None, snapshot(tunnel, TUNNEL_FIELDS))
             elif (tunnel.end_a_id, tunnel.end_b_id, tunnel.discovered) != (ends[0].pk, ends[1].pk, False):
-                was = snapshot(tunnel, TUNNEL_FIELDS)
-                tunnel.end_a, tunnel.end_b, tunnel.discovered = ends[0], ends[1], False
-                tunnel.save()
-                result.tunnels_updated.append(entry.name)
-                _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
+                _name_tunnel(tunnel, entry.name, ends, result)
         if prune:
             _prune(set(by_name), {t.name for t in tunnels}, result)
     return result
 
 
+def _name_tunnel(tunnel: Tunnel, name: str, ends: list[Device], result: ImportResult) -> None:
+    """The inventory's tunnel between these ends: a discovered pair adopted, or ends that changed."""
+    was = snapshot(tunnel, TUNNEL_FIELDS)
+    tunnel.name = name
+    tunnel.end_a, tunnel.end_b = ends[0], ends[1]
+    tunnel.discovered = False
+    tunnel.save()
+    result.tunnels_updated.append(name)
+    _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
+
+
 def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult) -> None:
-    for tunnel in Tunnel.objects.filter(discovered=False).exclude(name__in=tunnel_names):
-        result.tunnels_pruned.append(tunnel.name)
-        _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
-        tunnel.delete()
     gone = Device.objects.exclude(name__in=device_names)
-    for tunnel in Tunnel.objects.touching(id__in=gone):
-        result.tunnels_pruned.append(tunnel.name)
-        _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
-        tunnel.delete()
+    # Tunnels the file no longer names, then those with an end it no longer names.
+    for tunnels in (
+        Tunnel.objects.filter(discovered=False).exclude(name__in=tunnel_names),
+        Tunnel.objects.touching(id__in=gone),
+    ):
+        for tunnel in tunnels:
+            result.tunnels_pruned.append(tunnel.name)
+            _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
+            tunnel.delete()
     for device in gone:
         try:
             with transaction.atomic():
