@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,6 +26,15 @@ NAME_HELP = "Letters, digits, dot, dash and underscore only."
 # A device's encrypted credentials: pages and reports never need them, and not loading them means never
 # decrypting (or leaking) them.
 SECRET_FIELDS = ("password", "secret")
+_ROW_ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+def as_row_id(ref: str) -> int | None:
+    """The row id a reference (a URL or API value) spells: ASCII digits that fit a bigint, else None.
+
+    `str.isdigit` is no test: "²" is a digit to it, and int() refuses it.
+    """
+    return int(ref) if _ROW_ID_RE.fullmatch(ref) else None
 
 
 class DeviceQuerySet(models.QuerySet["Device"]):

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from devices.models import Device
+from devices.models import Device, as_row_id
 from devices.summary import secret_paths
 from pki.choices import ENROLLMENT_ACTIVE_STATES
 from pki.enrollment_requests import (
@@ -24,8 +24,7 @@ from pki.enrollment_requests import (
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
 
-# `?device=` is a row id (ASCII digits that fit the bigint column) or a device name (a slug).
-_DEVICE_ID_RE = re.compile(r"[0-9]{1,18}")
+# `?device=` is a row id or a device name (a slug).
 _DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 # Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
@@ -85,9 +84,10 @@ def crl_list(request: HttpRequest) -> HttpResponse:
 
 
 def _device_for(ref: str) -> Device:
-    """The device an id or a name refers to; 400 for anything else ("²" is a digit to str.isdigit)."""
-    if _DEVICE_ID_RE.fullmatch(ref):
-        by_id = Device.objects.filter(pk=int(ref)).first()
+    """The device an id or a name refers to; 400 for anything else."""
+    row_id = as_row_id(ref)
+    if row_id is not None:
+        by_id = Device.objects.filter(pk=row_id).first()
         if by_id is not None:
             return by_id
     if not _DEVICE_NAME_RE.fullmatch(ref):

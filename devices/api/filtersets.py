@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from devices.choices import Platform, TunnelStatus
 from devices.diagnosis.model import Severity
-from devices.models import Device, Finding, Tunnel
+from devices.models import Device, Finding, Tunnel, as_row_id
 from vpnportal.api.filtering import choices
 
 FINDING_SEVERITIES = [Severity.CRITICAL, Severity.WARNING, Severity.INFO]
@@ -41,7 +41,8 @@ class TunnelFilter(django_filters.FilterSet):
 
 
 def _id_or_name(field: str, value: str) -> Q:
-    return Q(**{f"{field}_id": int(value)}) if value.isdigit() else Q(**{f"{field}__name": value})
+    row_id = as_row_id(value)
+    return Q(**{f"{field}_id": row_id}) if row_id is not None else Q(**{f"{field}__name": value})
 
 
 class FindingFilter(django_filters.FilterSet):

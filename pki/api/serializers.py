@@ -6,7 +6,7 @@ import math
 
 from rest_framework import serializers
 
-from devices.models import Device
+from devices.models import Device, as_row_id
 from pki.models import Certificate, Crl, Enrollment
 
 
@@ -87,8 +87,9 @@ class EnrollmentRequestSerializer(serializers.Serializer):
     def validate_device(self, value: str) -> Device:
         """A device by name, or by id."""
         device = Device.objects.filter(name=value).first()
-        if device is None and value.isdigit():
-            device = Device.objects.filter(pk=int(value)).first()
+        row_id = as_row_id(value)
+        if device is None and row_id is not None:
+            device = Device.objects.filter(pk=row_id).first()
         if device is None:
             raise serializers.ValidationError("no such device")
         return device

@@ -43,3 +43,18 @@ def test_an_unknown_id_or_name_is_a_404(browser: Client, device: Device) -> None
     assert browser.get("/enroll/?device=pix520-9").status_code == 404
     # Past the id column's range it can only be a name, and no device has it.
     assert browser.get("/enroll/?device=99999999999999999999999").status_code == 404
+
+
+@pytest.mark.parametrize("ref", ["²", "\u0661", "1²"])
+def test_the_api_answers_a_digit_that_is_no_id_as_a_client_mistake(
+    browser: Client, device: Device, ref: str
+) -> None:
+    # The enrollment API and the findings filter read the same kind of reference as the page.
+    created = browser.post(
+        "/api/enrollments/",
+        {"device": ref, "trustpoint": "TP", "challenge_password": ""},
+        content_type="application/json",
+    )
+    assert created.status_code == 400 and "device" in created.json()
+    listed = browser.get("/api/findings/", {"device": ref})
+    assert listed.status_code == 200 and listed.json()["count"] == 0
