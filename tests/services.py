@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 
@@ -134,3 +135,35 @@ def simulator_state_dir(key_cache: Path, tmp_path: Path) -> Path:
         (key_cache / sub).mkdir(exist_ok=True)
         (state / sub).symlink_to(key_cache / sub)
     return state
+
+
+# One device per platform dialogue: IOS 12.2, PIX 6 (the seed pair), IOS-XE and ASA 9 (a modern pair).
+FOUR_PERSONAS = {"1720-1": "seed-router", "pix520-1": "seed-pix", "csr-1": "ios15", "asa-1": "asa9"}
+
+
+def four_personas_scenario(
+    credentials: dict[str, tuple[str, str]] | None = None, **defaults: Any
+) -> dict[str, Any]:
+    """The seed pair and a modern pair, each device with its (password, enable) when given; the clock
+    runs in real time so CA answers come by themselves."""
+    credentials = credentials or {}
+    return {
+        "clock": {"start": "2026-03-01T12:00:00+00:00", "speed": 1.0},
+        "defaults": {"enroll_delay": 2, **defaults},
+        "devices": [
+            {
+                "name": name,
+                "persona": persona,
+                **(
+                    {"password": credentials[name][0], "enable": credentials[name][1]}
+                    if name in credentials
+                    else {}
+                ),
+            }
+            for name, persona in FOUR_PERSONAS.items()
+        ],
+        "tunnels": [
+            {"name": "hq-branch", "ends": ["1720-1", "pix520-1"], "seed_state": False},
+            {"name": "csr1-asa1", "ends": ["csr-1", "asa-1"]},
+        ],
+    }

@@ -13,30 +13,13 @@ from devices.inventory import import_inventory
 from devices.models import Device
 from pki.models import Trustpoint
 from simulator import SimulatorHandle, run_in_thread
+from tests.services import four_personas_scenario as scenario
 from tests.services import simulator_state_dir
 from vpnportal.celery import app
 
 # One device per platform dialogue: IOS 12.2, PIX 6, IOS-XE, ASA 9, and the trustpoint each reports.
 TRUSTPOINTS = {"1720-1": "vpn", "pix520-1": "cisco", "csr-1": "SIMCA", "asa-1": "SIMCA"}
 CHALLENGE = "Ch4llenge-2002!x"
-
-
-def scenario(**defaults: Any) -> dict[str, Any]:
-    """The seed pair and a modern pair; the clock runs in real time so CA answers come by themselves."""
-    return {
-        "clock": {"start": "2026-03-01T12:00:00+00:00", "speed": 1.0},
-        "defaults": {"enroll_delay": 2, **defaults},
-        "devices": [
-            {"name": "1720-1", "persona": "seed-router"},
-            {"name": "pix520-1", "persona": "seed-pix"},
-            {"name": "csr-1", "persona": "ios15"},
-            {"name": "asa-1", "persona": "asa9"},
-        ],
-        "tunnels": [
-            {"name": "hq-branch", "ends": ["1720-1", "pix520-1"], "seed_state": False},
-            {"name": "csr1-asa1", "ends": ["csr-1", "asa-1"]},
-        ],
-    }
 
 
 @pytest.fixture

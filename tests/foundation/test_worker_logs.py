@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -20,7 +19,13 @@ from pki.choices import EnrollmentState
 from pki.enrollment_requests import request_enrollment
 from pki.models import Enrollment, Trustpoint
 from simulator import SimulatorHandle, run_in_thread
-from tests.services import TEST_REDIS_URL, celery_worker_process, simulator_state_dir, wait_for
+from tests.services import (
+    TEST_REDIS_URL,
+    celery_worker_process,
+    four_personas_scenario,
+    simulator_state_dir,
+    wait_for,
+)
 from vpnportal.celery import app
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -44,26 +49,11 @@ WORKER_ENV = {
 }
 
 
-def scenario() -> dict[str, Any]:
-    """The four personas, each with its own login password and enable secret."""
-    personas = {"1720-1": "seed-router", "pix520-1": "seed-pix", "csr-1": "ios15", "asa-1": "asa9"}
-    return {
-        "clock": {"start": "2026-03-01T12:00:00+00:00", "speed": 1.0},
-        "defaults": {"enroll_delay": 2},
-        "devices": [
-            {"name": name, "persona": persona, "password": SECRETS[name][0], "enable": SECRETS[name][1]}
-            for name, persona in personas.items()
-        ],
-        "tunnels": [
-            {"name": "hq-branch", "ends": ["1720-1", "pix520-1"], "seed_state": False},
-            {"name": "csr1-asa1", "ends": ["csr-1", "asa-1"]},
-        ],
-    }
-
-
 @pytest.fixture
 def sim(key_cache: Path, tmp_path: Path) -> Iterator[SimulatorHandle]:
-    handle = run_in_thread(scenario(), state_dir=simulator_state_dir(key_cache, tmp_path))
+    handle = run_in_thread(
+        four_personas_scenario(SECRETS), state_dir=simulator_state_dir(key_cache, tmp_path)
+    )
     try:
         yield handle
     finally:
