@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -39,15 +37,6 @@ def test_every_admin_page_carries_a_csp_that_allows_only_our_origin(admin_user: 
         assert "script-src 'self';" in csp, url
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, url
         assert "unsafe-eval" not in csp, url
-
-
-@pytest.fixture
-def page(chromium, live_server) -> Iterator[object]:
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 @pytest.mark.browser
