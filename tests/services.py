@@ -167,3 +167,18 @@ def four_personas_scenario(
             {"name": "csr1-asa1", "ends": ["csr-1", "asa-1"]},
         ],
     }
+
+
+def run_python(
+    *args: str, env: dict[str, str], check: bool = False, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter (`-c CODE`, `manage.py ...`) in the checkout with that environment."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.services import run_python
 from vpnportal.env import database_from_url
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_percent_encoded_credentials_and_name_are_decoded() -> None:
@@ -57,14 +53,6 @@ def test_options_reach_a_real_postgres_session() -> None:
         "    c.execute('SHOW application_name')\n"
         "    print(c.fetchone()[0])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python("manage.py", "shell", "-c", script, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "vp portal/test"

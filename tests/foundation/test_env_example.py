@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.services import ROOT, run_python
+
 CODE_FOLDERS = ("vpnportal", "devices", "pki")
 ENV_READ = re.compile(
     r"""(?:env_(?:str|bool|int|list|int_list)|os\.environ\.get|os\.getenv|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
@@ -57,15 +55,7 @@ def settings_with(env: dict[str, str]) -> dict[str, str]:
     """The settings module's values (repr) in a fresh process with exactly these variables of ours set."""
     ours = code_variables() | example_variables()
     base = {k: v for k, v in os.environ.items() if k not in ours}
-    result = subprocess.run(
-        [sys.executable, "-c", DUMP_SETTINGS],
-        cwd=ROOT,
-        env={**base, **PLACEHOLDERS, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python("-c", DUMP_SETTINGS, env={**base, **PLACEHOLDERS, **env}, check=True)
     values: dict[str, str] = json.loads(result.stdout.splitlines()[-1])
     return values
 

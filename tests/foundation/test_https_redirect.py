@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from tests.foundation.test_deploy_check import ROOT
+from tests.services import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +43,6 @@ def test_everything_else_is_redirected_to_https(path: str) -> None:
 def test_the_production_defaults_turn_the_redirect_on_with_the_same_exemptions() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VPNPORTAL_"))}
     code = "from vpnportal import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
+    out = run_python("-c", code, env=env, check=True).stdout
     assert out.split(" ", 1)[0] == "True"
     assert out.split(" ", 1)[1].strip() == str(settings.SECURE_REDIRECT_EXEMPT)

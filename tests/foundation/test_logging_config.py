@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.services import ROOT, TEST_REDIS_URL, worker_env
+from tests.services import ROOT, TEST_REDIS_URL, run_python, worker_env
 from vpnportal.celery import app
 from vpnportal.logging import ContextFilter, JsonFormatter, RedactSecretsFilter, log_context
 
@@ -47,15 +47,7 @@ print("unfiltered handlers:", bare, file=sys.__stderr__)
 
 
 def run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python("-c", script, env=env)
 
 
 def test_celery_logging_keeps_the_redaction_on_every_handler() -> None:
