@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from netmiko import ReadTimeout
 
 from devices.choices import PkiForm
-from devices.commands import CERTIFICATES, Command, poll_commands
+from devices.commands import CERTIFICATES, INVALID_INPUT_RE, Command, poll_commands
 from devices.parsers.registry import parse
-from devices.sessions import INVALID_INPUT_RE, DeviceSession, SessionError
+from devices.sessions import DeviceSession, SessionError
 from devices.terminal import LOG_LINE_RE
 from pki.dialogues.lines import (
     ANY_QUESTION_RE,
