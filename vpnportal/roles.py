@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission, User
 from django.db import DEFAULT_DB_ALIAS
 
@@ -37,12 +38,16 @@ def ensure_roles(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
 
 
 def refresh_roles_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
-    """post_migrate of every app: each app's permissions exist only once its own post_migrate ran.
+    """post_migrate of the last app: each app's permissions exist only once its own post_migrate ran.
 
-    Django's create_permissions is connected before this receiver, so running after each app (the
-    last one included) leaves the groups complete after a single `migrate` of a new database.
+    `migrate` (and a test database's flush) sends post_migrate for every installed app with models, in
+    order, and Django's create_permissions is connected before this receiver: after the last one the
+    permissions of every app exist, so the groups are complete after a single `migrate` of a new
+    database, and they are set once, not once per app.
     """
-    ensure_roles(using=using)
+    with_models = [config for config in django_apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender.label == with_models[-1].label:
+        ensure_roles(using=using)
 
 
 def _set_staff(user_ids: Iterable[int], staff: bool) -> None:
