@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha256sum | cut -c1-16)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install lock services chromium lint migrations-check pytest test demo bench soak clean
+.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo bench soak clean
 
 # Every file pip installs is checked against the hashes in the lock, and --no-deps installs exactly the
 # locked set (the lock already lists every dependency; pip check proves it is consistent). pip-sync then
 # removes whatever an older lock left in the venv. A changed lock changes the stamp: re-install.
-$(STAMP): requirements/base.txt requirements/dev.txt
+$(STAMP): requirements/base.txt requirements/dev.txt | build-deps
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
 	$(BIN)/python -m pip check
@@ -41,9 +41,19 @@ services:
 	  for i in $$(seq 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 1; done; }
 	@pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
-chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# Debian packages, installed only when absent. python-ldap compiles against the OpenLDAP and SASL headers;
+# the tests start private instances of OpenLDAP (slapd) and Prometheus Alertmanager; browser tests drive
+# Debian's Chromium (never a downloaded browser).
+BUILD_DEBS := libldap2-dev libsasl2-dev
+TEST_DEBS := slapd ldap-utils prometheus-alertmanager chromium
+APT_INSTALL = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	test -z "$$missing" || { echo "installing $$missing"; apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
+build-deps:
+	@$(call APT_INSTALL,$(BUILD_DEBS))
+test-deps:
+	@$(call APT_INSTALL,$(TEST_DEBS))
+chromium: test-deps
 
 lint: install
 	$(BIN)/ruff check .
