@@ -363,7 +363,9 @@ def _apply_device(entry: DeviceEntry, result: ImportResult, sets: dict[str, Cred
             details.append(change(attr, getattr(device, attr), getattr(entry, attr)))
             setattr(device, attr, getattr(entry, attr))
             changed.append(attr)
-    credential_set = find_set(entry.credentials, sets, entry.line, entry.name) if entry.credentials else None
+    credential_set = (
+        find_set(entry.credentials, sets, entry.line, f"device {entry.name!r}") if entry.credentials else None
+    )
     if credential_set is not None and not entry.username and not credential_set.username:
         raise InventoryError(
             f"line {entry.line}: device {entry.name!r}: username: required "

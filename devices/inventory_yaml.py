@@ -112,7 +112,7 @@ def secret_value(node: yaml.Node, where: str, key: str) -> SecretValue:
         if len(items) != 1:
             raise ValueError(f"{key}: a reference is {{env: NAME}} or {{file: PATH}}, one of them")
         kind, value_node, _ = items[0]
-        value = scalar(value_node, f"{where}.{kind}")
+        value = scalar(value_node, f"{key}.{kind}")
         if kind == KEEP_KEY:
             if value is not True:
                 raise ValueError(f"{key}: {{stored: true}} is the only form of `stored`")
@@ -121,7 +121,7 @@ def secret_value(node: yaml.Node, where: str, key: str) -> SecretValue:
             return SecretValue(ref=str(make_reference(kind, value)), line=line)
         except ValueError as exc:
             raise ValueError(f"{key}: {exc}") from None
-    raw = scalar(node, where)
+    raw = scalar(node, key)
     if raw is None:
         raw = ""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
