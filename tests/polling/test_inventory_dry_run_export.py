@@ -171,3 +171,14 @@ def test_stored_is_refused_where_nothing_is_stored(tmp_path: Path) -> None:
         CommandError, match=r":2: device 'r9': password: \{stored: true\} but nothing is stored"
     ):
         run("import_inventory", write(tmp_path, text))
+
+
+def test_the_demo_inventory_imports_with_its_credential_set() -> None:
+    from django.conf import settings
+
+    from devices.credentials import resolve_credentials
+
+    path = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo-inventory.yaml"
+    assert "credential sets: 1 created" in run("import_inventory", str(path))
+    creds = resolve_credentials(Device.objects.get(name="asa-2"), {})
+    assert (creds.username, creds.password.reveal(), creds.secret.reveal()) == ("admin", "cisco123", "cisco123")
