@@ -62,6 +62,10 @@ class DeviceForm(forms.ModelForm):
                 self.add_error(field, "Control characters are not allowed.")
             if value == "" and self.instance.pk:
                 cleaned[field] = getattr(self.instance, field)
+        if self._meta.model is Device and not cleaned.get("username"):
+            shared = cleaned.get("credential_set")
+            if shared is None or not shared.username:
+                self.add_error("username", "Required, unless the credential set gives one.")
         return cleaned
 
 

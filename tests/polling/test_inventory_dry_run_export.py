@@ -181,4 +181,8 @@ def test_the_demo_inventory_imports_with_its_credential_set() -> None:
     path = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo-inventory.yaml"
     assert "credential sets: 1 created" in run("import_inventory", str(path))
     creds = resolve_credentials(Device.objects.get(name="asa-2"), {})
-    assert (creds.username, creds.password.reveal(), creds.secret.reveal()) == ("admin", "cisco123", "cisco123")
+    assert (creds.username, creds.password.reveal(), creds.secret.reveal()) == (
+        "admin",
+        "cisco123",
+        "cisco123",
+    )
