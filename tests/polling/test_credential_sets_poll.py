@@ -150,7 +150,8 @@ def test_the_fleet_polls_and_a_missing_variable_fails_only_its_devices(
     assert [o for o in outputs if "VPNP_TEST_FW_PASSWORD" in o], outputs  # the command names the reference
     # poll_failed, raised the normal way (after ALERT_PENDING_POLLS polls), for that device only.
     alert = Alert.objects.get(kind=AlertKind.POLL_FAILED, state=AlertState.FIRING)
-    assert alert.device.name == "asa-1" and "{env: VPNP_TEST_FW_PASSWORD}" in alert.summary
+    assert alert.device is not None and alert.device.name == "asa-1"
+    assert "{env: VPNP_TEST_FW_PASSWORD}" in alert.summary
     # Rotation: the variable appears (the file could change too); the next poll logs in, no re-import.
     monkeypatch.setenv("VPNP_TEST_FW_PASSWORD", FW_PASSWORD)
     poll(outputs)
