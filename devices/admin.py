@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from devices.models import Device, Finding, Poll, Tunnel
+from devices.models import CredentialSet, Device, Finding, Poll, Tunnel
 from vpnportal.admin_audit import AuditedAdmin
 
 
@@ -33,9 +33,12 @@ class DeviceForm(forms.ModelForm):
             "port",
             "platform",
             "transport",
+            "credential_set",
             "username",
             "password",
+            "password_ref",
             "secret",
+            "secret_ref",
             "host_key",
             "enabled",
             "cert_warn_days",
@@ -59,7 +62,28 @@ class DeviceForm(forms.ModelForm):
                 self.add_error(field, "Control characters are not allowed.")
             if value == "" and self.instance.pk:
                 cleaned[field] = getattr(self.instance, field)
+        if self._meta.model is Device and not cleaned.get("username"):
+            shared = cleaned.get("credential_set")
+            if shared is None or not shared.username:
+                self.add_error("username", "Required, unless the credential set gives one.")
         return cleaned
+
+
+class CredentialSetForm(DeviceForm):
+    """A shared login: the same write-only secrets as a device's; references are shown (not secrets)."""
+
+    class Meta:
+        model = CredentialSet
+        fields = ["name", "username", "password", "password_ref", "secret", "secret_ref"]
+
+
+@admin.register(CredentialSet)
+class CredentialSetAdmin(AuditedAdmin):
+    """Credential sets the inventory's `credentials:` declares (docs/inventory.md)."""
+
+    form = CredentialSetForm
+    list_display = ("name", "username", "updated_at")
+    search_fields = ("name", "username")
 
 
 @admin.register(Device)

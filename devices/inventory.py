@@ -1,4 +1,7 @@
-"""Inventory import: the YAML of docs/contracts.md §3 upserted into Device and Tunnel rows, all or nothing."""
+"""Inventory import: the YAML of docs/contracts.md §3 upserted into Device and Tunnel rows, all or nothing.
+
+Credential sets (`credentials:`) are read and written by devices/credentials.py, the YAML helpers are
+devices/inventory_yaml.py, the outcome (and a dry run's report) devices/inventory_result.py."""
 
 from __future__ import annotations
 
@@ -17,7 +20,30 @@ from django.db.models import ProtectedError
 
 from devices.choices import Platform, Transport
 from devices.contacts import email_list, validate_email_list
-from devices.models import Device, Tunnel
+from devices.credentials import (
+    CredentialSetEntry,
+    apply_credential_sets,
+    apply_secret,
+    find_set,
+    parse_credential_sets,
+    prune_credential_sets,
+    validate_username,
+)
+from devices.inventory_result import ImportResult, change, secret_change
+from devices.inventory_yaml import (
+    FILE_CONTROL_RE,
+    InventoryError,
+    SecretValue,
+    check_text,
+    secret_value,
+)
+from devices.inventory_yaml import line_of as _line
+from devices.inventory_yaml import mapping as _mapping
+from devices.inventory_yaml import scalar as _scalar
+from devices.inventory_yaml import sequence as _sequence
+from devices.inventory_yaml import show as _show
+from devices.inventory_yaml import value_node as _value_node
+from devices.models import CredentialSet, Device, Tunnel
 from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction
@@ -27,11 +53,6 @@ TUNNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
 )
-# Anything below space, DEL and the C1 range: a newline in a value would be a second command on the device.
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# In the file itself tab, newline and carriage return are layout; anything else is refused.
-FILE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-MAX_SECRET = 128
 MAX_INVENTORY_BYTES = 10 * 1024 * 1024
 
 DEVICE_KEYS = {
@@ -45,13 +66,12 @@ DEVICE_KEYS = {
     "transport",
     "host_key",
     "alert_emails",
+    "credentials",
 }
+REQUIRED_KEYS = ("name", "host", "platform", "username")
+TOP_KEYS = ("credentials", "devices", "tunnels")
 TUNNEL_KEYS = {"name", "ends"}
 DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
-
-
-class InventoryError(ValueError):
-    """A bad inventory file; the message names the file and line."""
 
 
 @dataclass
@@ -69,6 +89,20 @@ class DeviceEntry:
     host_key: str
     line: int
     alert_emails: str | None = None  # None: not in the file (the stored list is kept)
+    credentials: str = ""  # the credential set it names ("" for none)
+    password_ref: str = ""  # `env:NAME` / `file:/path` instead of the literal password
+    secret_ref: str = ""
+    keep_password: bool = False  # `{stored: true}`: the literal already stored stays
+    keep_secret: bool = False
+
+    def secret_of(self, attr: str) -> SecretValue:
+        """The password or secret as the file gave it."""
+        return SecretValue(
+            literal=getattr(self, attr),
+            ref=getattr(self, f"{attr}_ref"),
+            keep=getattr(self, f"keep_{attr}"),
+            line=self.line,
+        )
 
 
 @dataclass
@@ -78,35 +112,6 @@ class TunnelEntry:
     name: str
     ends: tuple[str, str]
     line: int
-
-
-@dataclass
-class ImportResult:
-    """What an import changed, by name."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
-    tunnels_created: list[str] = field(default_factory=list)
-    tunnels_updated: list[str] = field(default_factory=list)
-    tunnels_pruned: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """One line for the command's output."""
-        return (
-            f"devices: {len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.pruned)} pruned; tunnels: "
-            f"{len(self.tunnels_created)} created, {len(self.tunnels_updated)} updated, "
-            f"{len(self.tunnels_pruned)} pruned"
-        )
-
-
-def check_text(value: str, where: str) -> str:
-    """Reject control characters (newlines included) in anything that may reach a device or a page."""
-    if CONTROL_RE.search(value):
-        raise ValueError(f"{where}: control characters are not allowed")
-    return value
 
 
 def validate_name(value: Any, where: str = "name") -> str:
@@ -142,58 +147,6 @@ def validate_host_key(value: str) -> str:
     return f"{parts[0]} {parts[1]}"
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _scalar(node: yaml.Node, where: str) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise ValueError(f"{where}: expected a single value")
-    return _construct(node)
-
-
-def _construct(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
-def _mapping(node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, int]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise InventoryError(f"line {_line(node)}: {where}: expected a mapping")
-    items: list[tuple[str, yaml.Node, int]] = []
-    seen: set[str] = set()
-    for key_node, value_node in node.value:
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if not isinstance(key, str):
-            raise InventoryError(f"line {_line(key_node)}: {where}: keys must be plain names")
-        if key in seen:
-            raise InventoryError(f"line {_line(key_node)}: {where}: duplicate key {key!r}")
-        seen.add(key)
-        items.append((key, value_node, _line(key_node)))
-    return items
-
-
-def _sequence(node: yaml.Node, where: str) -> list[yaml.Node]:
-    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
-        return []
-    if not isinstance(node, yaml.SequenceNode):
-        raise InventoryError(f"line {_line(node)}: {where}: expected a list")
-    return list(node.value)
-
-
-def _value_node(items: list[tuple[str, yaml.Node, int]], key: str) -> yaml.Node | None:
-    """The value node of `key` in a mapping's items, None when absent."""
-    return next((value for name, value, _ in items if name == key), None)
-
-
 def _alert_emails(node: yaml.Node | None, where: str) -> str | None:
     """`alert_emails`: a list of addresses or one comma-separated text; stored comma-separated."""
     if node is None:
@@ -226,6 +179,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
     where = f"devices[{index}]"
     items = _mapping(node, where)
     values: dict[str, Any] = {}
+    secrets: dict[str, SecretValue] = {}
     lines: dict[str, int] = {}
     for key, value_node, line in items:
         if key not in DEVICE_KEYS:
@@ -235,6 +189,12 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         lines[key] = _line(value_node)
         if key == "alert_emails":  # a list as well as a single value: read below
             continue
+        if key in ("password", "secret"):  # a literal or a reference (devices/credentials.py)
+            try:
+                secrets[key] = secret_value(value_node, f"{where}.{key}", key)
+            except ValueError as exc:
+                raise InventoryError(f"line {_line(value_node)}: {where}: {exc}") from None
+            continue
         try:
             values[key] = _scalar(value_node, f"{where}.{key}")
         except ValueError as exc:
@@ -242,10 +202,14 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         lines[key] = _line(value_node)
     current = "name"
     try:
-        for required in ("name", "host", "platform", "username"):
+        # A device that names a credential set may take its username from there.
+        required_keys = ("name", "host", "platform") if values.get("credentials") else REQUIRED_KEYS
+        for required in required_keys:
             current = required
             if values.get(required) in (None, ""):
                 raise ValueError(f"{required}: required")
+        current = "credentials"
+        credentials = validate_name(values["credentials"], "credentials") if values.get("credentials") else ""
         current = "name"
         name = validate_name(values["name"])
         current = "host"
@@ -262,21 +226,8 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         port = values.get("port", DEFAULT_PORTS[Transport(transport)])
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             raise ValueError(f"port: must be a number 1-65535 (got {_show(port)})")
-        strings: dict[str, str] = {}
-        for key in ("username", "password", "secret"):
-            current = key
-            raw = values.get(key)
-            if raw is None:
-                raw = ""
-            if isinstance(raw, bool) or not isinstance(raw, str | int):
-                raise ValueError(f"{key}: must be text")
-            text = str(raw)
-            check_text(text, key)
-            if len(text) > (64 if key == "username" else MAX_SECRET):
-                raise ValueError(f"{key}: too long")
-            if key == "username" and (" " in text or not text):
-                raise ValueError("username: must be non-empty without spaces")
-            strings[key] = text
+        current = "username"
+        username = validate_username(values.get("username"), required=not credentials)
         current = "host_key"
         host_key = values.get("host_key") or ""
         if not isinstance(host_key, str):
@@ -294,12 +245,17 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         port=port,
         platform=platform,
         transport=transport,
-        username=strings["username"],
-        password=strings["password"],
-        secret=strings["secret"],
+        username=username,
+        password=secrets.get("password", SecretValue()).literal,
+        secret=secrets.get("secret", SecretValue()).literal,
         host_key=host_key,
         line=_line(node),
         alert_emails=alert_emails,
+        credentials=credentials,
+        password_ref=secrets.get("password", SecretValue()).ref,
+        secret_ref=secrets.get("secret", SecretValue()).ref,
+        keep_password=secrets.get("password", SecretValue()).keep,
+        keep_secret=secrets.get("secret", SecretValue()).keep,
     )
 
 
@@ -330,8 +286,23 @@ def _tunnel(node: yaml.Node, index: int) -> TunnelEntry:
     return TunnelEntry(name=name, ends=(ends[0], ends[1]), line=_line(node))
 
 
+@dataclass
+class InventoryDocument:
+    """A validated inventory file, section by section."""
+
+    devices: list[DeviceEntry] = field(default_factory=list)
+    tunnels: list[TunnelEntry] = field(default_factory=list)
+    credentials: list[CredentialSetEntry] = field(default_factory=list)
+
+
 def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
     """Validate an inventory document; raise InventoryError naming the line of the first problem."""
+    doc = read_inventory(text)
+    return doc.devices, doc.tunnels
+
+
+def read_inventory(text: str) -> InventoryDocument:
+    """Validate an inventory document, every section; InventoryError names the line of the first problem."""
     bad = FILE_CONTROL_RE.search(text)
     if bad:
         number = text.count("\n", 0, bad.start()) + 1
@@ -347,17 +318,19 @@ def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
     if root is None:
         raise InventoryError("line 1: empty inventory (expected `devices:` and optionally `tunnels:`)")
     top = _mapping(root, "inventory")
-    devices: list[DeviceEntry] = []
-    tunnels: list[TunnelEntry] = []
+    doc = InventoryDocument()
     for key, node, key_line in top:
         if key == "devices":
-            devices = [_device(item, i) for i, item in enumerate(_sequence(node, "devices"))]
+            doc.devices = [_device(item, i) for i, item in enumerate(_sequence(node, "devices"))]
         elif key == "tunnels":
-            tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
+            doc.tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
+        elif key == "credentials":
+            doc.credentials = parse_credential_sets(node)
         else:
             raise InventoryError(
-                f"line {key_line}: unknown top-level key {key!r} (allowed: devices, tunnels)"
+                f"line {key_line}: unknown top-level key {key!r} (allowed: {', '.join(TOP_KEYS)})"
             )
+    devices, tunnels = doc.devices, doc.tunnels
     names: dict[str, int] = {}
     for device in devices:
         if device.name in names:
@@ -372,10 +345,10 @@ def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
                 f"line {tunnel.line}: tunnel {tunnel.name!r} already defined at line {tunnel_names[tunnel.name]}"
             )
         tunnel_names[tunnel.name] = tunnel.line
-    return devices, tunnels
+    return doc
 
 
-def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
+def _apply_device(entry: DeviceEntry, result: ImportResult, sets: dict[str, CredentialSet]) -> Device:
     device = Device.objects.select_for_update().filter(name=entry.name).first()
     if device is None:
         device = Device(name=entry.name)
@@ -384,31 +357,49 @@ def _apply_device(entry: DeviceEntry, result: ImportResult) -> Device:
         created = False
     before = snapshot(device, INVENTORY_FIELDS)
     changed: list[str] = []
+    details: list[str] = []
     for attr in ("host", "port", "platform", "transport", "username"):
         if getattr(device, attr) != getattr(entry, attr):
+            details.append(change(attr, getattr(device, attr), getattr(entry, attr)))
             setattr(device, attr, getattr(entry, attr))
             changed.append(attr)
+    credential_set = (
+        find_set(entry.credentials, sets, entry.line, f"device {entry.name!r}") if entry.credentials else None
+    )
+    if credential_set is not None and not entry.username and not credential_set.username:
+        raise InventoryError(
+            f"line {entry.line}: device {entry.name!r}: username: required "
+            f"(credential set {credential_set.name!r} has none)"
+        )
+    if device.credential_set_id != (credential_set.pk if credential_set else None):
+        was = device.credential_set.name if device.credential_set_id else ""  # type: ignore[union-attr]
+        details.append(change("credentials", was, entry.credentials))
+        device.credential_set = credential_set
+        changed.append("credential_set")
     for attr in ("password", "secret"):
-        current = getattr(device, attr)
-        current_plain = current.reveal() if hasattr(current, "reveal") else (current or "")
-        if current_plain != getattr(entry, attr):
-            setattr(device, attr, getattr(entry, attr))
-            changed.append(attr)
+        fields = apply_secret(device, attr, entry.secret_of(attr), f"device {entry.name!r}")
+        if fields:
+            details.append(secret_change(attr))
+            changed += fields
     if entry.alert_emails is not None and entry.alert_emails != device.alert_emails:
+        details.append(change("alert_emails", device.alert_emails, entry.alert_emails))
         device.alert_emails = entry.alert_emails
         changed.append("alert_emails")
     # A host_key in the file pins it; leaving it out keeps what first contact pinned.
     if entry.host_key and entry.host_key != device.host_key:
+        details.append(change("host_key", device.host_key, entry.host_key))
         device.host_key = entry.host_key
         device.host_key_pinned_at = None
         changed.append("host_key")
     if created:
         device.save()
         result.created.append(entry.name)
+        result.note("+", "device", entry.name)
         _audit(device, AuditAction.CREATE, None, snapshot(device, INVENTORY_FIELDS))
     elif changed:
         device.save()
         result.updated.append(entry.name)
+        result.note("~", "device", entry.name, details)
         after = mark_changed_secrets(snapshot(device, changed), changed)
         _audit(device, AuditAction.UPDATE, {k: before[k] for k in after}, after)
     else:
@@ -427,6 +418,9 @@ INVENTORY_FIELDS = (
     "secret",
     "alert_emails",
     "host_key",
+    "credential_set",
+    "password_ref",
+    "secret_ref",
 )
 TUNNEL_FIELDS = ("name", "end_a", "end_b", "discovered")
 
@@ -438,17 +432,21 @@ def _audit(
     audit("import_inventory", obj=obj, action=action, before=before, after=after)
 
 
-def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
-    """Upsert the devices and tunnels of an inventory document in one transaction.
+def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -> ImportResult:
+    """Upsert the credential sets, devices and tunnels of an inventory document in one transaction.
 
     1. Validate the whole file (nothing is written if any entry is bad).
-    2. Upsert devices by name (secrets encrypted by the model field), then tunnels by name.
-    3. With prune, delete devices and inventory tunnels the file no longer names.
+    2. Upsert credential sets, then devices by name (literal secrets encrypted by the model field), then
+       tunnels by name.
+    3. With prune, delete devices, inventory tunnels and credential sets the file no longer names.
+    4. With dry_run, roll it all back: the result (and its `details`) says what would have changed.
     """
-    devices, tunnels = parse_inventory(text)
+    doc = read_inventory(text)
+    devices, tunnels = doc.devices, doc.tunnels
     result = ImportResult()
     with transaction.atomic():
-        by_name = {entry.name: _apply_device(entry, result) for entry in devices}
+        sets = apply_credential_sets(doc.credentials, result)
+        by_name = {entry.name: _apply_device(entry, result, sets) for entry in devices}
         for entry in tunnels:
             ends: list[Device] = []
             for end in entry.ends:
@@ -465,23 +463,41 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
                     continue
                 tunnel = Tunnel.objects.create(name=entry.name, end_a=ends[0], end_b=ends[1])
                 result.tunnels_created.append(entry.name)
+                result.note("+", "tunnel", entry.name)
                 _audit(tunnel, AuditAction.CREATE, None, snapshot(tunnel, TUNNEL_FIELDS))
             elif (tunnel.end_a_id, tunnel.end_b_id, tunnel.discovered) != (ends[0].pk, ends[1].pk, False):
                 _name_tunnel(tunnel, entry.name, ends, result)
         if prune:
             _prune(set(by_name), {t.name for t in tunnels}, result)
+            prune_credential_sets(set(sets), result)
+        if dry_run:
+            # Everything above ran (so every check did); none of it stays, audit entries included.
+            transaction.set_rollback(True)
     return result
 
 
 def _name_tunnel(tunnel: Tunnel, name: str, ends: list[Device], result: ImportResult) -> None:
     """The inventory's tunnel between these ends: a discovered pair adopted, or ends that changed."""
     was = snapshot(tunnel, TUNNEL_FIELDS)
+    result.note("~", "tunnel", name, _tunnel_changes(tunnel, name, ends))
     tunnel.name = name
     tunnel.end_a, tunnel.end_b = ends[0], ends[1]
     tunnel.discovered = False
     tunnel.save()
     result.tunnels_updated.append(name)
     _audit(tunnel, AuditAction.UPDATE, was, snapshot(tunnel, TUNNEL_FIELDS))
+
+
+def _tunnel_changes(tunnel: Tunnel, name: str, ends: list[Device]) -> list[str]:
+    """The detail lines of a tunnel the file renames, re-ends or adopts from discovery."""
+    out = []
+    if tunnel.name != name:
+        out.append(change("name", tunnel.name, name))
+    if (tunnel.end_a_id, tunnel.end_b_id) != (ends[0].pk, ends[1].pk):
+        out.append(change("ends", f"{tunnel.end_a}, {tunnel.end_b}", f"{ends[0]}, {ends[1]}"))
+    if tunnel.discovered:
+        out.append("discovered -> named")
+    return out
 
 
 def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult) -> None:
@@ -493,6 +509,7 @@ def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult)
     ):
         for tunnel in tunnels:
             result.tunnels_pruned.append(tunnel.name)
+            result.note("-", "tunnel", tunnel.name)
             _audit(tunnel, AuditAction.DELETE, snapshot(tunnel, TUNNEL_FIELDS), None)
             tunnel.delete()
     for device in gone:
@@ -505,9 +522,10 @@ def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult)
                 f"device {device.name!r} cannot be pruned: it has enrollment jobs; disable it instead"
             ) from None
         result.pruned.append(device.name)
+        result.note("-", "device", device.name)
 
 
-def import_inventory_file(path: str | Path, *, prune: bool = False) -> ImportResult:
+def import_inventory_file(path: str | Path, *, prune: bool = False, dry_run: bool = False) -> ImportResult:
     """Read a file and import it; errors name the file and line."""
     path = Path(path)
     try:
@@ -522,7 +540,7 @@ def import_inventory_file(path: str | Path, *, prune: bool = False) -> ImportRes
         line = data[: exc.start].count(b"\n") + 1
         raise InventoryError(f"{path}:{line}: not UTF-8") from None
     try:
-        return import_inventory(text, prune=prune)
+        return import_inventory(text, prune=prune, dry_run=dry_run)
     except InventoryError as exc:
         message = str(exc)
         if message.startswith("line "):

@@ -19,6 +19,7 @@ from devices.choices import (
     TunnelStatus,
 )
 from devices.contacts import validate_email_list
+from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 
 NAME_HELP = "Letters, digits, dot, dash and underscore only."
@@ -45,6 +46,33 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.defer(*SECRET_FIELDS)
 
 
+REF_HELP = "env:NAME or file:/path, read at each poll (empty: the literal value, if any)."
+
+
+class CredentialSet(models.Model):
+    """Login credentials many devices share (the inventory's `credentials:`); each secret is a literal,
+    encrypted at rest, or a reference (`env:NAME`, `file:/path`) resolved when a session opens."""
+
+    name = models.SlugField(max_length=64, unique=True, help_text=NAME_HELP, allow_unicode=False)
+    username = models.CharField(max_length=64, blank=True, default="")
+    password = EncryptedTextField(blank=True, default="")
+    password_ref = models.CharField(
+        max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
+    )
+    secret = EncryptedTextField(blank=True, default="", help_text="Enable password.")
+    secret_ref = models.CharField(
+        max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Device(models.Model):
     """A router or firewall the poller logs into; credentials are encrypted at rest."""
 
@@ -53,9 +81,24 @@ class Device(models.Model):
     port = models.PositiveIntegerField(default=22)
     platform = models.CharField(max_length=16, choices=Platform.choices)
     transport = models.CharField(max_length=8, choices=Transport.choices, default=Transport.SSH)
-    username = models.CharField(max_length=64)
+    username = models.CharField(max_length=64, blank=True, help_text="Empty: the credential set's.")
     password = EncryptedTextField(blank=True, default="")
     secret = EncryptedTextField(blank=True, default="", help_text="Enable password.")
+    # The device's own fields win over its set's (devices/credentials.py:effective_credentials).
+    credential_set = models.ForeignKey(
+        CredentialSet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        help_text="Shared credentials; the device's own username, password and secret win.",
+    )
+    password_ref = models.CharField(
+        max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
+    )
+    secret_ref = models.CharField(
+        max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
+    )
     host_key = models.TextField(
         blank=True,
         default="",

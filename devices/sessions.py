@@ -28,6 +28,7 @@ from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from devices.choices import Platform, Transport
 from devices.commands import INVALID_INPUT_RE, Command, CommandOutput
+from devices.credentials import CredentialError, resolve_credentials
 from devices.models import Device
 from devices.terminal import MORE_RE, end_of_output, own_output
 
@@ -309,9 +310,14 @@ class DeviceSession:
     def open(self) -> None:
         """Connect, verify the host key, log in, enable, turn paging off."""
         device = self.device
-        username = _check(device.username, "username")
-        password = _check(device.password.reveal() if device.password else "", "password")
-        secret = _check(device.secret.reveal() if device.secret else "", "enable secret")
+        # References ({env: ...}, {file: ...}) are read now, so a rotated secret needs no re-import.
+        try:
+            credentials = resolve_credentials(device)
+        except CredentialError as exc:
+            raise SessionError(exc.reason) from None
+        username = _check(credentials.username, "username")
+        password = _check(credentials.password.reveal(), "password")
+        secret = _check(credentials.secret.reveal(), "enable secret")
         telnet = device.transport == Transport.TELNET
         cls, device_type = driver_class(device.platform, device.transport)
         started = time.monotonic()

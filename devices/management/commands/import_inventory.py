@@ -1,4 +1,4 @@
-"""`manage.py import_inventory FILE [--prune]`: upsert the inventory YAML (docs/contracts.md §3)."""
+"""`manage.py import_inventory FILE [--prune] [--dry-run]`: upsert the inventory YAML (docs/inventory.md)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,32 @@ from devices.inventory import InventoryError, import_inventory_file
 
 
 class Command(BaseCommand):
-    help = "Import devices and tunnels from an inventory YAML file (idempotent, all or nothing)."
+    help = "Import credential sets, devices and tunnels from an inventory YAML file (idempotent, all or nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="inventory YAML file")
         parser.add_argument(
-            "--prune", action="store_true", help="delete devices and tunnels the file no longer names"
+            "--prune",
+            action="store_true",
+            help="delete devices, tunnels and credential sets the file no longer names",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print what would be created, changed and pruned (secrets only as changed); write nothing",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        dry_run = options["dry_run"]
         try:
-            result = import_inventory_file(options["file"], prune=options["prune"])
+            result = import_inventory_file(options["file"], prune=options["prune"], dry_run=dry_run)
         except InventoryError as exc:
             raise CommandError(str(exc)) from None
+        if dry_run:
+            for line in result.details:
+                self.stdout.write(line)
+            if not result.details:
+                self.stdout.write("no change")
+            self.stdout.write(f"dry run, nothing written: {result.summary()}")
+            return
         self.stdout.write(result.summary())

@@ -54,7 +54,8 @@ def rotate_all() -> tuple[int, list[str]]:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored secret (device passwords, enable secrets, queued challenge passwords) "
+        "Re-encrypt every stored secret (device and credential set passwords and enable secrets, queued "
+        "challenge passwords) "
         "with the first key of VPNPORTAL_FERNET_KEYS, so older keys can be removed afterwards."
     )
 

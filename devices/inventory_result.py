@@ -1,0 +1,71 @@
+"""What an inventory import changed (or, in a dry run, would change): names, and a line per change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SECRET_NOTE = "(changed)"  # noqa: S105 - a word, not a password
+
+
+@dataclass
+class ImportResult:
+    """What an import changed, by name, with `details`: one line per row created, changed or pruned."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    tunnels_created: list[str] = field(default_factory=list)
+    tunnels_updated: list[str] = field(default_factory=list)
+    tunnels_pruned: list[str] = field(default_factory=list)
+    credentials_created: list[str] = field(default_factory=list)
+    credentials_updated: list[str] = field(default_factory=list)
+    credentials_unchanged: list[str] = field(default_factory=list)
+    credentials_pruned: list[str] = field(default_factory=list)
+    # "+ device r1", "~ device r2: host 192.0.2.2 -> 192.0.2.9, password (changed)", "- tunnel t3"
+    details: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the command's output (credential sets named only when the file has some)."""
+        line = (
+            f"devices: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.pruned)} pruned; tunnels: "
+            f"{len(self.tunnels_created)} created, {len(self.tunnels_updated)} updated, "
+            f"{len(self.tunnels_pruned)} pruned"
+        )
+        sets = (
+            self.credentials_created,
+            self.credentials_updated,
+            self.credentials_unchanged,
+            self.credentials_pruned,
+        )
+        if any(sets):
+            line += (
+                f"; credential sets: {len(sets[0])} created, {len(sets[1])} updated, "
+                f"{len(sets[2])} unchanged, {len(sets[3])} pruned"
+            )
+        return line
+
+    def note(self, sign: str, kind: str, name: str, changes: list[str] | None = None) -> None:
+        """Record one line of `details`: `sign` is + (created), ~ (changed) or - (pruned)."""
+        text = f"{sign} {kind} {name}"
+        if changes:
+            text += ": " + ", ".join(changes)
+        self.details.append(text)
+
+
+def change(attr: str, before: object, after: object) -> str:
+    """How a plain field changed, for `details`."""
+    return f"{attr} {_shown(before)} -> {_shown(after)}"
+
+
+def secret_change(attr: str) -> str:
+    """How a secret changed, for `details`: never the value, nor the reference."""
+    return f"{attr} {SECRET_NOTE}"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "(none)"
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
