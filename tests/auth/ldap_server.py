@@ -164,6 +164,14 @@ class LdapServer:
         values = [dn.encode() for dn in (members or [BIND_DN])]
         self.admin().modify_s(group, [(ldap.MOD_REPLACE, "member", values)])
 
+    def add_member(self, group: str, member: str) -> None:
+        """Add one member DN to a group."""
+        self.admin().modify_s(group, [(ldap.MOD_ADD, "member", [member.encode()])])
+
+    def remove_member(self, group: str, member: str) -> None:
+        """Remove one member DN from a group."""
+        self.admin().modify_s(group, [(ldap.MOD_DELETE, "member", [member.encode()])])
+
     def delete(self, dn: str) -> None:
         """Delete one entry."""
         self.admin().delete_s(dn)
