@@ -167,7 +167,7 @@ AXES_CLIENT_IP_CALLABLE = "vpnportal.throttling.client_address"
 AXES_USERNAME_CALLABLE = "vpnportal.throttling.client_username"
 AXES_LOCKOUT_CALLABLE = "vpnportal.throttling.lockout_response"
 # Axes keeps the failed request's form fields: never a password, challenge or token.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "challenge_password", "confirm_password", "token", "secret"]
+AXES_SENSITIVE_PARAMETERS = ["username", "challenge_password", "confirm_password", "token", "secret"]
 
 # Security: secure by default; the demo on plain http sets DJANGO_INSECURE_HTTP=1.
 _INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG)
