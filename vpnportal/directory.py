@@ -114,7 +114,8 @@ class DirectoryBackend(LDAPBackend):
 def directory_failed(sender: Any, context: str = "", request: HttpRequest | None = None, **kwargs: Any) -> None:
     """ldap_error of the directory backend: the login page says the directory is unavailable."""
     exception = kwargs.get("exception")
-    log.error("directory unavailable (%s): %s", context, type(exception).__name__)
+    # SERVER_DOWN is also what a refused TLS handshake gives: an untrusted certificate (AUTH_LDAP_CA_FILE).
+    log.error("directory unavailable (%s): %s %s", context, type(exception).__name__, exception)
     note_login_problem(request, UNREACHABLE)
 
 

@@ -57,20 +57,30 @@ def role_groups(slapd: LdapServer) -> tuple[str, str, str]:
     )
 
 
-def point_at(settings: Any, server: LdapServer, group_type: str = "groupOfNames", **roles: str) -> None:
+def point_at(
+    settings: Any,
+    server: LdapServer,
+    group_type: str = "groupOfNames",
+    uri: str = "",
+    start_tls: bool = False,
+    ca_file: str = "",
+    **roles: str,
+) -> None:
     """Configure the portal as the AUTH_LDAP_* variables would, through the same builder settings.py uses."""
+    uri = uri or server.uri
     config = directory_config(
-        server.uri,
+        uri,
         user_search_base=PEOPLE,
         user_filter="(uid=%(user)s)",
         group_search_base=GROUPS,
         group_type=group_type,
         timeout_seconds=5,
+        ca_file=ca_file,
     )
-    settings.AUTH_LDAP_SERVER_URI = server.uri
+    settings.AUTH_LDAP_SERVER_URI = uri
     settings.AUTH_LDAP_BIND_DN = BIND_DN
     settings.AUTH_LDAP_BIND_PASSWORD = BIND_PASSWORD
-    settings.AUTH_LDAP_START_TLS = False
+    settings.AUTH_LDAP_START_TLS = start_tls
     settings.AUTH_LDAP_USER_SEARCH = config.user_search
     settings.AUTH_LDAP_GROUP_SEARCH = config.group_search
     settings.AUTH_LDAP_GROUP_TYPE = config.group_type

@@ -45,14 +45,72 @@ def user_dn(uid: str) -> str:
     return f"uid={uid},{PEOPLE}"
 
 
-def _config_ldif(root: Path, with_ad: bool) -> str:
+def write_tls_files(root: Path) -> Path:
+    """A private CA and a certificate for 127.0.0.1/localhost signed by it; returns the CA's PEM file."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vpnportal test directory CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    (root / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (root / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (root / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return root / "ca.pem"
+
+
+def _config_ldif(root: Path, with_ad: bool, tls: bool) -> str:
     schemas = [*SCHEMAS, AD_SCHEMA] if with_ad else list(SCHEMAS)
     includes = "\n".join(f"include: file://{SCHEMA_DIR / name}.ldif" for name in schemas)
+    tls_lines = (
+        f"olcTLSCACertificateFile: {root / 'ca.pem'}\n"
+        f"olcTLSCertificateFile: {root / 'server.pem'}\n"
+        f"olcTLSCertificateKeyFile: {root / 'server.key'}\n"
+        if tls
+        else ""
+    )
     return f"""dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: {root / "slapd.pid"}
-
+{tls_lines}
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
 cn: module{{0}}
@@ -121,6 +179,9 @@ class LdapServer:
     root: Path
     process: subprocess.Popen[bytes]
     with_ad: bool
+    # With tls: the ldaps:// URI and the CA file that signed the server's certificate.
+    ldaps_uri: str = ""
+    ca_file: str = ""
 
     def admin(self) -> ldap.ldapobject.LDAPObject:
         """A connection bound as the root DN."""
@@ -216,26 +277,29 @@ def _wait_ready(uri: str, process: subprocess.Popen[bytes], deadline_seconds: fl
 
 
 @contextmanager
-def running_slapd(with_ad: bool = False) -> Iterator[LdapServer]:
+def running_slapd(with_ad: bool = False, tls: bool = False) -> Iterator[LdapServer]:
     """Build a cn=config and a tree with slapadd in a temporary folder, run slapd on a free port, stop it after."""
     root = Path(tempfile.mkdtemp(prefix="vpnportal-slapd-"))
     config_dir, data_dir = root / "slapd.d", root / "data"
     config_dir.mkdir()
     data_dir.mkdir()
-    (root / "config.ldif").write_text(_config_ldif(root, with_ad))
+    ca_file = str(write_tls_files(root)) if tls else ""
+    (root / "config.ldif").write_text(_config_ldif(root, with_ad, tls))
     (root / "tree.ldif").write_text(_tree_ldif())
     try:
         _run([str(SLAPADD), "-n", "0", "-F", str(config_dir), "-l", str(root / "config.ldif")])
         _run([str(SLAPADD), "-n", "1", "-F", str(config_dir), "-l", str(root / "tree.ldif")])
         port = free_port()
         uri = f"ldap://127.0.0.1:{port}"
+        ldaps_uri = f"ldaps://127.0.0.1:{free_port()}" if tls else ""
+        listen = f"{uri}/ {ldaps_uri}/" if tls else f"{uri}/"
         # -d 0: stay in the foreground (so the test owns the process) without debug output.
         process = subprocess.Popen(
-            [str(SLAPD), "-F", str(config_dir), "-h", f"{uri}/", "-d", "0"],
+            [str(SLAPD), "-F", str(config_dir), "-h", listen, "-d", "0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        server = LdapServer(uri=uri, root=root, process=process, with_ad=with_ad)
+        server = LdapServer(uri, root, process, with_ad, ldaps_uri=ldaps_uri, ca_file=ca_file)
         try:
             _wait_ready(uri, process)
             yield server
