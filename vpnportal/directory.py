@@ -111,7 +111,9 @@ class DirectoryBackend(LDAPBackend):
         return user
 
 
-def directory_failed(sender: Any, context: str = "", request: HttpRequest | None = None, **kwargs: Any) -> None:
+def directory_failed(
+    sender: Any, context: str = "", request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """ldap_error of the directory backend: the login page says the directory is unavailable."""
     exception = kwargs.get("exception")
     # SERVER_DOWN is also what a refused TLS handshake gives: an untrusted certificate (AUTH_LDAP_CA_FILE).

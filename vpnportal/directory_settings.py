@@ -25,6 +25,8 @@ GROUP_TYPES: dict[str, type[LDAPGroupType]] = {
     "posixGroup": PosixGroupType,
     "activeDirectory": NestedActiveDirectoryGroupType,
 }
+
+
 @dataclass(frozen=True)
 class DirectoryConfig:
     """The django-auth-ldap objects built from the AUTH_LDAP_* variables (all None without a server)."""
@@ -47,7 +49,9 @@ def directory_config(
 ) -> DirectoryConfig:
     """Validate the AUTH_LDAP_* values and build the searches, the group type and the connection options."""
     if group_type not in GROUP_TYPES:
-        raise ImproperlyConfigured(f"AUTH_LDAP_GROUP_TYPE must be one of {', '.join(GROUP_TYPES)}, got {group_type!r}")
+        raise ImproperlyConfigured(
+            f"AUTH_LDAP_GROUP_TYPE must be one of {', '.join(GROUP_TYPES)}, got {group_type!r}"
+        )
     if not server_uri:
         return DirectoryConfig()
     if not server_uri.startswith(("ldap://", "ldaps://")):

@@ -11,6 +11,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from vpnportal.directory_settings import authentication_backends, directory_config
 from vpnportal.env import (
     database_from_url,
     env_bool,
@@ -19,7 +20,6 @@ from vpnportal.env import (
     env_list,
     env_str,
 )
-from vpnportal.directory_settings import authentication_backends, directory_config
 from vpnportal.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from vpnportal.login_forms import PortalLoginForm
 
 # The "username" API token failures are counted under: never a valid Django username (no < > or space).
-API_TOKEN_USERNAME = "<api token>"
+API_TOKEN_USERNAME = "<api token>"  # noqa: S105 - a stand-in name, not a secret
 
 
 def lockout_message() -> str:
@@ -93,7 +93,11 @@ class ThrottlingBackend(AxesStandaloneBackend):
     """
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> None:
         """Raise PermissionDenied (authenticate() then fails the login) while the pair is locked out."""
         if request is None:

@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.auth.ldap_server import BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, LdapServer, running_slapd, slapd_available
+from tests.auth.ldap_server import (
+    BIND_DN,
+    BIND_PASSWORD,
+    GROUPS,
+    PEOPLE,
+    LdapServer,
+    running_slapd,
+    slapd_available,
+)
 from vpnportal.directory_settings import authentication_backends, directory_config
 
 _serial = itertools.count(1)

@@ -36,7 +36,10 @@ def router(db: None) -> Device:
 
 
 def test_it_logs_in_a_directory_operator_who_can_re_enroll(
-    directory: Directory, router: Device, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+    directory: Directory,
+    router: Device,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     uid = directory.person("olga", DIRECTORY_PASSWORD, directory.operators)
     client = Client()
@@ -190,3 +193,12 @@ def test_it_logs_in_over_tls_with_the_directory_ca(mode: str, settings: Any, db:
         client = Client()
         assert log_in(client, "tilda", DIRECTORY_PASSWORD).status_code == 302
         assert roles_of("tilda") == {OPERATOR}
+
+
+def test_it_refuses_a_directory_user_deactivated_in_the_admin(directory: Directory) -> None:
+    uid = directory.person("ivan", DIRECTORY_PASSWORD, directory.viewers)
+    assert log_in(Client(), uid, DIRECTORY_PASSWORD).status_code == 302
+    User.objects.filter(username=uid).update(is_active=False)
+    client = Client()
+    response = log_in(client, uid, DIRECTORY_PASSWORD)
+    assert response.status_code == 200 and not logged_in(client)

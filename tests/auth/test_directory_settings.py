@@ -38,7 +38,9 @@ DIRECTORY = {
 
 def settings_with(extra: dict[str, str]) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_LDAP_", "LOGIN_"))}
-    env.update(DJANGO_SECRET_KEY="x" * 50, VPNPORTAL_FERNET_KEYS="6jvs0xVp2-mZQcBmN3Ngy7s9bTUA2bcmVjTxb9nd8GQ=")
+    env.update(
+        DJANGO_SECRET_KEY="x" * 50, VPNPORTAL_FERNET_KEYS="6jvs0xVp2-mZQcBmN3Ngy7s9bTUA2bcmVjTxb9nd8GQ="
+    )
     env.update(extra)
     result = run_python("-c", DUMP, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -48,7 +50,10 @@ def settings_with(extra: dict[str, str]) -> dict[str, object]:
 
 def test_it_uses_local_accounts_only_without_a_server_uri() -> None:
     values = settings_with({})
-    assert values["backends"] == ["vpnportal.throttling.ThrottlingBackend", "django.contrib.auth.backends.ModelBackend"]
+    assert values["backends"] == [
+        "vpnportal.throttling.ThrottlingBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
     assert values["filter"] is None
     assert values["limit"] == 5 and values["cooloff"] == 15 * 60
 
@@ -132,7 +137,15 @@ def test_it_builds_a_search_a_group_type_and_timeouts() -> None:
 
 
 def test_it_matches_group_dns_whatever_their_spelling() -> None:
-    assert normalize_dn("CN=VPN Operators, OU=Groups,DC=Example,DC=net") == "cn=vpn operators,ou=groups,dc=example,dc=net"
-    roles = {"operator": normalize_dn("CN=Ops,OU=Groups,DC=example,DC=net"), "admin": normalize_dn("cn=admins,dc=x")}
-    assert roles_from_groups({"cn=ops, ou=groups, dc=example, dc=net", "cn=other,dc=x"}, roles) == {"operator"}
+    assert (
+        normalize_dn("CN=VPN Operators, OU=Groups,DC=Example,DC=net")
+        == "cn=vpn operators,ou=groups,dc=example,dc=net"
+    )
+    roles = {
+        "operator": normalize_dn("CN=Ops,OU=Groups,DC=example,DC=net"),
+        "admin": normalize_dn("cn=admins,dc=x"),
+    }
+    assert roles_from_groups({"cn=ops, ou=groups, dc=example, dc=net", "cn=other,dc=x"}, roles) == {
+        "operator"
+    }
     assert roles_from_groups(set(), roles) == set()

@@ -93,7 +93,9 @@ def test_it_throttles_the_admin_login(admin_user: User) -> None:
     client = Client()
     statuses = fail(client, admin_user.username, LIMIT, path="/admin/login/?next=/admin/")
     assert statuses[-1] == 429
-    response = client.post("/admin/login/?next=/admin/", {"username": admin_user.username, "password": PASSWORD})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": admin_user.username, "password": PASSWORD}
+    )
     assert response.status_code == 429 and not logged_in(client)
     # The portal's login form shares the count: same username, same address.
     assert log_in(client, admin_user.username, PASSWORD).status_code == 429
@@ -139,7 +141,9 @@ def test_api_sessions_come_only_from_the_throttled_login(viewer: User) -> None:
 
 def test_it_reads_the_client_address_behind_the_configured_proxies(settings: Any) -> None:
     rf = RequestFactory()
-    spoofed = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+    spoofed = rf.post(
+        "/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7"
+    )
     direct = rf.post("/accounts/login/", REMOTE_ADDR="203.0.113.9")
     garbage = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
     settings.LOGIN_PROXY_COUNT = 0
