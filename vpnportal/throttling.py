@@ -26,6 +26,11 @@ from vpnportal.login_forms import PortalLoginForm
 API_TOKEN_USERNAME = "<api token>"  # noqa: S105 - a stand-in name, not a secret
 
 
+def _username_field() -> str:
+    # django-axes sets its default (the user model's USERNAME_FIELD) on the settings at start-up.
+    return str(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
+
+
 def lockout_message() -> str:
     """What a locked-out client reads: no word on whether the account exists."""
     minutes = settings.LOGIN_LOCKOUT_MINUTES
@@ -59,7 +64,7 @@ def client_address(request: HttpRequest) -> str:
 
 def client_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """The username the failures count under, case-folded: `Alice` and `alice` are one directory entry."""
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = _username_field()
     value = (credentials or {}).get(field)
     if value is None and request is not None:
         value = request.POST.get(field) if hasattr(request, "POST") else None
@@ -115,7 +120,7 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         if not auth or auth[0].lower() != self.keyword.lower().encode():
             return None
         http_request = request._request
-        credentials = {settings.AXES_USERNAME_FORM_FIELD: API_TOKEN_USERNAME}
+        credentials = {_username_field(): API_TOKEN_USERNAME}
         if not AxesProxyHandler.is_allowed(http_request, credentials):
             raise Throttled(wait=settings.LOGIN_LOCKOUT_MINUTES * 60, detail=lockout_message())
         try:

@@ -184,12 +184,12 @@ def test_it_logs_in_over_tls_with_the_directory_ca(mode: str, settings: Any, db:
         operators = server.add_group("vpn-operators", [])
         server.add_member(operators, server.add_person("tilda", DIRECTORY_PASSWORD))
         uri = server.uri if mode == "starttls" else server.ldaps_uri
-        tls = {"uri": uri, "start_tls": mode == "starttls"}
+        start_tls = mode == "starttls"
         # Without the CA the certificate is not trusted: refused, and said like an unreachable directory.
-        point_at(settings, server, operator=operators, **tls)
+        point_at(settings, server, uri=uri, start_tls=start_tls, operator=operators)
         refused = log_in(Client(), "tilda", DIRECTORY_PASSWORD)
         assert refused.status_code == 200 and UNREACHABLE in refused.content.decode()
-        point_at(settings, server, operator=operators, ca_file=server.ca_file, **tls)
+        point_at(settings, server, uri=uri, start_tls=start_tls, ca_file=server.ca_file, operator=operators)
         client = Client()
         assert log_in(client, "tilda", DIRECTORY_PASSWORD).status_code == 302
         assert roles_of("tilda") == {OPERATOR}
