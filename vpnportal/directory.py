@@ -86,28 +86,30 @@ class DirectoryBackend(LDAPBackend):
     """
 
     def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[Any, bool]:
-        """The Django user of a directory login, refusing the local account of the same name."""
+        """The Django user of a directory login: never a local account's, and none for a user with no role.
+
+        Called once the directory accepted the password. The groups are read here, so that a user in no
+        role group gets no Django account (and an existing one loses its roles); an LDAPError on the way
+        is reported by django-auth-ldap through `ldap_error` (directory_failed).
+        """
         user, built = super().get_or_build_user(username, ldap_user)
         if not built and (user.has_usable_password() or user.is_superuser):
             log.warning("directory login refused: %s is a local account", username)
             raise ldap_user.AuthenticationFailed("local account of the same name")
+        roles = roles_from_groups(ldap_user.group_dns, role_group_dns())
+        if not roles:
+            if not built:
+                apply_roles(user, set())
+            note_login_problem(getattr(ldap_user, "_request", None), NO_ROLE)
+            raise ldap_user.AuthenticationFailed("in none of the role groups")
+        ldap_user.vpnportal_roles = roles
         return user, built
 
     def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
-        """Bind as the user, then set their roles from their groups; a user with no role is refused."""
+        """Bind as the user (django-auth-ldap), then give the saved user exactly the roles of their groups."""
         user = super().authenticate_ldap_user(ldap_user, password)
-        if user is None:
-            return None
-        request = getattr(ldap_user, "_request", None)
-        try:
-            roles = roles_from_groups(ldap_user.group_dns, role_group_dns())
-        except ldap.LDAPError as exc:
-            directory_failed(type(self), context="group_dns", request=request, exception=exc)
-            return None
-        apply_roles(user, roles)
-        if not roles:
-            note_login_problem(request, NO_ROLE)
-            return None
+        if user is not None:
+            apply_roles(user, ldap_user.vpnportal_roles)
         return user
 
 

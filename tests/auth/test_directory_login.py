@@ -72,6 +72,7 @@ def test_it_refuses_a_directory_user_in_no_group_with_a_clear_message(directory:
     assert response.status_code == 200
     assert NO_ROLE.replace("'", "&#x27;") in response.content.decode()
     assert not logged_in(client)
+    assert not User.objects.filter(username=uid).exists()
 
 
 def test_it_refuses_a_wrong_directory_password_like_any_wrong_password(directory: Directory) -> None:
