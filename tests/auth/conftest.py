@@ -72,6 +72,7 @@ def point_at(
     uri: str = "",
     start_tls: bool = False,
     ca_file: str = "",
+    timeout_seconds: int = 5,
     **roles: str,
 ) -> None:
     """Configure the portal as the AUTH_LDAP_* variables would, through the same builder settings.py uses."""
@@ -82,7 +83,7 @@ def point_at(
         user_filter="(uid=%(user)s)",
         group_search_base=GROUPS,
         group_type=group_type,
-        timeout_seconds=5,
+        timeout_seconds=timeout_seconds,
         ca_file=ca_file,
     )
     settings.AUTH_LDAP_SERVER_URI = uri

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from typing import Any
 
 import pytest
@@ -203,3 +206,30 @@ def test_it_refuses_a_directory_user_deactivated_in_the_admin(directory: Directo
     client = Client()
     response = log_in(client, uid, DIRECTORY_PASSWORD)
     assert response.status_code == 200 and not logged_in(client)
+
+
+def test_it_gives_up_on_a_directory_that_accepts_but_never_answers(
+    settings: Any, slapd: Any, db: None
+) -> None:
+    # A hung server (or a firewall that swallows replies): connections are accepted, nothing comes back.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(silent.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        point_at(settings, slapd, uri=f"ldap://127.0.0.1:{silent.getsockname()[1]}", timeout_seconds=2)
+        client = Client()
+        response = log_in(client, "anyone", DIRECTORY_PASSWORD)
+        assert response.status_code == 200
+        assert UNREACHABLE in response.content.decode() and not logged_in(client)
+    finally:
+        silent.close()
+        for conn in held:
+            conn.close()
