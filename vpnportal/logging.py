@@ -152,6 +152,11 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "paramiko": {"level": "WARNING"},
             "netmiko": {"level": "WARNING"},
             "asyncssh": {"level": "WARNING"},
+            # pyasn1 (imported by python-ldap) gives its logger a DEBUG stderr handler of its own, which
+            # would skip the filters and could print decoded LDAP binds: it goes to the root handler.
+            "pyasn1": {"handlers": [], "level": "WARNING", "propagate": True},
+            # django-axes: failures and lockouts are warnings; its per-attempt chatter is INFO.
+            "axes": {"level": "WARNING"},
             # Django's own handlers (request lines of runserver, error mails) would skip the filters:
             # their loggers hand everything to the root handler instead.
             "django": {"handlers": [], "level": "INFO", "propagate": True},

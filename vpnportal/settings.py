@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
+from vpnportal.directory_settings import authentication_backends, directory_config
 from vpnportal.env import (
     database_from_url,
     env_bool,
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "vpnportal",
     "devices",
     "pki",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     # Static files never get here: WhiteNoise answers them above.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "vpnportal.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a lockout into the login page's (or the API's) 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vpnportal.urls"
@@ -121,6 +126,48 @@ WHITENOISE_USE_FINDERS = DEBUG
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Directory (LDAP / Active Directory) login, docs/login.md. Unset AUTH_LDAP_SERVER_URI: local accounts only.
+AUTH_LDAP_SERVER_URI = env_str("AUTH_LDAP_SERVER_URI")
+AUTH_LDAP_BIND_DN = env_str("AUTH_LDAP_BIND_DN")
+AUTH_LDAP_BIND_PASSWORD = env_str("AUTH_LDAP_BIND_PASSWORD")
+AUTH_LDAP_START_TLS = env_bool("AUTH_LDAP_START_TLS", False)
+# Group DNs that grant each role; read again at every login (AUTH_LDAP_CACHE_TIMEOUT 0: nothing cached).
+AUTH_LDAP_VIEWER_GROUP = env_str("AUTH_LDAP_VIEWER_GROUP")
+AUTH_LDAP_OPERATOR_GROUP = env_str("AUTH_LDAP_OPERATOR_GROUP")
+AUTH_LDAP_ADMIN_GROUP = env_str("AUTH_LDAP_ADMIN_GROUP")
+_DIRECTORY = directory_config(
+    AUTH_LDAP_SERVER_URI,
+    user_search_base=env_str("AUTH_LDAP_USER_SEARCH_BASE"),
+    user_filter=env_str("AUTH_LDAP_USER_FILTER", "(uid=%(user)s)"),
+    group_search_base=env_str("AUTH_LDAP_GROUP_SEARCH_BASE"),
+    group_type=env_str("AUTH_LDAP_GROUP_TYPE", "groupOfNames"),
+    timeout_seconds=env_int("AUTH_LDAP_TIMEOUT_SECONDS", 5),
+    ca_file=env_str("AUTH_LDAP_CA_FILE"),
+)
+AUTH_LDAP_USER_SEARCH = _DIRECTORY.user_search
+AUTH_LDAP_GROUP_SEARCH = _DIRECTORY.group_search
+AUTH_LDAP_GROUP_TYPE = _DIRECTORY.group_type
+AUTH_LDAP_CONNECTION_OPTIONS = _DIRECTORY.connection_options
+AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
+AUTH_LDAP_ALWAYS_UPDATE_USER = True
+AUTH_LDAP_CACHE_TIMEOUT = 0
+AUTHENTICATION_BACKENDS = authentication_backends(directory=bool(AUTH_LDAP_SERVER_URI))
+
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures of one username from one address lock that
+# pair out for LOGIN_LOCKOUT_MINUTES. Behind reverse proxies set LOGIN_PROXY_COUNT (docs/login.md).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "vpnportal.throttling.client_address"
+AXES_USERNAME_CALLABLE = "vpnportal.throttling.client_username"
+AXES_LOCKOUT_CALLABLE = "vpnportal.throttling.lockout_response"
+# Axes keeps the failed request's form fields: never a password, challenge or token.
+AXES_SENSITIVE_PARAMETERS = ["username", "challenge_password", "confirm_password", "token", "secret"]
 
 # Security: secure by default; the demo on plain http sets DJANGO_INSECURE_HTTP=1.
 _INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG)
@@ -243,7 +290,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Wrong tokens count as failed logins per client address (vpnportal/throttling.py).
+        "vpnportal.throttling.ThrottledTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vpnportal.api.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "vpnportal.api.pagination.CappedLimitOffsetPagination",

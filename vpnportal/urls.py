@@ -8,6 +8,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from vpnportal import views
+from vpnportal.login_forms import PortalAdminLoginForm, PortalLoginForm
+
+# The admin's login says a directory problem as the portal's does (vpnportal/login_forms.py).
+admin.site.login_form = PortalAdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,7 +26,7 @@ urlpatterns = [
     # Without a session: Prometheus authenticates by METRICS_TOKEN, a load balancer's probe not at all.
     path("metrics", login_not_required(views.metrics), name="metrics"),
     path("healthz", login_not_required(views.healthz), name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalLoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
