@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vpnportal.context_processors.portal",
+                "vpnportal.context_processors.readiness_banner",
             ],
         },
     },
@@ -128,7 +129,7 @@ SESSION_COOKIE_SECURE = not _INSECURE_HTTP
 CSRF_COOKIE_SECURE = not _INSECURE_HTTP
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not _INSECURE_HTTP)
 # A load balancer's health probe and a Prometheus scrape speak plain http and do not follow redirects.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if _INSECURE_HTTP else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not _INSECURE_HTTP
 SECURE_HSTS_PRELOAD = not _INSECURE_HTTP
@@ -191,6 +192,11 @@ POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 32)
 # A poll still running this long after its claim lost its worker or its queued message (a restarted
 # Redis keeps no queue): the dispatcher records it failed. Longer than the poll task's hard time limit.
 POLL_LEASE_SECONDS = env_int("POLL_LEASE_SECONDS", 7 * 60)
+
+# Readiness (/readyz, the admin banner, docs/deploy.md): a heartbeat older than this means beat or the
+# workers stopped (beat sends one a minute); an email undelivered longer than this degrades the portal.
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
+NOTIFY_BACKLOG_MAX_AGE_SECONDS = env_int("NOTIFY_BACKLOG_MAX_AGE_SECONDS", 3600)
 
 # Re-enrollment: how long to wait for the CA to grant, and how often to look.
 ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
 from celery import shared_task
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from vpnportal.models import Heartbeat
+
+logger = logging.getLogger(__name__)
 
 
 def record_heartbeat(name: str, detail: str = "") -> Heartbeat:
@@ -17,6 +21,18 @@ def record_heartbeat(name: str, detail: str = "") -> Heartbeat:
         name=name, defaults={"last_seen": timezone.now(), "detail": detail[:255]}
     )
     return beat
+
+
+def record_beat_heartbeat() -> None:
+    """Beat records that it ticked; a database outage is logged, never stops the schedule."""
+    try:
+        record_heartbeat("beat", detail=socket.gethostname())
+    except DatabaseError:
+        logger.warning("beat could not record its heartbeat: the database does not answer")
+    finally:
+        # Beat lives for months: never keep a connection a database restart has broken.
+        close_old_connections()
+        connection.close()
 
 
 @shared_task(name="vpnportal.tasks.heartbeat")
