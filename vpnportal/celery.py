@@ -87,23 +87,6 @@ def _worker_needs_secrets(**kwargs: Any) -> None:
 @signals.beat_init.connect
 def _beat_needs_secrets(**kwargs: Any) -> None:
     _refuse_without_secrets("Celery beat")
-    global _in_beat
-    _in_beat = True
-
-
-_in_beat = False  # set in the beat process only: it records its own tick (vpnportal/readiness.py)
-
-
-@signals.before_task_publish.connect
-def record_beat_tick(sender: str | None = None, **_: object) -> None:
-    """Beat's own heartbeat: each time it sends the minute's heartbeat task, the row `beat` is touched.
-
-    The worker's heartbeat alone cannot tell a silent beat from dead workers; /readyz names which.
-    """
-    if _in_beat and sender == "vpnportal.tasks.heartbeat":
-        from vpnportal.tasks import record_beat_heartbeat
-
-        record_beat_heartbeat()
 
 
 @signals.setup_logging.connect

@@ -6,7 +6,7 @@ import logging
 import socket
 from typing import Any
 
-from celery import shared_task
+from celery import shared_task, signals
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
@@ -33,6 +33,25 @@ def record_beat_heartbeat() -> None:
         # Beat lives for months: never keep a connection a database restart has broken.
         close_old_connections()
         connection.close()
+
+
+_in_beat = False  # set in the beat process only: it records its own tick (vpnportal/readiness.py)
+
+
+@signals.beat_init.connect
+def _mark_beat_process(**_: object) -> None:
+    global _in_beat
+    _in_beat = True
+
+
+@signals.before_task_publish.connect
+def record_beat_tick(sender: str | None = None, **_: object) -> None:
+    """Beat's own heartbeat: each time it sends the minute's heartbeat task, the row `beat` is touched.
+
+    The worker's heartbeat alone cannot tell a silent beat from dead workers; /readyz names which.
+    """
+    if _in_beat and sender == "vpnportal.tasks.heartbeat":
+        record_beat_heartbeat()
 
 
 @shared_task(name="vpnportal.tasks.heartbeat")
