@@ -21,6 +21,8 @@ from vpnportal.env import (
 from vpnportal.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# templates/ and static/ of a checkout; an installed wheel carries them in vpnportal/bundle/ (setup.py).
+SITE_FILES_DIR = BASE_DIR if (BASE_DIR / "templates").is_dir() else Path(__file__).resolve().parent / "bundle"
 # Relative paths in the environment are relative to the project folder, wherever a process starts.
 VAR_DIR = BASE_DIR / env_str("VPNPORTAL_VAR_DIR", "var")
 
@@ -72,7 +74,7 @@ WSGI_APPLICATION = "vpnportal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -107,7 +109,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [SITE_FILES_DIR / "static"]
 STATIC_ROOT = BASE_DIR / env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
