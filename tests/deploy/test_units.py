@@ -172,3 +172,10 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     result = subprocess.run(nginx_argv(conf, "-t"), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_the_admin_helper_is_valid_shell() -> None:
+    helper = DEPLOY / "vpnportal-admin"
+    assert os.access(helper, os.X_OK)
+    subprocess.run(["sh", "-n", str(helper)], check=True, timeout=30)
+    assert "EnvironmentFile=/etc/vpnportal/env" in helper.read_text()
