@@ -7,7 +7,7 @@ import socket
 from typing import Any
 
 from celery import shared_task, signals
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from vpnportal.models import Heartbeat
@@ -30,9 +30,9 @@ def record_beat_heartbeat() -> None:
     except DatabaseError:
         logger.warning("beat could not record its heartbeat: the database does not answer")
     finally:
-        # Beat lives for months: never keep a connection a database restart has broken.
-        close_old_connections()
-        connection.close()
+        # Beat lives for months: never keep a connection a database restart may break meanwhile.
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 _in_beat = False  # set in the beat process only: it records its own tick (vpnportal/readiness.py)

@@ -198,3 +198,16 @@ def test_it_names_the_database_when_it_is_unreachable(tmp_path: Path, broker: Pr
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_beat_records_its_own_tick_when_it_sends_the_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vpnportal import tasks
+
+    tasks.record_beat_tick(sender="vpnportal.tasks.heartbeat")
+    assert not Heartbeat.objects.filter(name="beat").exists()  # not the beat process: nothing recorded
+    monkeypatch.setattr(tasks, "_in_beat", True)
+    tasks.record_beat_tick(sender="devices.tasks.dispatch_due_polls")
+    assert not Heartbeat.objects.filter(name="beat").exists()  # only the minute's heartbeat task counts
+    tasks.record_beat_tick(sender="vpnportal.tasks.heartbeat")
+    beat = Heartbeat.objects.get(name="beat")
+    assert (timezone.now() - beat.last_seen).total_seconds() < 60
