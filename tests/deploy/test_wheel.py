@@ -195,6 +195,12 @@ def test_the_wheel_installs_and_runs_the_portal(tmp_path: Path) -> None:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
         (tmp_path / "var").mkdir()
+        # Without the absolute paths of the env template, state would land inside site-packages.
+        bare = {k: v for k, v in env.items() if k not in ("VPNPORTAL_VAR_DIR", "DJANGO_STATIC_ROOT")}
+        warned = subprocess.run([vpnportal, "check", "--deploy", "--fail-level", "WARNING"],
+                                env=bare, cwd=home, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert warned.returncode == 1 and "vpnportal.W020" in warned.stderr + warned.stdout, warned
+        assert "VPNPORTAL_VAR_DIR, DJANGO_STATIC_ROOT, VPNPORTAL_KNOWN_HOSTS" in warned.stderr + warned.stdout
         # The installed command, with the production variables: no warning at all.
         assert "no issues" in run([vpnportal, "check", "--deploy", "--fail-level", "WARNING"], env, home)
         assert "Applying vpnportal.0001_initial... OK" in run([vpnportal, "migrate", "--no-input"], env, home)
