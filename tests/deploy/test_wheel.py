@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shlex
 import shutil
+import socket as socket_module
 import ssl
 import subprocess
 import sys
@@ -35,7 +37,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from tests.deploy.test_units import nginx_argv, nginx_prefix
+from tests.deploy.test_units import DEPLOY, nginx_argv, nginx_prefix
 from tests.foundation.test_broker_restart import private_redis
 from tests.services import ROOT, free_port
 
@@ -81,7 +83,36 @@ def fresh_venv(tmp_path: Path, wheel: Path) -> Path:
     Path(purelib.strip(), "zz_vpnportal_dependencies.pth").write_text(
         f"import site; site.addsitedir({shared!r})\n"
     )
+    console_scripts(venv)
     return venv
+
+
+def console_scripts(venv: Path) -> None:
+    """bin/celery and bin/gunicorn of the venv, as `pip install` of the dependencies would write them."""
+    for name, (module, function) in {
+        "celery": ("celery.__main__", "main"),
+        "gunicorn": ("gunicorn.app.wsgiapp", "run"),
+    }.items():
+        script = venv / "bin" / name
+        script.write_text(
+            f"#!{venv}/bin/python\nimport sys\nfrom {module} import {function}\nsys.exit({function}())\n"
+        )
+        script.chmod(0o755)
+
+
+def unit_command(unit: str, venv: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The ExecStart= of a unit in deploy/systemd as argv, and its environment (Environment= defaults
+    under the env file's values), with the venv and state folder of this test and instance `1`."""
+    text = (DEPLOY / "systemd" / unit).read_text()
+    defaults = dict(re.findall(r"^Environment=([A-Z_]+)=(\S*)$", text, re.MULTILINE))
+    unit_env = {**defaults, **env}
+    (line,) = re.findall(r"^ExecStart=(.+)$", text, re.MULTILINE)
+    line = line.replace("/opt/vpnportal/venv/", f"{venv}/").replace(
+        "/var/lib/vpnportal", env["VPNPORTAL_VAR_DIR"]
+    )
+    line = line.replace("%i", "1").replace("%H", socket_module.gethostname())
+    line = re.sub(r"\$\{([A-Z_]+)\}", lambda m: unit_env[m.group(1)], line)
+    return shlex.split(line), unit_env
 
 
 @contextmanager
@@ -216,20 +247,16 @@ def test_the_wheel_installs_and_runs_the_portal(tmp_path: Path) -> None:
         assert "static files copied" in run([vpnportal, "collectstatic", "--no-input"], env, home)
         assert (static / "vendor/chartjs/chart-4.5.1.umd.min.js").is_file()
 
-        python = str(venv / "bin/python")
+        # The units' own command lines (systemd would run them); gunicorn binds the socket itself here,
+        # where systemd's vpnportal-web.socket would hand it over.
         logs = [tmp_path / f"{name}.log" for name in ("gunicorn", "worker", "beat")]
-        stack.enter_context(
-            background([python, "-m", "gunicorn", "vpnportal.wsgi", "--bind", f"unix:{socket}", "--workers", "2"],
-                       env, home, logs[0])
-        )  # fmt: skip
-        stack.enter_context(
-            background([python, "-m", "celery", "-A", "vpnportal", "worker", "--hostname", "w1@%h",
-                        "--concurrency", "2", "--without-gossip", "--without-mingle"], env, home, logs[1])
-        )  # fmt: skip
-        stack.enter_context(
-            background([python, "-m", "celery", "-A", "vpnportal", "beat", "--schedule",
-                        str(tmp_path / "var/celerybeat-schedule")], env, home, logs[2])
-        )  # fmt: skip
+        units = {"vpnportal-web.service": ["--bind", f"unix:{socket}"], "vpnportal-worker@.service": [],
+                 "vpnportal-beat.service": []}  # fmt: skip
+        for (unit, extra), log in zip(units.items(), logs, strict=True):
+            argv, unit_env = unit_command(
+                unit, venv, {**env, "WEB_CONCURRENCY": "2", "VPNPORTAL_WORKER_CONCURRENCY": "2"}
+            )
+            stack.enter_context(background([*argv, *extra], unit_env, home, log))
         conf = nginx_prefix(tmp_path / "nginx", http_port, https_port, socket, static)
         run(nginx_argv(conf, "-t"))
         nginx = stack.enter_context(
