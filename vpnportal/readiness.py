@@ -18,7 +18,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from devices.choices import PollStatus
@@ -132,35 +132,41 @@ def check_workers(now: datetime) -> Check:
 
 
 def check_notifications(now: datetime) -> Check:
-    """Emails not yet delivered: how many, the oldest one's age, and how many failed for good."""
-    pending = Notification.objects.filter(status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING])
-    figures = pending.aggregate(oldest=Min("created_at"))
-    backlog = pending.count()
+    """Emails not yet delivered: how many, the oldest one's age, and how many failed for good (one query)."""
+    pending = Q(status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING])
+    figures = Notification.objects.aggregate(
+        backlog=Count("id", filter=pending),
+        oldest=Min("created_at", filter=pending),
+        failed=Count("id", filter=Q(status=NotificationStatus.FAILED)),
+    )
     oldest = figures["oldest"]
     age = round((now - oldest).total_seconds(), 1) if oldest else 0.0
     check: Check = {
         "ok": age <= settings.NOTIFY_BACKLOG_MAX_AGE_SECONDS,
-        "backlog": backlog,
+        "backlog": figures["backlog"],
         "oldest_age_seconds": age,
-        "failed": Notification.objects.filter(status=NotificationStatus.FAILED).count(),
+        "failed": figures["failed"],
     }
     if not check["ok"]:
-        check["problem"] = f"{backlog} notification(s) undelivered, the oldest for {_minutes(age)}."
+        check["problem"] = (
+            f"{figures['backlog']} notification(s) undelivered, the oldest for {_minutes(age)}."
+        )
     return check
 
 
 def check_polls(now: datetime) -> Check:
-    """Devices whose poll is overdue by more than one interval, and the polls running now."""
-    grace = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
-    overdue = Device.objects.filter(enabled=True, next_poll_at__lt=now - grace)
-    oldest = overdue.aggregate(oldest=Min("next_poll_at"))["oldest"]
-    running = Poll.objects.filter(status=PollStatus.RUNNING)
+    """Devices whose poll is overdue by more than one interval, and the polls running now (two queries)."""
+    overdue = Q(next_poll_at__lt=now - timedelta(seconds=settings.POLL_INTERVAL_SECONDS))
+    figures = Device.objects.filter(enabled=True).aggregate(
+        devices=Count("id"), overdue=Count("id", filter=overdue), oldest=Min("next_poll_at", filter=overdue)
+    )
+    oldest = figures["oldest"]
     check: Check = {
         "ok": oldest is None,
-        "overdue": overdue.count(),
+        "overdue": figures["overdue"],
         "oldest_overdue_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
-        "running": running.count(),
-        "devices": Device.objects.filter(enabled=True).count(),
+        "running": Poll.objects.filter(status=PollStatus.RUNNING).count(),
+        "devices": figures["devices"],
     }
     if not check["ok"]:
         check["problem"] = (
