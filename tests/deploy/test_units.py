@@ -179,3 +179,14 @@ def test_the_admin_helper_is_valid_shell() -> None:
     assert os.access(helper, os.X_OK)
     subprocess.run(["sh", "-n", str(helper)], check=True, timeout=30)
     assert "EnvironmentFile=/etc/vpnportal/env" in helper.read_text()
+
+
+@pytest.mark.parametrize("name", ["vpnportal-web.service", "vpnportal-worker@1.service", "vpnportal-beat.service", "vpnportal-syslog.service"])  # fmt: skip
+def test_systemd_rates_the_sandbox_ok(unit_root: Path, name: str) -> None:
+    """`systemd-analyze security` scores exposure 0 (locked down) to 10; "OK" is below 2.0 (then MEDIUM)."""
+    argv = ["systemd-analyze", "security", "--offline=yes", f"--root={unit_root}", "--no-pager",
+            "--threshold=20", name]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d)", result.stdout)
+    assert score and float(score.group(1)) < 2.0, result.stdout[-1500:]
