@@ -190,3 +190,20 @@ def test_systemd_rates_the_sandbox_ok(unit_root: Path, name: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     score = re.search(r"Overall exposure level for \S+: (\d+\.\d)", result.stdout)
     assert score and float(score.group(1)) < 2.0, result.stdout[-1500:]
+
+
+def test_systemd_sysusers_creates_the_service_user(tmp_path: Path) -> None:
+    if not shutil.which("systemd-sysusers"):
+        pytest.skip("systemd-sysusers is not installed")
+    (tmp_path / "etc").mkdir()
+    conf = DEPLOY / "sysusers.d" / "vpnportal.conf"
+    subprocess.run(
+        ["systemd-sysusers", f"--root={tmp_path}", str(conf)], check=True, capture_output=True, timeout=60
+    )
+    (entry,) = [
+        line for line in (tmp_path / "etc/passwd").read_text().splitlines() if line.startswith("vpnportal:")
+    ]
+    name, _, uid, gid, _, home, shell = entry.split(":")
+    assert int(uid) < 1000 and uid == gid  # a system user with its own group
+    assert (home, shell) == ("/var/lib/vpnportal", "/usr/sbin/nologin")
+    assert all(f"\nUser={name}\n" in unit_text(u) for u in UNITS if u.endswith(".service"))
