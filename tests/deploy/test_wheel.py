@@ -6,7 +6,7 @@ fresh PostgreSQL database, `createsuperuser`, `import_inventory`, `collectstatic
 unix socket behind nginx with deploy/nginx/vpnportal.conf (TLS, static files served by nginx), a Celery
 worker and beat on a private Redis, until /readyz says every part is ok.
 
-The fresh venv gets the wheel with `pip install --no-deps --no-index` (this machine has no package index);
+The fresh venv gets the wheel with `pip install --no-deps --no-index` (the test runs offline);
 its dependencies come from the shared venv through one .pth file (`site.addsitedir`), the exact versions
 requirements/base.txt pins. systemd itself does not run here: the units are checked by test_units.py.
 """
