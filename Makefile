@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha256sum | cut -c1-16)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo bench soak clean
+.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo bench soak clean wheel
 
 # Every file pip installs is checked against the hashes in the lock, and --no-deps installs exactly the
 # locked set (the lock already lists every dependency; pip check proves it is consistent). pip-sync then
@@ -77,5 +77,12 @@ bench: install services
 soak: install services
 	$(BIN)/python -m bench.soak
 
+# The installable package (docs/deploy.md): dist/vpnportal-<version>-py3-none-any.whl with a `vpnportal`
+# command, the templates, static files and migrations. No network: the locked setuptools builds it.
+wheel: install
+	rm -rf build
+	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
+	rm -rf build
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info

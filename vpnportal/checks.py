@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,5 +31,31 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             "DJANGO_SECRET_KEY.",
             hint="Generate one with Fernet.generate_key() and set VPNPORTAL_FERNET_KEYS.",
             id="vpnportal.W001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_installed_paths(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """From an installed wheel, state and static files must not default to a folder inside site-packages."""
+    base = Path(settings.BASE_DIR)
+    if (base / "manage.py").is_file():
+        return []  # a checkout: relative paths are relative to it, as documented
+    inside = [
+        name
+        for name, path in (
+            ("VPNPORTAL_VAR_DIR", settings.VAR_DIR),
+            ("DJANGO_STATIC_ROOT", settings.STATIC_ROOT),
+            ("VPNPORTAL_KNOWN_HOSTS", settings.VPNPORTAL_KNOWN_HOSTS),
+        )
+        if Path(path).resolve().is_relative_to(base.resolve())
+    ]
+    if not inside:
+        return []
+    return [
+        Warning(
+            f"{', '.join(inside)} point(s) inside the installed package ({base}).",
+            hint="Set them to absolute paths (deploy/env.example: /var/lib/vpnportal, /opt/vpnportal/static).",
+            id="vpnportal.W020",
         )
     ]

@@ -19,6 +19,7 @@ from devices.summary import device_state
 from pki.models import Certificate, Crl
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert, Heartbeat
+from vpnportal.readiness import FIGURES, PARTS, run_checks
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -226,7 +227,26 @@ def render_metrics() -> str:
             for h in Heartbeat.objects.order_by("name")
         ),
     )
+    _readiness(out)
     return out.text()
+
+
+def _readiness(out: Exposition) -> None:
+    """The figures of /readyz (vpnportal/readiness.py): one `up` per part, then each part's numbers."""
+    checks = run_checks()["checks"]
+    out.family(
+        "vpnportal_part_up",
+        "gauge",
+        "1 when the part's readiness check passes (database, redis, beat, workers, notifications, polls).",
+        (
+            (_labels(part=part, required=str(checks[part]["required"]).lower()), checks[part]["ok"] is True)
+            for part in PARTS
+        ),
+    )
+    for part, figure, help_text in FIGURES:
+        value = checks[part].get(figure)
+        samples = [("", value)] if isinstance(value, int | float) and not isinstance(value, bool) else []
+        out.family(f"vpnportal_{part}_{figure}", "gauge", help_text, samples)
 
 
 def _authorised(request: HttpRequest) -> bool:

@@ -23,6 +23,8 @@ from vpnportal.env import (
 from vpnportal.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# templates/ and static/ of a checkout; an installed wheel carries them in vpnportal/bundle/ (setup.py).
+SITE_FILES_DIR = BASE_DIR if (BASE_DIR / "templates").is_dir() else Path(__file__).resolve().parent / "bundle"
 # Relative paths in the environment are relative to the project folder, wherever a process starts.
 VAR_DIR = BASE_DIR / env_str("VPNPORTAL_VAR_DIR", "var")
 
@@ -77,7 +79,7 @@ WSGI_APPLICATION = "vpnportal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vpnportal.context_processors.portal",
+                "vpnportal.context_processors.readiness_banner",
             ],
         },
     },
@@ -111,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [SITE_FILES_DIR / "static"]
 STATIC_ROOT = BASE_DIR / env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -175,7 +178,7 @@ SESSION_COOKIE_SECURE = not _INSECURE_HTTP
 CSRF_COOKIE_SECURE = not _INSECURE_HTTP
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not _INSECURE_HTTP)
 # A load balancer's health probe and a Prometheus scrape speak plain http and do not follow redirects.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if _INSECURE_HTTP else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not _INSECURE_HTTP
 SECURE_HSTS_PRELOAD = not _INSECURE_HTTP
@@ -238,6 +241,11 @@ POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 32)
 # A poll still running this long after its claim lost its worker or its queued message (a restarted
 # Redis keeps no queue): the dispatcher records it failed. Longer than the poll task's hard time limit.
 POLL_LEASE_SECONDS = env_int("POLL_LEASE_SECONDS", 7 * 60)
+
+# Readiness (/readyz, the admin banner, docs/deploy.md): a heartbeat older than this means beat or the
+# workers stopped (beat sends one a minute); an email undelivered longer than this degrades the portal.
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
+NOTIFY_BACKLOG_MAX_AGE_SECONDS = env_int("NOTIFY_BACKLOG_MAX_AGE_SECONDS", 3600)
 
 # Re-enrollment: how long to wait for the CA to grant, and how often to look.
 ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)

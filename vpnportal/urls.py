@@ -26,6 +26,7 @@ urlpatterns = [
     # Without a session: Prometheus authenticates by METRICS_TOKEN, a load balancer's probe not at all.
     path("metrics", login_not_required(views.metrics), name="metrics"),
     path("healthz", login_not_required(views.healthz), name="healthz"),
+    path("readyz", login_not_required(views.readyz), name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalLoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -8,8 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from vpnportal.alerting import actions
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind
 from vpnportal.dashboard import ALERT_CATEGORIES, alert_counts, alerts_in, overview_context
+from vpnportal.health import healthz, readyz
 from vpnportal.metrics import metrics
 from vpnportal.models import Alert, AuditEntry
 
@@ -25,7 +25,16 @@ SILENCE_HOURS = (1, 4, 24, 72, 168)
 MAX_SILENCE_HOURS = 24 * 31
 PAGE_SIZE = 100
 
-__all__ = ["alert_acknowledge", "alert_list", "alert_silence", "audit_log", "healthz", "home", "metrics"]
+__all__ = [
+    "alert_acknowledge",
+    "alert_list",
+    "alert_silence",
+    "audit_log",
+    "healthz",
+    "home",
+    "metrics",
+    "readyz",
+]
 
 
 def _can_view(request: HttpRequest, perm: str) -> None:
@@ -139,10 +148,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request, "vpnportal/audit.html", {"page": page, "user_filter": user, "verb": verb, "verbs": verbs}
     )
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

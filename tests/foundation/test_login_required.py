@@ -10,9 +10,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-# /healthz is a liveness probe for load balancers; it tells nothing but "the database answers".
+# /healthz (liveness) and /readyz (readiness) are probes for load balancers and monitors.
 # The admin's own login form is a login page too (Django's LoginRequiredMiddleware exempts it).
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/readyz"}
 # The API and metrics authenticate by token and answer 401/403 instead of redirecting.
 SELF_AUTHENTICATING = ("/api/", "/metrics")
 

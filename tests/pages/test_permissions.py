@@ -39,7 +39,7 @@ ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {
     "devices:tunnel_silence": (lambda s: [s.tunnel.pk], {"hours": "1"}),
 }
 # Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment).
-NOT_OURS = {"login", "logout", "healthz", "metrics", "pki:enroll", "pki:enrollment_detail"}
+NOT_OURS = {"login", "logout", "healthz", "readyz", "metrics", "pki:enroll", "pki:enrollment_detail"}
 
 
 def _named_routes() -> set[str]:
