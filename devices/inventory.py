@@ -17,6 +17,7 @@ from django.db.models import ProtectedError
 
 from devices.choices import Platform, Transport
 from devices.contacts import email_list, validate_email_list
+from devices.inventory_channels import apply_channels, channels_in, device_channel_names, parse_channels
 from devices.models import Device, Tunnel
 from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
@@ -45,6 +46,7 @@ DEVICE_KEYS = {
     "transport",
     "host_key",
     "alert_emails",
+    "channels",
 }
 TUNNEL_KEYS = {"name", "ends"}
 DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
@@ -69,6 +71,7 @@ class DeviceEntry:
     host_key: str
     line: int
     alert_emails: str | None = None  # None: not in the file (the stored list is kept)
+    channels: list[str] | None = None  # alert channel names; None: not in the file (kept)
 
 
 @dataclass
@@ -233,7 +236,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
                 f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(DEVICE_KEYS))})"
             )
         lines[key] = _line(value_node)
-        if key == "alert_emails":  # a list as well as a single value: read below
+        if key in ("alert_emails", "channels"):  # a list as well as a single value: read below
             continue
         try:
             values[key] = _scalar(value_node, f"{where}.{key}")
@@ -285,6 +288,8 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
             host_key = validate_host_key(host_key)
         current = "alert_emails"
         alert_emails = _alert_emails(_value_node(items, "alert_emails"), f"{where}.alert_emails")
+        current = "channels"
+        channels = device_channel_names(_value_node(items, "channels"))
     except ValueError as exc:
         line = lines.get(current, _line(node))
         raise InventoryError(f"line {line}: {where}: {exc}") from None
@@ -300,6 +305,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         host_key=host_key,
         line=_line(node),
         alert_emails=alert_emails,
+        channels=channels,
     )
 
 
@@ -354,9 +360,14 @@ def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
             devices = [_device(item, i) for i, item in enumerate(_sequence(node, "devices"))]
         elif key == "tunnels":
             tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
+        elif key == "channels":  # alert channels: devices/inventory_channels.py
+            try:
+                parse_channels(node)
+            except ValueError as exc:
+                raise InventoryError(str(exc)) from None
         else:
             raise InventoryError(
-                f"line {key_line}: unknown top-level key {key!r} (allowed: devices, tunnels)"
+                f"line {key_line}: unknown top-level key {key!r} (allowed: channels, devices, tunnels)"
             )
     names: dict[str, int] = {}
     for device in devices:
@@ -449,6 +460,14 @@ def import_inventory(text: str, *, prune: bool = False) -> ImportResult:
     result = ImportResult()
     with transaction.atomic():
         by_name = {entry.name: _apply_device(entry, result) for entry in devices}
+        try:
+            apply_channels(
+                channels_in(text) if "channels" in text else [],
+                [(by_name[entry.name], entry.channels, entry.line) for entry in devices],
+                prune=prune,
+            )
+        except ValueError as exc:
+            raise InventoryError(str(exc)) from None
         for entry in tunnels:
             ends: list[Device] = []
             for end in entry.ends:

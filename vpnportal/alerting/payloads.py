@@ -55,6 +55,26 @@ def alert_record(alert: Alert, what: str, at: datetime, site_url: str) -> dict[s
     }
 
 
+def test_record(now: datetime, site_url: str) -> dict[str, Any]:
+    """The one alert a "Send test" carries (kind `test`, id 0)."""
+    return {
+        "id": 0,
+        "kind": "test",
+        "kind_label": "Test notification",
+        "severity": "info",
+        "state": "firing",
+        "event": "test",
+        "device": "",
+        "tunnel": "",
+        "subject": "test",
+        "summary": "Test notification from vpnportal: this channel works.",
+        "started_at": _iso(now),
+        "resolved_at": None,
+        "event_at": _iso(now),
+        "link": f"{site_url.rstrip('/')}/alerts/",
+    }
+
+
 def canonical_json(value: Any) -> bytes:
     """The raw body: compact, keys sorted, UTF-8 (the bytes the signature covers)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
