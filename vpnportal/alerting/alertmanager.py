@@ -8,7 +8,7 @@ The state is read when the notification is sent, so a late retry never re-fires 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ TEST_ALERTNAME = "vpnportal_test"
 
 
 def _time(value: datetime) -> str:
-    return value.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def valid_for() -> timedelta:
@@ -42,14 +42,16 @@ def am_alert(alert: Alert, now: datetime) -> dict[str, Any] | None:
     ends = (
         alert.resolved_at if alert.state == AlertState.RESOLVED and alert.resolved_at else now + valid_for()
     )
+    labels = {
+        "alertname": alert.kind,
+        "device": alert.device.name if alert.device else "",
+        "tunnel": alert.tunnel.name if alert.tunnel else "",
+        "subject": alert.subject,
+        "severity": alert.severity,
+    }
     return {
-        "labels": {
-            "alertname": alert.kind,
-            "device": alert.device.name if alert.device else "",
-            "tunnel": alert.tunnel.name if alert.tunnel else "",
-            "subject": alert.subject,
-            "severity": alert.severity,
-        },
+        # An empty label is no label to Alertmanager: leave it out.
+        "labels": {name: value for name, value in labels.items() if value},
         "annotations": {"summary": alert.summary or alert.subject, "link": link},
         "startsAt": _time(alert.fired_at or alert.opened_at),
         "endsAt": _time(ends),
