@@ -98,7 +98,10 @@ def secret_value(node: yaml.Node, where: str, limit: int) -> tuple[str, str]:
         if len(items) != 1:
             raise ValueError(f"{where}: a reference is {{env: NAME}} or {{file: PATH}}")
         (kind, target_node), *_ = items.items()
-        return "", reference_text(kind, _value(target_node, where))
+        try:
+            return "", reference_text(kind, _value(target_node, where))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
     value = _value(node, where)
     if value is None:
         return "", ""

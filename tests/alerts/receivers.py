@@ -114,12 +114,12 @@ receivers:
 
 
 @contextmanager
-def alertmanager() -> Iterator[str]:
-    """Debian's Alertmanager on a free port (no clustering, its own storage); yields its base URL."""
+def alertmanager(port: int | None = None) -> Iterator[str]:
+    """Debian's Alertmanager on `port` or a free one (no clustering, its own storage); yields its base URL."""
     binary = shutil.which("prometheus-alertmanager") or ALERTMANAGER
     if not Path(binary).exists():
         pytest.skip("prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
-    port = free_port()
+    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="vpnportal-am-") as tmp:
         config = Path(tmp) / "alertmanager.yml"
         config.write_text(AM_CONFIG)

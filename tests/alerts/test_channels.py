@@ -231,3 +231,26 @@ def test_it_fails_a_delivery_whose_reference_is_missing_naming_the_reference_onl
         monkeypatch.setenv("TEST_HOOK_SECRET", HOOK_SECRET)
         send_due_notifications(timezone.now() + timedelta(hours=1))
         assert len(hook.requests) == 1
+
+
+def test_it_gives_alertmanager_the_alert_after_it_comes_back_while_email_goes_out_meanwhile(
+    channel_settings: Any,
+) -> None:
+    smtp_port, am_port = free_port(), free_port()
+    use_smtp(channel_settings, smtp_port)
+    channel_settings.ALERT_EMAIL_TO = ["noc@example.com"]
+    AlertChannel.objects.create(
+        name="am", kind=ChannelKind.ALERTMANAGER, url=f"http://127.0.0.1:{am_port}/", default=True
+    )
+    make_cert(make_device(), timezone.now() + timedelta(days=20), serial="EF56")
+    with smtp_server(smtp_port) as mail:
+        run_alert_cycle()  # Alertmanager is down: email is not held up by it
+        assert len(mail.messages) == 1
+    row = Notification.objects.get(channel_name="am")
+    assert (row.status, row.attempts) == (NotificationStatus.QUEUED, 1)
+    with alertmanager(am_port) as am:
+        send_due_notifications(timezone.now() + timedelta(minutes=5))
+        [firing] = wait_for(lambda: _am_ours(am) or None)
+        assert firing["labels"]["subject"] == "EF56"
+    row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT
