@@ -134,10 +134,10 @@ class AlertChannelAdmin(AuditedAdmin):
         """Send a test notification through each selected channel and say how each went."""
         for channel in queryset:
             for row in send_test(channel, user=request.user):
-                who = row.recipient or channel.name
+                to = f" to {row.recipient}" if row.recipient else ""
                 if row.status == NotificationStatus.SENT:
-                    self.message_user(request, f"{channel.name}: test sent to {who}.", messages.SUCCESS)
+                    self.message_user(request, f"{channel.name}: test sent{to}.", messages.SUCCESS)
                 else:
                     self.message_user(
-                        request, f"{channel.name}: test to {who} failed: {row.last_error}", messages.ERROR
+                        request, f"{channel.name}: test{to} failed: {row.last_error}", messages.ERROR
                     )

@@ -28,7 +28,9 @@ def deliveries_of(alert: Alert) -> list[dict[str, Any]]:
             continue
         news = sorted({event.kind for event in row.events.all() if event.alert_id == alert.pk})
         latest[key] = {"notification": row, "news": news, "count": 1}
-    return sorted(latest.values(), key=lambda d: (d["notification"].channel_name, d["notification"].recipient))
+    return sorted(
+        latest.values(), key=lambda d: (d["notification"].channel_name, d["notification"].recipient)
+    )
 
 
 @require_GET
