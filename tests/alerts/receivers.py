@@ -43,6 +43,8 @@ class Receiver:
     """What an HTTP receiver got; with a secret it refuses (401) any post whose signature is wrong."""
 
     secret: str | None = None
+    # Answer this status to every post (recorded all the same), e.g. 500 or 400.
+    answer: int = 200
     requests: list[Received] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,7 +60,7 @@ class Receiver:
                 return 401
         with self.lock:
             self.requests.append(Received(path, headers, body))
-        return 200
+        return self.answer
 
     def bodies(self) -> list[Any]:
         """Every accepted body as JSON, in order."""

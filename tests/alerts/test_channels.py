@@ -254,3 +254,44 @@ def test_it_gives_alertmanager_the_alert_after_it_comes_back_while_email_goes_ou
         assert firing["labels"]["subject"] == "EF56"
     row.refresh_from_db()
     assert row.status == NotificationStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "error"),
+    [
+        (500, NotificationStatus.QUEUED, "webhook channel noc-hook: HTTP 500"),
+        (429, NotificationStatus.QUEUED, "webhook channel noc-hook: HTTP 429"),
+        (400, NotificationStatus.FAILED, "webhook channel noc-hook: HTTP 400 (refused)"),
+        (302, NotificationStatus.FAILED, "webhook channel noc-hook: HTTP 302 redirect (not followed)"),
+    ],
+)
+def test_it_retries_a_server_error_and_gives_up_on_a_refusal(
+    channel_settings: Any, answer: int, status: str, error: str
+) -> None:
+    port = free_port()
+    AlertChannel.objects.create(
+        name="noc-hook", kind=ChannelKind.WEBHOOK, url=url_of(port), secret=HOOK_SECRET, default=True
+    )
+    make_cert(make_device(), timezone.now() + timedelta(days=20))
+    with http_receiver(port, Receiver(answer=answer)) as hook:
+        run_alert_cycle()
+    row = Notification.objects.get(channel_name="noc-hook")
+    assert (row.status, row.last_error, len(hook.requests)) == (status, error, 1)
+
+
+def test_it_fails_what_was_queued_for_a_channel_disabled_since(channel_settings: Any) -> None:
+    port = free_port()
+    channel = AlertChannel.objects.create(
+        name="noc-hook", kind=ChannelKind.WEBHOOK, url=url_of(port), secret=HOOK_SECRET, default=True
+    )
+    make_cert(make_device(), timezone.now() + timedelta(days=20))
+    run_alert_cycle()  # nobody listens: queued for a retry
+    AlertChannel.objects.filter(pk=channel.pk).update(enabled=False)
+    with http_receiver(port) as hook:
+        send_due_notifications(timezone.now() + timedelta(hours=1))
+    row = Notification.objects.get(channel=channel)
+    assert (row.status, row.last_error, hook.requests) == (
+        NotificationStatus.FAILED,
+        "channel noc-hook is disabled",
+        [],
+    )

@@ -6,12 +6,14 @@ a Slack or Teams webhook URL is itself a secret.
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 from vpnportal.alerting.transport_base import TransportError
+from vpnportal.choices import NotificationPurpose
 from vpnportal.models import AlertChannel, Notification
 from vpnportal.references import UnresolvedReference, describe, resolve
 
@@ -34,6 +36,8 @@ def channel_of_notification(notification: Notification) -> AlertChannel:
     channel = notification.channel
     if channel is None:
         raise TransportError(f"channel {notification.channel_name!r} no longer exists", permanent=True)
+    if not channel.enabled and notification.purpose != NotificationPurpose.TEST:
+        raise TransportError(f"channel {channel.name} is disabled", permanent=True)
     return channel
 
 
@@ -54,8 +58,12 @@ def channel_url(channel: AlertChannel) -> str:
     url = channel_value(channel, "url").strip()
     if not url:
         raise TransportError(f"channel {channel.name}: no URL configured", permanent=True)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise TransportError(f"channel {channel.name}: the URL is not valid", permanent=True) from None
+    if parts.scheme not in ("http", "https") or not host:
         raise TransportError(f"channel {channel.name}: the URL must be http:// or https://", permanent=True)
     return url
 
@@ -86,3 +94,9 @@ def post(channel: AlertChannel, url: str, body: bytes, headers: dict[str, str]) 
         raise TransportError(f"{where}: cannot connect ({reason})", unreachable=True) from None
     except (TimeoutError, ConnectionError, OSError) as exc:
         raise TransportError(f"{where}: {type(exc).__name__}", unreachable=True) from None
+    except http.client.HTTPException as exc:
+        # A garbled answer: the server is there, a later attempt may do better.
+        raise TransportError(f"{where}: bad HTTP answer ({type(exc).__name__})") from None
+    except ValueError:
+        # http.client's InvalidURL and friends name the URL: say only that it is wrong.
+        raise TransportError(f"{where}: the URL is not valid", permanent=True) from None
