@@ -309,7 +309,17 @@ def apply_channels(
             if channel is None:
                 raise ValueError(f"line {line}: device {device.name!r}: no channel named {name!r}")
             chosen.append(channel)
-        device.alert_channels.set(chosen)
+        before = sorted(device.alert_channels.values_list("name", flat=True))
+        after = sorted(channel.name for channel in chosen)
+        if before != after:
+            device.alert_channels.set(chosen)
+            audit(
+                "import_inventory",
+                obj=device,
+                action=AuditAction.UPDATE,
+                before={"channels": before},
+                after={"channels": after},
+            )
     if prune:
         for channel in AlertChannel.objects.filter(from_inventory=True).exclude(name__in=set(by_name)):
             audit(

@@ -41,6 +41,8 @@ def test_it_imports_channels_and_the_devices_that_name_them() -> None:
         "noc-hook",
     ]
     assert not Device.objects.get(name="r2").alert_channels.exists()
+    [entry] = AuditEntry.objects.filter(object_repr__contains="r1", after__has_key="channels")
+    assert (entry.before, entry.after) == ({"channels": []}, {"channels": ["chat", "noc-hook"]})
 
 
 def test_it_encrypts_literal_channel_secrets_and_keeps_them_out_of_the_audit() -> None:
