@@ -29,6 +29,7 @@ from devices.credentials import (
     prune_credential_sets,
     validate_username,
 )
+from devices.inventory_channels import apply_channels, channels_in, device_channel_names, parse_channels
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import (
     FILE_CONTROL_RE,
@@ -67,9 +68,10 @@ DEVICE_KEYS = {
     "host_key",
     "alert_emails",
     "credentials",
+    "channels",
 }
 REQUIRED_KEYS = ("name", "host", "platform", "username")
-TOP_KEYS = ("credentials", "devices", "tunnels")
+TOP_KEYS = ("channels", "credentials", "devices", "tunnels")
 TUNNEL_KEYS = {"name", "ends"}
 DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
 
@@ -103,6 +105,7 @@ class DeviceEntry:
             keep=getattr(self, f"keep_{attr}"),
             line=self.line,
         )
+    channels: list[str] | None = None  # alert channel names; None: not in the file (kept)
 
 
 @dataclass
@@ -187,7 +190,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
                 f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(DEVICE_KEYS))})"
             )
         lines[key] = _line(value_node)
-        if key == "alert_emails":  # a list as well as a single value: read below
+        if key in ("alert_emails", "channels"):  # a list as well as a single value: read below
             continue
         if key in ("password", "secret"):  # a literal or a reference (devices/credentials.py)
             try:
@@ -236,6 +239,8 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
             host_key = validate_host_key(host_key)
         current = "alert_emails"
         alert_emails = _alert_emails(_value_node(items, "alert_emails"), f"{where}.alert_emails")
+        current = "channels"
+        channels = device_channel_names(_value_node(items, "channels"))
     except ValueError as exc:
         line = lines.get(current, _line(node))
         raise InventoryError(f"line {line}: {where}: {exc}") from None
@@ -256,6 +261,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         secret_ref=secrets.get("secret", SecretValue()).ref,
         keep_password=secrets.get("password", SecretValue()).keep,
         keep_secret=secrets.get("secret", SecretValue()).keep,
+        channels=channels,
     )
 
 
@@ -324,6 +330,11 @@ def read_inventory(text: str) -> InventoryDocument:
             doc.devices = [_device(item, i) for i, item in enumerate(_sequence(node, "devices"))]
         elif key == "tunnels":
             doc.tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
+        elif key == "channels":  # alert channels: devices/inventory_channels.py
+            try:
+                parse_channels(node)
+            except ValueError as exc:
+                raise InventoryError(str(exc)) from None
         elif key == "credentials":
             doc.credentials = parse_credential_sets(node)
         else:
@@ -447,6 +458,14 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
     with transaction.atomic():
         sets = apply_credential_sets(doc.credentials, result)
         by_name = {entry.name: _apply_device(entry, result, sets) for entry in devices}
+        try:
+            apply_channels(
+                channels_in(text) if "channels" in text else [],
+                [(by_name[entry.name], entry.channels, entry.line) for entry in devices],
+                prune=prune,
+            )
+        except ValueError as exc:
+            raise InventoryError(str(exc)) from None
         for entry in tunnels:
             ends: list[Device] = []
             for end in entry.ends:

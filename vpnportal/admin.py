@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from vpnportal import admin_channels  # noqa: F401 - registers the alert channels' admin
 from vpnportal.admin_audit import AuditedAdmin
 from vpnportal.models import Alert, AuditEntry, MaintenanceWindow, Notification
 
@@ -20,8 +21,9 @@ class AlertAdmin(AuditedAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(AuditedAdmin):
-    list_display = ("recipient", "subject", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status",)
+    list_display = ("recipient", "channel_name", "subject", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "channel_kind", "purpose")
+    exclude = ("payload",)
 
 
 @admin.register(MaintenanceWindow)

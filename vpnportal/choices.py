@@ -78,6 +78,24 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", "Failed permanently"
 
 
+class ChannelKind(models.TextChoices):
+    """How an alert channel delivers (issue 19): the names are used in the inventory file."""
+
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook (signed JSON)"
+    SLACK = "slack", "Slack incoming webhook"
+    TEAMS = "teams", "Microsoft Teams incoming webhook"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+
+
+class NotificationPurpose(models.TextChoices):
+    """Why a notification exists: news of alert events, an Alertmanager refresh, or an admin's test."""
+
+    EVENTS = "events", "Alert events"
+    REFRESH = "refresh", "Alertmanager refresh of firing alerts"
+    TEST = "test", "Test"
+
+
 class AuditAction(models.TextChoices):
     """What an audit entry records."""
 

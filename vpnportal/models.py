@@ -12,9 +12,12 @@ from vpnportal.choices import (
     AlertKind,
     AlertState,
     AuditAction,
+    ChannelKind,
+    NotificationPurpose,
     NotificationStatus,
     Severity,
 )
+from vpnportal.fields import EncryptedTextField
 
 
 class Alert(models.Model):
@@ -80,10 +83,58 @@ class AlertEvent(models.Model):
         return f"{self.alert_id}: {self.kind} ({self.old_state or '-'} -> {self.new_state})"
 
 
-class Notification(models.Model):
-    """One email to one recipient: written before it is sent, its outcome after."""
+class AlertChannel(models.Model):
+    """Where alerts go besides ALERT_EMAIL_TO: email, a signed webhook, Slack, Teams or Alertmanager.
 
-    recipient = models.EmailField()
+    `default` channels get every alert; the others get the alerts of their `devices` and of the tunnels
+    those end. A URL or secret is a literal (encrypted at rest) or a reference (`env:NAME`,
+    `file:PATH`) resolved at each send."""
+
+    name = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    to = models.TextField(blank=True, default="", help_text="Email channels: addresses, comma-separated.")
+    url = EncryptedTextField(blank=True, default="", help_text="Literal URL (stored encrypted).")
+    url_ref = models.CharField(
+        max_length=300, blank=True, default="", help_text="Or a reference: env:NAME or file:/path."
+    )
+    secret = EncryptedTextField(
+        blank=True, default="", help_text="Webhook signing secret (stored encrypted)."
+    )
+    secret_ref = models.CharField(
+        max_length=300, blank=True, default="", help_text="Or a reference: env:NAME or file:/path."
+    )
+    default = models.BooleanField(default=False, help_text="Gets every alert.")
+    enabled = models.BooleanField(default=True)
+    devices = models.ManyToManyField("devices.Device", related_name="alert_channels", blank=True)
+    from_inventory = models.BooleanField(default=False)
+    # Alertmanager: when the firing alerts were last re-posted (they expire there unless re-posted).
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class Notification(models.Model):
+    """One delivery to one recipient or channel: written before it is sent, its outcome after."""
+
+    recipient = models.EmailField(blank=True, default="")
+    channel = models.ForeignKey(
+        AlertChannel, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    # The transport, kept when the channel row is deleted (email for ALERT_EMAIL_TO and alert_emails).
+    channel_kind = models.CharField(max_length=16, choices=ChannelKind.choices, default=ChannelKind.EMAIL)
+    channel_name = models.CharField(max_length=64, blank=True, default="")
+    purpose = models.CharField(
+        max_length=16, choices=NotificationPurpose.choices, default=NotificationPurpose.EVENTS
+    )
+    # Non-email channels: what to send (alert ids and what each says), fixed when the row is written.
+    payload = models.JSONField(default=dict, blank=True)
+    # Stable across retries: receivers drop a repeated delivery by it.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True, default="")
@@ -102,7 +153,7 @@ class Notification(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.recipient}: {self.subject} ({self.status})"
+        return f"{self.recipient or self.channel_name}: {self.subject} ({self.status})"
 
 
 class MaintenanceWindow(models.Model):

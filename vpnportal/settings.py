@@ -230,6 +230,8 @@ DIAGNOSIS_PENDING_MINUTES = env_int("DIAGNOSIS_PENDING_MINUTES", 60)
 VPNPORTAL_SITE_URL = env_str("VPNPORTAL_SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
+# Alertmanager channels: firing alerts are re-posted this often, each valid for 4 times as long (docs/alerts.md).
+ALERTMANAGER_REPOST_SECONDS = env_int("ALERTMANAGER_REPOST_SECONDS", 60)
 
 # Counter history retention: raw samples, hourly and daily rollups.
 HISTORY_RAW_DAYS = env_int("HISTORY_RAW_DAYS", 7)

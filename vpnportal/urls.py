@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from vpnportal import views
+from vpnportal import alert_views, views
 from vpnportal.login_forms import PortalAdminLoginForm, PortalLoginForm
 
 # The admin's login says a directory problem as the portal's does (vpnportal/login_forms.py).
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/fragment/", views.overview_fragment, name="overview_fragment"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/", alert_views.alert_detail, name="alert_detail"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:pk>/silence/", views.alert_silence, name="alert_silence"),
     path("audit/", views.audit_log, name="audit"),

@@ -22,6 +22,7 @@ PAGES: dict[str, Callable[[Seed], list[object]]] = {
     "home": lambda s: [],
     "overview_fragment": lambda s: [],
     "alerts": lambda s: [],
+    "alert_detail": lambda s: [s.alert.pk],
     "audit": lambda s: [],
     "devices:device_list": lambda s: [],
     "devices:device_detail": lambda s: [s.router.pk],

@@ -21,9 +21,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from devices.contacts import email_list
+from vpnportal.alerting.channels import enabled_channels, idempotency_key, queue_refreshes, route
+from vpnportal.alerting.payloads import alert_record, headline
 from vpnportal.alerting.transports import Transport, TransportError, transport_for
-from vpnportal.choices import AlertEventKind, AlertKind, AlertState, NotificationStatus, Severity
-from vpnportal.models import Alert, AlertEvent, Notification
+from vpnportal.choices import AlertEventKind, AlertKind, AlertState, ChannelKind, NotificationStatus, Severity
+from vpnportal.models import Alert, AlertChannel, AlertEvent, Notification
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +59,34 @@ def classify(event: AlertEvent) -> str:
     return DIGEST_SECTION.get(event.kind, "fired")
 
 
-def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
+def _what(alert: Alert, event: AlertEvent) -> str:
     what = classify(event)
     if alert.state == AlertState.RESOLVED and what != "resolved":
         # It fired and cleared before a digest went out: say where it stands now, not "firing".
         what = "resolved"
+    return what
+
+
+def _latest(events: list[AlertEvent]) -> list[AlertEvent]:
+    latest: dict[int, AlertEvent] = {}
+    for event in sorted(events, key=lambda e: (e.at, e.pk)):
+        latest[event.alert_id] = event
+    return list(latest.values())
+
+
+def channel_records(events: list[AlertEvent]) -> list[dict[str, Any]]:
+    """What a non-email channel is told: per alert its latest notable event, gravest first."""
+    records = [
+        alert_record(event.alert, _what(event.alert, event), event.at, settings.VPNPORTAL_SITE_URL)
+        for event in _latest(events)
+    ]
+    return sorted(
+        records, key=lambda r: (-Severity.rank_of(r["severity"]), r["kind"], r["device"], r["subject"])
+    )
+
+
+def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
+    what = _what(alert, event)
     return {
         "id": alert.pk,
         "kind": alert.kind,
@@ -96,11 +121,8 @@ def zone_label(now: datetime) -> str:
 
 def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     """Template context: per alert its latest notable event, sorted into firing, still firing, resolved."""
-    latest: dict[int, AlertEvent] = {}
-    for event in sorted(events, key=lambda e: (e.at, e.pk)):
-        latest[event.alert_id] = event
     entries = sorted(
-        (_entry(event.alert, event) for event in latest.values()),
+        (_entry(event.alert, event) for event in _latest(events)),
         key=lambda e: (-Severity.rank_of(e["severity"]), e["kind"], e["device"], e["subject"]),
     )
     firing = [e for e in entries if e["what"] in ("fired", "worse")]
@@ -128,8 +150,13 @@ def render_digest(events: list[AlertEvent], now: datetime) -> tuple[str, str, st
 
 
 def build_notifications(now: datetime | None = None) -> int:
-    """Turn unprocessed alert events into one digest Notification per recipient; returns how many."""
+    """Turn unprocessed alert events into one digest Notification per recipient and one per non-email
+    channel, and queue the due Alertmanager refreshes; returns how many notifications were written."""
     now = now or timezone.now()
+    return queue_refreshes(now) + _build_from_events(now)
+
+
+def _build_from_events(now: datetime) -> int:
     with transaction.atomic():
         # skip_locked: a second worker building at the same time gets nothing instead of waiting.
         ids = list(
@@ -153,34 +180,82 @@ def build_notifications(now: datetime | None = None) -> int:
         if not events:
             return 0
         Alert.objects.filter(pk__in={e.alert_id for e in events}).update(last_notified_at=now)
-        digests = recipients_of(events)
-        if not digests:
-            log.warning(
-                "alert events to announce but ALERT_EMAIL_TO and the devices' alert_emails are empty: %d events",
-                len(events),
-            )
-            return 0
+        channels = enabled_channels()
+        routed = route(events, channels)
+        digests = recipients_of(events, channels, routed)
+        labels = email_labels(channels)
         rendered: dict[tuple[int, ...], tuple[str, str, str]] = {}
         for recipient, theirs in digests.items():
             key = tuple(event.pk for event in theirs)
             if key not in rendered:
                 rendered[key] = render_digest(theirs, now)
             subject, text, html = rendered[key]
+            channel = labels.get(recipient)
             notification = Notification.objects.create(
                 recipient=recipient,
+                channel=channel,
+                channel_name=channel.name if channel else "",
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                idempotency_key=idempotency_key("email", recipient, *sorted(key)),
                 created_at=now,
                 next_attempt_at=now,
             )
             notification.events.set(theirs)
-        return len(digests)
+        queued = len(digests) + _channel_notifications(channels, routed, now)
+        if not queued:
+            log.warning(
+                "alert events to announce but no channel, ALERT_EMAIL_TO or alert_emails takes them: %d events",
+                len(events),
+            )
+        return queued
 
 
-def recipients_of(events: list[AlertEvent]) -> dict[str, list[AlertEvent]]:
+def _channel_notifications(
+    channels: list[AlertChannel], routed: dict[int, list[AlertEvent]], now: datetime
+) -> int:
+    """One notification per non-email channel with its events; returns how many."""
+    queued = 0
+    for channel in channels:
+        theirs = routed.get(channel.pk)
+        if channel.kind == ChannelKind.EMAIL or not theirs:
+            continue
+        records = channel_records(theirs)
+        notification = Notification.objects.create(
+            channel=channel,
+            channel_kind=channel.kind,
+            channel_name=channel.name,
+            subject=headline(records)[:SUBJECT_MAX],
+            body_text="",
+            payload={"alerts": records},
+            idempotency_key=idempotency_key(channel.kind, channel.pk, *sorted(e.pk for e in theirs)),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        notification.events.set(theirs)
+        queued += 1
+    return queued
+
+
+def email_labels(channels: list[AlertChannel]) -> dict[str, AlertChannel]:
+    """The email channel each address belongs to (the first by name), for the alert page."""
+    labels: dict[str, AlertChannel] = {}
+    for channel in channels:
+        if channel.kind == ChannelKind.EMAIL:
+            for address in email_list(channel.to):
+                labels.setdefault(address, channel)
+    return labels
+
+
+def recipients_of(
+    events: list[AlertEvent],
+    channels: list[AlertChannel] | None = None,
+    routed: dict[int, list[AlertEvent]] | None = None,
+) -> dict[str, list[AlertEvent]]:
     """Each recipient and the events of their digest: ALERT_EMAIL_TO gets every event; the addresses in
-    a device's `alert_emails` get the events of that device and of the tunnels it ends."""
+    a device's `alert_emails` get the events of that device and of the tunnels it ends; the addresses of
+    an email channel get the channel's events. An address in several gets one digest of them all."""
     everyone = email_list(settings.ALERT_EMAIL_TO)
     digests: dict[str, list[AlertEvent]] = {address: list(events) for address in everyone}
     for event in events:
@@ -192,6 +267,17 @@ def recipients_of(events: list[AlertEvent]) -> dict[str, list[AlertEvent]]:
         for address in contacts:
             if address not in everyone:
                 digests.setdefault(address, []).append(event)
+    for channel in channels or []:
+        theirs = (routed or {}).get(channel.pk, [])
+        if channel.kind != ChannelKind.EMAIL or not theirs:
+            continue
+        for address in email_list(channel.to):
+            if address in everyone:
+                continue
+            mine = digests.setdefault(address, [])
+            seen = {event.pk for event in mine}
+            mine.extend(event for event in theirs if event.pk not in seen)
+            mine.sort(key=lambda e: (e.at, e.pk))
     return digests
 
 
@@ -242,7 +328,7 @@ def deliver(notification_id: int, now: datetime, transport: Transport | None = N
         log.warning(
             "notification %s to %s attempt %s failed%s: %s",
             notification_id,
-            notification.recipient,
+            notification.recipient or notification.channel_name,
             notification.attempts,
             " permanently" if give_up else "",
             exc.message,
@@ -261,12 +347,20 @@ def send_due_notifications(now: datetime | None = None, transport: Transport | N
     sent, retry and failed."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for notification_id in list(due_notifications(now).values_list("pk", flat=True)[:SEND_BATCH]):
+    dead: set[str] = set()
+    due = due_notifications(now).values_list("pk", "channel_kind", "channel_id")[:SEND_BATCH]
+    for notification_id, kind, channel_id in list(due):
+        # Every email goes through the one SMTP server; every other channel is its own server.
+        destination = "email" if kind == ChannelKind.EMAIL else f"{kind}:{channel_id}"
+        if destination in dead:
+            continue
         outcome = deliver(notification_id, now, transport)
         if outcome == "unreachable":
-            # SMTP is down: leave the rest for their own next attempt instead of waiting out timeouts.
+            # That server is down: leave its rest for their own next attempt instead of waiting out
+            # timeouts; the other channels still go out.
             counts["retry"] += 1
-            break
+            dead.add(destination)
+            continue
         if outcome in counts:
             counts[outcome] += 1
     return counts

@@ -2,37 +2,25 @@
 
 Delivery bookkeeping (claims, retries, backoff) lives in `vpnportal.alerting.notify` and only sees the
 interface: a transport sends one notification or raises `TransportError`, saying whether a retry may
-help and whether the server itself is unreachable. A new transport (webhook, chat, Alertmanager) is a
-class here with a `send`, named in `TRANSPORTS`, and picked by `channel_of`.
+help and whether the server itself is unreachable. Each transport is a class with a `send` (email here;
+webhook, Slack and Teams in `webhooks.py`, Alertmanager in `alertmanager.py`), named in `TRANSPORTS` by
+channel kind and picked by `channel_of`.
 """
 
 from __future__ import annotations
 
 import smtplib
-from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from vpnportal.alerting.alertmanager import AlertmanagerTransport
+from vpnportal.alerting.transport_base import Transport, TransportError
+from vpnportal.alerting.webhooks import SlackTransport, TeamsTransport, WebhookTransport
+from vpnportal.choices import ChannelKind
 from vpnportal.models import Notification
 
-
-class TransportError(Exception):
-    """Delivery failed; `permanent` failures are not retried."""
-
-    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        # The server itself cannot be reached: the rest of the batch would only wait for timeouts too.
-        self.unreachable = unreachable
-
-
-class Transport(Protocol):
-    """Something that delivers one notification or raises TransportError."""
-
-    def send(self, notification: Notification) -> None:
-        """Deliver the notification."""
+__all__ = ["TRANSPORTS", "EmailTransport", "Transport", "TransportError", "channel_of", "transport_for"]
 
 
 class EmailTransport:
@@ -74,13 +62,19 @@ class EmailTransport:
             raise TransportError(f"SMTP error: {exc}") from exc
 
 
-# Every transport by the channel name a notification is for.
-TRANSPORTS: dict[str, type[Transport]] = {"email": EmailTransport}
+# Every transport by the kind of channel a notification is for.
+TRANSPORTS: dict[str, type[Transport]] = {
+    ChannelKind.EMAIL: EmailTransport,
+    ChannelKind.WEBHOOK: WebhookTransport,
+    ChannelKind.SLACK: SlackTransport,
+    ChannelKind.TEAMS: TeamsTransport,
+    ChannelKind.ALERTMANAGER: AlertmanagerTransport,
+}
 
 
 def channel_of(notification: Notification) -> str:
-    """The channel a notification goes out on: every notification is an email to its recipient today."""
-    return "email"
+    """The kind of channel a notification goes out on (email for ALERT_EMAIL_TO and alert_emails)."""
+    return notification.channel_kind or ChannelKind.EMAIL
 
 
 def transport_for(notification: Notification) -> Transport:
