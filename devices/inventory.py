@@ -105,6 +105,7 @@ class DeviceEntry:
             keep=getattr(self, f"keep_{attr}"),
             line=self.line,
         )
+
     channels: list[str] | None = None  # alert channel names; None: not in the file (kept)
 
 

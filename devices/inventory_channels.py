@@ -24,11 +24,11 @@ from django.core.exceptions import ValidationError
 
 from devices.contacts import email_list, validate_email_list
 from devices.models import Device
+from devices.secret_refs import make_reference
 from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction, ChannelKind
 from vpnportal.models import AlertChannel
-from vpnportal.references import reference_text
 
 CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CHANNEL_KEYS = ("name", "kind", "to", "url", "secret", "default", "enabled")
@@ -99,7 +99,7 @@ def secret_value(node: yaml.Node, where: str, limit: int) -> tuple[str, str]:
             raise ValueError(f"{where}: a reference is {{env: NAME}} or {{file: PATH}}")
         (kind, target_node), *_ = items.items()
         try:
-            return "", reference_text(kind, _value(target_node, where))
+            return "", str(make_reference(kind, _value(target_node, where)))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     value = _value(node, where)

@@ -90,8 +90,11 @@ def _strip_newline(text: str) -> str:
     return text
 
 
-def resolve(ref: Reference, environ: Mapping[str, str] | None = None) -> str:
-    """The secret a reference points to, read now; UnresolvedReference naming the reference on failure."""
+def resolve(ref: Reference, environ: Mapping[str, str] | None = None, max_value: int = MAX_VALUE) -> str:
+    """The secret a reference points to, read now; UnresolvedReference naming the reference on failure.
+
+    `max_value` is a device secret's limit by default; an alert channel's URL may be longer.
+    """
     shown = ref.shown()
     if ref.kind == ENV:
         env = os.environ if environ is None else environ
@@ -117,6 +120,6 @@ def resolve(ref: Reference, environ: Mapping[str, str] | None = None) -> str:
     # A newline in a value would be a second command on the device (inventory.CONTROL_RE).
     if CONTROL_RE.search(value):
         raise UnresolvedReference(f"{shown}: contains control characters")
-    if len(value) > MAX_VALUE:
-        raise UnresolvedReference(f"{shown}: longer than {MAX_VALUE} characters")
+    if len(value) > max_value:
+        raise UnresolvedReference(f"{shown}: longer than {max_value} characters")
     return value

@@ -11,11 +11,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from devices.contacts import email_list, validate_email_list
+from devices.secret_refs import parse_reference
 from vpnportal.admin_audit import AuditedAdmin
 from vpnportal.alerting.channel_test import send_test
 from vpnportal.choices import ChannelKind, NotificationStatus
 from vpnportal.models import AlertChannel
-from vpnportal.references import split_reference
 
 WRITE_ONLY = ("url", "secret")
 
@@ -75,7 +75,7 @@ class AlertChannelForm(forms.ModelForm):
         for name in ("url_ref", "secret_ref"):
             if cleaned.get(name):
                 try:
-                    split_reference(cleaned[name])
+                    parse_reference(cleaned[name])
                 except ValueError as exc:
                     self.add_error(name, str(exc))
         kind = cleaned.get("kind")

@@ -5,18 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pytest
 
+from devices.secret_refs import UnresolvedReference, parse_reference, resolve
+from vpnportal.alerting.http_post import MAX_CHANNEL_VALUE
 from vpnportal.alerting.payloads import canonical_json, signature, slack_body, teams_body, webhook_body
-from vpnportal.references import (
-    UnresolvedReference,
-    reference_text,
-    resolve,
-    resolve_reference,
-    split_reference,
-)
 
 RECORD = {
     "id": 7,
@@ -72,30 +66,11 @@ def test_it_makes_a_teams_adaptive_card() -> None:
     assert card["body"][2]["items"][0]["text"].startswith("RESOLVED")
 
 
-def test_it_resolves_environment_and_file_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHAN_TOKEN", "abc")
-    secret = tmp_path / "secret"
-    secret.write_text("line1\n\n")  # only one trailing newline is the file's, the other is the secret's
-    assert resolve_reference("env:CHAN_TOKEN") == "abc"
-    assert resolve_reference(f"file:{secret}") == "line1\n"
-    assert resolve("literal", "") == "literal"
-    assert resolve("literal", "env:CHAN_TOKEN") == "abc"
-
-
-def test_it_names_a_missing_reference_never_a_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CHAN_MISSING", raising=False)
-    with pytest.raises(UnresolvedReference, match="environment variable CHAN_MISSING is not set"):
-        resolve_reference("env:CHAN_MISSING")
-    with pytest.raises(UnresolvedReference, match=f"file {tmp_path}/nope cannot be read"):
-        resolve_reference(f"file:{tmp_path}/nope")
-
-
-@pytest.mark.parametrize(
-    ("kind", "target"),
-    [("env", "1BAD"), ("env", "A B"), ("file", "relative/path"), ("vault", "x"), ("env", "")],
-)
-def test_it_refuses_malformed_references(kind: str, target: str) -> None:
-    with pytest.raises(ValueError):
-        reference_text(kind, target)
-    with pytest.raises(ValueError):
-        split_reference(f"{kind}:{target}")
+def test_it_reads_a_channel_url_longer_than_a_device_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Teams webhook URLs run to a few hundred characters; device secrets stop at 128.
+    url = "https://example.webhook.office.com/webhookb2/" + "a" * 300
+    monkeypatch.setenv("CHAN_TEAMS_URL", url)
+    ref = parse_reference("env:CHAN_TEAMS_URL")
+    with pytest.raises(UnresolvedReference, match="longer than 128"):
+        resolve(ref)
+    assert resolve(ref, max_value=MAX_CHANNEL_VALUE) == url

@@ -225,7 +225,7 @@ def test_it_fails_a_delivery_whose_reference_is_missing_naming_the_reference_onl
         run_alert_cycle()
         row = Notification.objects.get(channel_name="noc-hook")
         assert row.status == NotificationStatus.QUEUED
-        assert "env TEST_HOOK_SECRET" in row.last_error and "not set" in row.last_error
+        assert "{env: TEST_HOOK_SECRET}" in row.last_error and "not set" in row.last_error
         assert hook.requests == []
         # Once the variable is there, the backlog goes out.
         monkeypatch.setenv("TEST_HOOK_SECRET", HOOK_SECRET)

@@ -89,7 +89,10 @@ def test_it_keeps_device_channels_when_the_key_is_left_out_and_prunes_with_prune
             ("secret: literal-hook-secret", "secret: {vault: x}"),
             "line 3: channels[1]: secret: a reference is",
         ),
-        (("secret: literal-hook-secret", "secret: {env: 1BAD}"), "line 3: channels[1]: secret: env: '1BAD'"),
+        (
+            ("secret: literal-hook-secret", "secret: {env: 1BAD}"),
+            "line 3: channels[1]: secret: {env: 1BAD}: not an environment variable name",
+        ),
         (
             (", secret: literal-hook-secret", ""),
             "line 3: channels[1]: secret: webhook channels sign every post",
@@ -104,7 +107,7 @@ def test_it_keeps_device_channels_when_the_key_is_left_out_and_prunes_with_prune
         ),
         (
             ("{file: /run/secrets/teams-url}", "{file: relative}"),
-            "line 5: channels[3]: url: file: must be an absolute",
+            "line 5: channels[3]: url: {file: relative}: must be an absolute path",
         ),
         (
             ("channels: [noc-hook, chat]", "channels: [noc-hook, nowhere]"),

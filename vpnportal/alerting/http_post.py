@@ -12,10 +12,10 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from devices.secret_refs import UnresolvedReference, parse_reference, resolve
 from vpnportal.alerting.transport_base import TransportError
 from vpnportal.choices import NotificationPurpose
 from vpnportal.models import AlertChannel, Notification
-from vpnportal.references import UnresolvedReference, describe, resolve
 
 HTTP_TIMEOUT_SECONDS = 10
 # Answers after which a later attempt may succeed; any other 4xx is the request's own fault.
@@ -41,16 +41,22 @@ def channel_of_notification(notification: Notification) -> AlertChannel:
     return channel
 
 
+# A webhook URL (Teams' are the longest) or an HMAC secret; device secrets stop at 128 characters.
+MAX_CHANNEL_VALUE = 2048
+
+
 def channel_value(channel: AlertChannel, field: str) -> str:
     """The channel's `url` or `secret` now: its reference resolved, else the stored literal."""
     literal = getattr(channel, field)
     ref = getattr(channel, f"{field}_ref")
     plain = literal.reveal() if hasattr(literal, "reveal") else str(literal or "")
+    if not ref:
+        return plain
     try:
-        return resolve(plain, ref)
-    except UnresolvedReference as exc:
+        return resolve(parse_reference(ref), max_value=MAX_CHANNEL_VALUE)
+    except (UnresolvedReference, ValueError) as exc:
         # Not permanent: once the variable or file is there, the backlog goes out.
-        raise TransportError(f"channel {channel.name}: {field} from {describe(ref)}: {exc}") from None
+        raise TransportError(f"channel {channel.name}: {field}: {exc}") from None
 
 
 def channel_url(channel: AlertChannel) -> str:
