@@ -63,6 +63,18 @@
     return d.toLocaleDateString([], { year: "2-digit", month: "short", day: "numeric" });
   }
 
+  // A bar wholly outside the window is drawn as a stub at that edge (its tooltip tells the real dates), so
+  // every certificate and CRL stays on the chart whichever window is shown.
+  function barsFor(win) {
+    var stub = (win[1] - win[0]) * 0.004;
+    return rows.map(function (r, i) {
+      var s = Math.max(starts[i], win[0]), e = Math.min(ends[i], win[1]);
+      if (ends[i] < win[0]) { s = win[0]; e = win[0] + stub; }
+      if (starts[i] > win[1]) { s = win[1] - stub; e = win[1]; }
+      return [s, Math.max(e, s + stub)];
+    });
+  }
+
   var wrap = document.getElementById("timeline-wrap");
   wrap.style.height = Math.max(160, rows.length * 22 + 90) + "px";
   var chart = null;
@@ -73,13 +85,13 @@
       labels: rows.map(function (r) { return r.label; }),
       datasets: [{
         label: "valid",
-        data: rows.map(function (r, i) { return [starts[i], ends[i]]; }),
+        data: barsFor(windows.all),
         backgroundColor: rows.map(colour),
         borderSkipped: false,
         borderRadius: 3,
         barPercentage: 0.8,
         categoryPercentage: 0.9,
-        minBarLength: 3
+        minBarLength: 4
       }]
     },
     options: {
@@ -118,6 +130,7 @@
   function show(name) {
     chart.options.scales.x.min = windows[name][0];
     chart.options.scales.x.max = windows[name][1];
+    chart.data.datasets[0].data = barsFor(windows[name]);
     chart.update();
     box.setAttribute("data-window", name);
     document.querySelectorAll("button[data-window]").forEach(function (b) {
@@ -132,6 +145,8 @@
     note.textContent = rows.length + " bars (" + rows.filter(function (r) { return r.kind === "crl"; }).length + " CRLs), " +
       expired + " already expired; times in " + zone + ".";
   }
-  show("all");
+  // Decades of history squeeze the weeks that matter into a few pixels: then open on a year either side of now.
+  var wide = windows.all[1] - windows.all[0] > 3 * 365 * DAY;
+  show(wide ? "year" : "all");
   box.setAttribute("data-state", "drawn");
 })();

@@ -88,7 +88,7 @@
       var data = series(s);
       var total = data.reduce(function (sum, p) { return sum + p.y; }, 0);
       var color = total > 0 ? errorColor : cleanColors[i % cleanColors.length];
-      return { label: s.device + (total > 0 ? " errors" : " errors (none)"), borderColor: color, backgroundColor: color,
+      return { label: s.device + (total > 0 ? " errors" : " errors (none)"), borderColor: color, backgroundColor: i % 2 ? "#fff" : color,
                borderDash: i % 2 ? [6, 4] : [], pointRadius: pointRadius(data.length), data: data, hasErrors: total > 0 };
     });
   }
