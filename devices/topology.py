@@ -16,9 +16,7 @@ MAX_NODES = 400
 def topology_graph() -> dict[str, Any]:
     """{nodes: [{id, name, platform, status, url}], edges: [{id, name, a, b, status, reason, url}], truncated}."""
     devices = list(
-        Device.objects.without_secrets()
-        .select_related("state__last_poll")
-        .order_by("name")[: MAX_NODES + 1]
+        Device.objects.without_secrets().select_related("state__last_poll").order_by("name")[: MAX_NODES + 1]
     )
     truncated = len(devices) > MAX_NODES
     devices = devices[:MAX_NODES]

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from devices.chart_range import default_range
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
-from devices.topology import topology_graph
 from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_queryset
+from devices.topology import topology_graph
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from vpnportal.alerting import actions
@@ -152,7 +152,11 @@ def tunnel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alerts = list(
         Alert.objects.filter(
             Q(tunnel=tunnel)
-            | Q(device_id__in=[tunnel.end_a_id, tunnel.end_b_id], tunnel__isnull=True, state__in=OPEN_ALERT_STATES)
+            | Q(
+                device_id__in=[tunnel.end_a_id, tunnel.end_b_id],
+                tunnel__isnull=True,
+                state__in=OPEN_ALERT_STATES,
+            )
         )
         .select_related("device", "tunnel", "acknowledged_by")
         .defer(*secret_paths("device"))

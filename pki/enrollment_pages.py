@@ -7,14 +7,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from devices.summary import secret_paths
-
 from pki.choices import CertificateRole, EnrollmentState
 from pki.models import Certificate, Enrollment
 
 
 def enrollments(state: str = "", device: str = "") -> QuerySet[Enrollment]:
     """Enrollments newest first, optionally of one state and of devices whose name contains `device`."""
-    qs = Enrollment.objects.select_related("device", "requested_by").defer(*secret_paths("device"), "transcript")
+    qs = Enrollment.objects.select_related("device", "requested_by").defer(
+        *secret_paths("device"), "transcript"
+    )
     if state in EnrollmentState.values:
         qs = qs.filter(state=state)
     if device:
@@ -43,6 +44,8 @@ def previous_certificates(enrollment: Enrollment) -> list[Certificate]:
 
 def state_counts() -> dict[str, Any]:
     """How many enrollments are in each state, for the filter tabs."""
-    counts: dict[str, Any] = {value: 0 for value in EnrollmentState.values}
-    counts.update(Enrollment.objects.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    counts: dict[str, Any] = dict.fromkeys(EnrollmentState.values, 0)
+    counts.update(
+        Enrollment.objects.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
     return counts

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,16 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from devices.models import Device, as_row_id
 from devices.summary import secret_paths
 from pki.choices import ENROLLMENT_ACTIVE_STATES, EnrollmentState
+from pki.enrollment_pages import enrollments, previous_certificates, state_counts
 from pki.enrollment_requests import (
     ENROLL_PERMISSION,
     EnrollmentRefused,
     active_enrollment,
     request_enrollment,
 )
-from pki.enrollment_pages import enrollments, previous_certificates, state_counts
 from pki.forms import EnrollForm
-from pki.timeline import timeline_rows
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
+from pki.timeline import timeline_rows
 
 # `?device=` is a row id or a device name (a slug).
 _DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
@@ -116,7 +116,9 @@ def enroll(request: HttpRequest) -> HttpResponse:
     ref = request.GET.get("device") or request.POST.get("device") or ""
     if "device" not in request.GET and "device" not in request.POST:
         # `/enroll/` alone: the enrollments page, where every job is and each device's button leads back.
-        messages.info(request, "Pick a device's trustpoint to enroll: the Re-enroll buttons are on each device page.")
+        messages.info(
+            request, "Pick a device's trustpoint to enroll: the Re-enroll buttons are on each device page."
+        )
         return redirect("pki:enrollment_list")
     device = _device_for(ref)
     trustpoints = list(
@@ -137,7 +139,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 messages.success(
-                    request, f"Enrollment #{enrollment.pk} of {device.name} trustpoint {enrollment.trustpoint} queued."
+                    request,
+                    f"Enrollment #{enrollment.pk} of {device.name} trustpoint {enrollment.trustpoint} queued.",
                 )
                 return redirect("pki:enrollment_detail", pk=enrollment.pk)
     else:

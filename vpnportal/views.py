@@ -126,7 +126,11 @@ def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        what = f"this alert ({alert.get_kind_display()} {alert.subject})" if scope == "alert" else f"{scope} {target}"
+        what = (
+            f"this alert ({alert.get_kind_display()} {alert.subject})"
+            if scope == "alert"
+            else f"{scope} {target}"
+        )
         every = "" if scope == "alert" else f": every alert of this {scope}"
         messages.success(request, f"Silenced {what} until {until:%Y-%m-%d %H:%M} UTC{every}")
     return _back(request, "alerts")

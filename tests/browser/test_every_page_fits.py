@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-
-from datetime import timedelta
-
 from django.utils import timezone
 
 from devices.models import Finding
-from pki.models import Certificate
 from pki.choices import EnrollmentState
-from pki.models import Enrollment
+from pki.models import Certificate, Enrollment
 from tests.browser.test_dashboard import log_in
 from tests.pages.seed import Seed
 
@@ -88,9 +85,11 @@ def watched(page: Any) -> Iterator[tuple[Any, list[str]]]:
     # The favicon is another change's (issue 18, the API docs and favicon part): its 404 is not this page's.
     page.on(
         "console",
-        lambda m: problems.append(f"console {m.type}: {m.text} {m.location.get('url')}")
-        if m.type == "error" and not str(m.location.get("url", "")).endswith("/favicon.ico")
-        else None,
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text} {m.location.get('url')}")
+            if m.type == "error" and not str(m.location.get("url", "")).endswith("/favicon.ico")
+            else None
+        ),
     )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
@@ -112,7 +111,12 @@ def _overflow(page: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_it_keeps_every_page_within_the_window(
-    watched: tuple[Any, list[str]], seed: Seed, operator: User, enrollment: Enrollment, findings: None, width: int
+    watched: tuple[Any, list[str]],
+    seed: Seed,
+    operator: User,
+    enrollment: Enrollment,
+    findings: None,
+    width: int,
 ) -> None:
     page, problems = watched
     page.set_viewport_size({"width": width, "height": 1000})
@@ -172,7 +176,9 @@ def test_it_draws_sparse_history_as_visible_points(page: Any, seed: Seed, viewer
     CounterSample.objects.exclude(at=CounterSample.objects.order_by("-at").values("at")[:1]).filter(
         ipsec_sa=seed.router_sa
     ).delete()
-    keep = list(CounterSample.objects.filter(ipsec_sa=seed.pix_sa).order_by("-at").values_list("pk", flat=True)[:2])
+    keep = list(
+        CounterSample.objects.filter(ipsec_sa=seed.pix_sa).order_by("-at").values_list("pk", flat=True)[:2]
+    )
     CounterSample.objects.filter(ipsec_sa=seed.pix_sa).exclude(pk__in=keep).delete()
     log_in(page, viewer)
     page.goto(f"/tunnels/{seed.tunnel.pk}/")
@@ -186,7 +192,9 @@ def test_it_draws_sparse_history_as_visible_points(page: Any, seed: Seed, viewer
     assert all(radius > 0 and drawn == n for n, radius, drawn in sets), sets
 
 
-def test_it_draws_the_topology_with_clickable_tunnels(watched: tuple[Any, list[str]], seed: Seed, viewer: User) -> None:
+def test_it_draws_the_topology_with_clickable_tunnels(
+    watched: tuple[Any, list[str]], seed: Seed, viewer: User
+) -> None:
     page, problems = watched
     seed.tunnel.status = "degraded"
     seed.tunnel.save(update_fields=["status"])
@@ -196,12 +204,12 @@ def test_it_draws_the_topology_with_clickable_tunnels(watched: tuple[Any, list[s
     assert page.locator("#topology-svg a.node").count() == 2
     edge = page.locator('#topology-svg a.edge[data-tunnel="hq-branch"]')
     assert "edge-degraded" in edge.get_attribute("class")
-    stroke = page.evaluate(
-        "getComputedStyle(document.querySelector('a.edge .edge-line')).stroke"
-    )
+    stroke = page.evaluate("getComputedStyle(document.querySelector('a.edge .edge-line')).stroke")
     assert stroke == "rgb(178, 106, 0)"  # the degraded amber
     # Nodes do not sit on top of each other.
-    centres = page.eval_on_selector_all("#topology-svg a.node circle", "cs => cs.map(c => [+c.getAttribute('cx'), +c.getAttribute('cy')])")
+    centres = page.eval_on_selector_all(
+        "#topology-svg a.node circle", "cs => cs.map(c => [+c.getAttribute('cx'), +c.getAttribute('cy')])"
+    )
     (x1, y1), (x2, y2) = centres
     assert ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5 > 100
     page.screenshot(path=str(SHOTS / "topology.png"), full_page=True)
@@ -221,7 +229,10 @@ def test_it_draws_every_certificate_and_crl_on_the_timeline(
     # A certificate that expired two decades ago, as the demo's old devices hold.
     old = Certificate.objects.get(pk=seed.pix_cert.pk)
     old.pk, old.key, old.serial = None, "01", "01"
-    old.valid_from, old.valid_to = timezone.now() - timedelta(days=8000), timezone.now() - timedelta(days=7300)
+    old.valid_from, old.valid_to = (
+        timezone.now() - timedelta(days=8000),
+        timezone.now() - timedelta(days=7300),
+    )
     old.save()
     log_in(page, viewer)
     page.goto("/certificates/timeline/")
@@ -258,4 +269,6 @@ def test_it_shows_the_overview_with_what_needs_action_first(page: Any, seed: See
     page.set_viewport_size({"width": 1280, "height": 1000})
     log_in(page, operator)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
-    assert page.locator("#open-alerts tr[data-alert-id]").first.get_attribute("data-alert-id") == str(seed.alert.pk)
+    assert page.locator("#open-alerts tr[data-alert-id]").first.get_attribute("data-alert-id") == str(
+        seed.alert.pk
+    )

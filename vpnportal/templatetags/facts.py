@@ -53,9 +53,16 @@ def _table_of_rows(rows: list[dict[str, Any]], depth: int) -> SafeString:
     body = format_html_join(
         "",
         "<tr>{}</tr>",
-        ((format_html_join("", "<td>{}</td>", ((_cell(row.get(c), depth),) for c in columns)),) for row in rows),
+        (
+            (format_html_join("", "<td>{}</td>", ((_cell(row.get(c), depth),) for c in columns)),)
+            for row in rows
+        ),
     )
-    return format_html('<div class="table-scroll"><table class="compact facts-rows"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>', head, body)
+    return format_html(
+        '<div class="table-scroll"><table class="compact facts-rows"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        head,
+        body,
+    )
 
 
 def render_facts(value: Any, depth: int = 0) -> SafeString:
@@ -70,7 +77,10 @@ def render_facts(value: Any, depth: int = 0) -> SafeString:
     if isinstance(value, list | tuple):
         if value and all(isinstance(v, dict) for v in value):
             return _table_of_rows(list(value), depth)
-        return format_html('<ul class="plain">{}</ul>', format_html_join("", "<li>{}</li>", ((_cell(v, depth),) for v in value)))
+        return format_html(
+            '<ul class="plain">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((_cell(v, depth),) for v in value)),
+        )
     return _scalar(value)
 
 
@@ -85,10 +95,10 @@ def facts_groups(value: Any) -> dict[str, Any]:
     """Split top-level facts: the scalars for one table, each structure as (label, count, html) for its own block."""
     if not isinstance(value, dict):
         return {"scalars": {}, "groups": []}
-    scalars = {k: v for k, v in value.items() if _is_scalar(v) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values()))}
-    groups = [
-        (_label(k), len(v), render_facts(v, 1))
+    scalars = {
+        k: v
         for k, v in value.items()
-        if k not in scalars
-    ]
+        if _is_scalar(v) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values()))
+    }
+    groups = [(_label(k), len(v), render_facts(v, 1)) for k, v in value.items() if k not in scalars]
     return {"scalars": render_facts(scalars), "groups": groups}
