@@ -13,7 +13,7 @@ from devices.choices import PollStatus
 from devices.models import Device, Tunnel
 from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
-from vpnportal.alert_triage import triage
+from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
 
@@ -120,14 +120,16 @@ def overview_context() -> dict[str, Any]:
         .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
     )
     triaged = triage(unsilenced, now)
+    # What expired long ago is known (and listed on the certificate and CRL pages): the soonest ahead here.
+    long_ago = now - LONG_STANDING
     certificates = list(
-        Certificate.objects.filter(present=True, valid_to__isnull=False)
+        Certificate.objects.filter(present=True, valid_to__isnull=False, valid_to__gte=long_ago)
         .select_related("device", "trustpoint")
         .defer(*secret_paths("device"))
         .order_by("valid_to", "id")[:SOONEST]
     )
     crls = list(
-        Crl.objects.filter(present=True, next_update__isnull=False)
+        Crl.objects.filter(present=True, next_update__isnull=False, next_update__gte=long_ago)
         .select_related("device")
         .defer(*secret_paths("device"))
         .order_by("next_update", "id")[:SOONEST]
@@ -153,5 +155,9 @@ def overview_context() -> dict[str, Any]:
         "alert_counts": alert_counts(now),
         "certificates": certificates,
         "crls": crls,
+        "certificates_expired_long_ago": Certificate.objects.filter(
+            present=True, valid_to__lt=long_ago
+        ).count(),
+        "crls_expired_long_ago": Crl.objects.filter(present=True, next_update__lt=long_ago).count(),
         "heartbeats": list(Heartbeat.objects.order_by("name")),
     }

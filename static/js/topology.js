@@ -59,7 +59,7 @@
       n.x += n.dx / d * Math.min(d, temperature);
       n.y += n.dy / d * Math.min(d, temperature);
       n.x = Math.min(width - 60, Math.max(60, n.x));
-      n.y = Math.min(height - 40, Math.max(30, n.y));
+      n.y = Math.min(height - 60, Math.max(30, n.y));  // room for the two label lines under the lowest node
     });
     temperature *= 0.97;
   }
