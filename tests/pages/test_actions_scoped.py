@@ -77,3 +77,10 @@ def test_the_enrollments_page_filters_by_state_and_device(
     html = client_op.get("/enrollments/?device=1720").content.decode()
     assert f'data-enrollment-id="{failed.pk}"' not in html and f'data-enrollment-id="{granted.pk}"' in html
     assert 'href="/enrollments/"' in client_op.get("/").content.decode()  # in the menu
+
+
+def test_a_missing_page_is_styled_like_the_site(client_op: Client, seed: Seed) -> None:
+    response = client_op.get("/enrollments/999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'class="topbar"' in html and "Not found" in html
