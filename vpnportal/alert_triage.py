@@ -15,8 +15,11 @@ from vpnportal.models import Alert
 LONG_STANDING = timedelta(days=30)
 
 # Where each kind keeps the moment its condition began (expired: NotAfter) or will hit (expiring: NotAfter).
-_SINCE_KEY = {AlertKind.CERT_EXPIRED: "valid_to", AlertKind.CRL_EXPIRED: "next_update"}
-_IMPACT_KEY = {AlertKind.CERT_EXPIRING: "valid_to", AlertKind.CRL_NEXT_UPDATE_SOON: "next_update"}
+_SINCE_KEY: dict[str, str] = {AlertKind.CERT_EXPIRED: "valid_to", AlertKind.CRL_EXPIRED: "next_update"}
+_IMPACT_KEY: dict[str, str] = {
+    AlertKind.CERT_EXPIRING: "valid_to",
+    AlertKind.CRL_NEXT_UPDATE_SOON: "next_update",
+}
 
 
 def _detail_time(alert: Alert, key: str | None) -> datetime | None:
