@@ -213,7 +213,7 @@ def test_it_draws_the_topology_with_clickable_tunnels(
     (x1, y1), (x2, y2) = centres
     assert ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5 > 100
     page.screenshot(path=str(SHOTS / "topology.png"), full_page=True)
-    page.locator('#topology-svg a.node[data-device="pix520-1"]').click()
+    page.locator('#topology-svg a.node[data-device="pix520-1"] circle').click()
     page.wait_for_url(f"**/devices/{seed.pix.pk}/")
     page.go_back()
     page.wait_for_selector("#topology[data-state=drawn]")
