@@ -18,6 +18,8 @@ from pki.choices import EnrollmentState
 from pki.models import Certificate, Enrollment
 from tests.browser.test_dashboard import log_in
 from tests.pages.seed import Seed
+from vpnportal.choices import AlertKind, AlertState, Severity
+from vpnportal.models import Alert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -266,9 +268,23 @@ def test_it_draws_every_certificate_and_crl_on_the_timeline(
 
 
 def test_it_shows_the_overview_with_what_needs_action_first(page: Any, seed: Seed, operator: User) -> None:
+    Alert.objects.create(
+        kind=AlertKind.CERT_EXPIRED,
+        key="cert_expired:1720-1:OLD",
+        device=seed.router,
+        subject="OLD",
+        severity=Severity.CRITICAL,
+        state=AlertState.FIRING,
+        summary="1720-1: identity certificate OLD expired on 2003-01-11",
+        details={"valid_to": "2003-01-11T03:36:14+00:00"},
+    )
     page.set_viewport_size({"width": 1280, "height": 1000})
     log_in(page, operator)
+    page.click("#long-standing-alerts > summary")
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
-    assert page.locator("#open-alerts tr[data-alert-id]").first.get_attribute("data-alert-id") == str(
-        seed.alert.pk
-    )
+    first = page.locator("#open-alerts tr[data-alert-id]").first.get_attribute("data-alert-id")
+    assert first == str(seed.alert.pk)
+    # The long-standing group, once opened, stays open across the auto-refresh.
+    page.evaluate("window.vpnportalRefreshOverview()")
+    page.wait_for_selector("#overview[data-refreshed-at]", state="attached")
+    assert page.evaluate("document.getElementById('long-standing-alerts').open") is True
