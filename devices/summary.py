@@ -111,6 +111,11 @@ class TunnelEnd:
         return self.ike_sas[0] if self.ike_sas else None
 
     @property
+    def local_addr(self) -> str:
+        """This end's tunnel address as its IPsec SAs report it (ASA prints none in its IKE SA list)."""
+        return next((str(s.sa.local_addr) for s in self.sas if s.sa.local_addr), "")
+
+    @property
     def encaps_rate(self) -> float | None:
         """Packets per second this end sends into the tunnel (latest interval)."""
         rates = [s.encaps_rate for s in self.sas if s.encaps_rate is not None]

@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from devices.chart_range import default_range
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
 from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_queryset
+from devices.topology import topology_graph
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from vpnportal.alerting import actions
@@ -135,6 +137,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tunnel_rows": tunnels,
         "silence_hours": SILENCE_HOURS,
         "silence_url": reverse("devices:device_silence", args=[device.pk]),
+        "silence_scope": "device",
     }
     return render(request, "devices/device_detail.html", context)
 
@@ -144,23 +147,42 @@ def tunnel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A tunnel: both ends in two columns, every SA with its counters, charts of the history."""
     _need(request, "devices.view_tunnel")
     tunnel = get_object_or_404(tunnel_queryset(), pk=pk)
+    now = timezone.now()
+    # The tunnel's own alerts, and its ends' open ones: an expired certificate on either end breaks its IKE.
     alerts = list(
-        Alert.objects.filter(tunnel=tunnel)
-        .select_related("device", "acknowledged_by")
+        Alert.objects.filter(
+            Q(tunnel=tunnel)
+            | Q(
+                device_id__in=[tunnel.end_a_id, tunnel.end_b_id],
+                tunnel__isnull=True,
+                state__in=OPEN_ALERT_STATES,
+            )
+        )
+        .select_related("device", "tunnel", "acknowledged_by")
         .defer(*secret_paths("device"))
         .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
     )
     context = {
-        "now": timezone.now(),
+        "now": now,
         "tunnel": tunnel,
+        "chart_range": default_range(tunnel, now),
         "ends": tunnel_ends(tunnel),
         "alerts": alerts,
         "open_states": OPEN_ALERT_STATES,
         "history_url": reverse("api:tunnel-history", args=[tunnel.pk]),
         "silence_hours": SILENCE_HOURS,
         "silence_url": reverse("devices:tunnel_silence", args=[tunnel.pk]),
+        "silence_scope": "tunnel",
     }
     return render(request, "devices/tunnel_detail.html", context)
+
+
+@require_GET
+def topology(request: HttpRequest) -> HttpResponse:
+    """The fleet as a picture: devices as nodes, tunnels as edges coloured by status, each a link."""
+    _need(request, "devices.view_tunnel")
+    graph = topology_graph()
+    return render(request, "devices/topology.html", {"graph": graph})
 
 
 def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpResponse:
@@ -177,7 +199,8 @@ def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpRe
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+        kind = "device" if isinstance(target, Device) else "tunnel"
+        messages.success(request, f"Silenced every alert of {kind} {target} until {until:%Y-%m-%d %H:%M} UTC")
     return redirect(back)
 
 

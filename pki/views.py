@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from devices.models import Device, as_row_id
 from devices.summary import secret_paths
-from pki.choices import ENROLLMENT_ACTIVE_STATES
+from pki.choices import ENROLLMENT_ACTIVE_STATES, EnrollmentState
+from pki.enrollment_pages import enrollments, previous_certificates, state_counts
 from pki.enrollment_requests import (
     ENROLL_PERMISSION,
     EnrollmentRefused,
@@ -23,6 +27,7 @@ from pki.enrollment_requests import (
 )
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
+from pki.timeline import timeline_rows
 
 # `?device=` is a row id or a device name (a slug).
 _DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
@@ -70,6 +75,14 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def certificate_timeline(request: HttpRequest) -> HttpResponse:
+    """Every certificate and CRL on one time axis to its expiry, with now and the warning thresholds."""
+    _need(request, "pki.view_certificate")
+    data = timeline_rows(timezone.now())
+    return render(request, "pki/timeline.html", {"timeline": data, "count": len(data["rows"])})
+
+
+@require_GET
 def crl_list(request: HttpRequest) -> HttpResponse:
     """Every CRL devices hold, soonest NextUpdate first."""
     _need(request, "pki.view_crl")
@@ -100,7 +113,14 @@ def _device_for(ref: str) -> Device:
 def enroll(request: HttpRequest) -> HttpResponse:
     """`?device=<id>&trustpoint=<name>`: ask for the challenge password, then queue the enrollment."""
     _need(request, ENROLL_PERMISSION)
-    device = _device_for(request.GET.get("device") or request.POST.get("device") or "")
+    ref = request.GET.get("device") or request.POST.get("device") or ""
+    if "device" not in request.GET and "device" not in request.POST:
+        # `/enroll/` alone: the enrollments page, where every job is and each device's button leads back.
+        messages.info(
+            request, "Pick a device's trustpoint to enroll: the Re-enroll buttons are on each device page."
+        )
+        return redirect("pki:enrollment_list")
+    device = _device_for(ref)
     trustpoints = list(
         Trustpoint.objects.filter(device=device, present=True).order_by("name").values_list("name", flat=True)
     )
@@ -118,6 +138,10 @@ def enroll(request: HttpRequest) -> HttpResponse:
             except EnrollmentRefused as exc:
                 form.add_error(None, exc.message)
             else:
+                messages.success(
+                    request,
+                    f"Enrollment #{enrollment.pk} of {device.name} trustpoint {enrollment.trustpoint} queued.",
+                )
                 return redirect("pki:enrollment_detail", pk=enrollment.pk)
     else:
         form = EnrollForm(initial=initial, trustpoints=trustpoints)
@@ -130,5 +154,28 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One enrollment: state, serials, error and the transcript, refreshed live from the API."""
     _need(request, ENROLL_PERMISSION)
     enrollment = get_object_or_404(Enrollment.objects.select_related("device", "requested_by"), pk=pk)
-    context = {"enrollment": enrollment, "active": enrollment.state in ENROLLMENT_ACTIVE_STATES}
+    context = {
+        "enrollment": enrollment,
+        "active": enrollment.state in ENROLLMENT_ACTIVE_STATES,
+        "previous": previous_certificates(enrollment),
+    }
     return render(request, "pki/enrollment_detail.html", context)
+
+
+@require_GET
+def enrollment_list(request: HttpRequest) -> HttpResponse:
+    """Every enrollment job, newest first, filtered by state and device name, a page at a time."""
+    _need(request, "pki.view_enrollment")
+    state = request.GET.get("state", "")
+    state = state if state in EnrollmentState.values else ""
+    device = request.GET.get("device", "").strip()[:64]
+    page = Paginator(enrollments(state, device), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "state": state,
+        "device_filter": device,
+        "states": EnrollmentState.choices,
+        "counts": state_counts(),
+        "query": urlencode({k: v for k, v in {"state": state, "device": device}.items() if v}),
+    }
+    return render(request, "pki/enrollment_list.html", context)

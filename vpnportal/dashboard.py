@@ -13,22 +13,26 @@ from devices.choices import PollStatus
 from devices.models import Device, Tunnel
 from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
+from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
 
 ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
 SOONEST = 10  # certificates and CRLs listed on the overview
 OVERVIEW_ALERTS = 50
+# Open alerts read to order them (vpnportal/alert_triage.py); more than this are one click away on /alerts/.
+TRIAGED_ALERTS = 1000
 # The overview stays fast and readable with thousands of devices: worst first, the rest one click away.
 OVERVIEW_TUNNELS = 50
 OVERVIEW_DEVICES = 30
 
 
 def silenced_q(now: datetime) -> Q:
-    """Alerts whose device or tunnel is silenced now (a silence on the target or a maintenance window)."""
+    """Alerts silenced now: the alert itself, or its device or tunnel (a silence or a maintenance window)."""
     windows = MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
     return (
-        Q(device__silenced_until__gt=now)
+        Q(silenced_until__gt=now)
+        | Q(device__silenced_until__gt=now)
         | Q(tunnel__silenced_until__gt=now)
         | Q(Exists(windows.filter(device_id=OuterRef("device_id"))))
         | Q(Exists(windows.filter(tunnel_id=OuterRef("tunnel_id"))))
@@ -107,15 +111,25 @@ def overview_context() -> dict[str, Any]:
         oldest_poll=Min("state__last_poll__started_at"),
         newest_poll=Max("state__last_poll__started_at"),
     )
-    open_alerts = list(alerts_in("open", now)[:OVERVIEW_ALERTS])
+    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
+    unsilenced = (
+        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
+        .exclude(silenced_q(now))
+        .select_related("device", "tunnel", "acknowledged_by")
+        .defer(*secret_paths("device"))
+        .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
+    )
+    triaged = triage(unsilenced, now)
+    # What expired long ago is known (and listed on the certificate and CRL pages): the soonest ahead here.
+    long_ago = now - LONG_STANDING
     certificates = list(
-        Certificate.objects.filter(present=True, valid_to__isnull=False)
+        Certificate.objects.filter(present=True, valid_to__isnull=False, valid_to__gte=long_ago)
         .select_related("device", "trustpoint")
         .defer(*secret_paths("device"))
         .order_by("valid_to", "id")[:SOONEST]
     )
     crls = list(
-        Crl.objects.filter(present=True, next_update__isnull=False)
+        Crl.objects.filter(present=True, next_update__isnull=False, next_update__gte=long_ago)
         .select_related("device")
         .defer(*secret_paths("device"))
         .order_by("next_update", "id")[:SOONEST]
@@ -132,9 +146,18 @@ def overview_context() -> dict[str, Any]:
         "devices_not_shown": max(0, fleet["failing"] - len(devices)),
         "oldest_poll": fleet["oldest_poll"],
         "newest_poll": fleet["newest_poll"],
-        "open_alerts": open_alerts,
+        "open_alerts": triaged.act[:OVERVIEW_ALERTS],
+        "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
+        "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
+        "long_standing_count": len(triaged.long_standing),
+        "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
+        "acknowledged_count": len(triaged.acknowledged),
         "alert_counts": alert_counts(now),
         "certificates": certificates,
         "crls": crls,
+        "certificates_expired_long_ago": Certificate.objects.filter(
+            present=True, valid_to__lt=long_ago
+        ).count(),
+        "crls_expired_long_ago": Crl.objects.filter(present=True, next_update__lt=long_ago).count(),
         "heartbeats": list(Heartbeat.objects.order_by("name")),
     }

@@ -49,6 +49,9 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    silenced_until = models.DateTimeField(
+        null=True, blank=True, help_text="This alert alone is silenced (no mail) until then."
+    )
 
     class Meta:
         ordering = ["-opened_at"]

@@ -110,11 +110,15 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("vpnportal.add_maintenancewindow", raise_exception=True)
 def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
-    """Silence the alert's tunnel (or device) for some hours (operators; audited by the action)."""
+    """Silence for some hours, in the scope asked (`scope`): this alert, its device or its tunnel (operators; audited)."""
     alert = get_object_or_404(Alert.objects.select_related("device", "tunnel"), pk=pk)
-    target = alert.tunnel or alert.device
+    scope = request.POST.get("scope", "")
+    targets = {"alert": alert, "device": alert.device, "tunnel": alert.tunnel}
+    if not scope:  # an old form without the choice: the widest target, as before
+        scope = "tunnel" if alert.tunnel else "device"
+    target = targets.get(scope)
     if target is None:
-        return HttpResponseBadRequest("This alert has no device or tunnel to silence.")
+        return HttpResponseBadRequest("scope must be alert, or the device or tunnel this alert has.")
     try:
         hours = int(request.POST.get("hours", "0"))
     except ValueError:
@@ -124,11 +128,20 @@ def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()[:255] or f"silenced from alert {alert.pk}"
     until = timezone.now() + timedelta(hours=hours)
     try:
-        actions.silence(target, until, request.user, reason)
+        if isinstance(target, Alert):
+            actions.silence_alert(target, until, request.user, reason)
+        else:
+            actions.silence(target, until, request.user, reason)
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Silenced {target} until {until:%Y-%m-%d %H:%M} UTC")
+        what = (
+            f"this alert ({alert.get_kind_display()} {alert.subject})"
+            if scope == "alert"
+            else f"{scope} {target}"
+        )
+        every = "" if scope == "alert" else f": every alert of this {scope}"
+        messages.success(request, f"Silenced {what} until {until:%Y-%m-%d %H:%M} UTC{every}")
     return _back(request, "alerts")
 
 

@@ -13,6 +13,7 @@
 
   function show(job) {
     stateEl.textContent = job.state;
+    stateEl.className = "badge status-" + job.state;
     serialEl.textContent = job.new_serial || "\u2014";
     errorEl.textContent = job.error || "\u2014";
     if (transcriptEl.textContent !== job.transcript) {

@@ -23,7 +23,10 @@
       })
       .then(function (html) {
         if (html === null) { return; }
+        // A group someone opened (long-standing, acknowledged) stays open across the refresh.
+        var open = [].slice.call(box.querySelectorAll("details[id][open]")).map(function (d) { return d.id; });
         box.innerHTML = html;
+        open.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
         box.setAttribute("data-refreshed-at", new Date().toISOString());
         say("updated " + new Date().toLocaleTimeString());
       })

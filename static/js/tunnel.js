@@ -1,13 +1,21 @@
 // Tunnel page charts: packets and errors per second for both ends, from the history API, with a range picker.
+// Each end has its colour, each direction its dash; an end with errors is drawn red; sparse data shows points.
 (function () {
   "use strict";
   var section = document.getElementById("charts");
   if (!section || typeof Chart === "undefined") { return; }
   var url = section.getAttribute("data-history-url");
   var note = document.getElementById("chart-note");
-  var palette = ["#1f4e9e", "#2e9e5b", "#b26a00", "#c62828"];
+  var endColors = ["#1f4e9e", "#b26a00"];   // end A blue, end B amber
+  var cleanColors = ["#7f95bd", "#c9a66b"];  // the same ends, muted, on the errors chart when clean
+  var errorColor = "#c62828";
   var charts = {};
   window.vpnportalCharts = charts;
+  var zone = (Intl.DateTimeFormat().resolvedOptions().timeZone || "local time");
+  var offsetMin = -new Date().getTimezoneOffset();
+  var offset = "UTC" + (offsetMin >= 0 ? "+" : "-") + String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, "0") +
+    ":" + String(Math.abs(offsetMin) % 60).padStart(2, "0");
+  var axisTitle = "time (" + zone + ", " + offset + ")";
 
   function formatTime(ms, range) {
     var d = new Date(ms);
@@ -29,14 +37,18 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 1.5, tension: 0 } },
+        elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 2, tension: 0 } },
         scales: {
-          x: { type: "linear", ticks: { maxTicksLimit: 8, callback: function (v) { return formatTime(v, section.getAttribute("data-range")); } } },
+          x: { type: "linear", title: { display: true, text: axisTitle },
+               ticks: { maxTicksLimit: 8, callback: function (v) { return formatTime(v, section.getAttribute("data-range")); } } },
           y: { beginAtZero: true, title: { display: true, text: yTitle } }
         },
         plugins: {
-          legend: { position: "bottom" },
-          tooltip: { callbacks: { title: function (items) { return items.length ? new Date(items[0].parsed.x).toLocaleString() : ""; } } }
+          legend: { position: "bottom", labels: { boxWidth: 30, boxHeight: 6 } },
+          tooltip: { callbacks: {
+            title: function (items) { return items.length ? new Date(items[0].parsed.x).toLocaleString() + " " + zone : ""; },
+            label: function (item) { return item.dataset.label + ": " + item.parsed.y.toFixed(2) + " " + yTitle; }
+          } }
         }
       }
     });
@@ -50,28 +62,47 @@
     });
   }
 
-  function datasets(history, label, offset) {
-    return history.series.map(function (s, i) {
-      var color = palette[(offset + i * 2) % palette.length];
-      return {
-        label: s.device + " " + label,
-        borderColor: color,
-        backgroundColor: color,
-        data: s.points.map(function (p) { return { x: Date.parse(p.at), y: p.rate }; })
-      };
+  // Few points in range: draw each one, so two samples are two dots and a line, not an invisible sliver.
+  function pointRadius(n) { return n < 3 ? 4 : (n < 40 ? 2.5 : 0); }
+
+  function series(s) {
+    return s.points.filter(function (p) { return p.rate !== null; })
+      .map(function (p) { return { x: Date.parse(p.at), y: p.rate }; });
+  }
+
+  function packetSets(encaps, decaps) {
+    var out = [];
+    [[encaps, "sent (encaps)", []], [decaps, "received (decaps)", [6, 4]]].forEach(function (kind) {
+      kind[0].series.forEach(function (s, i) {
+        var data = series(s);
+        var color = endColors[i % endColors.length];
+        out.push({ label: s.device + " " + kind[1], borderColor: color, backgroundColor: kind[2].length ? "#fff" : color, borderDash: kind[2],
+                   pointRadius: pointRadius(data.length), data: data });
+      });
+    });
+    return out;
+  }
+
+  function errorSets(errors) {
+    return errors.series.map(function (s, i) {
+      var data = series(s);
+      var total = data.reduce(function (sum, p) { return sum + p.y; }, 0);
+      var color = total > 0 ? errorColor : cleanColors[i % cleanColors.length];
+      return { label: s.device + (total > 0 ? " errors" : " errors (none)"), borderColor: color, backgroundColor: i % 2 ? "#fff" : color,
+               borderDash: i % 2 ? [6, 4] : [], pointRadius: pointRadius(data.length), data: data, hasErrors: total > 0 };
     });
   }
 
   function load(range) {
     section.setAttribute("data-range", range);
     section.setAttribute("data-state", "loading");
-    section.querySelectorAll("[data-range]").forEach(function (b) {
-      if (b.tagName === "BUTTON") { b.classList.toggle("active", b.getAttribute("data-range") === range); }
+    section.querySelectorAll("button[data-range]").forEach(function (b) {
+      b.classList.toggle("active", b.getAttribute("data-range") === range);
     });
     Promise.all([fetchMetric("encaps", range), fetchMetric("decaps", range), fetchMetric("errors", range)])
       .then(function (results) {
-        charts.packets.data.datasets = datasets(results[0], "encaps", 0).concat(datasets(results[1], "decaps", 1));
-        charts.errors.data.datasets = datasets(results[2], "errors", 3);
+        charts.packets.data.datasets = packetSets(results[0], results[1]);
+        charts.errors.data.datasets = errorSets(results[2]);
         // The x axis spans the range asked for, so a gap in the data shows as a gap, not a zoom.
         [charts.packets, charts.errors].forEach(function (chart) {
           chart.options.scales.x.min = Date.parse(results[0].since);
@@ -80,8 +111,11 @@
         charts.packets.update();
         charts.errors.update();
         var n = 0;
-        results.forEach(function (h) { h.series.forEach(function (s) { n += s.points.length; }); });
-        if (note) { note.textContent = n ? "from " + results[0].resolution + " data, " + n + " points" : "No history in this range yet."; }
+        charts.packets.data.datasets.concat(charts.errors.data.datasets).forEach(function (d) { n += d.data.length; });
+        if (note) {
+          note.textContent = n ? "from " + results[0].resolution + " data, " + n + " points; times in " + zone + " (" + offset + ")"
+            : "No history in this range yet.";
+        }
         section.setAttribute("data-state", "drawn");
       })
       .catch(function (err) {
@@ -95,5 +129,5 @@
   section.querySelectorAll("button[data-range]").forEach(function (b) {
     b.addEventListener("click", function () { load(b.getAttribute("data-range")); });
   });
-  load("day");
+  load(section.getAttribute("data-default-range") || "day");
 })();

@@ -46,7 +46,12 @@ def test_it_draws_the_tunnel_charts_with_data_points(page, seed: Seed, viewer: U
         "Chart.getChart('chart-packets').data.datasets.map(d => [d.label, d.data.filter(p => p.y !== null).length])"
     )
     labels = [label for label, _ in points]
-    assert labels == ["1720-1 encaps", "pix520-1 encaps", "1720-1 decaps", "pix520-1 decaps"]
+    assert labels == [
+        "1720-1 sent (encaps)",
+        "pix520-1 sent (encaps)",
+        "1720-1 received (decaps)",
+        "pix520-1 received (decaps)",
+    ]
     assert all(n >= 10 for _, n in points), points
     # Drawn, not only loaded: Chart.js computed pixel positions for the points.
     drawn = page.evaluate(
@@ -54,11 +59,14 @@ def test_it_draws_the_tunnel_charts_with_data_points(page, seed: Seed, viewer: U
     )
     assert drawn >= 10
     shot(page, "tunnel")
-    page.click("button[data-range=week]")
-    page.wait_for_selector("#charts[data-state=drawn][data-range=week]")
+    # The default range is the week the seed's hourly rollups fill; the hour shows the raw samples.
     week = page.evaluate("Chart.getChart('chart-packets').data.datasets[0].data.length")
     assert week > 100  # a week of hourly rollups
-    shot(page, "tunnel-week")
+    page.click("button[data-range=hour]")
+    page.wait_for_selector("#charts[data-state=drawn][data-range=hour]")
+    hour = page.evaluate("Chart.getChart('chart-packets').data.datasets[0].data.length")
+    assert hour >= 10  # 5-minute samples
+    shot(page, "tunnel-hour")
 
 
 def test_it_sorts_certificates_by_days_left(page, seed: Seed, viewer: User, shot) -> None:

@@ -27,7 +27,7 @@ def test_it_shows_every_tunnel_with_both_ends_on_the_overview(browser: Client, s
     assert "1720-1" in html and "pix520-1" in html
     assert 'class="badge status-up">up<' in html
     assert "QM_IDLE" in html and "matched" in html
-    assert "↑ 10.0/s" in html  # the latest sample's encaps rate of the router's end
+    assert "↑ 10.0 pkt/s" in html  # the latest sample's encaps rate of the router's end
     # Open alerts come first, then tunnels, then what runs out, then devices.
     assert (
         html.index('id="open-alerts"') < html.index('id="tunnels"') < html.index('id="expiring-certificates"')
@@ -68,7 +68,8 @@ def test_it_shows_the_raw_outputs_and_poll_history_on_the_device_page(browser: C
     assert "172.16.172.39   172.16.172.34   QM_IDLE" in html  # decompressed, as received
     assert "connect: timed out after 15 s" in html  # a failed poll's reason in the history
     assert "3B2FD652" in html and "CN=CRL1, OU=sjvpn, O=cisco, C=us" in html
-    assert "isakmp_identity" in html  # config facts
+    # Config facts as a structured view (tables), not a raw JSON dump.
+    assert "<th>isakmp identity</th><td>hostname</td>" in html and '"isakmp_identity":' not in html
 
 
 def test_the_device_page_says_who_else_gets_its_alerts(browser: Client, seed: Seed) -> None:

@@ -31,6 +31,9 @@ PAGES: dict[str, Callable[[Seed], list[object]]] = {
     "pki:certificate_list": lambda s: [],
     "pki:certificate_detail": lambda s: [s.router_cert.pk],
     "pki:crl_list": lambda s: [],
+    "devices:topology": lambda s: [],
+    "pki:certificate_timeline": lambda s: [],
+    "pki:enrollment_list": lambda s: [],
 }
 # Every POST action, with the permission it needs.
 ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {

@@ -62,7 +62,9 @@ class CycleSummary:
 
 # -- quiet periods -------------------------------------------------------------------------------------
 def in_maintenance(alert: Alert, now: datetime) -> bool:
-    """Whether the alert's device or tunnel (or one of the tunnel's ends) is silenced now."""
+    """Whether the alert itself, its device or tunnel (or one of the tunnel's ends) is silenced now."""
+    if alert.silenced_until and alert.silenced_until > now:
+        return True
     if alert.tunnel is not None and alert.tunnel.silenced_until and alert.tunnel.silenced_until > now:
         return True
     device_ids = _alert_device_ids(alert)

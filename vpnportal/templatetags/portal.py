@@ -40,12 +40,12 @@ def duration(seconds: float | None) -> str:
 
 @register.filter
 def rate(value: float | None) -> str:
-    """Packets per second, short."""
+    """Packets per second, short, with the unit: '2.01 pkt/s'."""
     if value is None:
         return "—"
     if value >= 100:
-        return f"{value:.0f}/s"
-    return f"{value:.2f}/s" if value < 10 else f"{value:.1f}/s"
+        return f"{value:.0f} pkt/s"
+    return f"{value:.2f} pkt/s" if value < 10 else f"{value:.1f} pkt/s"
 
 
 @register.filter
@@ -143,3 +143,19 @@ def enroll_url(device: Any, trustpoint: str = "") -> str:
     """The re-enroll page, with the device and trustpoint filled in."""
     query = urlencode({"device": device.pk, "trustpoint": trustpoint})
     return f"{reverse('pki:enroll')}?{query}"
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    """'a b c' as ['a', 'b', 'c'], for short literal lists in templates."""
+    return str(value).split()
+
+
+@register.filter
+def time_left(when: datetime | None) -> str:
+    """Time until `when` in one wording for every page: 'in 10 h', 'in 6 d', '9090 d ago'."""
+    if when is None:
+        return "—"
+    seconds = (when - timezone.now()).total_seconds()
+    text = duration(abs(seconds))
+    return f"in {text}" if seconds >= 0 else f"{text} ago"
