@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from devices.models import Device, as_row_id
 from devices.summary import secret_paths
+from pki.api.filtersets import CertificateFilter, CrlFilter
 from pki.choices import ENROLLMENT_ACTIVE_STATES
 from pki.enrollment_requests import (
     ENROLL_PERMISSION,
@@ -23,11 +23,12 @@ from pki.enrollment_requests import (
 )
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
+from vpnportal.lists import filtered_list
 
 # `?device=` is a row id or a device name (a slug).
 _DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
-# Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
+# Soonest to run out first, so the first page is the one that matters; a column header sorts the whole list.
 PAGE_SIZE = 250
 
 
@@ -38,22 +39,29 @@ def _need(request: HttpRequest, perm: str) -> None:
 
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    """Every certificate devices hold, soonest to expire first (`?gone=1` adds those no longer reported)."""
+    """Every certificate devices hold, soonest to expire first (`?present=all` adds those no longer reported)."""
     _need(request, "pki.view_certificate")
-    show_gone = request.GET.get("gone") == "1"
     qs = (
         Certificate.objects.select_related("device", "trustpoint")
         .defer(*secret_paths("device"))
         .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
     )
-    if not show_gone:
-        qs = qs.filter(present=True)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # `?gone=1` is the older spelling of `?present=all`.
+    gone = {"present": "all"} if request.GET.get("gone") == "1" else {}
+    listing = filtered_list(
+        request,
+        CertificateFilter,
+        qs,
+        api_list="api:certificate-list",
+        fields=("q", "device", "role", "status", "expires_within_days"),
+        page_size=PAGE_SIZE,
+        fixed=gone,
+        drop=("gone",),
+    )
     context = {
-        "certificates": page.object_list,
-        "page": page,
-        "show_gone": show_gone,
-        "query": "gone=1&" if show_gone else "",
+        **listing.context(),
+        "certificates": listing.page.object_list,
+        "show_gone": bool(gone) or listing.params.get("present") == "all",
     }
     return render(request, "pki/certificate_list.html", context)
 
@@ -71,16 +79,17 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def crl_list(request: HttpRequest) -> HttpResponse:
-    """Every CRL devices hold, soonest NextUpdate first."""
+    """Every CRL devices hold, soonest NextUpdate first; search, filters, CSV."""
     _need(request, "pki.view_crl")
     qs = (
-        Crl.objects.filter(present=True)
-        .select_related("device")
+        Crl.objects.select_related("device")
         .defer(*secret_paths("device"))
         .order_by(F("next_update").asc(nulls_last=True), "device__name", "id")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pki/crl_list.html", {"crls": page.object_list, "page": page})
+    listing = filtered_list(
+        request, CrlFilter, qs, api_list="api:crl-list", fields=("q", "device"), page_size=PAGE_SIZE
+    )
+    return render(request, "pki/crl_list.html", {**listing.context(), "crls": listing.page.object_list})
 
 
 def _device_for(ref: str) -> Device:
