@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI for /api/docs/, pinned local files (no CDN)
     "vpnportal",
     "devices",
     "pki",

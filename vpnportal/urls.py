@@ -22,6 +22,8 @@ urlpatterns = [
     # Without a session: Prometheus authenticates by METRICS_TOKEN, a load balancer's probe not at all.
     path("metrics", login_not_required(views.metrics), name="metrics"),
     path("healthz", login_not_required(views.healthz), name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: the static file, without a login.
+    path("favicon.ico", login_not_required(views.favicon), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

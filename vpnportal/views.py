@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +28,16 @@ SILENCE_HOURS = (1, 4, 24, 72, 168)
 MAX_SILENCE_HOURS = 24 * 31
 PAGE_SIZE = 100
 
-__all__ = ["alert_acknowledge", "alert_list", "alert_silence", "audit_log", "healthz", "home", "metrics"]
+__all__ = [
+    "alert_acknowledge",
+    "alert_list",
+    "alert_silence",
+    "audit_log",
+    "favicon",
+    "healthz",
+    "home",
+    "metrics",
+]
 
 
 def _can_view(request: HttpRequest, perm: str) -> None:
@@ -145,6 +155,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request, "vpnportal/audit.html", {"page": page, "user_filter": user, "verb": verb, "verbs": verbs}
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: a permanent redirect to the static file (hashed name in production)."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

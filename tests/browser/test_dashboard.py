@@ -115,7 +115,7 @@ def test_it_runs_no_inline_script_against_the_csp(page, seed: Seed, viewer: User
         ),
     )
     log_in(page, viewer)
-    # DRF's browsable API (/api/) carries one inline style of its own; our pages carry none.
+    # The browsable API and /api/docs/ are held to the same CSP in tests/browser/test_lists_and_api_docs.py.
     for url in [
         "/",
         f"/tunnels/{seed.tunnel.pk}/",
