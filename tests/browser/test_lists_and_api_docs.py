@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,7 +51,7 @@ def test_it_searches_filters_sorts_and_exports_a_list(page, seed: Seed, viewer: 
     shot(page, "certificates-filtered")
     with page.expect_download() as info:
         page.click(".list-filters a.csv")
-    text = open(info.value.path(), encoding="utf-8").read()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["role"] for r in rows] == ["ca", "ca"] and "serial" in rows[0]
     page.goto("/alerts/?state=resolved")
