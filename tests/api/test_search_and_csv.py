@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -143,3 +144,20 @@ def test_a_bad_filter_value_on_a_page_is_reported_not_a_400(api: Client, seed: S
     html = response.content.decode()
     assert "expires_within_days:" in html and "(ignored)" in html
     assert "3B2FD652" in html  # the list is shown unfiltered by the bad value
+
+
+def test_a_sorted_page_list_is_sorted_across_its_pages(
+    api: Client, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pki.views.PAGE_SIZE", 2)
+
+    def serials(url: str) -> list[str]:
+        html = api.get(url).content.decode()
+        return re.findall(r"<code>([0-9A-F]{8})</code>", html)
+
+    first = serials("/certificates/?ordering=-valid_to")
+    second = serials("/certificates/?ordering=-valid_to&page=2")
+    # The two CA certificates (500 days) lead the whole list; page 2 goes on with pix520-1's (65 days).
+    assert first == ["3B2FD307", "3B2FD307"] and second[0] == "3B2FD653"
+    html = api.get("/certificates/?ordering=-valid_to").content.decode()
+    assert 'href="?ordering=-valid_to&amp;page=2"' in html  # the pager keeps the order
