@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--ready-file", default=None, help="write {name: port} JSON here when listening")
     parser.add_argument(
-        "--keep-state", action="store_true", help="keep certificates, CRLs, faults across restarts"
+        "--keep-state", action="store_true", help="keep certificates and faults across restarts"
     )
     parser.add_argument("--reset", action="store_true", help="forget the kept device state first")
     args = parser.parse_args(argv)

@@ -1,10 +1,12 @@
 """Kept device state: what an operator changed on a simulated device survives a restart of the simulator.
 
-With `keep_state` (`--keep-state`; `make demo` uses it) each device's certificates, CRL, key date and
-faults are written to `<state-dir>/devices.json` whenever they change, and read back at start instead of
-the scenario's. A re-enrolled router keeps its new certificate; a fault set at run time stays set.
-`--reset` (or `forget`) starts over from the scenario. Pending requests are not kept: the CA that would
-have answered them lived in the stopped process.
+With `keep_state` (`--keep-state`; `make demo` uses it) each device's certificates, key date and faults
+are written to `<state-dir>/devices.json` whenever they change, and read back at start instead of the
+scenario's. A re-enrolled router keeps its new certificate; a fault set at run time stays set.
+`--reset` (or `forget`) starts over from the scenario. Not kept: pending requests (the CA that would have
+answered them lived in the stopped process) and CRLs, which a device fetches fresh after a restart as
+the scenario describes them (a kept one would run out a day later; `crl_missing` and `crl_expired`
+are faults, and those are kept).
 """
 
 from __future__ import annotations
@@ -16,15 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .device import CertEntry, CrlEntry, Device
+from .device import CertEntry, Device
 
 if TYPE_CHECKING:
     from .simulator import Simulator
 
 STATE_FILE = "devices.json"
 VERSION = 1
-# Faults that replace a device field keep the original aside; the kept state is the original.
-CRL_FAULTS = ("crl_missing", "crl_expired")
 
 
 def _time(value: datetime | None) -> str | None:
@@ -54,18 +54,9 @@ def _load_cert(data: dict[str, Any]) -> CertEntry:
 
 
 def device_state(sim: Simulator, dev: Device) -> dict[str, Any]:
-    """One device's kept state as JSON-ready data (the CRL as it is without its faults)."""
-    crl = dev.crl
-    for fault in CRL_FAULTS:
-        if (dev.name, fault) in sim._saved:
-            crl = sim._saved[(dev.name, fault)]
+    """One device's kept state as JSON-ready data."""
     return {
         "certificates": [_cert(c) for c in dev.certificates if c.status != "Pending"],
-        "crl": (
-            None
-            if crl is None
-            else {**asdict(crl), "last_update": _time(crl.last_update), "next_update": _time(crl.next_update)}
-        ),
         "key_generated_at": _time(dev.key_generated_at),
         "faults": {name: dict(params) for name, params in dev.faults.items()},
     }
@@ -108,19 +99,8 @@ def load(state_dir: Path) -> dict[str, Any]:
 
 
 def restore(dev: Device, kept: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Put a device's kept certificates, CRL and key date back; return its kept faults to apply."""
+    """Put a device's kept certificates and key date back; return its kept faults to apply."""
     dev.certificates = [_load_cert(c) for c in kept.get("certificates", [])]
-    crl = kept.get("crl")
-    dev.crl = (
-        None
-        if crl is None
-        else CrlEntry(
-            issuer=crl["issuer"],
-            last_update=_parse_time(crl["last_update"]),  # type: ignore[arg-type]
-            next_update=_parse_time(crl["next_update"]),  # type: ignore[arg-type]
-            retrieved_from=crl["retrieved_from"],
-        )
-    )
     dev.key_generated_at = _parse_time(kept.get("key_generated_at"))
     return {name: dict(params or {}) for name, params in (kept.get("faults") or {}).items()}
 

@@ -80,7 +80,7 @@ class Simulator:
         self._tasks: list[asyncio.Task[None]] = []
         self.control_file = self.state_dir / "control.yaml" if control_file else None
         self._control_text: str | None = None
-        # simulator/persist.py: certificates, CRLs and faults kept in the state folder across restarts.
+        # simulator/persist.py: certificates and faults kept in the state folder across restarts.
         self.keep_state = keep_state
         self._kept_text: str | None = None
         self._build()

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import email
+import logging
 import shutil
 import socket
 import subprocess
@@ -109,6 +110,8 @@ def start_mail_sink(var: Path, report: Callable[[str], None], port: int = 0) -> 
         from aiosmtpd.controller import Controller
     except ImportError as exc:  # a runtime-only install (requirements/base.txt) has no aiosmtpd
         raise DemoServiceError("the demo's mail sink needs aiosmtpd (`make install` installs it)") from exc
+    # aiosmtpd logs every SMTP command at INFO on "mail.log"; the demo's console gets one line per message.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     port = port or free_port()
     controller = Controller(MailFolder(var / MAIL_DIR, report), hostname="127.0.0.1", port=port)
     controller.start()

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-state",
             action="store_true",
-            help="keep each device's certificates, CRL and faults in the state dir across restarts",
+            help="keep each device's certificates and faults in the state dir across restarts",
         )
         parser.add_argument("--reset", action="store_true", help="forget the kept device state first")
 
