@@ -39,7 +39,7 @@ class DeviceFilter(SearchFilterSet):
 class TunnelFilter(SearchFilterSet):
     search_fields = ("name", "status_reason", "end_a__name", "end_b__name")
     status = django_filters.ChoiceFilter(choices=TunnelStatus.choices)
-    device = django_filters.CharFilter(method="at_either_end", label="name of either end")
+    device = django_filters.CharFilter(method="at_either_end", label="Device (either end)")
     ordering = django_filters.OrderingFilter(fields=("name", "status", "status_changed_at"))
 
     class Meta:

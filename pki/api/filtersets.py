@@ -32,10 +32,10 @@ class PresentFilterSet(SearchFilterSet):
 
 class CertificateFilter(PresentFilterSet):
     search_fields = ("device__name", "trustpoint__name", "serial", "subject", "issuer")
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     role = django_filters.ChoiceFilter(choices=CertificateRole.choices)
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices)
-    expires_within_days = IntegerFilter(method="expiring", label="valid_to within this many days from now")
+    expires_within_days = IntegerFilter(method="expiring", label="Expires within (days)")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("valid_to", "valid_to"),
@@ -58,7 +58,7 @@ class CertificateFilter(PresentFilterSet):
 
 class CrlFilter(PresentFilterSet):
     search_fields = ("device__name", "issuer", "retrieved_from")
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("next_update", "next_update"),
@@ -75,7 +75,7 @@ class CrlFilter(PresentFilterSet):
 
 class EnrollmentFilter(SearchFilterSet):
     search_fields = ("device__name", "trustpoint", "previous_serial", "new_serial", "error")
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     state = django_filters.ChoiceFilter(choices=EnrollmentState.choices)
     ordering = django_filters.OrderingFilter(fields=("created_at", "state"))
 

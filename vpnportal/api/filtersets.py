@@ -20,7 +20,7 @@ class AlertFilter(SearchFilterSet):
     state = django_filters.ChoiceFilter(choices=choices(STATE_FILTERS), method="in_state")
     kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     # The alert page's tabs: open (nobody has looked), acknowledged, silenced, resolved.
     category = django_filters.ChoiceFilter(
         choices=choices(ALERT_CATEGORIES), method="in_category", label="page tab"
