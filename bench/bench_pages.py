@@ -246,7 +246,9 @@ def run() -> dict[str, Any]:
         results["certificates_page"] = measure(client, lambda i: "/certificates/", runs=10)
         results["metrics"] = measure(client, lambda i: "/metrics", runs=5)
         # Search, server-side sorting and the CSV exports (the whole filtered list: docs/lists.md).
-        results["devices_searched"] = measure(client, lambda i: "/devices/?q=r09&ordering=-clock_skew", runs=10)
+        results["devices_searched"] = measure(
+            client, lambda i: "/devices/?q=r09&ordering=-clock_skew", runs=10
+        )
         results["certificates_sorted"] = measure(
             client, lambda i: "/certificates/?role=identity&ordering=-valid_to&page=2", runs=10
         )

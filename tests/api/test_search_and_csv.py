@@ -48,7 +48,7 @@ def test_it_searches_every_list_with_q(api: Client, seed: Seed) -> None:
     assert names("/api/tunnels/?q=pix520", "name") == ["hq-branch"]  # an end's name
     assert names("/api/tunnels/?q=mirrored", "name") == ["hq-branch"]  # the status reason
     assert names("/api/certificates/?q=1720-1.cisco.com", "serial") == ["3B2FD652"]
-    assert sorted(names("/api/certificates/?q=3B2FD652 1720", "serial")) == ["3B2FD652"]
+    assert names("/api/certificates/?q=3B2FD652 1720", "serial") == ["3B2FD652"]
     assert names("/api/crls/?q=pix520", "device") == ["pix520-1"]
     assert names("/api/alerts/?q=expires 20 days", "id") == [seed.alert.pk]
 

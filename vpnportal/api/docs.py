@@ -6,6 +6,7 @@ static/js/api-docs.js) inside the site's CSP: no inline script or style, no CDN.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -81,12 +82,12 @@ class SchemaPageRenderer(BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> str:
         """The schema as YAML text in the site's layout, with links to the JSON and the docs."""
         context = renderer_context or {}
         request = context.get("request")
-        text = OpenApiYamlRenderer().render(data, renderer_context=context).decode()
+        text = OpenApiYamlRenderer().render(data, renderer_context=dict(context)).decode()
         django_request = getattr(request, "_request", request)
         return render_to_string("api/schema.html", {"schema_text": text}, request=django_request)
 

@@ -145,7 +145,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  (redis-server under {var / 'redis'}, stopped with the demo)")
         env["REDIS_URL"] = url
         settings.CELERY_BROKER_URL = url  # this process queues polls too (the inventory import)
-        celery_app.conf.broker_url = url
+        celery_app.conf.update(broker_url=url)
         if opts["no_mail_sink"]:
             return None
 
