@@ -110,3 +110,32 @@ def test_the_browsable_api_and_the_schema_page_keep_the_csp(page, seed: Seed, op
     page.wait_for_selector("#swagger-ui[data-state=ready]")
     page.goto("/favicon.ico")
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_list_and_api_pages_fit_the_window(
+    chromium, live_server, seed: Seed, operator: User, width: int
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = watch(page)
+    try:
+        log_in(page, operator)
+        for url in [
+            "/devices/?q=1",
+            "/tunnels/",
+            "/certificates/?present=all",
+            "/crls/",
+            "/alerts/?state=resolved",
+            "/api/docs/",
+            "/api/schema/",
+            "/api/devices/",
+        ]:
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (url, width, overflow)
+    finally:
+        context.close()
+    assert problems == []
