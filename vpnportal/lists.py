@@ -124,9 +124,11 @@ def filtered_list(
         filterset = filterset_class(data=data, queryset=queryset, request=request)
     rows = filterset.qs
     page = Paginator(rows, page_size).get_page(request.GET.get("page"))
-    api_params = params.copy()
-    for name in drop:
-        api_params.pop(name, None)
+    # The API refuses parameters its FilterSet does not know (400): the CSV link carries only the known.
+    api_params = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if name in filterset_class.base_filters and name not in drop:
+            api_params.setlist(name, values)
     for name, value in {**(fixed or {}), **(api_extra or {})}.items():
         api_params[name] = value
     return FilteredList(

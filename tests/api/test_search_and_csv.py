@@ -161,3 +161,10 @@ def test_a_sorted_page_list_is_sorted_across_its_pages(
     assert first == ["3B2FD307", "3B2FD307"] and second[0] == "3B2FD653"
     html = api.get("/certificates/?ordering=-valid_to").content.decode()
     assert 'href="?ordering=-valid_to&amp;page=2"' in html  # the pager keeps the order
+
+
+def test_the_csv_link_carries_only_what_the_api_list_knows(api: Client, seed: Seed) -> None:
+    html = api.get("/alerts/?tab=resolved&utm=x&q=timed").content.decode()
+    link = re.search(r'class="csv" href="([^"]+)"', html).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert link == "/api/alerts/?q=timed&category=open&format=csv"
+    assert api.get(link).status_code == 200
