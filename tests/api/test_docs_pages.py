@@ -63,3 +63,11 @@ def test_the_docs_need_a_role(db: None) -> None:
 def test_the_favicon_answers_without_a_login(db: None) -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.ico")
+
+
+def test_each_list_keeps_its_own_description_in_the_schema(api: Client) -> None:
+    paths = api.get("/api/schema/?format=json").json()["paths"]
+    assert paths["/api/devices/"]["get"]["description"].startswith("Devices and how their last poll went")
+    assert paths["/api/alerts/"]["get"]["description"].startswith("Alerts, newest first")
+    formats = next(p for p in paths["/api/devices/"]["get"]["parameters"] if p["name"] == "format")
+    assert "csv" in formats["schema"]["enum"]
