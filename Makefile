@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha256sum | cut -c1-16)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo bench soak clean wheel
+.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo demo-deps bench soak clean wheel
 
 # Every file pip installs is checked against the hashes in the lock, and --no-deps installs exactly the
 # locked set (the lock already lists every dependency; pip check proves it is consistent). pip-sync then
@@ -68,8 +68,15 @@ pytest: install services chromium
 
 test: install services chromium lint migrations-check pytest
 
-demo: install services
-	$(BIN)/python manage.py demo
+# The demo needs neither PostgreSQL (SQLite under var/) nor a system Redis: `manage.py demo` starts a
+# redis-server of its own under var/ when none answers at REDIS_URL; Debian's package is installed for
+# that when absent. `make demo DEMO_ARGS=--reset` starts the simulated devices over.
+demo-deps:
+	@(exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null || command -v redis-server >/dev/null 2>&1 || \
+	  test -x /usr/bin/redis-server || { $(call APT_INSTALL,redis-server); }
+
+demo: install demo-deps
+	$(BIN)/python manage.py demo $(DEMO_ARGS)
 
 bench: install services
 	$(BIN)/python -m bench

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from devices.api.filtersets import DeviceFilter, TunnelFilter
 from devices.chart_range import default_range
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
@@ -26,6 +26,7 @@ from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from vpnportal.alerting import actions
 from vpnportal.choices import OPEN_ALERT_STATES
+from vpnportal.lists import filtered_list
 from vpnportal.models import Alert
 
 POLL_HISTORY = 50
@@ -57,30 +58,40 @@ def raw_text(output: PollOutput) -> str:
 
 @require_GET
 def device_list(request: HttpRequest) -> HttpResponse:
-    """Every device with its last poll outcome, age and clock skew, a page at a time."""
+    """Every device with its last poll outcome, age and clock skew, a page at a time; search, filters, CSV."""
     _need(request, "devices.view_device")
     devices = Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
-    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "devices/device_list.html", {"devices": page.object_list, "page": page})
+    listing = filtered_list(
+        request,
+        DeviceFilter,
+        devices,
+        api_list="api:device-list",
+        fields=("q", "platform"),
+        page_size=PAGE_SIZE,
+    )
+    return render(
+        request, "devices/device_list.html", {**listing.context(), "devices": listing.page.object_list}
+    )
 
 
 @require_GET
 def tunnel_list(request: HttpRequest) -> HttpResponse:
-    """Every tunnel with both ends side by side, worst first, a page at a time."""
+    """Every tunnel with both ends side by side, worst first, a page at a time; search, filters, CSV."""
     _need(request, "devices.view_tunnel")
-    qs = tunnel_queryset()
-    status = request.GET.get("status", "")
-    if status in TunnelStatus.values:
-        qs = qs.filter(status=status)
-    else:
-        status = ""
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = filtered_list(
+        request,
+        TunnelFilter,
+        tunnel_queryset(),
+        api_list="api:tunnel-list",
+        fields=("q", "device"),
+        page_size=PAGE_SIZE,
+    )
+    status = listing.params.get("status", "")
     context = {
-        "rows": [{"tunnel": t, "ends": tunnel_ends(t)} for t in page.object_list],
-        "page": page,
-        "status": status,
+        **listing.context(),
+        "rows": [{"tunnel": t, "ends": tunnel_ends(t)} for t in listing.page.object_list],
+        "status": status if status in TunnelStatus.values else "",
         "statuses": TunnelStatus.choices,
-        "query": f"status={status}&" if status else "",
     }
     return render(request, "devices/tunnel_list.html", context)
 

@@ -6,7 +6,6 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from devices.models import Device, as_row_id
 from devices.summary import secret_paths
+from pki.api.filtersets import CertificateFilter, CrlFilter, EnrollmentFilter
 from pki.choices import ENROLLMENT_ACTIVE_STATES, EnrollmentState
 from pki.enrollment_pages import enrollments, previous_certificates, state_counts
 from pki.enrollment_requests import (
@@ -28,11 +28,12 @@ from pki.enrollment_requests import (
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
 from pki.timeline import timeline_rows
+from vpnportal.lists import filtered_list
 
 # `?device=` is a row id or a device name (a slug).
 _DEVICE_NAME_RE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
-# Soonest to run out first, so the first page is the one that matters; sorting reorders a page.
+# Soonest to run out first, so the first page is the one that matters; a column header sorts the whole list.
 PAGE_SIZE = 250
 
 
@@ -43,22 +44,29 @@ def _need(request: HttpRequest, perm: str) -> None:
 
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    """Every certificate devices hold, soonest to expire first (`?gone=1` adds those no longer reported)."""
+    """Every certificate devices hold, soonest to expire first (`?present=all` adds those no longer reported)."""
     _need(request, "pki.view_certificate")
-    show_gone = request.GET.get("gone") == "1"
     qs = (
         Certificate.objects.select_related("device", "trustpoint")
         .defer(*secret_paths("device"))
         .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
     )
-    if not show_gone:
-        qs = qs.filter(present=True)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # `?gone=1` is the older spelling of `?present=all`.
+    gone = {"present": "all"} if request.GET.get("gone") == "1" else {}
+    listing = filtered_list(
+        request,
+        CertificateFilter,
+        qs,
+        api_list="api:certificate-list",
+        fields=("q", "device", "role", "status", "expires_within_days"),
+        page_size=PAGE_SIZE,
+        fixed=gone,
+        drop=("gone",),
+    )
     context = {
-        "certificates": page.object_list,
-        "page": page,
-        "show_gone": show_gone,
-        "query": "gone=1&" if show_gone else "",
+        **listing.context(),
+        "certificates": listing.page.object_list,
+        "show_gone": bool(gone) or listing.params.get("present") == "all",
     }
     return render(request, "pki/certificate_list.html", context)
 
@@ -84,16 +92,17 @@ def certificate_timeline(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def crl_list(request: HttpRequest) -> HttpResponse:
-    """Every CRL devices hold, soonest NextUpdate first."""
+    """Every CRL devices hold, soonest NextUpdate first; search, filters, CSV."""
     _need(request, "pki.view_crl")
     qs = (
-        Crl.objects.filter(present=True)
-        .select_related("device")
+        Crl.objects.select_related("device")
         .defer(*secret_paths("device"))
         .order_by(F("next_update").asc(nulls_last=True), "device__name", "id")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pki/crl_list.html", {"crls": page.object_list, "page": page})
+    listing = filtered_list(
+        request, CrlFilter, qs, api_list="api:crl-list", fields=("q", "device"), page_size=PAGE_SIZE
+    )
+    return render(request, "pki/crl_list.html", {**listing.context(), "crls": listing.page.object_list})
 
 
 def _device_for(ref: str) -> Device:
@@ -164,18 +173,24 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def enrollment_list(request: HttpRequest) -> HttpResponse:
-    """Every enrollment job, newest first, filtered by state and device name, a page at a time."""
+    """Every enrollment job, newest first: state tabs, search and filters, sorting and CSV (docs/lists.md)."""
     _need(request, "pki.view_enrollment")
-    state = request.GET.get("state", "")
-    state = state if state in EnrollmentState.values else ""
-    device = request.GET.get("device", "").strip()[:64]
-    page = Paginator(enrollments(state, device), PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = filtered_list(
+        request,
+        EnrollmentFilter,
+        enrollments(),
+        api_list="api:enrollment-list",
+        fields=("q", "device"),
+        page_size=PAGE_SIZE,
+    )
+    state = listing.params.get("state", "")
+    tab_query = {k: v for k, v in listing.params.items() if k in ("q", "device") and v}
     context = {
-        "page": page,
-        "state": state,
-        "device_filter": device,
+        **listing.context(),
+        "enrollments": listing.page.object_list,
+        "state": state if state in EnrollmentState.values else "",
         "states": EnrollmentState.choices,
         "counts": state_counts(),
-        "query": urlencode({k: v for k, v in {"state": state, "device": device}.items() if v}),
+        "tab_query": urlencode(tab_query),
     }
     return render(request, "pki/enrollment_list.html", context)

@@ -102,8 +102,13 @@ def run_in_subprocess(
     *,
     base_port: int = 0,
     state_dir: str | Path | None = None,
+    keep_state: bool = False,
+    reset: bool = False,
 ) -> SubprocessHandle:
-    """Start `python -m simulator` (base_port 0: free ports) and wait until it listens."""
+    """Start `python -m simulator` (base_port 0: free ports) and wait until it listens.
+
+    `keep_state` and `reset` are `--keep-state` and `--reset` (simulator/persist.py).
+    """
     state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="vpnportal-sim-"))
     state.mkdir(parents=True, exist_ok=True)
     args = [
@@ -115,6 +120,8 @@ def run_in_subprocess(
         "--state-dir",
         str(state),
     ]
+    args += ["--keep-state"] if keep_state else []
+    args += ["--reset"] if reset else []
     if isinstance(scenario, dict):
         path = state / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario))

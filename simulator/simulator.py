@@ -19,6 +19,7 @@ from cryptography import x509
 # Sibling modules by their own name: `from . import x` would go through the package's __init__,
 # which imports this module.
 import simulator.enroll as enroll
+import simulator.persist as persist
 import simulator.ssh_server as ssh_server
 import simulator.telnet_server as telnet_server
 
@@ -34,6 +35,8 @@ HOST = "127.0.0.1"
 # The seed's troubleshooting example: `Router time: 16:07:02 PST Feb 28 1993`.
 CLOCK_1993 = datetime(1993, 3, 1, 0, 7, 2, tzinfo=UTC)
 TICK_S = 0.25
+# With keep_state, changed device state is written at most this often (in ticks).
+SAVE_EVERY_TICKS = 4
 HEALTH_EVERY_TICKS = 20
 
 
@@ -58,6 +61,7 @@ class Simulator:
         state_dir: str | Path | None = None,
         host: str = HOST,
         control_file: bool = False,
+        keep_state: bool = False,
     ) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
         self.base_port = base_port
@@ -76,6 +80,9 @@ class Simulator:
         self._tasks: list[asyncio.Task[None]] = []
         self.control_file = self.state_dir / "control.yaml" if control_file else None
         self._control_text: str | None = None
+        # simulator/persist.py: certificates and faults kept in the state folder across restarts.
+        self.keep_state = keep_state
+        self._kept_text: str | None = None
         self._build()
 
     # -- construction ----------------------------------------------------------------------------
@@ -122,9 +129,14 @@ class Simulator:
     async def start(self) -> None:
         """Open every listener and apply the scenario's faults."""
         raise_open_file_limit()
+        kept = persist.load(self.state_dir) if self.keep_state else {}
         for spec in self.scenario.devices:
-            for fault, params in spec.faults.items():
-                self._apply(self.devices[spec.name], fault, params, start=True)
+            dev = self.devices[spec.name]
+            faults = persist.restore(dev, kept[spec.name]) if spec.name in kept else spec.faults
+            for fault, params in faults.items():
+                self._apply(dev, fault, params, start=True)
+        if self.keep_state:
+            self._kept_text = persist.save(self)
         for name, dev in self.devices.items():
             if not dev.has("refuse"):
                 await self._listen_ssh(dev)
@@ -158,6 +170,8 @@ class Simulator:
         """Close listeners and sessions."""
         for task in self._tasks:
             task.cancel()
+        if self.keep_state:
+            self._kept_text = persist.save(self, self._kept_text)
         for dev in self.devices.values():
             for session in list(dev.sessions.values()):
                 session.close()
@@ -173,6 +187,8 @@ class Simulator:
             await asyncio.sleep(TICK_S)
             n += 1
             self.tick(health=n % HEALTH_EVERY_TICKS == 0)
+            if self.keep_state and n % SAVE_EVERY_TICKS == 0:
+                self._kept_text = persist.save(self, self._kept_text)
             if self.control_file is not None:
                 await self._read_control_file()
 
@@ -459,9 +475,17 @@ def run_in_thread(
     state_dir: str | Path | None = None,
     host: str = HOST,
     control_file: bool = False,
+    keep_state: bool = False,
 ) -> SimulatorHandle:
     """Start a simulator in a daemon thread (base_port 0: free ports) and return its handle."""
-    sim = Simulator(scenario, base_port=base_port, state_dir=state_dir, host=host, control_file=control_file)
+    sim = Simulator(
+        scenario,
+        base_port=base_port,
+        state_dir=state_dir,
+        host=host,
+        control_file=control_file,
+        keep_state=keep_state,
+    )
     loop = asyncio.new_event_loop()
     started: Future[None] = Future()
 
@@ -501,9 +525,17 @@ def run_forever(
     state_dir: str | Path | None = None,
     host: str = HOST,
     ready: Any = None,
+    keep_state: bool = False,
 ) -> None:
     """Serve in the foreground until interrupted (`manage.py simulate`); `ready(sim)` once listening."""
-    sim = Simulator(scenario, base_port=base_port, state_dir=state_dir, host=host, control_file=True)
+    sim = Simulator(
+        scenario,
+        base_port=base_port,
+        state_dir=state_dir,
+        host=host,
+        control_file=True,
+        keep_state=keep_state,
+    )
 
     async def _main() -> None:
         stop = asyncio.Event()

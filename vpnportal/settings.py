@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "drf_spectacular_sidecar",  # Swagger UI for /api/docs/, pinned local files (no CDN)
     "vpnportal",
     "devices",
     "pki",
@@ -310,6 +311,8 @@ REST_FRAMEWORK = {
     # django-filter FilterSets per list; unknown parameters, values and ordering fields answer 400.
     "DEFAULT_FILTER_BACKENDS": ["vpnportal.api.filtering.StrictFilterBackend"],
 }
+# The filter forms of the list pages and the browsable API: "any" for a choice left open.
+FILTERS_EMPTY_CHOICE_LABEL = "any"
 SPECTACULAR_SETTINGS = {
     "TITLE": "vpnportal API",
     "DESCRIPTION": "IPsec tunnels, certificates, CRLs, alerts and re-enrollment for Cisco IOS and PIX/ASA.",

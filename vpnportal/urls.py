@@ -29,6 +29,8 @@ urlpatterns = [
     path("healthz", login_not_required(views.healthz), name="healthz"),
     path("readyz", login_not_required(views.readyz), name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalLoginForm), name="login"),
+    # Browsers ask for /favicon.ico whatever the page says: the static file, without a login.
+    path("favicon.ico", login_not_required(views.favicon), name="favicon"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -10,14 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from vpnportal.alerting import actions
-from vpnportal.choices import OPEN_ALERT_STATES, AlertKind
+from vpnportal.api.filtersets import AlertFilter
+from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.dashboard import ALERT_CATEGORIES, alert_counts, alerts_in, overview_context
 from vpnportal.health import healthz, readyz
+from vpnportal.lists import filtered_list
 from vpnportal.metrics import metrics
 from vpnportal.models import Alert, AuditEntry
 
@@ -30,6 +33,7 @@ __all__ = [
     "alert_list",
     "alert_silence",
     "audit_log",
+    "favicon",
     "healthz",
     "home",
     "metrics",
@@ -66,26 +70,30 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    """Alerts by tab: open (nobody has looked), acknowledged, silenced, resolved."""
+    """Alerts by tab: open (nobody has looked), acknowledged, silenced, resolved; search, filters, CSV."""
     _can_view(request, "vpnportal.view_alert")
     category = request.GET.get("state", "open")
     if category not in ALERT_CATEGORIES:
         category = "open"
-    qs = alerts_in(category)
-    kind = request.GET.get("kind", "")
-    if kind in AlertKind.values:
-        qs = qs.filter(kind=kind)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The tab is `state` on the page and `category` in the API (whose `state` is the alert's own state).
+    listing = filtered_list(
+        request,
+        AlertFilter,
+        alerts_in(category),
+        api_list="api:alert-list",
+        fields=("q", "kind", "severity", "device"),
+        page_size=PAGE_SIZE,
+        drop=("state",),
+        api_extra={"category": category},
+    )
     return render(
         request,
         "vpnportal/alerts.html",
         {
+            **listing.context(),
             "category": category,
             "categories": ALERT_CATEGORIES,
             "counts": alert_counts(),
-            "page": page,
-            "kind": kind,
-            "kinds": AlertKind.choices,
             "silence_hours": SILENCE_HOURS,
             "can_acknowledge": request.user.has_perm("vpnportal.change_alert"),
             "can_silence": request.user.has_perm("vpnportal.add_maintenancewindow"),
@@ -161,3 +169,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request, "vpnportal/audit.html", {"page": page, "user_filter": user, "verb": verb, "verbs": verbs}
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: a permanent redirect to the static file (hashed name in production)."""
+    return redirect(static("favicon.ico"), permanent=True)

@@ -10,26 +10,36 @@ from django.db.models import Q, QuerySet
 from devices.choices import Platform, TunnelStatus
 from devices.diagnosis.model import Severity
 from devices.models import Device, Finding, Tunnel, as_row_id
-from vpnportal.api.filtering import choices
+from vpnportal.api.filtering import SearchFilterSet, choices
 
 FINDING_SEVERITIES = [Severity.CRITICAL, Severity.WARNING, Severity.INFO]
 # `active` answers to the spellings the list always took; "all" lifts the default (active only).
 ACTIVE_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "all": None}
 
 
-class DeviceFilter(django_filters.FilterSet):
+class DeviceFilter(SearchFilterSet):
+    search_fields = ("name", "host")
     platform = django_filters.ChoiceFilter(choices=Platform.choices)
     name = django_filters.CharFilter(label="exact device name")
-    ordering = django_filters.OrderingFilter(fields=("name", "platform", "host"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("platform", "platform"),
+            ("host", "host"),
+            ("state__last_poll__started_at", "last_poll"),
+            ("state__clock_skew_seconds", "clock_skew"),
+        )
+    )
 
     class Meta:
         model = Device
         fields: list[str] = []
 
 
-class TunnelFilter(django_filters.FilterSet):
+class TunnelFilter(SearchFilterSet):
+    search_fields = ("name", "status_reason", "end_a__name", "end_b__name")
     status = django_filters.ChoiceFilter(choices=TunnelStatus.choices)
-    device = django_filters.CharFilter(method="at_either_end", label="name of either end")
+    device = django_filters.CharFilter(method="at_either_end", label="Device (either end)")
     ordering = django_filters.OrderingFilter(fields=("name", "status", "status_changed_at"))
 
     class Meta:

@@ -24,6 +24,7 @@ from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
 from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
 from devices.summary import secret_paths, tunnel_queryset
+from vpnportal.api.csv_export import CsvExportMixin
 from vpnportal.api.permissions import ModelViewPermission
 
 # The range picker's names, for `?range=` instead of `?since=`.
@@ -79,8 +80,22 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     return parsed
 
 
-class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Devices and how their last poll went. Filters: `platform`, `name`."""
+class DeviceViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Devices and how their last poll went. Filters: `q`, `platform`, `name`."""
+
+    csv_filename = "devices"
+    csv_columns = (
+        "id",
+        "name",
+        "host",
+        "port",
+        "platform",
+        "last_poll.status",
+        "last_poll.started_at",
+        "last_poll.finished_at",
+        "last_poll.error",
+        "clock_skew_seconds",
+    )
 
     serializer_class = DeviceSerializer
     permission_classes = [ModelViewPermission]
@@ -91,8 +106,21 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
         return Device.objects.without_secrets().select_related("state__last_poll").order_by("name")
 
 
-class TunnelViewSet(viewsets.ReadOnlyModelViewSet):
-    """Tunnels, both ends side by side, worst status first. Filters: `status`, `device` (either end)."""
+class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Tunnels, both ends side by side, worst status first. Filters: `q`, `status`, `device` (either end)."""
+
+    csv_filename = "tunnels"
+    csv_columns = (
+        "id",
+        "name",
+        "status",
+        "status_reason",
+        "spi_mirror_ok",
+        "ends.0.device",
+        "ends.0.ike_sa.state",
+        "ends.1.device",
+        "ends.1.ike_sa.state",
+    )
 
     serializer_class = TunnelSerializer
     permission_classes = [ModelViewPermission]

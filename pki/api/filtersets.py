@@ -9,12 +9,12 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pki.choices import CertificateRole, CertificateStatus
+from pki.choices import CertificateRole, CertificateStatus, EnrollmentState
 from pki.models import Certificate, Crl, Enrollment
-from vpnportal.api.filtering import IntegerFilter
+from vpnportal.api.filtering import IntegerFilter, SearchFilterSet
 
 
-class PresentFilterSet(django_filters.FilterSet):
+class PresentFilterSet(SearchFilterSet):
     """Only what devices still report, unless `present=all`."""
 
     present = django_filters.ChoiceFilter(
@@ -31,16 +31,20 @@ class PresentFilterSet(django_filters.FilterSet):
 
 
 class CertificateFilter(PresentFilterSet):
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    search_fields = ("device__name", "trustpoint__name", "serial", "subject", "issuer")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     role = django_filters.ChoiceFilter(choices=CertificateRole.choices)
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices)
-    expires_within_days = IntegerFilter(method="expiring", label="valid_to within this many days from now")
+    expires_within_days = IntegerFilter(method="expiring", label="Expires within (days)")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("valid_to", "valid_to"),
             ("device__name", "device"),
             ("serial", "serial"),
             ("status", "status"),
+            ("trustpoint__name", "trustpoint"),
+            ("role", "role"),
+            ("subject", "subject"),
         )
     )
 
@@ -53,9 +57,15 @@ class CertificateFilter(PresentFilterSet):
 
 
 class CrlFilter(PresentFilterSet):
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+    search_fields = ("device__name", "issuer", "retrieved_from")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
     ordering = django_filters.OrderingFilter(
-        fields=(("next_update", "next_update"), ("last_update", "last_update"), ("device__name", "device"))
+        fields=(
+            ("next_update", "next_update"),
+            ("last_update", "last_update"),
+            ("device__name", "device"),
+            ("issuer", "issuer"),
+        )
     )
 
     class Meta:
@@ -63,8 +73,10 @@ class CrlFilter(PresentFilterSet):
         fields: list[str] = []
 
 
-class EnrollmentFilter(django_filters.FilterSet):
-    device = django_filters.CharFilter(field_name="device__name", label="device name")
+class EnrollmentFilter(SearchFilterSet):
+    search_fields = ("device__name", "trustpoint", "previous_serial", "new_serial", "error")
+    device = django_filters.CharFilter(field_name="device__name", label="Device")
+    state = django_filters.ChoiceFilter(choices=EnrollmentState.choices)
     ordering = django_filters.OrderingFilter(fields=("created_at", "state"))
 
     class Meta:

@@ -26,12 +26,14 @@ from pki.api.serializers import (
 )
 from pki.enrollment_requests import ENROLL_PERMISSION, EnrollmentRefused, request_enrollment
 from pki.models import Certificate, Crl, Enrollment
+from vpnportal.api.csv_export import CsvExportMixin
 from vpnportal.api.permissions import ModelViewPermission
 
 
-class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
-    """Certificates by expiry. Filters: `device`, `role`, `status`, `expires_within_days`, `present=all`."""
+class CertificateViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Certificates by expiry. Filters: `q`, `device`, `role`, `status`, `expires_within_days`, `present=all`."""
 
+    csv_filename = "certificates"
     serializer_class = CertificateSerializer
     permission_classes = [ModelViewPermission]
     filterset_class = CertificateFilter
@@ -48,8 +50,10 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
 
-class CrlViewSet(viewsets.ReadOnlyModelViewSet):
-    """CRLs by NextUpdate. Filters: `device`, `present=all`."""
+class CrlViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
+    """CRLs by NextUpdate. Filters: `q`, `device`, `present=all`."""
+
+    csv_filename = "crls"
 
     serializer_class = CrlSerializer
     permission_classes = [ModelViewPermission]
@@ -72,10 +76,11 @@ class OperatorsOnly(BasePermission):
 
 
 @method_decorator(sensitive_post_parameters("challenge_password"), name="dispatch")
-class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class EnrollmentViewSet(CsvExportMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Re-enrollment jobs, newest first; POST queues one (202), GET shows its progress and transcript."""
 
     permission_classes = [OperatorsOnly]
+    csv_filename = "enrollments"
     serializer_class = EnrollmentSerializer
     filterset_class = EnrollmentFilter
 

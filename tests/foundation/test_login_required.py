@@ -12,9 +12,12 @@ pytestmark = pytest.mark.django_db
 
 # /healthz (liveness) and /readyz (readiness) are probes for load balancers and monitors.
 # The admin's own login form is a login page too (Django's LoginRequiredMiddleware exempts it).
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/readyz"}
+# /favicon.ico is the static icon browsers ask for on every page, the login page included.
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico", "/readyz"}
 # The API and metrics authenticate by token and answer 401/403 instead of redirecting.
 SELF_AUTHENTICATING = ("/api/", "/metrics")
+# ... except the API's documentation, a page for browsers: it sends them to the login like any page.
+BROWSER_PAGES = {"/api/docs/"}
 
 
 def all_paths() -> list[str]:
@@ -49,7 +52,7 @@ def test_it_redirects_anonymous_users_to_login(client: Client, path: str) -> Non
     if path in PUBLIC or path.startswith("/static/"):
         return
     response = client.get(path)
-    if path.startswith(SELF_AUTHENTICATING):
+    if path.startswith(SELF_AUTHENTICATING) and path not in BROWSER_PAGES:
         assert response.status_code in (401, 403), path
         return
     assert response.status_code == 302, (path, response.status_code)

@@ -42,8 +42,18 @@ ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {
     "devices:device_silence": (lambda s: [s.router.pk], {"hours": "1"}),
     "devices:tunnel_silence": (lambda s: [s.tunnel.pk], {"hours": "1"}),
 }
-# Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment).
-NOT_OURS = {"login", "logout", "healthz", "readyz", "metrics", "pki:enroll", "pki:enrollment_detail"}
+# Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment; the
+# public favicon: tests/api/test_docs_pages.py).
+NOT_OURS = {
+    "login",
+    "logout",
+    "healthz",
+    "readyz",
+    "metrics",
+    "favicon",
+    "pki:enroll",
+    "pki:enrollment_detail",
+}
 
 
 def _named_routes() -> set[str]:

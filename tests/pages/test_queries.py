@@ -81,6 +81,16 @@ PAGES: dict[str, Callable[[Seed], str]] = {
     "api-alerts": lambda s: "/api/alerts/",
     "api-history": lambda s: f"/api/tunnels/{s.tunnel.pk}/history/?range=week",
     "metrics": lambda s: "/metrics",
+    # Searched, filtered and sorted pages, and the CSV exports (every row, not one page).
+    "devices-searched": lambda s: "/devices/?q=1&ordering=-clock_skew",
+    "tunnels-filtered": lambda s: "/tunnels/?q=a&status=up&ordering=name",
+    "certificates-filtered": lambda s: "/certificates/?role=identity&ordering=-valid_to",
+    "alerts-searched": lambda s: "/alerts/?q=1&ordering=kind",
+    "csv-devices": lambda s: "/api/devices/?format=csv",
+    "csv-tunnels": lambda s: "/api/tunnels/?format=csv",
+    "csv-certificates": lambda s: "/api/certificates/?format=csv",
+    "csv-crls": lambda s: "/api/crls/?format=csv",
+    "csv-alerts": lambda s: "/api/alerts/?format=csv&category=open",
 }
 MAX_QUERIES = 20
 

@@ -7,13 +7,15 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 # Query parameters of every list that are not filters: pagination and DRF's format switch.
 NOT_FILTERS = frozenset({"limit", "offset", "format"})
+# A search box is for a few words; more only cost joins.
+MAX_SEARCH_WORDS = 8
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -46,3 +48,27 @@ class IntegerFilter(django_filters.NumberFilter):
 def choices(values: Sequence[str]) -> list[tuple[str, str]]:
     """Choice pairs from values, each once, in order."""
     return [(v, v) for v in dict.fromkeys(values)]
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """`?q=`: every word of the text must appear (case-insensitive) in one of `search_fields`.
+
+    Shared by the API lists and the pages (vpnportal/lists.py), so a page's search box and its CSV
+    link answer the same rows. Search fields follow forward relations only (no duplicate rows).
+    """
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "words to find"}),
+    )
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """Rows matching every word of `value` in any of the search fields."""
+        for word in value.split()[:MAX_SEARCH_WORDS]:
+            match = Q()
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(match)
+        return queryset

@@ -11,14 +11,17 @@ from rest_framework.response import Response
 
 from devices.summary import secret_paths
 from vpnportal.alerting import actions
+from vpnportal.api.csv_export import CsvExportMixin
 from vpnportal.api.filtersets import AlertFilter
 from vpnportal.api.permissions import ModelViewPermission
 from vpnportal.api.serializers import AlertSerializer
 from vpnportal.models import Alert
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
-    """Alerts, newest first. Filters: `state` (open|resolved or a state), `kind`, `severity`, `device`."""
+class AlertViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Alerts, newest first. Filters: `q`, `state` (open|resolved or a state), `kind`, `severity`, `device`, `category`."""
+
+    csv_filename = "alerts"
 
     serializer_class = AlertSerializer
     permission_classes = [ModelViewPermission]

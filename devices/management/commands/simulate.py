@@ -1,4 +1,4 @@
-"""`manage.py simulate [--scenario FILE] [--base-port 2201] [--state-dir DIR]`: the device simulator."""
+"""`manage.py simulate [--scenario FILE] [--base-port 2201] [--state-dir DIR] [--keep-state] [--reset]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from simulator import Simulator, run_forever
+from simulator.persist import forget
 from simulator.simulator import DEFAULT_BASE_PORT, raise_open_file_limit
 
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             help="host keys, CA keys and received-line logs (default var/simulator)",
         )
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument(
+            "--keep-state",
+            action="store_true",
+            help="keep each device's certificates and faults in the state dir across restarts",
+        )
+        parser.add_argument("--reset", action="store_true", help="forget the kept device state first")
 
     def handle(self, *args: Any, **options: Any) -> None:
         scenario = options["scenario"]
@@ -35,6 +42,8 @@ class Command(BaseCommand):
             raise CommandError(f"no such scenario file: {scenario}")
         state_dir = options["state_dir"] or str(Path(getattr(settings, "VAR_DIR", "var")) / "simulator")
         limit = raise_open_file_limit()
+        if options["reset"] and forget(Path(state_dir)):
+            self.stdout.write(f"simulator: kept device state in {state_dir} forgotten; starting over")
 
         def ready(sim: Simulator) -> None:
             self.stdout.write(
@@ -59,6 +68,7 @@ class Command(BaseCommand):
                 state_dir=state_dir,
                 host=options["host"],
                 ready=ready,
+                keep_state=options["keep_state"],
             )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc

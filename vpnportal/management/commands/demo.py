@@ -1,4 +1,9 @@
-"""`python manage.py demo`: migrate, create the demo login, start simulator, worker, beat and web; Ctrl-C stops all."""
+"""`python manage.py demo`: migrate, create the demo login, start simulator, worker, beat and web; Ctrl-C stops all.
+
+On a bare machine it brings its own Redis (when none answers) and an SMTP server that keeps every alert
+email under var/mail/ (vpnportal/demo_services.py); the simulated devices keep their state across
+restarts (`--reset` starts over).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,16 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from vpnportal.celery import app as celery_app
+from vpnportal.demo_services import (
+    MAIL_DIR,
+    DemoServiceError,
+    redis_answers,
+    start_mail_sink,
+    start_private_redis,
+)
 from vpnportal.roles import ADMIN, ensure_roles
 from vpnportal.startup import FERNET_KEYS_VAR, SECRET_KEY_VAR
 
@@ -24,6 +37,8 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "vpnportal-demo"  # noqa: S105 - the demo's documented login, printed at start
 WEB_ADDR = "127.0.0.1:8000"
 DEMO_KEYS_FILE = "demo-keys.env"
+# Every demo alert goes here (and to the devices' own alert_emails); the mail sink accepts any address.
+DEMO_ALERT_EMAIL_TO = "noc@demo.localhost"
 
 
 def demo_keys(var: Path) -> dict[str, str]:
@@ -78,6 +93,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default=WEB_ADDR, help="host:port of the web server")
         parser.add_argument("--no-simulator", action="store_true", help="poll real devices instead")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="start the simulated devices over from the scenario (forget re-enrollments and faults)",
+        )
+        parser.add_argument(
+            "--no-mail-sink", action="store_true", help="send alert email to EMAIL_HOST instead of var/mail/"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         var = Path(settings.VAR_DIR)
@@ -85,13 +108,81 @@ class Command(BaseCommand):
         env = dict(os.environ, DJANGO_INSECURE_HTTP="1", PYTHONUNBUFFERED="1", **use_demo_keys(var))
         # A minute between polls so the charts fill while someone watches (production default: 300 s).
         env.setdefault("POLL_INTERVAL_SECONDS", "60")
+        procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        try:
+            mail = self._services(var, env, procs, opts)
+        except DemoServiceError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            self._run(var, env, procs, opts)
+        finally:
+            # Last started, first stopped: the worker and beat go before the Redis they talk to.
+            for _, proc in reversed(procs):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            if mail is not None:
+                mail.stop()
+
+    def _services(
+        self,
+        var: Path,
+        env: dict[str, str],
+        procs: list[tuple[str, subprocess.Popen[bytes]]],
+        opts: dict[str, Any],
+    ) -> Any:
+        """Redis (the one at REDIS_URL, else a private one) and the mail sink; the sink's controller."""
+        url = env.get("REDIS_URL") or settings.REDIS_URL
+        if redis_answers(url):
+            self.stdout.write(f"Redis: {url}")
+        else:
+            proc, url = start_private_redis(var)
+            procs.append(("redis", proc))
+            self.stdout.write(f"Redis: none answers at {settings.REDIS_URL}; started the demo's own at {url}")
+            self.stdout.write(f"  (redis-server under {var / 'redis'}, stopped with the demo)")
+        env["REDIS_URL"] = url
+        settings.CELERY_BROKER_URL = url  # this process queues polls too (the inventory import)
+        celery_app.conf.update(broker_url=url)
+        if opts["no_mail_sink"]:
+            return None
+
+        def report(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        controller, port = start_mail_sink(var, report)
+        env.update(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(port),
+            EMAIL_USE_TLS="0",
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        )
+        env["ALERT_EMAIL_TO"] = env.get("ALERT_EMAIL_TO") or DEMO_ALERT_EMAIL_TO
+        self.stdout.write(
+            f"Mail: every alert email ({env['ALERT_EMAIL_TO']}) is kept in {var / MAIL_DIR}/*.eml "
+            f"(SMTP 127.0.0.1:{port}); one line per message below"
+        )
+        return controller
+
+    def _run(
+        self,
+        var: Path,
+        env: dict[str, str],
+        procs: list[tuple[str, subprocess.Popen[bytes]]],
+        opts: dict[str, Any],
+    ) -> None:
+        """Migrate, start simulator, worker, beat and web, and watch them until Ctrl-C or one exits."""
         self.stdout.write("Migrating the database ...")
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         ensure_demo_user()
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         commands = get_commands()
-        procs: list[tuple[str, subprocess.Popen[bytes]]] = []
 
         def start(name: str, argv: list[str]) -> None:
             log = open(var / f"demo-{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
@@ -99,7 +190,11 @@ class Command(BaseCommand):
 
         if not opts["no_simulator"] and "simulate" in commands:
             scenario = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo.yaml"
-            sim_args = ["--state-dir", str(var / "simulator")]
+            # The devices keep what was done to them (certificates granted, faults) across restarts.
+            sim_args = ["--state-dir", str(var / "simulator"), "--keep-state"]
+            if opts["reset"]:
+                sim_args.append("--reset")
+                self.stdout.write("Simulated devices start over from the scenario (--reset).")
             if scenario.exists():
                 sim_args += ["--scenario", str(scenario)]
             start("simulator", [*manage, "simulate", *sim_args])
@@ -128,7 +223,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(self.style.SUCCESS(f"\nvpnportal demo is up: http://{opts['addr']}/"))
         self.stdout.write(f"  login: {DEMO_USER} / {DEMO_PASSWORD}")
-        self.stdout.write(f"  logs:  {var}/demo-*.log   (Ctrl-C stops everything)\n")
+        self.stdout.write(f"  logs:  {var}/demo-*.log   (Ctrl-C stops everything)")
+        self.stdout.write(f"  mail:  {var / MAIL_DIR}/   devices: {var / 'simulator'}/devices.json")
+        self.stdout.write("  start over: python manage.py demo --reset   (make demo DEMO_ARGS=--reset)\n")
         try:
             while True:
                 for name, proc in procs:
@@ -138,12 +235,3 @@ class Command(BaseCommand):
                 time.sleep(1)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping ...")
-        finally:
-            for _, proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for _, proc in procs:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
