@@ -11,15 +11,11 @@ from pki.choices import CertificateRole, EnrollmentState
 from pki.models import Certificate, Enrollment
 
 
-def enrollments(state: str = "", device: str = "") -> QuerySet[Enrollment]:
-    """Enrollments newest first, optionally of one state and of devices whose name contains `device`."""
+def enrollments() -> QuerySet[Enrollment]:
+    """Enrollments newest first, without their transcripts (the list page filters them, docs/lists.md)."""
     qs = Enrollment.objects.select_related("device", "requested_by").defer(
         *secret_paths("device"), "transcript"
     )
-    if state in EnrollmentState.values:
-        qs = qs.filter(state=state)
-    if device:
-        qs = qs.filter(device__name__icontains=device)
     return qs.order_by("-created_at", "-id")
 
 
