@@ -506,7 +506,7 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
         if prune:
             _prune(set(by_name), {t.name for t in tunnels}, result)
             prune_credential_sets(set(sets), result)
-            prune_channels(set(channels), result)
+            prune_channels(set(channels), result, {n for e in devices for n in e.channels or ()})
         if dry_run:
             # Everything above ran (so every check did); none of it stays, audit entries included.
             transaction.set_rollback(True)

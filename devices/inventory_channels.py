@@ -16,6 +16,7 @@ writes it). Errors are `ValueError`s whose message starts with `line N: `;
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -297,9 +298,15 @@ def set_device_channels(device: Device, chosen: list[AlertChannel]) -> None:
     )
 
 
-def prune_channels(names: set[str], result: ImportResult) -> None:
-    """Delete the channels an earlier import created that the file no longer names (admin ones stay)."""
+def prune_channels(names: set[str], result: ImportResult, named_by_devices: Collection[str] = ()) -> None:
+    """Delete the channels an earlier import created that the file no longer names (admin ones stay);
+    refused for one a device of the file still names in its `channels: [...]`."""
     for channel in AlertChannel.objects.filter(from_inventory=True).exclude(name__in=names):
+        if channel.name in named_by_devices:
+            raise InventoryError(
+                f"channel {channel.name!r} cannot be pruned: a device of the file still names it "
+                "(declare it under channels: or drop it from the device)"
+            )
         audit(
             "import_inventory",
             obj=channel,

@@ -226,3 +226,15 @@ def test_stored_is_refused_for_a_channel_where_nothing_is_stored(
     with pytest.raises(CommandError, match=message):
         run("import_inventory", write(tmp_path, text), "--dry-run")
     assert list(AlertChannel.objects.values_list("name", "kind")) == [("noc-mail", "email")]
+
+
+def test_prune_refuses_a_channel_the_file_drops_but_a_device_still_names(tmp_path: Path) -> None:
+    run("import_inventory", write(tmp_path, INVENTORY))
+    dropped = INVENTORY.replace('  - {name: am, kind: alertmanager, url: "http://127.0.0.1:9093"}\n', "")
+    with pytest.raises(
+        CommandError, match="channel 'am' cannot be pruned: a device of the file still names it"
+    ):
+        run("import_inventory", write(tmp_path, dropped), "--prune", "--dry-run")
+    # Without --prune a device may name a channel stored earlier (or added in the admin).
+    assert "channels: 0 created, 0 updated, 5 unchanged" in run("import_inventory", write(tmp_path, dropped))
+    assert list(Device.objects.get(name="fw1").alert_channels.values_list("name", flat=True)) == ["am"]
