@@ -35,6 +35,7 @@ from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction
 from vpnportal.fields import Secret
+from vpnportal.models import AlertChannel
 
 SET_KEYS = {"name", "username", "password", "secret"}
 SET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -142,8 +143,11 @@ def _plain(value: Any) -> str:
     return value.reveal() if hasattr(value, "reveal") else str(value or "")
 
 
-def apply_secret(obj: Device | CredentialSet, attr: str, value: SecretValue, what: str) -> list[str]:
+def apply_secret(
+    obj: Device | CredentialSet | AlertChannel, attr: str, value: SecretValue, what: str
+) -> list[str]:
     """Set a secret (literal and reference columns) from the file; returns the fields that changed.
+    Alert channels' `url` and `secret` are set the same way (devices/inventory_channels.py).
 
     `{stored: true}` keeps what is stored, and is refused where no literal is stored."""
     literal, ref = _plain(getattr(obj, attr)), getattr(obj, f"{attr}_ref")

@@ -1,6 +1,7 @@
 """Inventory import: the YAML of docs/contracts.md §3 upserted into Device and Tunnel rows, all or nothing.
 
-Credential sets (`credentials:`) are read and written by devices/credentials.py, the YAML helpers are
+Credential sets (`credentials:`) are read and written by devices/credentials.py, alert channels
+(`channels:`) by devices/inventory_channels.py, the YAML helpers are
 devices/inventory_yaml.py, the outcome (and a dry run's report) devices/inventory_result.py."""
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from devices.credentials import (
     prune_credential_sets,
     validate_username,
 )
-from devices.inventory_channels import apply_channels, channels_in, device_channel_names, parse_channels
+from devices.inventory_channels import (
+    ChannelEntry,
+    apply_channels,
+    device_channel_names,
+    parse_channels,
+    pick_channels,
+    prune_channels,
+    set_device_channels,
+)
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import (
     FILE_CONTROL_RE,
@@ -48,6 +57,7 @@ from devices.models import CredentialSet, Device, Tunnel
 from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction
+from vpnportal.models import AlertChannel
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TUNNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -300,6 +310,7 @@ class InventoryDocument:
     devices: list[DeviceEntry] = field(default_factory=list)
     tunnels: list[TunnelEntry] = field(default_factory=list)
     credentials: list[CredentialSetEntry] = field(default_factory=list)
+    channels: list[ChannelEntry] = field(default_factory=list)
 
 
 def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
@@ -333,7 +344,7 @@ def read_inventory(text: str) -> InventoryDocument:
             doc.tunnels = [_tunnel(item, i) for i, item in enumerate(_sequence(node, "tunnels"))]
         elif key == "channels":  # alert channels: devices/inventory_channels.py
             try:
-                parse_channels(node)
+                doc.channels = parse_channels(node)
             except ValueError as exc:
                 raise InventoryError(str(exc)) from None
         elif key == "credentials":
@@ -360,7 +371,12 @@ def read_inventory(text: str) -> InventoryDocument:
     return doc
 
 
-def _apply_device(entry: DeviceEntry, result: ImportResult, sets: dict[str, CredentialSet]) -> Device:
+def _apply_device(
+    entry: DeviceEntry,
+    result: ImportResult,
+    sets: dict[str, CredentialSet],
+    channels: dict[str, AlertChannel],
+) -> Device:
     device = Device.objects.select_for_update().filter(name=entry.name).first()
     if device is None:
         device = Device(name=entry.name)
@@ -403,19 +419,25 @@ def _apply_device(entry: DeviceEntry, result: ImportResult, sets: dict[str, Cred
         device.host_key = entry.host_key
         device.host_key_pinned_at = None
         changed.append("host_key")
+    chosen = pick_channels(device, entry.channels, channels, entry.line)  # alert channels: a list of its own
+    if chosen is not None:
+        details.append(chosen[1])
     if created:
         device.save()
         result.created.append(entry.name)
         result.note("+", "device", entry.name)
         _audit(device, AuditAction.CREATE, None, snapshot(device, INVENTORY_FIELDS))
-    elif changed:
-        device.save()
+    elif changed or chosen is not None:
+        if changed:
+            device.save()
+            after = mark_changed_secrets(snapshot(device, changed), changed)
+            _audit(device, AuditAction.UPDATE, {k: before[k] for k in after}, after)
         result.updated.append(entry.name)
         result.note("~", "device", entry.name, details)
-        after = mark_changed_secrets(snapshot(device, changed), changed)
-        _audit(device, AuditAction.UPDATE, {k: before[k] for k in after}, after)
     else:
         result.unchanged.append(entry.name)
+    if chosen is not None:
+        set_device_channels(device, chosen[0])
     return device
 
 
@@ -445,12 +467,13 @@ def _audit(
 
 
 def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -> ImportResult:
-    """Upsert the credential sets, devices and tunnels of an inventory document in one transaction.
+    """Upsert the credential sets, channels, devices and tunnels of an inventory document in one transaction.
 
     1. Validate the whole file (nothing is written if any entry is bad).
-    2. Upsert credential sets, then devices by name (literal secrets encrypted by the model field), then
-       tunnels by name.
-    3. With prune, delete devices, inventory tunnels and credential sets the file no longer names.
+    2. Upsert credential sets and alert channels, then devices by name (literal secrets encrypted by the
+       model field) with the channels they name, then tunnels by name.
+    3. With prune, delete devices, inventory tunnels, credential sets and inventory channels the file no
+       longer names.
     4. With dry_run, roll it all back: the result (and its `details`) says what would have changed.
     """
     doc = read_inventory(text)
@@ -458,15 +481,8 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
     result = ImportResult()
     with transaction.atomic():
         sets = apply_credential_sets(doc.credentials, result)
-        by_name = {entry.name: _apply_device(entry, result, sets) for entry in devices}
-        try:
-            apply_channels(
-                channels_in(text) if "channels" in text else [],
-                [(by_name[entry.name], entry.channels, entry.line) for entry in devices],
-                prune=prune,
-            )
-        except ValueError as exc:
-            raise InventoryError(str(exc)) from None
+        channels = apply_channels(doc.channels, result)
+        by_name = {entry.name: _apply_device(entry, result, sets, channels) for entry in devices}
         for entry in tunnels:
             ends: list[Device] = []
             for end in entry.ends:
@@ -490,6 +506,7 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
         if prune:
             _prune(set(by_name), {t.name for t in tunnels}, result)
             prune_credential_sets(set(sets), result)
+            prune_channels(set(channels), result, {n for e in devices for n in e.channels or ()})
         if dry_run:
             # Everything above ran (so every check did); none of it stays, audit entries included.
             transaction.set_rollback(True)

@@ -7,14 +7,16 @@ channels:
 devices:
   - {name: r1, ..., channels: [noc-hook]}
 ```
-A `url` or `secret` is a literal (stored encrypted) or `{env: NAME}` / `{file: PATH}` (stored as the
-reference, resolved at each send). Errors are `ValueError`s whose message starts with `line N: `;
+A `url` or `secret` is a literal (stored encrypted), `{env: NAME}` / `{file: PATH}` (stored as the
+reference, resolved at each send) or `{stored: true}` (keep the literal stored, as export_inventory
+writes it). Errors are `ValueError`s whose message starts with `line N: `;
 `devices/inventory.py` turns them into its `InventoryError`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +25,10 @@ import yaml
 from django.core.exceptions import ValidationError
 
 from devices.contacts import email_list, validate_email_list
+from devices.credentials import apply_secret
+from devices.inventory_result import ImportResult, change, secret_change
+from devices.inventory_yaml import InventoryError, SecretValue, secret_value
 from devices.models import Device
-from devices.secret_refs import make_reference
 from vpnportal.audit import audit
 from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction, ChannelKind
@@ -41,28 +45,16 @@ CHANNEL_FIELDS = ("name", "kind", "to", "url", "url_ref", "secret", "secret_ref"
 
 @dataclass
 class ChannelEntry:
-    """One validated channel of the file."""
+    """One validated channel of the file (`url` and `secret` as the file gives them)."""
 
     name: str
     kind: str
     line: int
     to: str = ""
-    url: str = ""
-    url_ref: str = ""
-    secret: str = ""
-    secret_ref: str = ""
+    url: SecretValue = field(default_factory=SecretValue)
+    secret: SecretValue = field(default_factory=SecretValue)
     default: bool = False
     enabled: bool = True
-
-
-@dataclass
-class ChannelChanges:
-    """What an import did to the channels, by name."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
 
 
 def _line(node: yaml.Node) -> int:
@@ -91,28 +83,12 @@ def _items(node: yaml.Node, where: str) -> dict[str, yaml.Node]:
     return items
 
 
-def secret_value(node: yaml.Node, where: str, limit: int) -> tuple[str, str]:
-    """(literal, reference) of a value that is text, `{env: NAME}` or `{file: PATH}`."""
-    if isinstance(node, yaml.MappingNode):
-        items = _items(node, where)
-        if len(items) != 1:
-            raise ValueError(f"{where}: a reference is {{env: NAME}} or {{file: PATH}}")
-        (kind, target_node), *_ = items.items()
-        try:
-            return "", str(make_reference(kind, _value(target_node, where)))
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-    value = _value(node, where)
-    if value is None:
-        return "", ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{where}: must be text, {{env: NAME}} or {{file: PATH}}")
-    text = str(value)
-    if CONTROL_RE.search(text):
-        raise ValueError(f"{where}: control characters are not allowed")
-    if len(text) > limit:
-        raise ValueError(f"{where}: too long")
-    return text, ""
+def _secret(node: yaml.Node, key: str, limit: int) -> SecretValue:
+    """A url or secret: a literal, `{env: NAME}`, `{file: PATH}` or `{stored: true}` (keep the stored one)."""
+    try:
+        return secret_value(node, key, key, limit)
+    except InventoryError as exc:  # a malformed mapping: its message names the line already
+        raise ValueError(str(exc).partition(": ")[2]) from None
 
 
 def validate_channel_url(url: str, where: str = "url") -> str:
@@ -179,17 +155,17 @@ def parse_channel(node: yaml.Node, index: int) -> ChannelEntry:
         if "url" not in items:
             raise ValueError(f"url: {kind} channels need a URL")
         current = _line(items["url"])
-        entry.url, entry.url_ref = secret_value(items["url"], "url", MAX_URL)
-        if entry.url:
-            validate_channel_url(entry.url)
-        if not (entry.url or entry.url_ref):
+        entry.url = _secret(items["url"], "url", MAX_URL)
+        if entry.url.literal:
+            validate_channel_url(entry.url.literal)
+        if not entry.url.given:
             raise ValueError(f"url: {kind} channels need a URL")
         if kind == ChannelKind.WEBHOOK:
             if "secret" not in items:
                 raise ValueError("secret: webhook channels sign every post and need a secret")
             current = _line(items["secret"])
-            entry.secret, entry.secret_ref = secret_value(items["secret"], "secret", MAX_SECRET)
-            if not (entry.secret or entry.secret_ref):
+            entry.secret = _secret(items["secret"], "secret", MAX_SECRET)
+            if not entry.secret.given:
                 raise ValueError("secret: webhook channels sign every post and need a secret")
         elif "secret" in items:
             raise ValueError("secret: only webhook channels are signed")
@@ -215,17 +191,6 @@ def parse_channels(node: yaml.Node) -> list[ChannelEntry]:
     return entries
 
 
-def channels_in(text: str) -> list[ChannelEntry]:
-    """The channels of an inventory document already validated by `parse_inventory`."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key_node, value_node in root.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "channels":
-            return parse_channels(value_node)
-    return []
-
-
 def device_channel_names(node: yaml.Node | None) -> list[str] | None:
     """A device's `channels: [...]`: the channel names (None when the key is absent: kept as stored)."""
     if node is None:
@@ -245,29 +210,33 @@ def device_channel_names(node: yaml.Node | None) -> list[str] | None:
     return list(dict.fromkeys(raw))
 
 
-def _upsert(entry: ChannelEntry, changes: ChannelChanges) -> AlertChannel:
+def _upsert(entry: ChannelEntry, result: ImportResult) -> AlertChannel:
     channel = AlertChannel.objects.select_for_update().filter(name=entry.name).first()
     created = channel is None
     if channel is None:
         channel = AlertChannel(name=entry.name)
     before = snapshot(channel, CHANNEL_FIELDS)
     changed: list[str] = []
-    for attr in ("kind", "to", "url_ref", "secret_ref", "default", "enabled"):
+    details: list[str] = []
+    for attr in ("kind", "to", "default", "enabled"):
         if getattr(channel, attr) != getattr(entry, attr):
+            details.append(change(attr, getattr(channel, attr), getattr(entry, attr)))
             setattr(channel, attr, getattr(entry, attr))
             changed.append(attr)
-    for attr in ("url", "secret"):
-        current = getattr(channel, attr)
-        plain = current.reveal() if hasattr(current, "reveal") else (current or "")
-        if plain != getattr(entry, attr):
-            setattr(channel, attr, getattr(entry, attr))
-            changed.append(attr)
+    for attr in ("url", "secret"):  # a literal, a reference or {stored: true}; shown only as changed
+        fields = apply_secret(channel, attr, getattr(entry, attr), f"channel {entry.name!r}")
+        if fields:
+            details.append(secret_change(attr))
+            changed += fields
     if not channel.from_inventory:
-        channel.from_inventory = True
+        channel.from_inventory = True  # from now on --prune deletes it when the file drops it
         changed.append("from_inventory")
+        if not created:
+            details.append("added in the admin -> inventory")
     if created:
         channel.save()
-        changes.created.append(entry.name)
+        result.channels_created.append(entry.name)
+        result.note("+", "channel", entry.name)
         audit(
             "import_inventory",
             obj=channel,
@@ -276,7 +245,8 @@ def _upsert(entry: ChannelEntry, changes: ChannelChanges) -> AlertChannel:
         )
     elif changed:
         channel.save()
-        changes.updated.append(entry.name)
+        result.channels_updated.append(entry.name)
+        result.note("~", "channel", entry.name, details)
         after = mark_changed_secrets(snapshot(channel, changed), changed)
         audit(
             "import_inventory",
@@ -286,48 +256,63 @@ def _upsert(entry: ChannelEntry, changes: ChannelChanges) -> AlertChannel:
             after=after,
         )
     else:
-        changes.unchanged.append(entry.name)
+        result.channels_unchanged.append(entry.name)
     return channel
 
 
-def apply_channels(
-    entries: list[ChannelEntry],
-    device_channels: list[tuple[Device, list[str] | None, int]],
-    *,
-    prune: bool = False,
-) -> ChannelChanges:
-    """Inside the import's transaction: upsert the file's channels, set each device's channels
-    (`(device, names or None to keep, line)`), and with prune delete inventory channels the file dropped."""
-    changes = ChannelChanges()
-    by_name = {entry.name: _upsert(entry, changes) for entry in entries}
-    for device, names, line in device_channels:
-        if names is None:
-            continue
-        chosen: list[AlertChannel] = []
-        for name in names:
-            channel = by_name.get(name) or AlertChannel.objects.filter(name=name).first()
-            if channel is None:
-                raise ValueError(f"line {line}: device {device.name!r}: no channel named {name!r}")
-            chosen.append(channel)
-        before = sorted(device.alert_channels.values_list("name", flat=True))
-        after = sorted(channel.name for channel in chosen)
-        if before != after:
-            device.alert_channels.set(chosen)
-            audit(
-                "import_inventory",
-                obj=device,
-                action=AuditAction.UPDATE,
-                before={"channels": before},
-                after={"channels": after},
+def apply_channels(entries: list[ChannelEntry], result: ImportResult) -> dict[str, AlertChannel]:
+    """Upsert the file's channels by name (inside the import's transaction, before the devices)."""
+    return {entry.name: _upsert(entry, result) for entry in entries}
+
+
+def pick_channels(
+    device: Device, names: list[str] | None, channels: dict[str, AlertChannel], line: int
+) -> tuple[list[AlertChannel], str] | None:
+    """The channels a device's `channels: [...]` names (the file's, else stored ones) and the detail
+    line of the change; None when the list is left out or already what is stored."""
+    if names is None:
+        return None
+    chosen: list[AlertChannel] = []
+    for name in names:
+        channel = channels.get(name) or AlertChannel.objects.filter(name=name).first()
+        if channel is None:
+            raise InventoryError(f"line {line}: device {device.name!r}: no channel named {name!r}")
+        chosen.append(channel)
+    before = sorted(device.alert_channels.values_list("name", flat=True)) if device.pk else []
+    after = sorted(channel.name for channel in chosen)
+    if before == after:
+        return None
+    return chosen, change("channels", ", ".join(before), ", ".join(after))
+
+
+def set_device_channels(device: Device, chosen: list[AlertChannel]) -> None:
+    """Give a saved device the channels `pick_channels` chose, audited (names before and after)."""
+    before = sorted(device.alert_channels.values_list("name", flat=True))
+    device.alert_channels.set(chosen)
+    audit(
+        "import_inventory",
+        obj=device,
+        action=AuditAction.UPDATE,
+        before={"channels": before},
+        after={"channels": sorted(channel.name for channel in chosen)},
+    )
+
+
+def prune_channels(names: set[str], result: ImportResult, named_by_devices: Collection[str] = ()) -> None:
+    """Delete the channels an earlier import created that the file no longer names (admin ones stay);
+    refused for one a device of the file still names in its `channels: [...]`."""
+    for channel in AlertChannel.objects.filter(from_inventory=True).exclude(name__in=names):
+        if channel.name in named_by_devices:
+            raise InventoryError(
+                f"channel {channel.name!r} cannot be pruned: a device of the file still names it "
+                "(declare it under channels: or drop it from the device)"
             )
-    if prune:
-        for channel in AlertChannel.objects.filter(from_inventory=True).exclude(name__in=set(by_name)):
-            audit(
-                "import_inventory",
-                obj=channel,
-                action=AuditAction.DELETE,
-                before=snapshot(channel, CHANNEL_FIELDS),
-            )
-            changes.pruned.append(channel.name)
-            channel.delete()
-    return changes
+        audit(
+            "import_inventory",
+            obj=channel,
+            action=AuditAction.DELETE,
+            before=snapshot(channel, CHANNEL_FIELDS),
+        )
+        result.channels_pruned.append(channel.name)
+        result.note("-", "channel", channel.name)
+        channel.delete()

@@ -1,6 +1,7 @@
 """The inventory as YAML again (`manage.py export_inventory`), without any secret value.
 
-References stay references (`{env: NAME}`, `{file: PATH}`); a literal secret is written `{stored: true}`,
+References stay references (`{env: NAME}`, `{file: PATH}`); a literal secret (a device or credential set
+password or enable secret, an alert channel's URL or signing secret) is written `{stored: true}`,
 which an import reads as "keep the value stored", so exporting and importing again changes nothing.
 No secret is even decrypted: whether one is stored is asked of the database.
 """
@@ -18,11 +19,13 @@ from devices.contacts import email_list
 from devices.inventory_yaml import KEEP_KEY
 from devices.models import CredentialSet, Device, Tunnel
 from devices.secret_refs import parse_reference
+from vpnportal.choices import ChannelKind
+from vpnportal.models import AlertChannel
 
 HEADER = (
     "# vpnportal inventory, exported {at} (docs/inventory.md).\n"
-    "# No secret value is exported: references are kept, and {{stored: true}} stands for a literal\n"
-    "# secret stored in the database (an import keeps it as it is).\n"
+    "# No secret value and no channel URL is exported: references are kept, and {{stored: true}} stands\n"
+    "# for a literal stored in the database (an import keeps it as it is).\n"
 )
 
 
@@ -46,17 +49,21 @@ _Dumper.add_representer(
 )
 
 
-def _with_flags(rows: QuerySet[Any]) -> QuerySet[Any]:
+DEVICE_SECRETS = ("password", "secret")
+CHANNEL_SECRETS = ("url", "secret")  # a chat webhook URL carries its token: a secret as well
+
+
+def _with_flags(rows: QuerySet[Any], attrs: tuple[str, ...] = DEVICE_SECRETS) -> QuerySet[Any]:
     """Rows without their secrets loaded, annotated with whether each literal secret is set."""
-    return rows.defer("password", "secret").annotate(
-        has_password=ExpressionWrapper(~Q(password=""), output_field=BooleanField()),
-        has_secret=ExpressionWrapper(~Q(secret=""), output_field=BooleanField()),
-    )
+    flags = {
+        f"has_{attr}": ExpressionWrapper(~Q(**{attr: ""}), output_field=BooleanField()) for attr in attrs
+    }
+    return rows.defer(*attrs).annotate(**flags)
 
 
-def _secrets(row: Any, out: dict[str, Any]) -> None:
-    """`password` and `secret` as the inventory writes them: reference, `{stored: true}` or absent."""
-    for attr in ("password", "secret"):
+def _secrets(row: Any, out: dict[str, Any], attrs: tuple[str, ...] = DEVICE_SECRETS) -> None:
+    """The secrets as the inventory writes them: reference, `{stored: true}` or absent."""
+    for attr in attrs:
         ref = getattr(row, f"{attr}_ref")
         if ref:
             parsed = parse_reference(ref)
@@ -65,8 +72,26 @@ def _secrets(row: Any, out: dict[str, Any]) -> None:
             out[attr] = _Flow({KEEP_KEY: True})
 
 
+def _channels() -> list[dict[str, Any]]:
+    """The alert channels, inventory or admin made: `to` as written, url and secret never as values."""
+    out = []
+    for channel in _with_flags(AlertChannel.objects.order_by("name"), CHANNEL_SECRETS):
+        entry: dict[str, Any] = {"name": channel.name, "kind": channel.kind}
+        if channel.kind == ChannelKind.EMAIL:
+            entry["to"] = email_list(channel.to)
+        else:
+            _secrets(channel, entry, CHANNEL_SECRETS)
+        if channel.default:
+            entry["default"] = True
+        if not channel.enabled:
+            entry["enabled"] = False
+        out.append(entry)
+    return out
+
+
 def export_document() -> dict[str, Any]:
-    """The inventory of the database: credential sets, devices, named tunnels (discovered ones left out)."""
+    """The inventory of the database: credential sets, alert channels, devices (with their channels),
+    named tunnels (discovered ones left out)."""
     doc: dict[str, Any] = {}
     sets = []
     for cs in _with_flags(CredentialSet.objects.order_by("name")):
@@ -77,8 +102,12 @@ def export_document() -> dict[str, Any]:
         sets.append(entry)
     if sets:
         doc["credentials"] = sets
+    channels = _channels()
+    if channels:
+        doc["channels"] = channels
     devices = []
-    for device in _with_flags(Device.objects.select_related("credential_set").order_by("name")):
+    rows = Device.objects.select_related("credential_set").prefetch_related("alert_channels")
+    for device in _with_flags(rows.order_by("name")):
         item: dict[str, Any] = {
             "name": device.name,
             "host": device.host,
@@ -96,6 +125,9 @@ def export_document() -> dict[str, Any]:
             item["host_key"] = device.host_key
         if device.alert_emails:
             item["alert_emails"] = email_list(device.alert_emails)
+        names = sorted(channel.name for channel in device.alert_channels.all())
+        if names:
+            item["channels"] = _FlowList(names)
         devices.append(item)
     doc["devices"] = devices
     tunnels = Tunnel.objects.filter(discovered=False).select_related("end_a", "end_b").order_by("name")

@@ -22,11 +22,15 @@ class ImportResult:
     credentials_updated: list[str] = field(default_factory=list)
     credentials_unchanged: list[str] = field(default_factory=list)
     credentials_pruned: list[str] = field(default_factory=list)
+    channels_created: list[str] = field(default_factory=list)
+    channels_updated: list[str] = field(default_factory=list)
+    channels_unchanged: list[str] = field(default_factory=list)
+    channels_pruned: list[str] = field(default_factory=list)
     # "+ device r1", "~ device r2: host 192.0.2.2 -> 192.0.2.9, password (changed)", "- tunnel t3"
     details: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for the command's output (credential sets named only when the file has some)."""
+        """One line for the command's output (credential sets and channels named only when there are some)."""
         line = (
             f"devices: {len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.pruned)} pruned; tunnels: "
@@ -39,11 +43,18 @@ class ImportResult:
             self.credentials_unchanged,
             self.credentials_pruned,
         )
-        if any(sets):
-            line += (
-                f"; credential sets: {len(sets[0])} created, {len(sets[1])} updated, "
-                f"{len(sets[2])} unchanged, {len(sets[3])} pruned"
-            )
+        channels = (
+            self.channels_created,
+            self.channels_updated,
+            self.channels_unchanged,
+            self.channels_pruned,
+        )
+        for label, counts in (("credential sets", sets), ("channels", channels)):
+            if any(counts):
+                line += (
+                    f"; {label}: {len(counts[0])} created, {len(counts[1])} updated, "
+                    f"{len(counts[2])} unchanged, {len(counts[3])} pruned"
+                )
         return line
 
     def note(self, sign: str, kind: str, name: str, changes: list[str] | None = None) -> None:

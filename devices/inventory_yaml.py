@@ -104,8 +104,9 @@ def value_node(items: list[tuple[str, yaml.Node, int]], key: str) -> yaml.Node |
     return next((value for name, value, _ in items if name == key), None)
 
 
-def secret_value(node: yaml.Node, where: str, key: str) -> SecretValue:
-    """A password or enable secret: a literal, `{env: NAME}`, `{file: PATH}` or `{stored: true}`."""
+def secret_value(node: yaml.Node, where: str, key: str, limit: int = MAX_SECRET) -> SecretValue:
+    """A secret (password, enable secret, channel URL): a literal, `{env: NAME}`, `{file: PATH}` or
+    `{stored: true}`; a literal longer than `limit` is refused."""
     line = line_of(node)
     if isinstance(node, yaml.MappingNode):
         items = mapping(node, where)
@@ -128,6 +129,6 @@ def secret_value(node: yaml.Node, where: str, key: str) -> SecretValue:
         raise ValueError(f"{key}: must be text or a reference ({{env: NAME}}, {{file: PATH}})")
     text = str(raw)
     check_text(text, key)
-    if len(text) > MAX_SECRET:
+    if len(text) > limit:
         raise ValueError(f"{key}: too long")
     return SecretValue(literal=text, line=line)

@@ -13,8 +13,8 @@ from devices.inventory_export import export_inventory
 
 class Command(BaseCommand):
     help = (
-        "Write the credential sets, devices and named tunnels as inventory YAML (standard output or -o FILE); "
-        "references are kept, literal secrets are written {stored: true}, never their value."
+        "Write the credential sets, alert channels, devices and named tunnels as inventory YAML (standard output or -o FILE); "
+        "references are kept, literal secrets and channel URLs are written {stored: true}, never their value."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

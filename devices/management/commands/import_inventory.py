@@ -10,19 +10,22 @@ from devices.inventory import InventoryError, import_inventory_file
 
 
 class Command(BaseCommand):
-    help = "Import credential sets, devices and tunnels from an inventory YAML file (idempotent, all or nothing)."
+    help = (
+        "Import credential sets, alert channels, devices and tunnels from an inventory YAML file "
+        "(idempotent, all or nothing)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="inventory YAML file")
         parser.add_argument(
             "--prune",
             action="store_true",
-            help="delete devices, tunnels and credential sets the file no longer names",
+            help="delete devices, tunnels, credential sets and inventory channels the file no longer names",
         )
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="print what would be created, changed and pruned (secrets only as changed); write nothing",
+            help="print what would be created, changed and pruned (secrets and URLs only as changed); write nothing",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
