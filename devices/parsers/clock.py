@@ -19,6 +19,7 @@ from devices.parsers.common import (
     offset_suffix,
     result,
 )
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 _SOURCE = re.compile(r"^\s*Time source is ([\w ]{1,40}?),\s*(.*)$")
 _DAYS = frozenset(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
@@ -84,6 +85,7 @@ def _canonical_clock(text: str) -> dict[str, Any] | None:
     }
 
 
+@rejoins_wrapped_lines
 def parse_clock(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

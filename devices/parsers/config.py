@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, to_int
+from devices.parsers.wraps import doubt, rejoins_wrapped_lines
 from pki.x509 import decode_chain
 
 # What IOS, PIX and ASA assume when `crypto isakmp policy N` leaves a parameter out.
@@ -172,12 +173,26 @@ class _Config:
         self.ctx.warn(line)
 
 
+# First words of configuration lines (IOS, PIX, ASA, top level and sub-modes). A line the parser does not
+# use is a whole line when it starts with one of them; otherwise it may be the tail of a wrapped line.
+_COMMAND_WORDS = frozenset(
+    "aaa aaa-server access-group access-list address address-family alias archive area area-password arp asdm authentication authorization banner bind boot ca call-home card certificate class class-map client clock console controller crl crypto default default-group-policy description dhcpd dns dns-guard domain-lookup domain-name domain-password dot11 duplex dynamic-access- policy-record enable encapsulation encryption end enrollment exec-timeout exit exit-address- family failover fips firewall fixup flash floodguard fqdn ftp global glbp group group-object group-policy hash host hostname http icmp ikev1 ikev2 inspect interface ip ipv4 ipv6 isakmp key key-string l2tp ldap ldap-base-dn ldap-login-dn ldap-login-password license lifetime line logging login mac-address management-access match memory-size monitor-interface mtu multicast name nameif names nat neighbor network network-object no ntp object object-group ocsp ospf pac pager parameters passwd password path pdm peer permit deny policy-map pool port-object ppp pre- shared-key prompt protocol query quit radius radius-common-pw radius-server redundancy remark revocation-check rip route route-map router scheduler security-level server-private server-type service service-policy service-object set shutdown snmp snmp-server speed spanning-tree ssh ssl standby subject-name subnet sysopt tacacs tacacs-server telnet terminal threat-detection timeout transport tunnel-group url-server user-identity username version vlan vpdn vpn-addr-assign vpn- tunnel-protocol vpnclient vpngroup vrrp webvpn wpa-psk ASA PIX FWSM Building Current Cryptochecksum [OK] end".split()  # noqa: SIM905
+)
+
+
+def _unused(line: str, words: list[str]) -> None:
+    """A line read as one the configuration does not use; a possible wrap tail unless it starts a command."""
+    if words and words[0] not in _COMMAND_WORDS and not words[0].startswith("Cryptochecksum:"):
+        doubt(line)
+
+
+@rejoins_wrapped_lines
 def parse_running_config(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
     """Parse a configuration into hostname, domain, clock zone, IKE/IPsec settings, trustpoints and chains."""
     ctx = Context(platform=platform, tz_offset_minutes=tz_offset_minutes)
-    lines = clean_lines(text, width=None)
+    lines = clean_lines(text)
     error = detect_error(lines)
     if error:
         return error_result(error, ctx, **_empty())
@@ -342,6 +357,7 @@ def _top_line(
         iface["ip_address"], iface["mask"] = words[3], words[4]
     else:
         conf.ignored += 1
+        _unused(line, words)
     return None, None
 
 
@@ -484,6 +500,7 @@ def _block_line(conf: _Config, block: tuple[str, Any], words: list[str], line: s
             iface["shutdown"] = True
         else:
             conf.ignored += 1
+            _unused(line, words)
 
 
 def _object_member(members: list[tuple[str, ...]], words: list[str]) -> None:

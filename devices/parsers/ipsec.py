@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 # docs/contracts.md §2 names for the counters every dialect prints under slightly different labels.
 COUNTER_ALIASES: dict[str, str] = {
@@ -196,7 +197,8 @@ def _counter_line_keys(shape: str) -> tuple[tuple[str, str], ...] | None:
             continue
         head, _, number = piece.rpartition(" ")
         label = head.rstrip(":").lstrip("#").strip()
-        if number != "N" or not label or not head.startswith("#"):
+        # A label is words: no second `#`, `:` or number inside (`#pkts x: 0 #send errors` is two lines).
+        if number != "N" or not label or not head.startswith("#") or "#" in label or ":" in label:
             return None
         found.append(_counter_keys(label))
     bases = [base for base, _ in found]
@@ -302,6 +304,7 @@ def _timing(line: str, sa: dict[str, Any]) -> bool:
     return False
 
 
+@rejoins_wrapped_lines
 def parse_ipsec_sa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

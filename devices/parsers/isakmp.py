@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 # Bounded on purpose: `[..]*X[..]*` would backtrack quadratically on long hex runs.
 _ADDR = r"[0-9A-Fa-f:.]{2,45}"
@@ -119,6 +120,7 @@ def _parse_kv_line(line: str, target: dict[str, Any]) -> bool:
     return True
 
 
+@rejoins_wrapped_lines
 def parse_isakmp_sa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

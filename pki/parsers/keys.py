@@ -17,6 +17,7 @@ from devices.parsers.common import (
     result,
     time_from_match,
 )
+from devices.parsers.wraps import rejoins_wrapped_lines
 from pki.x509 import hex_to_der, key_bits
 
 _GENERATED = re.compile(r"^\s*%\s*Key pair was generated at:\s*(.*)$")
@@ -37,6 +38,7 @@ def _key(generated_at: str | None) -> dict[str, Any]:
     }
 
 
+@rejoins_wrapped_lines
 def parse_mypubkey_rsa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
