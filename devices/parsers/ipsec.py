@@ -269,7 +269,8 @@ def _fold_pairs(line: str, target: dict[str, Any], known: frozenset[str] = ENTRY
     for piece in line.split(","):
         if piece.strip():
             pair = _split_pair(piece)
-            if pair[0] not in known:
+            # A value is one word (two for `ake group: AKE1: MLKEM512`): more is the next line glued on.
+            if pair[0] not in known or len(pair[1].split()) > 2 or "  " in pair[1]:
                 return False
             parsed.append(pair)
     if not parsed:

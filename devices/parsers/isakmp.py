@@ -365,10 +365,12 @@ def _v2_detail(line: str, sa: dict[str, Any]) -> bool:
         return True
     stripped = line.strip()
     if stripped.startswith(("Encr:", "PQC Key Exchange:")):
-        for part in stripped.split(","):
-            key, sep, value = part.partition(":")
-            if not sep:
-                continue
+        # Every part is `Label: value` and the line ends with a value: a piece of a cut line is not read.
+        parts = [part for part in stripped.split(",") if part.strip() != "QR"]  # `QR`: a flag, no value
+        if stripped.endswith((",", ":")) or not all(_LABELLED.match(part) for part in parts):
+            return False
+        for part in parts:
+            key, _, value = part.partition(":")
             name = key.strip().lower().replace(" ", "_")
             value = value.strip()
             if name == "encr":
@@ -383,14 +385,48 @@ def _v2_detail(line: str, sa: dict[str, Any]) -> bool:
     return False
 
 
+_LABELLED = re.compile(r"^\s*[A-Za-z][\w /.-]{0,40}:\s*\S+(?: \S+){0,3}\s*$")
+# A value holding another `, Label:` or ending with `:` is two fields of a cut line, not one value.
+_NOT_ONE_VALUE = re.compile(r",\s*[A-Za-z][\w /.-]{0,40}:|:\s*$")
 _PAIR = re.compile(r"^\s*(Local [\w ]{1,30}?)\s*:\s*(\S+)\s+(Remote [\w ]{1,30}?)\s*:\s*(\S+)\s*$")
 _ONE = re.compile(r"^\s*([A-Za-z][\w /.-]{0,40}?)\s*:\s*(\S.{0,200})?$")
 _DPD = re.compile(r"^\s*DPD configured for (\d+) seconds, retry (\d+)\s*$")
 _SUBNET = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3}){3})\s+(\d{1,3}(?:\.\d{1,3}){3})\s*$")
 
 
+# IKEv2 detail status sentences (IOS-XE): `Fragmentation not configured.`, `NAT-T is not detected`.
+_V2_STATUS = re.compile(
+    r"^(?P<key>Fragmentation|Extended Authentication)\s+(?P<not>not\s+)?configured\.$"
+    r"|^(?P<natt>NAT-T) is (?P<where>not detected|detected inside|detected outside)$"
+    r"|^Cisco Trust Security SGT is (?P<sgt>enabled|disabled)$"
+    r"|^Quantum Resistance (?P<qr>Enabled|Disabled)$"
+    r"|^Quantum-Safe Encryption using PPK is (?P<ppk>enabled|disabled)$",
+    re.IGNORECASE,
+)
+
+
+def _v2_status(stripped: str, sa: dict[str, Any]) -> bool:
+    """Fold an IKEv2 status sentence into a snake_case fact; False when the line is not one."""
+    match = _V2_STATUS.match(stripped)
+    if not match:
+        return False
+    if match["key"]:
+        sa[f"{snake(match['key'])}_configured"] = not match["not"]
+    elif match["natt"]:
+        sa["nat_t"] = " ".join(match["where"].split())
+    elif match["sgt"]:
+        sa["cts_sgt_enabled"] = match["sgt"].lower() == "enabled"
+    elif match["qr"]:
+        sa["quantum_resistance"] = match["qr"].lower() == "enabled"
+    else:
+        sa["ppk_enabled"] = match["ppk"].lower() == "enabled"
+    return True
+
+
 def _v2_generic(line: str, sa: dict[str, Any]) -> bool:
     """Keep IKEv2 detail lines (`Local id: x`, `Local window: 5  Remote window: 5`) under snake_case keys."""
+    if _v2_status(line.strip(), sa):
+        return True
     match = _PAIR.match(line)
     if match:
         sa[snake(match[1])] = _value(match[2])
@@ -405,7 +441,7 @@ def _v2_generic(line: str, sa: dict[str, Any]) -> bool:
         sa["remote_subnets"].append(f"{match[1]} {match[2]}")
         return True
     match = _ONE.match(line)
-    if match:
+    if match and not (match[2] and _NOT_ONE_VALUE.search(match[2])):
         key = snake(match[1])
         if key == "remote_subnets":
             sa[key] = []

@@ -75,14 +75,16 @@ def _warned(line: str, warnings: set[str]) -> bool:
         return True
     # Parsers that read a whole text as a stream (certificates, CRLs) warn fragments across lines; a text
     # with many warnings is not a wrapped output (and must not cost lines x warnings).
-    return len(warnings) <= 64 and any(
-        (len(w) >= 4 and w in flat) or (len(flat) >= 2 and flat in w) for w in warnings
-    )
+    return len(warnings) <= 64 and any((len(w) >= 4 and w in flat) or flat in w for w in warnings)
 
 
 def _warned_indices(lines: list[str], warnings: set[str]) -> list[bool]:
     return [_warned(line, warnings) for line in lines]
 
+
+# More unreadable lines than any wrapped output of these commands holds (the parsers keep 1,000 warnings):
+# random or foreign text, not worth the extra parses.
+_MOST_UNREAD = 500
 
 # A cut piece that lost the trailing space at the cut in a paste is one column short.
 _SLACK = 1
@@ -169,10 +171,11 @@ def _rejoin(
     parser: Parser, text: str, options: dict[str, Any], result: dict[str, Any], unread: set[str]
 ) -> tuple[list[str], dict[str, Any]]:
     lines = clean_text(text).split("\n") if text else []
-    if not unread or result.get("error") or (len(unread) > 20 and len(unread) > len(lines) // 2):
-        return lines, result  # nothing to join, or mostly unreadable: not this command's output, wrapped
+    if not unread or result.get("error") or len(unread) > _MOST_UNREAD:
+        return lines, result  # nothing to join, or hundreds of unreadable lines: not this command's output
     for make_groups, join in ROUNDS * 2:  # twice: a join can make the lines after it readable
-        groups = make_groups(lines, _warned_indices(lines, unread))
+        flags = _warned_indices(lines, unread)
+        groups = make_groups(lines, flags)
         if not groups:
             continue
         trial_lines, applied = _apply(lines, groups, join)
@@ -185,7 +188,9 @@ def _rejoin(
             trial, trial_unread = _parse(parser, "\n".join(trial_lines), options)
         # Fewer warnings and something read that was not: a line swallowed by a lenient reader (a header
         # that ignores what follows it) removes a warning and reads nothing, and is undone.
-        if not trial.get("error") and len(trial_unread) < len(unread) and _read_more(trial, result):
+        # Pieces that were all unreadable and read together swallow nothing.
+        swallowed = not all(flags[start] for start, _ in kept) and not _read_more(trial, result)
+        if not trial.get("error") and len(trial_unread) < len(unread) and not swallowed:
             lines, result, unread = trial_lines, trial, trial_unread
             if not unread:
                 break

@@ -300,6 +300,7 @@ def parse_certificates(
             continue
         if kind == _GENERIC_LABEL:
             current[snake(detail)] = squash(value) or None
+            _doubt_tail(value)
             continue
         key = detail
         if key in {"valid_from", "valid_to", "renew_date"}:
@@ -337,6 +338,9 @@ def parse_certificates(
                         doubt(point)
             else:  # an X.500 name, possibly wrapped over several lines
                 points = [normalise_dn(value) or ""] if value.strip() else []
+                for line in value.strip().split("\n")[1:]:
+                    if "=" not in line:
+                        doubt(line)
             current["crl_distribution_point"] = points[0] if points else None
             current["crl_distribution_points"] = points
             continue
@@ -344,9 +348,17 @@ def parse_certificates(
             _loose(value, current, names, ctx, None)
             continue
         _assign(current, key, squash(value), ctx)
+        _doubt_tail(value)
     if current is not None:
         _finish(current, names, records, ctx, final=True)
     return result(ctx, certificates=records)
+
+
+def _doubt_tail(value: str) -> None:
+    """A one-line value printed over several lines: the lines after the first may be a wrap's tail."""
+    lines = value.strip().split("\n")
+    for line in lines[1:]:
+        doubt(line)
 
 
 def _loose(
