@@ -51,12 +51,12 @@ _V2_SPLIT_ADDR = re.compile(rf"^\s*(?P<which>Local|Remote)\s+(?P<addr>{_ADDR})/(
 _V2_SESSION = re.compile(
     r"^\s*Session-id:\s*(\d+),\s*Status:\s*([\w-]+),\s*IKE count:\s*(\d+),\s*CHILD count:\s*(\d+)"
 )
-_V2_LIFE = re.compile(r"^\s*Life/Active Time:\s*(\d+)/(\d+)\s*sec")
-_V2_SPI = re.compile(r"^\s*Local spi:\s*([0-9A-Fa-f]+)\s+Remote spi:\s*([0-9A-Fa-f]+)")
-_V2_CE = re.compile(r"^\s*CE id:\s*(\d+),\s*Session-id:\s*(\d+)")
+_V2_LIFE = re.compile(r"^\s*Life/Active Time:\s*(\d+)/(\d+)\s*sec\s*$")
+_V2_SPI = re.compile(r"^\s*Local spi:\s*([0-9A-Fa-f]{1,16})\s+Remote spi:\s*([0-9A-Fa-f]{1,16})\s*$")
+_V2_CE = re.compile(r"^\s*CE id:\s*(\d+),\s*Session-id:\s*(\d+)\s*$")
 _V2_CHILD = re.compile(r"^\s*Child sa:\s*local selector\s+(\S+)\s+-\s+(\S+)\s*$")
 _V2_CHILD_REMOTE = re.compile(r"^\s*remote selector\s+(\S+)\s+-\s+(\S+)\s*$")
-_V2_CHILD_SPI = re.compile(r"^\s*ESP spi in/out:\s*0x([0-9A-Fa-f]+)/0x([0-9A-Fa-f]+)")
+_V2_CHILD_SPI = re.compile(r"^\s*ESP spi in/out:\s*0x([0-9A-Fa-f]{1,16})/0x([0-9A-Fa-f]{1,16})\s*$")
 
 
 def _sa(**values: Any) -> dict[str, Any]:
@@ -387,7 +387,7 @@ def _v2_detail(line: str, sa: dict[str, Any]) -> bool:
 
 _LABELLED = re.compile(r"^\s*[A-Za-z][\w /.-]{0,40}:\s*\S+(?: \S+){0,3}\s*$")
 # A value holding another `, Label:` or ending with `:` is two fields of a cut line, not one value.
-_NOT_ONE_VALUE = re.compile(r",\s*[A-Za-z][\w /.-]{0,40}:|:\s*$")
+_NOT_ONE_VALUE = re.compile(r",\s*[A-Za-z][\w /.-]{0,40}:|:\s|:$")
 _PAIR = re.compile(r"^\s*(Local [\w ]{1,30}?)\s*:\s*(\S+)\s+(Remote [\w ]{1,30}?)\s*:\s*(\S+)\s*$")
 _ONE = re.compile(r"^\s*([A-Za-z][\w /.-]{0,40}?)\s*:\s*(\S.{0,200})?$")
 _DPD = re.compile(r"^\s*DPD configured for (\d+) seconds, retry (\d+)\s*$")

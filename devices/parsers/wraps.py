@@ -90,9 +90,10 @@ _MOST_UNREAD = 500
 _SLACK = 1
 
 
-def _cuts(lines: list[str], flags: list[bool]) -> list[Group]:
+def _cut_groups(lines: list[str], flags: list[bool], tail: bool) -> list[Group]:
     """A line as wide as the output's widest (the terminal's width: nothing is wider than the terminal
-    that cut it) followed by warned pieces, each but the last as wide again."""
+    that cut it), the warned pieces after it that are as wide again, and (with tail) the last piece,
+    which is narrower and may read alone (`Auth verify: PSK`). At least one piece must be warned."""
     widest = max(map(len, lines))
     full = widest - _SLACK
     groups: list[Group] = []
@@ -100,16 +101,26 @@ def _cuts(lines: list[str], flags: list[bool]) -> list[Group]:
     while index < len(lines) - 1:
         end = index + 1
         if len(lines[index]) >= full and lines[index].strip():
-            while end < len(lines) and flags[end] and lines[end].strip():
+            while end < len(lines) and flags[end] and len(lines[end]) >= full:
                 end += 1
-                if len(lines[end - 1]) < full:
-                    break
-        if end - index >= 2:
+            if tail and end < len(lines) and lines[end].strip():
+                end += 1
+        if end - index >= 2 and any(flags[index:end]):
             groups.append((index, end))
             index = end
         else:
             index += 1
     return groups
+
+
+def _cuts(lines: list[str], flags: list[bool]) -> list[Group]:
+    """Cut lines with their last piece."""
+    return _cut_groups(lines, flags, tail=True)
+
+
+def _cuts_without_tail(lines: list[str], flags: list[bool]) -> list[Group]:
+    """Cut lines whose last piece was as wide as the others (the line ended at the terminal's edge)."""
+    return _cut_groups(lines, flags, tail=False)
 
 
 def _pairs(lines: list[str], flags: list[bool]) -> list[Group]:
@@ -138,6 +149,7 @@ def _spaced(pieces: list[str]) -> str:
 
 ROUNDS: list[tuple[Callable[[list[str], list[bool]], list[Group]], Callable[[list[str]], str]]] = [
     (_cuts, _exact),
+    (_cuts_without_tail, _exact),
     (_cuts, _spaced),
     (_pairs, _exact),
 ]
