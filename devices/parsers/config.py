@@ -149,20 +149,26 @@ class _Config:
                 entry["peers"].extend(w for w in words[2:] if w not in {"default", "dynamic"})
                 entry["peer"] = entry["peers"][0] if entry["peers"] else None
                 return
-            if what in {"transform-set", "ikev1", "ikev2"}:
+            # `set transform-set A B`, ASA `set ikev1 transform-set A B` / `set ikev2 ipsec-proposal P Q`
+            if what == "transform-set" or (
+                what in {"ikev1", "ikev2"} and words[2] in {"transform-set", "ipsec-proposal"}
+            ):
                 names = words[2:] if what == "transform-set" else words[3:]
+                if not names:
+                    self.ctx.warn(line)
+                    return
                 entry["transform_sets"].extend(names)
                 entry["transform_set"] = entry["transform_sets"][0] if entry["transform_sets"] else None
+                return
+            if what in {"ikev1", "ikev2"}:  # `set ikev1 phase1-mode aggressive group2`, `set ikev2 ...`
+                entry.setdefault(what, []).append(" ".join(words[2:]))
                 return
             if what == "pfs":
                 entry["pfs"] = words[2] if len(words) > 2 else "group1"
                 return
             if what == "security-association" and len(words) >= 5 and words[2] == "lifetime":
-                value = to_int(words[4])
-                if words[3] == "seconds":
-                    entry["lifetime_seconds"] = value
-                elif words[3] == "kilobytes":
-                    entry["lifetime_kilobytes"] = value
+                if not _lifetimes(entry, words[3:]):
+                    self.ctx.warn(line)
                 return
         if words[:2] == ["match", "address"] and len(words) >= 3:
             entry["match_address"] = words[2]
@@ -381,6 +387,29 @@ def _by_nameif(conf: _Config, nameif: str) -> dict[str, Any]:
     iface = conf.interface(nameif)
     iface["nameif"] = nameif
     return iface
+
+
+def _lifetimes(entry: dict[str, Any], words: list[str]) -> bool:
+    """`seconds 3600`, `kilobytes 4608000`, both in either order (PIX, ASA), `kilobytes unlimited` (ASA),
+    `kilobytes disable` or `days N` (IOS); False, with nothing stored, for anything else."""
+    if len(words) % 2:
+        return False
+    found: dict[str, Any] = {}
+    for unit, value in zip(words[::2], words[1::2], strict=True):
+        number = to_int(value)
+        if unit == "seconds" and number is not None:
+            found["lifetime_seconds"] = number
+        elif unit == "kilobytes" and number is not None:
+            found["lifetime_kilobytes"] = number
+        elif unit == "kilobytes" and value in {"unlimited", "disable"}:
+            found["lifetime_kilobytes"] = None
+            found["lifetime_kilobytes_unlimited"] = True
+        elif unit == "days" and number is not None:
+            found["lifetime_days"] = number
+        else:
+            return False
+    entry.update(found)
+    return True
 
 
 def _crypto_map_line(conf: _Config, words: list[str], line: str) -> tuple[str, Any] | None:
