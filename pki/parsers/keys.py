@@ -20,10 +20,15 @@ from devices.parsers.common import (
 from devices.parsers.wraps import rejoins_wrapped_lines
 from pki.x509 import hex_to_der, key_bits
 
-_GENERATED = re.compile(r"^\s*%\s*Key pair was generated at:\s*(.*)$")
+# IOS and PIX print `% Key pair was generated at: ...`, ASA the same without the `%`.
+_GENERATED = re.compile(r"^\s*(?:%\s*)?Key pair was generated at:\s*(.*)$")
 _FIELD = re.compile(
-    r"^\s*(Key name|Usage|Key Data|Key is|Storage Device|Redundancy)\s*:\s*(.*)$", re.IGNORECASE
+    r"^\s*(Key name|Usage|Key Data|Key is|Storage Device|Storage|Redundancy|Key type|Modulus Size \(bits\))"
+    r"\s*:\s*(.*)$",
+    re.IGNORECASE,
 )
+# IOS 15: ` Key is not exportable.` or ` Key is exportable. Redundancy enabled.`
+_EXPORTABLE = re.compile(r"^\s*Key is (not )?exportable\.?(?:\s+Redundancy (enabled|disabled)\.?)?\s*$")
 _HEX_LINE = re.compile(r"^\s*(?:[0-9A-Fa-f]{1,8}\s*){1,16}$")
 
 
@@ -64,7 +69,9 @@ def parse_mypubkey_rsa(
                 current["key_bits"] = key_bits(key)
                 current["decodable"] = True
             except (ValueError, UnsupportedAlgorithm) as exc:
-                ctx.warn(f"key {current['name']}: key data does not decode ({exc})")
+                # Read whole but not a key (the seed's PIX hex lost digits in print): a fact about the
+                # data, on the record, not a line the parser did not understand.
+                current["decode_error"] = f"key data does not decode ({exc})"
         keys.append(current)
 
     for line in lines:
@@ -74,6 +81,12 @@ def parse_mypubkey_rsa(
         if match:
             moment = TIME_RE.search(match.group(1))
             pending_time = time_from_match(moment, ctx) if moment else None
+            continue
+        match = _EXPORTABLE.match(line) if current is not None else None
+        if match:
+            current["exportable"] = not match.group(1)
+            if match.group(2):
+                current["redundancy"] = match.group(2) == "enabled"
             continue
         match = _FIELD.match(line)
         if match:
@@ -87,6 +100,8 @@ def parse_mypubkey_rsa(
                 ctx.warn(line)
             elif label == "usage":
                 current["usage"] = value
+            elif label == "modulus size (bits)":
+                current["modulus_bits"] = int(value) if value.isdecimal() else value
             elif label != "key data":
                 current[label.replace(" ", "_")] = value
             continue
