@@ -42,7 +42,8 @@ _KV = re.compile(r"([A-Za-z][\w/-]{0,30}(?: [\w/-]{1,30}){0,3}?)[ \t]{0,40}:[ \t
 _NO_SAS = re.compile(
     r"^\s*(?:There are no (?:IKEv[12] SAs|isakmp sas)|No SA found|% No active)", re.IGNORECASE
 )
-_V2_HEADER = re.compile(r"^\s*Tunnel-id\s+")
+# The table headers IOS-XE and ASA print, whole (a longer line is a header with the next line glued on).
+_V2_HEADER = re.compile(r"^\s*Tunnel-id(?:\s+Local\s+Remote)?(?:\s+fvrf/ivrf)?\s+Status(?:\s+Role)?\s*$")
 _V2_ROW = re.compile(
     rf"^\s*(?P<id>\d+)\s+(?:(?P<local>{_ADDR})/(?P<lport>\d+)\s+(?P<remote>{_ADDR})/(?P<rport>\d+)\s+)?"
     r"(?:(?P<vrf>\S+/\S+)\s+)?(?P<status>[A-Z][A-Z_-]+)(?:\s+(?P<role>[A-Z]+))?\s*$"

@@ -90,11 +90,11 @@ _MOST_UNREAD = 500
 _SLACK = 1
 
 
-def _cut_groups(lines: list[str], flags: list[bool], tail: bool) -> list[Group]:
+def _cut_groups(lines: list[str], flags: list[bool], widest: int, tail: bool) -> list[Group]:
     """A line as wide as the output's widest (the terminal's width: nothing is wider than the terminal
     that cut it), the warned pieces after it that are as wide again, and (with tail) the last piece,
-    which is narrower and may read alone (`Auth verify: PSK`). At least one piece must be warned."""
-    widest = max(map(len, lines))
+    which is narrower and may read alone (`Auth verify: PSK`). At least one piece must be warned. The
+    width is the widest line as printed: a line joined in an earlier round is at least as wide."""
     full = widest - _SLACK
     groups: list[Group] = []
     index = 0
@@ -113,17 +113,17 @@ def _cut_groups(lines: list[str], flags: list[bool], tail: bool) -> list[Group]:
     return groups
 
 
-def _cuts(lines: list[str], flags: list[bool]) -> list[Group]:
+def _cuts(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
     """Cut lines with their last piece."""
-    return _cut_groups(lines, flags, tail=True)
+    return _cut_groups(lines, flags, widest, tail=True)
 
 
-def _cuts_without_tail(lines: list[str], flags: list[bool]) -> list[Group]:
+def _cuts_without_tail(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
     """Cut lines whose last piece was as wide as the others (the line ended at the terminal's edge)."""
-    return _cut_groups(lines, flags, tail=False)
+    return _cut_groups(lines, flags, widest, tail=False)
 
 
-def _pairs(lines: list[str], flags: list[bool]) -> list[Group]:
+def _pairs(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
     """Two warned lines in a row, unreadable alone: a label and its value on the next line."""
     groups: list[Group] = []
     index = 0
@@ -147,7 +147,7 @@ def _spaced(pieces: list[str]) -> str:
     return out
 
 
-ROUNDS: list[tuple[Callable[[list[str], list[bool]], list[Group]], Callable[[list[str]], str]]] = [
+ROUNDS: list[tuple[Callable[[list[str], list[bool], int], list[Group]], Callable[[list[str]], str]]] = [
     (_cuts, _exact),
     (_cuts_without_tail, _exact),
     (_cuts, _spaced),
@@ -185,9 +185,10 @@ def _rejoin(
     lines = clean_text(text).split("\n") if text else []
     if not unread or result.get("error") or len(unread) > _MOST_UNREAD:
         return lines, result  # nothing to join, or hundreds of unreadable lines: not this command's output
+    widest = max(map(len, lines))  # the terminal's width, from the lines as printed
     for make_groups, join in ROUNDS * 2:  # twice: a join can make the lines after it readable
         flags = _warned_indices(lines, unread)
-        groups = make_groups(lines, flags)
+        groups = make_groups(lines, flags, widest)
         if not groups:
             continue
         trial_lines, applied = _apply(lines, groups, join)
@@ -200,8 +201,11 @@ def _rejoin(
             trial, trial_unread = _parse(parser, "\n".join(trial_lines), options)
         # Fewer warnings and something read that was not: a line swallowed by a lenient reader (a header
         # that ignores what follows it) removes a warning and reads nothing, and is undone.
-        # Pieces that were all unreadable and read together swallow nothing.
-        swallowed = not all(flags[start] for start, _ in kept) and not _read_more(trial, result)
+        # Pieces that were all unreadable, or three or more (a run of full-width pieces is a cut), read
+        # together swallow nothing; a readable line and one more line that read nothing new may.
+        swallowed = not all(flags[start] or end - start > 2 for start, end in kept) and not _read_more(
+            trial, result
+        )
         if not trial.get("error") and len(trial_unread) < len(unread) and not swallowed:
             lines, result, unread = trial_lines, trial, trial_unread
             if not unread:
