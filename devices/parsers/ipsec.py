@@ -109,7 +109,7 @@ _SPI_CURRENT = re.compile(
 _SECTION = re.compile(r"^\s*(inbound|outbound)\s+(esp|ah|pcp)\s+sas:\s*$")
 _SPI = re.compile(r"^\s*spi:\s*(?:0x([0-9A-Fa-f]{1,16})\s*(?:\(\s*(\d+)\s*\))?|(\[Not Available\]|\S.*))\s*$")
 # Transform names and their key sizes (`esp-gcm 256 ,`, `esp-aes-256 esp-sha-hmac no compression`).
-_TRANSFORM = re.compile(r"^\s*transform:\s*((?:[\w.-]{1,40}[ ,]{0,3}){0,8}?)\s*$")
+_TRANSFORM = re.compile(r"^\s*transform:\s*([\w.-]{1,40}(?:[ ,]{1,3}[\w.-]{1,40}){0,7})?[ ,]{0,3}$")
 _SETTINGS = re.compile(r"^\s*in use settings\s*=\s*\{(.{0,200})\}\s*$")
 _TIMING_KS = re.compile(r"remaining key lifetime \((?:k|kB)/sec\):\s*\((\d+)/(\d+)\)")
 _TIMING_S = re.compile(r"remaining key lifetime \(sec\):\s*(\d+)")

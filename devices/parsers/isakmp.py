@@ -19,8 +19,13 @@ _IOS_ROW = re.compile(
 _PIX_ROW = re.compile(
     rf"^\s*(?P<dst>{_ADDR})\s+(?P<src>{_ADDR})\s+(?P<state>[A-Z][A-Z_0-9]*)\s+(?P<pending>\d+)\s+(?P<created>\d+)\s*$"
 )
-_IOS_HEADER = re.compile(r"^\s*dst\s+src\s+state\s+(?:conn-id|pending)\b", re.IGNORECASE)
-_IOS_DETAIL_HEADER = re.compile(r"^\s*C-id\s+Local\s+Remote\b")
+# Table headers are read whole: a longer line is a header with a cut line glued on, a shorter one a cut.
+_IOS_HEADER = re.compile(
+    r"^\s*dst\s+src\s+state\s+(?:conn-id|pending)(?:\s+(?:slot|created|status|id)){0,3}\s*$", re.IGNORECASE
+)
+_IOS_DETAIL_HEADER = re.compile(
+    r"^\s*C-id\s+Local\s+Remote(?:\s+(?:I-VRF|Status|Encr|Hash|Auth|DH|Lifetime|Cap\.)){0,8}\s*$"
+)
 _IOS_DETAIL_ROW = re.compile(
     rf"^\s*(?P<conn>\d+)\s+(?P<local>{_ADDR})\s+(?P<remote>{_ADDR})\s+(?:(?P<ivrf>\S+)\s+)?"
     r"(?P<status>ACTIVE|INACTIVE|[A-Z][A-Z_-]+)\s+(?P<encr>\S+)\s+(?P<hash>\S+)\s+(?P<auth>\S+)\s+"
@@ -32,7 +37,9 @@ _TOTAL = re.compile(r"^\s*(Total|Embryonic)\s*:\s*(\d+)\s*$")
 _ASA_VERSION = re.compile(r"^\s*(IKEv1|IKEv2) SAs:\s*$")
 _ASA_COUNTS = re.compile(r"^\s*(Active SA|Rekey SA|Total IKE SA)\s*:\s*(\d+)")
 _ASA_PEER = re.compile(rf"^\s*(?P<index>\d+)\s+IKE Peer\s*:\s*(?P<peer>{_ADDR})\s*$")
-_ASA_TABLE_HEADER = re.compile(r"^\s*IKE Peer\s+Type\s+Dir\s+Rky\s+State\b")
+_ASA_TABLE_HEADER = re.compile(
+    r"^\s*IKE Peer\s+Type\s+Dir\s+Rky\s+State(?:\s+(?:Encrypt|Hash|Auth|Lifetime)){0,4}\s*$"
+)
 _ASA_TABLE_ROW = re.compile(
     rf"^\s*(?P<index>\d+)\s+(?P<peer>{_ADDR})\s+(?P<type>\S+)\s+(?P<dir>Init|Resp\w*)\s+(?P<rekey>\S+)\s+"
     r"(?P<state>\S+)(?:\s+(?P<encr>\S+)\s+(?P<hash>\S+)\s+(?P<auth>\S+)\s+(?P<lifetime>\d+))?\s*$"
@@ -398,10 +405,11 @@ _SUBNET = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3}){3})\s+(\d{1,3}(?:\.\d{1,3}){3})
 # IKEv2 detail status sentences (IOS-XE): `Fragmentation not configured.`, `NAT-T is not detected`.
 _V2_STATUS = re.compile(
     r"^(?P<key>Fragmentation|Extended Authentication)\s+(?P<not>not\s+)?configured\.$"
-    r"|^(?P<natt>NAT-T) is (?P<where>not detected|detected inside|detected outside)$"
+    r"|^(?P<natt>NAT-T) is (?P<where>not\s+detected|detected\s+inside|detected\s+outside)$"
     r"|^Cisco Trust Security SGT is (?P<sgt>enabled|disabled)$"
     r"|^Quantum Resistance (?P<qr>Enabled|Disabled)$"
-    r"|^Quantum-Safe Encryption using PPK is (?P<ppk>enabled|disabled)$",
+    r"|^Quantum-Safe Encryption using PPK is (?P<ppk>enabled|disabled)$"
+    r"|^Quantum-safe Encryption using (?P<qse>Manual PPK|Dynamic PPK|PPK)$",
     re.IGNORECASE,
 )
 
@@ -419,8 +427,10 @@ def _v2_status(stripped: str, sa: dict[str, Any]) -> bool:
         sa["cts_sgt_enabled"] = match["sgt"].lower() == "enabled"
     elif match["qr"]:
         sa["quantum_resistance"] = match["qr"].lower() == "enabled"
-    else:
+    elif match["ppk"]:
         sa["ppk_enabled"] = match["ppk"].lower() == "enabled"
+    else:
+        sa["quantum_safe_encryption"] = match["qse"]
     return True
 
 

@@ -90,7 +90,9 @@ _MOST_UNREAD = 500
 _SLACK = 1
 
 
-def _cut_groups(lines: list[str], flags: list[bool], widest: int, tail: bool) -> list[Group]:
+def _cut_groups(
+    lines: list[str], flags: list[bool], widest: int, tail: bool, value: bool = False
+) -> list[Group]:
     """A line as wide as the output's widest (the terminal's width: nothing is wider than the terminal
     that cut it), the warned pieces after it that are as wide again, and (with tail) the last piece,
     which is narrower and may read alone (`Auth verify: PSK`). At least one piece must be warned. The
@@ -105,6 +107,8 @@ def _cut_groups(lines: list[str], flags: list[bool], widest: int, tail: bool) ->
                 end += 1
             if tail and end < len(lines) and lines[end].strip():
                 end += 1
+                if value and end < len(lines) and flags[end - 1] and flags[end] and lines[end].strip():
+                    end += 1  # the cut line was a label: its value is on the next line
         if end - index >= 2 and any(flags[index:end]):
             groups.append((index, end))
             index = end
@@ -116,6 +120,11 @@ def _cut_groups(lines: list[str], flags: list[bool], widest: int, tail: bool) ->
 def _cuts(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
     """Cut lines with their last piece."""
     return _cut_groups(lines, flags, widest, tail=True)
+
+
+def _cuts_with_value(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
+    """Cut lines ending in a label, with the value line after them."""
+    return _cut_groups(lines, flags, widest, tail=True, value=True)
 
 
 def _cuts_without_tail(lines: list[str], flags: list[bool], widest: int) -> list[Group]:
@@ -152,6 +161,7 @@ ROUNDS: list[tuple[Callable[[list[str], list[bool], int], list[Group]], Callable
     (_cuts_without_tail, _exact),
     (_cuts, _spaced),
     (_pairs, _exact),
+    (_cuts_with_value, _exact),
 ]
 
 

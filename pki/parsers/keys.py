@@ -29,7 +29,8 @@ _FIELD = re.compile(
 )
 # IOS 15: ` Key is not exportable.` or ` Key is exportable. Redundancy enabled.`
 _EXPORTABLE = re.compile(r"^\s*Key is (not )?exportable\.?(?:\s+Redundancy (enabled|disabled)\.?)?\s*$")
-_HEX_LINE = re.compile(r"^\s*(?:[0-9A-Fa-f]{1,8}\s*){1,16}$")
+# Words separated by spaces (`(?:[hex]{1,8}\s*){1,16}` backtracks exponentially on a long run of hex).
+_HEX_LINE = re.compile(r"^\s*[0-9A-Fa-f]{1,8}(?:\s+[0-9A-Fa-f]{1,8}){0,15}\s*$")
 
 
 def _key(generated_at: str | None) -> dict[str, Any]:
