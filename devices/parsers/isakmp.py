@@ -89,12 +89,8 @@ def _sa(**values: Any) -> dict[str, Any]:
 def _role(value: str | None) -> str | None:
     if not value:
         return None
-    low = value.lower()
-    if low.startswith("init"):
-        return "initiator"
-    if low.startswith("resp"):
-        return "responder"
-    return low
+    # The words as printed (`INITIATOR`, `Responder`): a cut one (`INIT`) is kept as printed, not guessed.
+    return value.lower()
 
 
 def _parse_kv_line(line: str, target: dict[str, Any]) -> bool:

@@ -216,7 +216,13 @@ def _rejoin(
         swallowed = not all(flags[start] or end - start > 2 for start, end in kept) and not _read_more(
             trial, result
         )
-        if not trial.get("error") and len(trial_unread) < len(unread) and not swallowed:
+        # Progress: fewer unread lines; or as many, when every continuation piece was unread and now reads
+        # (a cut that ended a block early: the lines after it now read inside the block, as printed).
+        tails_read = all(all(flags[start + 1 : end]) for start, end in kept)
+        progress = len(trial_unread) < len(unread) or (
+            len(trial_unread) == len(unread) and tails_read and _read_more(trial, result)
+        )
+        if not trial.get("error") and progress and not swallowed:
             lines, result, unread = trial_lines, trial, trial_unread
             if not unread:
                 break
