@@ -83,11 +83,11 @@ def parse_mypubkey_rsa(
             moment = TIME_RE.search(match.group(1))
             pending_time = time_from_match(moment, ctx) if moment else None
             continue
-        match = _EXPORTABLE.match(line) if current is not None else None
-        if match:
-            current["exportable"] = not match.group(1)
-            if match.group(2):
-                current["redundancy"] = match.group(2) == "enabled"
+        exportable = _EXPORTABLE.match(line)
+        if exportable and current is not None:
+            current["exportable"] = not exportable.group(1)
+            if exportable.group(2):
+                current["redundancy"] = exportable.group(2) == "enabled"
             continue
         match = _FIELD.match(line)
         if match:
