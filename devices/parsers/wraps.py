@@ -45,15 +45,30 @@ def doubt(line: str) -> None:
         doubts.append(line.strip()[:300])
 
 
+# Warnings that are the parser's own sentences about a record, not a quoted line or fragment.
+_MESSAGES = (
+    "chain ",
+    "certificate ",
+    "output truncated",
+    "crypto map references",
+    "invalid time:",
+    "time not understood:",
+    "unknown time zone",
+    "time without zone",
+    "CRL from ",
+)
+
+
 def _parse(parser: Parser, text: str, options: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
-    """The parse and the set of what went to warnings or was doubted."""
+    """The parse and the set of lines or fragments that went to warnings or were doubted."""
     doubts: list[str] = []
     token = _DOUBTS.set(doubts)
     try:
         result = parser(text, **options)
     finally:
         _DOUBTS.reset(token)
-    return result, {str(w) for w in result.get("warnings") or []} | set(doubts)
+    quoted = {str(w) for w in result.get("warnings") or [] if not str(w).startswith(_MESSAGES)}
+    return result, quoted | set(doubts)
 
 
 Group = tuple[int, int]  # lines[start:end] become one line
