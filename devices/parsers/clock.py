@@ -19,7 +19,10 @@ from devices.parsers.common import (
     offset_suffix,
     result,
 )
+from devices.parsers.wraps import rejoins_wrapped_lines
 
+# The CPU load line `show` commands print with `exec prompt timestamp`; read whole (a cut one warns).
+_LOAD = re.compile(r"^Load for five secs: \d{1,3}%/\d{1,3}%; one minute: \d{1,3}%; five minutes: \d{1,3}%$")
 _SOURCE = re.compile(r"^\s*Time source is ([\w ]{1,40}?),\s*(.*)$")
 _DAYS = frozenset(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
 _MONTH_NAMES = frozenset(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
@@ -84,6 +87,7 @@ def _canonical_clock(text: str) -> dict[str, Any] | None:
     }
 
 
+@rejoins_wrapped_lines
 def parse_clock(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def parse_clock(
     values: dict[str, Any] = {"clock": None, "timezone": None, "authoritative": None}
     for line in lines:
         stripped = line.strip()
-        if not stripped or stripped.startswith("Load for five secs:"):
+        if not stripped or (stripped.startswith("Load for five secs:") and _LOAD.match(stripped)):
             continue
         source = _SOURCE.match(line) if stripped.startswith("Time source is ") else None
         if source:

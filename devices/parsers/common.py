@@ -12,8 +12,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
-TERMINAL_WIDTH = 80
-
 # Platforms whose devices print times without a zone name when the clock is UTC.
 UTC_WITHOUT_ZONE_PLATFORMS = frozenset({"cisco_pix", "cisco_asa"})
 
@@ -173,17 +171,11 @@ _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)])
 _PLAIN_ASCII = bytes(range(32, 127)) + b"\n"
 
 
-def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
-    """Undo terminal artefacts and return the output's lines.
-
-    1. CRLF / lone CR become LF; `--More--` / `<--- More --->` with their erasing backspaces go.
-    2. Stray backspaces erase the character before them; other control characters go.
-    3. A leading prompt-with-command echo and a trailing prompt line are removed.
-    4. In an output wrapped by a terminal (widest line exactly `width`), cut lines are joined again.
-    """
-    if not text:
-        return []
-    # Whole-text passes (C speed); the per-line work below is only what cannot be done on the whole.
+def clean_text(text: str) -> str:
+    """Undo the terminal artefacts that are not line structure: CRLF / lone CR become LF, `--More--` /
+    `<--- More --->` go with their erasing backspaces, stray backspaces erase the character before them,
+    tabs are expanded and other control characters go. Trailing spaces are kept (a wrap may cut there)."""
+    # Whole-text passes (C speed); the per-line work in clean_lines is only what cannot be done on the whole.
     if "More" in text:
         text = _MORE_RE.sub("", text)
     if "\r" in text:
@@ -194,12 +186,19 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
         text = "\n".join(_apply_backspaces(line) if "\x08" in line else line for line in text.split("\n"))
     if not text.isascii() or text.encode("ascii").translate(None, _PLAIN_ASCII):
         text = text.translate(_CONTROL)
-    raw = text.split("\n")
-    # Only an output whose widest line is exactly `width` was wrapped by a terminal; when any line is
-    # wider, a line that happens to be `width` long is a whole line (IOS-XE tables are often 80 wide).
-    # A text shorter than `width` cannot hold such a line (the common `show clock` case skips the scan).
-    wrapped = width is not None and width > 0 and len(text) >= width and max(map(len, raw)) == width
-    lines = [line.rstrip() for line in raw]
+    return text
+
+
+def clean_lines(text: str) -> list[str]:
+    """Undo terminal artefacts and return the output's lines.
+
+    1. clean_text: CRLF, pagers, backspaces, control characters.
+    2. A leading prompt-with-command echo and a trailing prompt line are removed; lines are right-stripped.
+    Wrapped lines are not joined here: that needs the grammar (devices/parsers/wraps.py).
+    """
+    if not text:
+        return []
+    lines = [line.rstrip() for line in clean_text(text).split("\n")]
     # Trailing prompts and blank lines. A prompt ends with `#` or `>`: checking that first keeps the
     # regex off nearly every last line.
     while lines and (not lines[-1] or (lines[-1][-1] in "#>" and _is_bare_prompt(lines[-1]))):
@@ -210,26 +209,7 @@ def clean_lines(text: str, *, width: int | None = TERMINAL_WIDTH) -> list[str]:
         start += 1
     if start < len(lines) and ("#" in lines[start] or ">" in lines[start]) and _is_echo(lines[start]):
         start += 1
-    if wrapped:
-        end = len(lines)
-        return _join_cut(raw[start:end], [len(line) == width for line in raw[start:end]])
     return lines[start:] if start else lines
-
-
-def _join_cut(lines: list[str], cut: list[bool]) -> list[str]:
-    out: list[str] = []
-    carry = ""
-    for i, (line, was_cut) in enumerate(zip(lines, cut, strict=False)):
-        line = carry + line if carry else line
-        carry = ""
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if was_cut and following:
-            carry = line
-            continue
-        out.append(line.rstrip())
-    if carry:
-        out.append(carry.rstrip())
-    return out
 
 
 def _is_bare_prompt(line: str) -> bool:

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, to_int
+from devices.parsers.config_lines import lifetimes, unused
+from devices.parsers.wraps import rejoins_wrapped_lines
 from pki.x509 import decode_chain
 
 # What IOS, PIX and ASA assume when `crypto isakmp policy N` leaves a parameter out.
@@ -148,20 +150,26 @@ class _Config:
                 entry["peers"].extend(w for w in words[2:] if w not in {"default", "dynamic"})
                 entry["peer"] = entry["peers"][0] if entry["peers"] else None
                 return
-            if what in {"transform-set", "ikev1", "ikev2"}:
+            # `set transform-set A B`, ASA `set ikev1 transform-set A B` / `set ikev2 ipsec-proposal P Q`
+            if what == "transform-set" or (
+                what in {"ikev1", "ikev2"} and words[2] in {"transform-set", "ipsec-proposal"}
+            ):
                 names = words[2:] if what == "transform-set" else words[3:]
+                if not names:
+                    self.ctx.warn(line)
+                    return
                 entry["transform_sets"].extend(names)
                 entry["transform_set"] = entry["transform_sets"][0] if entry["transform_sets"] else None
+                return
+            if what in {"ikev1", "ikev2"}:  # `set ikev1 phase1-mode aggressive group2`, `set ikev2 ...`
+                entry.setdefault(what, []).append(" ".join(words[2:]))
                 return
             if what == "pfs":
                 entry["pfs"] = words[2] if len(words) > 2 else "group1"
                 return
             if what == "security-association" and len(words) >= 5 and words[2] == "lifetime":
-                value = to_int(words[4])
-                if words[3] == "seconds":
-                    entry["lifetime_seconds"] = value
-                elif words[3] == "kilobytes":
-                    entry["lifetime_kilobytes"] = value
+                if not lifetimes(entry, words[3:]):
+                    self.ctx.warn(line)
                 return
         if words[:2] == ["match", "address"] and len(words) >= 3:
             entry["match_address"] = words[2]
@@ -172,12 +180,13 @@ class _Config:
         self.ctx.warn(line)
 
 
+@rejoins_wrapped_lines
 def parse_running_config(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
     """Parse a configuration into hostname, domain, clock zone, IKE/IPsec settings, trustpoints and chains."""
     ctx = Context(platform=platform, tz_offset_minutes=tz_offset_minutes)
-    lines = clean_lines(text, width=None)
+    lines = clean_lines(text)
     error = detect_error(lines)
     if error:
         return error_result(error, ctx, **_empty())
@@ -342,6 +351,7 @@ def _top_line(
         iface["ip_address"], iface["mask"] = words[3], words[4]
     else:
         conf.ignored += 1
+        unused(line, words)
     return None, None
 
 
@@ -484,6 +494,7 @@ def _block_line(conf: _Config, block: tuple[str, Any], words: list[str], line: s
             iface["shutdown"] = True
         else:
             conf.ignored += 1
+            unused(line, words)
 
 
 def _object_member(members: list[tuple[str, ...]], words: list[str]) -> None:

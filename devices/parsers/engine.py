@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 # IOS 12.x: ID Interface IP-Address State Algorithm Encrypt Decrypt
 _ROW_12 = re.compile(
@@ -22,6 +23,7 @@ _SUMMARY = re.compile(r"(size|free|used|active)\s*=\s*(\d{1,10})")
 _NAME = re.compile(r"^\s*Crypto Engine Connection Map:?\s*$|^\s*crypto engine (?:name|type):", re.IGNORECASE)
 
 
+@rejoins_wrapped_lines
 def parse_crypto_engine(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 # docs/contracts.md §2 names for the counters every dialect prints under slightly different labels.
 COUNTER_ALIASES: dict[str, str] = {
@@ -107,7 +108,8 @@ _SPI_CURRENT = re.compile(
 )
 _SECTION = re.compile(r"^\s*(inbound|outbound)\s+(esp|ah|pcp)\s+sas:\s*$")
 _SPI = re.compile(r"^\s*spi:\s*(?:0x([0-9A-Fa-f]{1,16})\s*(?:\(\s*(\d+)\s*\))?|(\[Not Available\]|\S.*))\s*$")
-_TRANSFORM = re.compile(r"^\s*transform:\s*(.{0,200}?)\s*$")
+# Transform names and their key sizes (`esp-gcm 256 ,`, `esp-aes-256 esp-sha-hmac no compression`).
+_TRANSFORM = re.compile(r"^\s*transform:\s*([\w.-]{1,40}(?:[ ,]{1,3}[\w.-]{1,40}){0,7})?[ ,]{0,3}$")
 _SETTINGS = re.compile(r"^\s*in use settings\s*=\s*\{(.{0,200})\}\s*$")
 _TIMING_KS = re.compile(r"remaining key lifetime \((?:k|kB)/sec\):\s*\((\d+)/(\d+)\)")
 _TIMING_S = re.compile(r"remaining key lifetime \(sec\):\s*(\d+)")
@@ -196,7 +198,8 @@ def _counter_line_keys(shape: str) -> tuple[tuple[str, str], ...] | None:
             continue
         head, _, number = piece.rpartition(" ")
         label = head.rstrip(":").lstrip("#").strip()
-        if number != "N" or not label or not head.startswith("#"):
+        # A label is words: no second `#`, `:` or number inside (`#pkts x: 0 #send errors` is two lines).
+        if number != "N" or not label or not head.startswith("#") or "#" in label or ":" in label:
             return None
         found.append(_counter_keys(label))
     bases = [base for base, _ in found]
@@ -267,7 +270,8 @@ def _fold_pairs(line: str, target: dict[str, Any], known: frozenset[str] = ENTRY
     for piece in line.split(","):
         if piece.strip():
             pair = _split_pair(piece)
-            if pair[0] not in known:
+            # A value is one word (two for `ake group: AKE1: MLKEM512`): more is the next line glued on.
+            if pair[0] not in known or len(pair[1].split()) > 2 or "  " in pair[1]:
                 return False
             parsed.append(pair)
     if not parsed:
@@ -302,6 +306,7 @@ def _timing(line: str, sa: dict[str, Any]) -> bool:
     return False
 
 
+@rejoins_wrapped_lines
 def parse_ipsec_sa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from devices.parsers.common import Context, clean_lines, detect_error, error_result, result, snake, to_int
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 # Bounded on purpose: `[..]*X[..]*` would backtrack quadratically on long hex runs.
 _ADDR = r"[0-9A-Fa-f:.]{2,45}"
@@ -18,8 +19,13 @@ _IOS_ROW = re.compile(
 _PIX_ROW = re.compile(
     rf"^\s*(?P<dst>{_ADDR})\s+(?P<src>{_ADDR})\s+(?P<state>[A-Z][A-Z_0-9]*)\s+(?P<pending>\d+)\s+(?P<created>\d+)\s*$"
 )
-_IOS_HEADER = re.compile(r"^\s*dst\s+src\s+state\s+(?:conn-id|pending)\b", re.IGNORECASE)
-_IOS_DETAIL_HEADER = re.compile(r"^\s*C-id\s+Local\s+Remote\b")
+# Table headers are read whole: a longer line is a header with a cut line glued on, a shorter one a cut.
+_IOS_HEADER = re.compile(
+    r"^\s*dst\s+src\s+state\s+(?:conn-id|pending)(?:\s+(?:slot|created|status|id)){0,3}\s*$", re.IGNORECASE
+)
+_IOS_DETAIL_HEADER = re.compile(
+    r"^\s*C-id\s+Local\s+Remote(?:\s+(?:I-VRF|Status|Encr|Hash|Auth|DH|Lifetime|Cap\.)){0,8}\s*$"
+)
 _IOS_DETAIL_ROW = re.compile(
     rf"^\s*(?P<conn>\d+)\s+(?P<local>{_ADDR})\s+(?P<remote>{_ADDR})\s+(?:(?P<ivrf>\S+)\s+)?"
     r"(?P<status>ACTIVE|INACTIVE|[A-Z][A-Z_-]+)\s+(?P<encr>\S+)\s+(?P<hash>\S+)\s+(?P<auth>\S+)\s+"
@@ -31,7 +37,9 @@ _TOTAL = re.compile(r"^\s*(Total|Embryonic)\s*:\s*(\d+)\s*$")
 _ASA_VERSION = re.compile(r"^\s*(IKEv1|IKEv2) SAs:\s*$")
 _ASA_COUNTS = re.compile(r"^\s*(Active SA|Rekey SA|Total IKE SA)\s*:\s*(\d+)")
 _ASA_PEER = re.compile(rf"^\s*(?P<index>\d+)\s+IKE Peer\s*:\s*(?P<peer>{_ADDR})\s*$")
-_ASA_TABLE_HEADER = re.compile(r"^\s*IKE Peer\s+Type\s+Dir\s+Rky\s+State\b")
+_ASA_TABLE_HEADER = re.compile(
+    r"^\s*IKE Peer\s+Type\s+Dir\s+Rky\s+State(?:\s+(?:Encrypt|Hash|Auth|Lifetime)){0,4}\s*$"
+)
 _ASA_TABLE_ROW = re.compile(
     rf"^\s*(?P<index>\d+)\s+(?P<peer>{_ADDR})\s+(?P<type>\S+)\s+(?P<dir>Init|Resp\w*)\s+(?P<rekey>\S+)\s+"
     r"(?P<state>\S+)(?:\s+(?P<encr>\S+)\s+(?P<hash>\S+)\s+(?P<auth>\S+)\s+(?P<lifetime>\d+))?\s*$"
@@ -41,7 +49,8 @@ _KV = re.compile(r"([A-Za-z][\w/-]{0,30}(?: [\w/-]{1,30}){0,3}?)[ \t]{0,40}:[ \t
 _NO_SAS = re.compile(
     r"^\s*(?:There are no (?:IKEv[12] SAs|isakmp sas)|No SA found|% No active)", re.IGNORECASE
 )
-_V2_HEADER = re.compile(r"^\s*Tunnel-id\s+")
+# The table headers IOS-XE and ASA print, whole (a longer line is a header with the next line glued on).
+_V2_HEADER = re.compile(r"^\s*Tunnel-id(?:\s+Local\s+Remote)?(?:\s+fvrf/ivrf)?\s+Status(?:\s+Role)?\s*$")
 _V2_ROW = re.compile(
     rf"^\s*(?P<id>\d+)\s+(?:(?P<local>{_ADDR})/(?P<lport>\d+)\s+(?P<remote>{_ADDR})/(?P<rport>\d+)\s+)?"
     r"(?:(?P<vrf>\S+/\S+)\s+)?(?P<status>[A-Z][A-Z_-]+)(?:\s+(?P<role>[A-Z]+))?\s*$"
@@ -50,12 +59,12 @@ _V2_SPLIT_ADDR = re.compile(rf"^\s*(?P<which>Local|Remote)\s+(?P<addr>{_ADDR})/(
 _V2_SESSION = re.compile(
     r"^\s*Session-id:\s*(\d+),\s*Status:\s*([\w-]+),\s*IKE count:\s*(\d+),\s*CHILD count:\s*(\d+)"
 )
-_V2_LIFE = re.compile(r"^\s*Life/Active Time:\s*(\d+)/(\d+)\s*sec")
-_V2_SPI = re.compile(r"^\s*Local spi:\s*([0-9A-Fa-f]+)\s+Remote spi:\s*([0-9A-Fa-f]+)")
-_V2_CE = re.compile(r"^\s*CE id:\s*(\d+),\s*Session-id:\s*(\d+)")
+_V2_LIFE = re.compile(r"^\s*Life/Active Time:\s*(\d+)/(\d+)\s*sec\s*$")
+_V2_SPI = re.compile(r"^\s*Local spi:\s*([0-9A-Fa-f]{1,16})\s+Remote spi:\s*([0-9A-Fa-f]{1,16})\s*$")
+_V2_CE = re.compile(r"^\s*CE id:\s*(\d+),\s*Session-id:\s*(\d+)\s*$")
 _V2_CHILD = re.compile(r"^\s*Child sa:\s*local selector\s+(\S+)\s+-\s+(\S+)\s*$")
 _V2_CHILD_REMOTE = re.compile(r"^\s*remote selector\s+(\S+)\s+-\s+(\S+)\s*$")
-_V2_CHILD_SPI = re.compile(r"^\s*ESP spi in/out:\s*0x([0-9A-Fa-f]+)/0x([0-9A-Fa-f]+)")
+_V2_CHILD_SPI = re.compile(r"^\s*ESP spi in/out:\s*0x([0-9A-Fa-f]{1,16})/0x([0-9A-Fa-f]{1,16})\s*$")
 
 
 def _sa(**values: Any) -> dict[str, Any]:
@@ -80,12 +89,8 @@ def _sa(**values: Any) -> dict[str, Any]:
 def _role(value: str | None) -> str | None:
     if not value:
         return None
-    low = value.lower()
-    if low.startswith("init"):
-        return "initiator"
-    if low.startswith("resp"):
-        return "responder"
-    return low
+    # The words as printed (`INITIATOR`, `Responder`): a cut one (`INIT`) is kept as printed, not guessed.
+    return value.lower()
 
 
 def _parse_kv_line(line: str, target: dict[str, Any]) -> bool:
@@ -119,6 +124,7 @@ def _parse_kv_line(line: str, target: dict[str, Any]) -> bool:
     return True
 
 
+@rejoins_wrapped_lines
 def parse_isakmp_sa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
@@ -363,10 +369,12 @@ def _v2_detail(line: str, sa: dict[str, Any]) -> bool:
         return True
     stripped = line.strip()
     if stripped.startswith(("Encr:", "PQC Key Exchange:")):
-        for part in stripped.split(","):
-            key, sep, value = part.partition(":")
-            if not sep:
-                continue
+        # Every part is `Label: value` and the line ends with a value: a piece of a cut line is not read.
+        parts = [part for part in stripped.split(",") if part.strip() != "QR"]  # `QR`: a flag, no value
+        if stripped.endswith((",", ":")) or not all(_LABELLED.match(part) for part in parts):
+            return False
+        for part in parts:
+            key, _, value = part.partition(":")
             name = key.strip().lower().replace(" ", "_")
             value = value.strip()
             if name == "encr":
@@ -381,14 +389,51 @@ def _v2_detail(line: str, sa: dict[str, Any]) -> bool:
     return False
 
 
+_LABELLED = re.compile(r"^\s*[A-Za-z][\w /.-]{0,40}:\s*\S+(?: \S+){0,3}\s*$")
+# A value holding another `, Label:` or ending with `:` is two fields of a cut line, not one value.
+_NOT_ONE_VALUE = re.compile(r",\s*[A-Za-z][\w /.-]{0,40}:|:\s|:$")
 _PAIR = re.compile(r"^\s*(Local [\w ]{1,30}?)\s*:\s*(\S+)\s+(Remote [\w ]{1,30}?)\s*:\s*(\S+)\s*$")
 _ONE = re.compile(r"^\s*([A-Za-z][\w /.-]{0,40}?)\s*:\s*(\S.{0,200})?$")
 _DPD = re.compile(r"^\s*DPD configured for (\d+) seconds, retry (\d+)\s*$")
 _SUBNET = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3}){3})\s+(\d{1,3}(?:\.\d{1,3}){3})\s*$")
 
 
+# IKEv2 detail status sentences (IOS-XE): `Fragmentation not configured.`, `NAT-T is not detected`.
+_V2_STATUS = re.compile(
+    r"^(?P<key>Fragmentation|Extended Authentication)\s+(?P<not>not\s+)?configured\.$"
+    r"|^(?P<natt>NAT-T) is (?P<where>not\s+detected|detected\s+inside|detected\s+outside)$"
+    r"|^Cisco Trust Security SGT is (?P<sgt>enabled|disabled)$"
+    r"|^Quantum Resistance (?P<qr>Enabled|Disabled)$"
+    r"|^Quantum-Safe Encryption using PPK is (?P<ppk>enabled|disabled)$"
+    r"|^Quantum-safe Encryption using (?P<qse>Manual PPK|Dynamic PPK|PPK)$",
+    re.IGNORECASE,
+)
+
+
+def _v2_status(stripped: str, sa: dict[str, Any]) -> bool:
+    """Fold an IKEv2 status sentence into a snake_case fact; False when the line is not one."""
+    match = _V2_STATUS.match(stripped)
+    if not match:
+        return False
+    if match["key"]:
+        sa[f"{snake(match['key'])}_configured"] = not match["not"]
+    elif match["natt"]:
+        sa["nat_t"] = " ".join(match["where"].split())
+    elif match["sgt"]:
+        sa["cts_sgt_enabled"] = match["sgt"].lower() == "enabled"
+    elif match["qr"]:
+        sa["quantum_resistance"] = match["qr"].lower() == "enabled"
+    elif match["ppk"]:
+        sa["ppk_enabled"] = match["ppk"].lower() == "enabled"
+    else:
+        sa["quantum_safe_encryption"] = match["qse"]
+    return True
+
+
 def _v2_generic(line: str, sa: dict[str, Any]) -> bool:
     """Keep IKEv2 detail lines (`Local id: x`, `Local window: 5  Remote window: 5`) under snake_case keys."""
+    if _v2_status(line.strip(), sa):
+        return True
     match = _PAIR.match(line)
     if match:
         sa[snake(match[1])] = _value(match[2])
@@ -403,7 +448,7 @@ def _v2_generic(line: str, sa: dict[str, Any]) -> bool:
         sa["remote_subnets"].append(f"{match[1]} {match[2]}")
         return True
     match = _ONE.match(line)
-    if match:
+    if match and not (match[2] and _NOT_ONE_VALUE.search(match[2])):
         key = snake(match[1])
         if key == "remote_subnets":
             sa[key] = []

@@ -23,6 +23,7 @@ from devices.parsers.common import (
     squash,
     time_from_match,
 )
+from devices.parsers.wraps import doubt, rejoins_wrapped_lines
 
 ROLES = {
     "": "identity",
@@ -261,6 +262,7 @@ def _prepare(text: str) -> tuple[str, str | None]:
     return stream, None
 
 
+@rejoins_wrapped_lines
 def parse_certificates(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
@@ -298,6 +300,7 @@ def parse_certificates(
             continue
         if kind == _GENERIC_LABEL:
             current[snake(detail)] = squash(value) or None
+            _doubt_tail(value)
             continue
         key = detail
         if key in {"valid_from", "valid_to", "renew_date"}:
@@ -330,8 +333,14 @@ def parse_certificates(
         if key == "crl_distribution_point":
             if "://" in value:  # URLs, one a line (ASA numbers them `[1]`)
                 points = [_CDP_INDEX.sub("", squash(p)) for p in value.strip().split("\n") if p.strip()]
+                for point in points:
+                    if "://" not in point:  # the tail of a wrapped URL
+                        doubt(point)
             else:  # an X.500 name, possibly wrapped over several lines
                 points = [normalise_dn(value) or ""] if value.strip() else []
+                for line in value.strip().split("\n")[1:]:
+                    if "=" not in line:
+                        doubt(line)
             current["crl_distribution_point"] = points[0] if points else None
             current["crl_distribution_points"] = points
             continue
@@ -339,9 +348,17 @@ def parse_certificates(
             _loose(value, current, names, ctx, None)
             continue
         _assign(current, key, squash(value), ctx)
+        _doubt_tail(value)
     if current is not None:
         _finish(current, names, records, ctx, final=True)
     return result(ctx, certificates=records)
+
+
+def _doubt_tail(value: str) -> None:
+    """A one-line value printed over several lines: the lines after the first may be a wrap's tail."""
+    lines = value.strip().split("\n")
+    for line in lines[1:]:
+        doubt(line)
 
 
 def _loose(
@@ -357,6 +374,9 @@ def _loose(
         return
     if section is not None and current is not None and "=" in text:
         names.setdefault(section, []).append(text)
+        for line in text.split("\n"):
+            if "=" not in line:  # a name line is `type = value`: this may be the tail of a wrapped one
+                doubt(line)
         return
     ctx.warn(squash(text))
 

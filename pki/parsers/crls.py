@@ -19,6 +19,7 @@ from devices.parsers.common import (
     squash,
     time_from_match,
 )
+from devices.parsers.wraps import rejoins_wrapped_lines
 
 _COMMENT = re.compile(r"!---[^.:]{0,200}\.|!---[^\n]{0,300}")
 _FENCE = re.compile(r"^(?:```|#{2,6} )", re.MULTILINE)
@@ -58,6 +59,7 @@ def _record() -> dict[str, Any]:
     return {"issuer": None, "last_update": None, "next_update": None, "retrieved_from": None}
 
 
+@rejoins_wrapped_lines
 def parse_crls(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:

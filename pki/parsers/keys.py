@@ -17,13 +17,20 @@ from devices.parsers.common import (
     result,
     time_from_match,
 )
+from devices.parsers.wraps import rejoins_wrapped_lines
 from pki.x509 import hex_to_der, key_bits
 
-_GENERATED = re.compile(r"^\s*%\s*Key pair was generated at:\s*(.*)$")
+# IOS and PIX print `% Key pair was generated at: ...`, ASA the same without the `%`.
+_GENERATED = re.compile(r"^\s*(?:%\s*)?Key pair was generated at:\s*(.*)$")
 _FIELD = re.compile(
-    r"^\s*(Key name|Usage|Key Data|Key is|Storage Device|Redundancy)\s*:\s*(.*)$", re.IGNORECASE
+    r"^\s*(Key name|Usage|Key Data|Key is|Storage Device|Storage|Redundancy|Key type|Modulus Size \(bits\))"
+    r"\s*:\s*(.*)$",
+    re.IGNORECASE,
 )
-_HEX_LINE = re.compile(r"^\s*(?:[0-9A-Fa-f]{1,8}\s*){1,16}$")
+# IOS 15: ` Key is not exportable.` or ` Key is exportable. Redundancy enabled.`
+_EXPORTABLE = re.compile(r"^\s*Key is (not )?exportable\.?(?:\s+Redundancy (enabled|disabled)\.?)?\s*$")
+# Words separated by spaces (`(?:[hex]{1,8}\s*){1,16}` backtracks exponentially on a long run of hex).
+_HEX_LINE = re.compile(r"^\s*[0-9A-Fa-f]{1,8}(?:\s+[0-9A-Fa-f]{1,8}){0,15}\s*$")
 
 
 def _key(generated_at: str | None) -> dict[str, Any]:
@@ -37,6 +44,7 @@ def _key(generated_at: str | None) -> dict[str, Any]:
     }
 
 
+@rejoins_wrapped_lines
 def parse_mypubkey_rsa(
     text: str, *, platform: str = "cisco_ios", tz_offset_minutes: int | None = None
 ) -> dict[str, Any]:
@@ -62,7 +70,9 @@ def parse_mypubkey_rsa(
                 current["key_bits"] = key_bits(key)
                 current["decodable"] = True
             except (ValueError, UnsupportedAlgorithm) as exc:
-                ctx.warn(f"key {current['name']}: key data does not decode ({exc})")
+                # Read whole but not a key (the seed's PIX hex lost digits in print): a fact about the
+                # data, on the record, not a line the parser did not understand.
+                current["decode_error"] = f"key data does not decode ({exc})"
         keys.append(current)
 
     for line in lines:
@@ -72,6 +82,12 @@ def parse_mypubkey_rsa(
         if match:
             moment = TIME_RE.search(match.group(1))
             pending_time = time_from_match(moment, ctx) if moment else None
+            continue
+        exportable = _EXPORTABLE.match(line)
+        if exportable and current is not None:
+            current["exportable"] = not exportable.group(1)
+            if exportable.group(2):
+                current["redundancy"] = exportable.group(2) == "enabled"
             continue
         match = _FIELD.match(line)
         if match:
@@ -85,6 +101,8 @@ def parse_mypubkey_rsa(
                 ctx.warn(line)
             elif label == "usage":
                 current["usage"] = value
+            elif label == "modulus size (bits)":
+                current["modulus_bits"] = int(value) if value.isdecimal() else value
             elif label != "key data":
                 current[label.replace(" ", "_")] = value
             continue

@@ -28,7 +28,38 @@ def test_it_reports_the_pix_keys_damaged_hex_without_failing() -> None:
     (key,) = result["keys"]
     assert key["name"] == "pix520-1.vpn.com" and key["generated_at"] == "2002-01-11T04:54:34+00:00"
     assert key["decodable"] is False and key["key_bits"] is None
-    assert "does not decode" in result["warnings"][0]
+    # Every line was read: the damaged hex is a fact about the key, on its record, not a parse warning.
+    assert "does not decode" in key["decode_error"]
+    assert result["warnings"] == []
+
+
+def test_it_reads_the_ios_15_and_asa_key_lines() -> None:
+    ios15 = (
+        "% Key pair was generated at: 10:00:00 UTC Jan 1 2026\n"
+        "Key name: csr-1.example.net\n"
+        "Key type: RSA KEYS\n"
+        " Storage Device: not specified\n"
+        " Usage: General Purpose Key\n"
+        " Key is not exportable. Redundancy enabled.\n"
+        " Key Data:\n"
+    )
+    result = parse_mypubkey_rsa(ios15)
+    assert result["warnings"] == []
+    (key,) = result["keys"]
+    assert (key["key_type"], key["exportable"], key["redundancy"]) == ("RSA KEYS", False, True)
+    asa = (
+        "Key pair was generated at: 12:05:33 UTC Dec 3 2026\n"
+        "Key name: <Default-RSA-Key>\n"
+        " Usage: General Purpose Key\n"
+        " Modulus Size (bits): 2048\n"
+        " Storage: config\n"
+        " Key Data:\n"
+    )
+    result = parse_mypubkey_rsa(asa, platform="cisco_asa")
+    assert result["warnings"] == []
+    (key,) = result["keys"]
+    assert key["generated_at"] == "2026-12-03T12:05:33+00:00"
+    assert (key["name"], key["modulus_bits"], key["storage"]) == ("<Default-RSA-Key>", 2048, "config")
 
 
 def test_it_matches_the_routers_key_with_its_certificate() -> None:

@@ -1,4 +1,5 @@
-"""`manage.py parse --platform P --command "C" [FILE ...]`: print a device output parsed as JSON (docs/contracts.md §2)."""
+"""`manage.py parse --platform P --command "C" [--explain] [FILE ...]`: print a device output parsed as JSON
+(docs/contracts.md §2), or with --explain where each line went."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
             dest="tz_offset",
             help="minutes east of UTC for zone names the parser does not know",
         )
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="for each line, the record and field it went to, or that it went to warnings",
+        )
         parser.add_argument("files", nargs="*", metavar="FILE")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,6 +51,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         offset = options["tz_offset"]
         files: list[str] = options["files"]
+        if options["explain"]:
+            self._explain(platform, command, files, offset)
+            return
         if not files:
             text = sys.stdin.read()
             self.stdout.write(json.dumps(parse(platform, command, text, tz_offset_minutes=offset)))
@@ -55,6 +64,16 @@ class Command(BaseCommand):
         for name in files:
             outcome = parse(platform, command, _read(name), tz_offset_minutes=offset)
             self.stdout.write(json.dumps({"file": name, "result": outcome}))
+
+    def _explain(self, platform: str, command: str, files: list[str], offset: int | None) -> None:
+        """Print each input's lines with where they went (devices/parsers/explain.py)."""
+        from devices.parsers.explain import explain, render
+
+        for name in files or ["-"]:
+            text = sys.stdin.read() if name == "-" else _read(name)
+            if len(files) > 1:
+                self.stdout.write(f"== {name}")
+            self.stdout.write(render(*explain(platform, command, text, tz_offset_minutes=offset)))
 
 
 def _read(name: str) -> str:
