@@ -65,7 +65,10 @@ def _pki(msg: SyslogMessage) -> str:
         if "WARN" in code or "will expire" in text or "expires soon" in text or "about to expire" in text:
             return "cert_expiring"
         return "cert_expired"
-    if code in ("CERTRET", "CERT_INSTALL", "CERTRENEWAUTO_OK") or "received from certificate authority" in text:
+    if (
+        code in ("CERTRET", "CERT_INSTALL", "CERTRENEWAUTO_OK")
+        or "received from certificate authority" in text
+    ):
         return "cert_granted"
     if re.search(r"ENROLL|CERTREQ|CSR|PENDING|RENEW|CERTRETFAIL", code):
         return "cert_enrollment"

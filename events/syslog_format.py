@@ -19,13 +19,40 @@ from datetime import UTC, datetime, timedelta, timezone
 # Longest message kept (RFC 5424 receivers must take 480 octets and should take 2048); longer is cut.
 MAX_MESSAGE = 8192
 
-FACILITIES = (
-    "kern user mail daemon auth syslog lpr news uucp cron authpriv ftp ntp security console solaris-cron "
-    "local0 local1 local2 local3 local4 local5 local6 local7"
-).split()
+FACILITIES = [
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+]
 
 _PRI_RE = re.compile(r"<(\d{1,3})>")
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 # Mmm [d]d [yyyy] hh:mm:ss[.fff] [ZONE]; IOS marks an unsynchronised clock with * and an unsure one with .
 _BSD_TIME_RE = re.compile(
     r"(?P<mark>[*.]?)(?P<mon>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})(?:\s+(?P<year>\d{4}))?\s+"
@@ -172,7 +199,12 @@ def _cisco_header(body: str, received: datetime) -> tuple[str, datetime | None, 
             rest = rest[m.end() + 1 :].lstrip()
             continue
         m = _HOST_RE.match(rest)
-        if m and not hostname and not _UPTIME_RE.fullmatch(m.group("host")) and _cisco_follows(rest[m.end() :]):
+        if (
+            m
+            and not hostname
+            and not _UPTIME_RE.fullmatch(m.group("host"))
+            and _cisco_follows(rest[m.end() :])
+        ):
             hostname = m.group("host")
             rest = rest[m.end() :]
             continue

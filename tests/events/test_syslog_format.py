@@ -37,7 +37,14 @@ def test_it_knows_every_documented_kind() -> None:
 
     seen = {c["parsed"]["kind"] for c in GOLDEN["cases"] if c["parsed"]}
     assert seen <= set(EventKind.values)
-    assert {"tunnel_down", "tunnel_up", "sa_created", "sa_deleted", "cert_expired", "crl_fetch_failed"} <= seen
+    assert {
+        "tunnel_down",
+        "tunnel_up",
+        "sa_created",
+        "sa_deleted",
+        "cert_expired",
+        "crl_fetch_failed",
+    } <= seen
     assert {"restart", "unclassified"} <= set(EventKind.values)
     doc = (Path(__file__).resolve().parents[2] / "docs" / "syslog.md").read_text()
     for kind in EventKind.values:
@@ -57,7 +64,16 @@ def test_it_reads_an_explicit_offset() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"\x00\x01\x02\xff" * 100, b"<", b"<12", b"<12>", b"<1234567>x", "<13>\u00e9t\u00e9".encode(), b"<13>\x1b[31mred"],
+    [
+        b"",
+        b"\x00\x01\x02\xff" * 100,
+        b"<",
+        b"<12",
+        b"<12>",
+        b"<1234567>x",
+        "<13>\u00e9t\u00e9".encode(),
+        b"<13>\x1b[31mred",
+    ],
 )
 def test_it_never_fails_on_garbage(data: bytes) -> None:
     msg = parse_message(data, RECEIVED)
