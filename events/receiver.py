@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -176,10 +177,8 @@ class Receiver:
         """Write the counters as one JSON line (the command's output) and report them (heartbeat)."""
         snapshot = {**self.counters, "queued": self.queue.qsize(), "devices": len(self.buckets)}
         print(f"{prefix}: {json.dumps(snapshot, sort_keys=True)}", flush=True)
-        try:
+        with contextlib.suppress(RuntimeError):  # the executor is shutting down
             self.executor.submit(self.config.report, snapshot)
-        except RuntimeError:  # shutting down
-            pass
 
     # -- the transports -------------------------------------------------------------------------------
     async def serve_tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -249,17 +248,16 @@ async def serve(
     if udp:
         sock = socket.socket(socket.AF_INET6 if ":" in udp[0] else socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:  # a burst waits in the kernel while the loop works; what does not fit is lost there
+        with contextlib.suppress(OSError):  # a burst waits in the kernel while the loop works
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        except OSError:
-            pass
         sock.bind(udp)
         transport, _ = await loop.create_datagram_endpoint(lambda: UdpProtocol(receiver), sock=sock)
         transports.append(transport)
     server = None
     if tcp:
         server = await asyncio.start_server(receiver.serve_tcp_client, tcp[0], tcp[1], reuse_address=True)
-    print(f"syslog listening: udp={udp and '%s:%d' % udp} tcp={tcp and '%s:%d' % tcp}", flush=True)
+    where = {name: f"{a[0]}:{a[1]}" if a else "off" for name, a in (("udp", udp), ("tcp", tcp))}
+    print(f"syslog listening: udp={where['udp']} tcp={where['tcp']}", flush=True)
     tasks = [asyncio.create_task(t) for t in (receiver.writer(), receiver.refresher(), receiver.reporter())]
     try:
         await stop.wait()

@@ -31,7 +31,7 @@ def _devices() -> tuple[Device, Device]:
 
 
 def test_it_stores_messages_of_known_devices_and_counts_the_rest(tmp_path: Path) -> None:
-    r1, fw1 = _devices()
+    r1, _ = _devices()
     with syslog_receiver(
         tmp_path, {"CELERY_TASK_ALWAYS_EAGER": "0", "REDIS_URL": "redis://127.0.0.1:1/0"}
     ) as rx:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from typing import Any
 
@@ -26,10 +27,8 @@ def _report(counters: dict[str, int]) -> None:
 
 
 def _reset() -> None:
-    try:
+    with contextlib.suppress(Exception):  # a connection the server already dropped
         connection.close()
-    except Exception:
-        pass
 
 
 def _store(batch: list[Any]) -> None:
