@@ -32,7 +32,7 @@ READ = [
     "/api/schema/",
 ]
 WRITE = ["/api/alerts/{alert}/acknowledge/"]
-TESTED_APART = ("/api/enrollments", "/api/findings")
+TESTED_APART = ("/api/enrollments", "/api/findings", "/api/events", "/api/tunnel-status-changes")
 
 
 def _fill(url: str, seed: Seed) -> str:
@@ -73,7 +73,8 @@ def test_it_covers_every_api_endpoint() -> None:
         .replace("{alert}", "{}")
         for u in covered
     }
-    # Enrollments and findings have their own permission tests (tests/enrollment, tests/diagnosis).
+    # Enrollments, findings and events have their own permission tests (tests/enrollment, tests/diagnosis,
+    # tests/events).
     ours = {r for r in _api_routes() if not r.startswith(TESTED_APART)}
     assert ours <= normalised, ours - normalised
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from devices.api.urls import router as devices_router
+from events.api.urls import router as events_router
 from pki.api.urls import router as pki_router
 from vpnportal.api.permissions import RolePermission
 from vpnportal.api.views import AlertViewSet
@@ -17,7 +18,7 @@ router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
 router.register("alerts", AlertViewSet, basename="alert")
 # One root listing every app's endpoints: the app routers' registrations, in one place.
-for app_router in (devices_router, pki_router):
+for app_router in (devices_router, pki_router, events_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [
