@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT, help="0: free ports")
     parser.add_argument("--state-dir", default=None)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--syslog", default=None, help="HOST:PORT of a syslog collector the devices send to")
     parser.add_argument("--ready-file", default=None, help="write {name: port} JSON here when listening")
     args = parser.parse_args(argv)
 
@@ -32,7 +33,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"simulator: {len(sim.devices)} devices listening; state in {sim.state_dir}", flush=True)
 
     run_forever(
-        args.scenario, base_port=args.base_port, state_dir=args.state_dir, host=args.host, ready=ready
+        args.scenario,
+        base_port=args.base_port,
+        state_dir=args.state_dir,
+        host=args.host,
+        ready=ready,
+        syslog=args.syslog,
     )
 
 

@@ -28,6 +28,9 @@ class Command(BaseCommand):
             help="host keys, CA keys and received-line logs (default var/simulator)",
         )
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument(
+            "--syslog", default=None, help="HOST:PORT of a syslog collector the devices send to"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scenario = options["scenario"]
@@ -59,6 +62,7 @@ class Command(BaseCommand):
                 state_dir=state_dir,
                 host=options["host"],
                 ready=ready,
+                syslog=options["syslog"],
             )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
