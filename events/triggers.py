@@ -43,20 +43,20 @@ def devices_to_poll(event: SyslogEvent) -> list[int]:
 
 
 def trigger_polls(event: SyslogEvent) -> list[int]:
-    """Claim the debounce of each device the event concerns and queue its poll once committed; returns
-    the ids of the devices whose poll was queued."""
+    """Claim the debounce of each device the event concerns and queue one task polling those that won it,
+    once committed; returns their ids."""
     from events.tasks import poll_after_event
 
-    queued = [
-        device_id for device_id in devices_to_poll(event) if claim_trigger(device_id, event.received_at)
-    ]
-    for device_id in queued:
+    queued = [d for d in devices_to_poll(event) if claim_trigger(d, event.received_at)]
+    if not queued:
+        return []
+    event_id = event.pk
 
-        def send(device_id: int = device_id) -> None:
-            try:
-                poll_after_event.apply_async(args=(device_id, event.pk), retry=False)
-            except Exception as exc:  # a broker that refuses it: the device's scheduled poll comes anyway
-                log.warning("could not queue the event-triggered poll of device %s: %s", device_id, exc)
+    def send() -> None:
+        try:
+            poll_after_event.apply_async(args=(queued, event_id), retry=False)
+        except Exception as exc:  # a broker that refuses it: the devices' scheduled polls come anyway
+            log.warning("could not queue the event-triggered poll of devices %s: %s", queued, exc)
 
-        transaction.on_commit(send)
+    transaction.on_commit(send)
     return queued
