@@ -23,6 +23,8 @@ from vpnportal.startup import FERNET_KEYS_VAR, SECRET_KEY_VAR
 DEMO_USER = "demo"
 DEMO_PASSWORD = "vpnportal-demo"  # noqa: S105 - the demo's documented login, printed at start
 WEB_ADDR = "127.0.0.1:8000"
+# Where the demo's syslog receiver listens and the simulated devices send (UDP and TCP).
+SYSLOG_ADDR = "127.0.0.1:5514"
 DEMO_KEYS_FILE = "demo-keys.env"
 
 
@@ -99,7 +101,8 @@ class Command(BaseCommand):
 
         if not opts["no_simulator"] and "simulate" in commands:
             scenario = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo.yaml"
-            sim_args = ["--state-dir", str(var / "simulator")]
+            # The simulated devices send their syslog to the receiver started below (docs/syslog.md).
+            sim_args = ["--state-dir", str(var / "simulator"), "--syslog", SYSLOG_ADDR]
             if scenario.exists():
                 sim_args += ["--scenario", str(scenario)]
             start("simulator", [*manage, "simulate", *sim_args])
@@ -123,6 +126,8 @@ class Command(BaseCommand):
         )
         start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")])
         start("web", [*manage, "runserver", "--noreload", opts["addr"]])
+        if "syslog" in commands:
+            start("syslog", [*manage, "syslog", "--udp", SYSLOG_ADDR, "--tcp", SYSLOG_ADDR])
 
         # `kill` and Ctrl-C both stop the whole demo.
         signal.signal(signal.SIGTERM, _interrupt)
