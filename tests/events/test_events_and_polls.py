@@ -73,9 +73,14 @@ def test_it_polls_both_ends_of_a_tunnel_event_once_per_debounce() -> None:
     assert event.tunnel == tunnel and event.kind == "tunnel_down"
     assert devices_to_poll(event) == [a.pk, b.pk]
     assert set(EventPoll.objects.values_list("device_id", flat=True)) == {a.pk, b.pk}
-    assert not claim_trigger(a.pk, now + timedelta(seconds=5))
-    assert claim_trigger(a.pk, now + timedelta(seconds=11))
-    assert not claim_trigger(a.pk, now + timedelta(seconds=15))
+    # Inside the window: one deferred poll at its end, then nothing until that poll's own window ends.
+    assert claim_trigger(a.pk, now + timedelta(seconds=4)) == pytest.approx(6.0)
+    assert claim_trigger(a.pk, now + timedelta(seconds=5)) is None
+    assert claim_trigger(a.pk, now + timedelta(seconds=9)) is None
+    # After the deferred poll (at 10 s), its own window: deferred to 20 s.
+    assert claim_trigger(a.pk, now + timedelta(seconds=15)) == pytest.approx(5.0)
+    assert claim_trigger(a.pk, now + timedelta(seconds=31)) == 0.0
+    assert claim_trigger(b.pk, now + timedelta(seconds=30)) == 0.0
 
 
 def test_it_does_not_poll_for_an_unclassified_message() -> None:
