@@ -154,3 +154,15 @@ def test_it_prunes_old_events_and_changes_but_keeps_each_tunnels_latest(settings
     TunnelStatusChange.objects.create(tunnel=tunnel, at=old + timedelta(hours=1), status="down")
     assert prune_events() == {"events": 1, "status_changes": 1}
     assert list(TunnelStatusChange.objects.values_list("status", flat=True)) == ["down"]
+
+
+def test_an_event_never_polls_a_device_over_its_running_poll(settings: Any) -> None:
+    from devices.models import Poll
+    from events.tasks import busy_devices
+
+    settings.POLL_LEASE_SECONDS = 420
+    a, b, _ = _pair()
+    Poll.objects.create(device=a, slot=timezone.now())  # running, as a scheduled poll just claimed
+    assert busy_devices([a.pk, b.pk]) == {a.pk}
+    Poll.objects.filter(device=a).update(started_at=timezone.now() - timedelta(minutes=10))  # lease over
+    assert busy_devices([a.pk, b.pk]) == set()
