@@ -102,8 +102,10 @@ def run_in_subprocess(
     *,
     base_port: int = 0,
     state_dir: str | Path | None = None,
+    syslog: str | None = None,
 ) -> SubprocessHandle:
-    """Start `python -m simulator` (base_port 0: free ports) and wait until it listens."""
+    """Start `python -m simulator` (base_port 0: free ports) and wait until it listens; with `syslog`
+    (HOST:PORT) its devices send their syslog there."""
     state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="vpnportal-sim-"))
     state.mkdir(parents=True, exist_ok=True)
     args = [
@@ -115,6 +117,8 @@ def run_in_subprocess(
         "--state-dir",
         str(state),
     ]
+    if syslog:
+        args += ["--syslog", syslog]
     if isinstance(scenario, dict):
         path = state / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario))
