@@ -43,6 +43,7 @@ COUNTERS = (
     "queue_full",
     "stored",
     "store_errors",
+    "store_dropped",
     "queue_max",
     "tcp_refused",
 )
@@ -79,6 +80,8 @@ class ReceiverConfig:
     store: Callable[[list[Received]], Any]
     report: Callable[[dict[str, int]], None] = lambda counters: None
     reset_connection: Callable[[], None] = lambda: None
+    # Errors of the connection (the database restarting): a batch that meets one is kept and retried.
+    transient: tuple[type[BaseException], ...] = (OSError,)
 
 
 @dataclass
@@ -137,7 +140,9 @@ class Receiver:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def writer(self) -> None:
-        """Store batches for ever; a failed batch is retried (the connection dropped first) with backoff."""
+        """Store batches for ever. A batch that fails on the connection (`transient`: the database is
+        restarting) is retried with backoff after the connection is dropped; one that fails otherwise
+        (a row the database refuses) is retried once, then dropped and counted, so it never blocks the rest."""
         while True:
             batch = [await self.queue.get()]
             while len(batch) < BATCH and not self.queue.empty():
@@ -150,6 +155,10 @@ class Receiver:
                     break
                 except Exception as exc:
                     self.counters["store_errors"] += 1
+                    if not isinstance(exc, self.config.transient) and delay > 0.5:
+                        self.counters["store_dropped"] += len(batch)
+                        log.error("dropped %d syslog events the database refuses: %s", len(batch), exc)
+                        break
                     log.warning(
                         "could not store %d syslog events (retrying in %.1f s): %s", len(batch), delay, exc
                     )

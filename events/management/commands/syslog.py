@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from events.receiver import Receiver, ReceiverConfig, serve, split_address
 from events.sources import build_index
@@ -67,6 +67,7 @@ class Command(BaseCommand):
             store=_store,
             report=_report,
             reset_connection=_reset,
+            transient=(OperationalError, InterfaceError, OSError),
         )
         asyncio.run(self._run(config, udp, tcp))
 
