@@ -527,6 +527,7 @@ class Soak:
 
         # No more events either: their polls are claims too (the receiver's counters stay in its log).
         self.noise.stop()
+        self.expected_down.add("syslog")
         self.children["syslog"].stop()
         for device in list(self.active):
             self.clear_fault(device)
