@@ -65,11 +65,11 @@ def trigger_polls(event: SyslogEvent) -> list[int]:
         if delay is not None:
             by_delay.setdefault(round(delay, 1), []).append(device_id)
     event_id = event.pk
-    for delay, ids in by_delay.items():
+    for wait, ids in by_delay.items():
 
-        def send(ids: list[int] = ids, delay: float = delay) -> None:
+        def send(ids: list[int] = ids, wait: float = wait) -> None:
             try:
-                poll_after_event.apply_async(args=(ids, event_id), countdown=delay or None, retry=False)
+                poll_after_event.apply_async(args=(ids, event_id), countdown=wait, retry=False)
             except Exception as exc:  # a broker that refuses it: the devices' scheduled polls come anyway
                 log.warning("could not queue the event-triggered poll of devices %s: %s", ids, exc)
 
