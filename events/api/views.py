@@ -99,6 +99,9 @@ class StatusChangeSerializer(serializers.ModelSerializer[TunnelStatusChange]):
     """One change of a tunnel's status."""
 
     tunnel = serializers.CharField(source="tunnel.name", read_only=True)
+    # Plain strings in the schema: the tunnels' own `status` enum keeps its name (drf-spectacular W001).
+    status = serializers.CharField(read_only=True, help_text="up, down, degraded or unknown")
+    previous = serializers.CharField(read_only=True, help_text="the status before; empty for the first")
 
     class Meta:
         model = TunnelStatusChange

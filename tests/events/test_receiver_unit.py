@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from events.receiver import Receiver, ReceiverConfig
 from events.sources import DeviceIndex
+
+
+def run(coro: Any) -> Any:
+    """asyncio.run in a thread of its own (the browser tests keep a loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(60)
+
 
 MSG = b"<189>1: r1: *Mar  1 00:00:00.000 UTC: %SYS-5-RESTART: System restarted --"
 
@@ -40,7 +48,7 @@ def test_it_matches_by_address_then_by_hostname_among_those_sharing_it() -> None
         assert rx.counters["unknown_source"] == 2
         return [rx.queue.get_nowait().device_id for _ in range(rx.queue.qsize())]
 
-    assert asyncio.run(go()) == [1, 1, 2]
+    assert run(go()) == [1, 1, 2]
 
 
 def test_it_rate_limits_per_device_and_bounds_the_queue() -> None:
@@ -53,7 +61,7 @@ def test_it_rate_limits_per_device_and_bounds_the_queue() -> None:
         assert rx.queue.qsize() == 5
         return rx.counters
 
-    counters = asyncio.run(go())
+    counters = run(go())
     assert counters["rate_limited"] == 80 and counters["queue_full"] == 15 and counters["queue_max"] == 5
 
 
@@ -86,6 +94,6 @@ def test_it_retries_a_connection_error_and_drops_a_refused_batch() -> None:
         writer.cancel()
         return rx.counters
 
-    counters = asyncio.run(go())
+    counters = run(go())
     assert counters["store_dropped"] == 1 and counters["stored"] == 1
     assert calls == [1, 1, 1, 1, 1]
