@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 # Order matters only for reading: cheap, independent measurements first.
-MODULES = ["bench_parsers", "bench_simulator", "bench_poll", "bench_pages", "bench_storage"]
+MODULES = ["bench_parsers", "bench_simulator", "bench_poll", "bench_pages", "bench_storage", "bench_syslog"]
 RESULTS = Path(__file__).with_name("results.json")
 # The bench never touches the test databases: each module makes and drops its own bench_* database,
 # and anything queued goes to Redis database 14.

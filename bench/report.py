@@ -238,12 +238,33 @@ def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
         yield ("storage", "retention (days)", ", ".join(f"{k} {v}" for k, v in retention.items()), "—", "—")
 
 
+def _syslog(section: dict[str, Any]) -> Iterator[Row]:
+    syslog, polling = section.get("with_syslog") or {}, section.get("polling_only") or {}
+    every = f"polls every {_num(section.get('poll_interval_s'), ' s', 0)}"
+    for q in ("p50", "p95"):
+        yield (
+            "detection",
+            f"fault -> alert mail {q} ({syslog.get('faults')} / {polling.get('faults')} faults)",
+            _num(syslog.get(f"{q}_s"), " s with syslog", 1),
+            _num(polling.get(f"{q}_s"), f" s polling alone, {every}", 1),
+            _ratio(syslog.get(f"{q}_s"), polling.get(f"{q}_s"), higher_is_better=False),
+        )
+    yield (
+        "detection",
+        "alerts from a spurious 'down' the polls contradict",
+        _num(section.get("spurious_down_alerts")),
+        "0 expected",
+        "—",
+    )
+
+
 SECTIONS = {
     "bench_parsers": _parsers,
     "bench_simulator": _simulator,
     "bench_poll": _poll,
     "bench_pages": _pages,
     "bench_storage": _storage,
+    "bench_syslog": _syslog,
 }
 
 

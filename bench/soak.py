@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import soak_checks as checks  # noqa: E402
+from bench import soak_syslog  # noqa: E402
 from bench.soak_stack import Child, MemorySampler, SmtpSink, free_port, python, rss_kb, wait_port  # noqa: E402
 
 # Every fault the simulator knows (docs/simulator.md), with the parameters the soak uses.
@@ -177,7 +178,9 @@ class Soak:
             "fleet": {"pairs": pairs, "personas": ["ios15", "asa9"], "traffic": {"a_to_b": 2, "b_to_a": 2}},
         }
         state = self.dir / "simulator"
-        self.sim = run_in_subprocess(scenario, state_dir=state)
+        # The fleet sends its syslog to the receiver started with the services (bench/soak_syslog.py).
+        self.syslog_port = soak_syslog.free_udp_port()
+        self.sim = run_in_subprocess(scenario, state_dir=state, syslog=f"127.0.0.1:{self.syslog_port}")
         doc = Simulator(scenario, base_port=0, state_dir=state).inventory()
         for device in doc["devices"]:
             device["port"] = self.sim.port(device["name"])
@@ -288,8 +291,11 @@ class Soak:
             logs / "web.log",
             env,
         )
-        for name in ("worker-a", "worker-b", "web"):
+        self.children["syslog"] = soak_syslog.receiver(self.syslog_port, logs / "syslog.log", env)
+        for name in ("worker-a", "worker-b", "web", "syslog"):
             self.children[name].start()
+        self.noise = soak_syslog.Noise(self.syslog_port, [name for pair in self.pairs for name in pair][:10])
+        self.noise.start()
         for name in ("worker-a", "worker-b"):
             self._wait_worker_ready(name)
         if not wait_port(self.web_port, 60):
@@ -519,6 +525,10 @@ class Soak:
 
         from vpnportal.models import Notification
 
+        # No more events either: their polls are claims too (the receiver's counters stay in its log).
+        self.noise.stop()
+        self.expected_down.add("syslog")
+        self.children["syslog"].stop()
         for device in list(self.active):
             self.clear_fault(device)
         # No new claims from here on: every device's next slot moves a day away (not a claim).
@@ -564,6 +574,7 @@ class Soak:
             twice,
             checks.false_tunnel_down(self.faults),
             checks.failures_without_reason(),
+            soak_syslog.check(self.children["syslog"], self.dir / "syslog.log", self.noise),
             memory_check,
             checks.Check(
                 "services that exited on their own (info)",
@@ -658,6 +669,8 @@ class Soak:
         finally:
             if self.sampler is not None:
                 self.sampler.stop()
+            if getattr(self, "noise", None) is not None:
+                self.noise.stop()
             for child in reversed(list(self.children.values())):
                 child.stop(timeout=15)
             if self.sim is not None:

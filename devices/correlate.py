@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from devices.choices import TunnelStatus
 from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Tunnel
+from events.timeline import record_status_change
 
 
 @dataclass
@@ -230,10 +231,14 @@ def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
             verdict = judge(tunnel, states, sas_by_device, ike_by_device)
             if verdict.status != TunnelStatus.UNKNOWN:
                 tunnel.one_way_polls = tunnel.one_way_polls + 1 if verdict.one_way else 0
-            if verdict.status != tunnel.status or tunnel.status_changed_at is None:
+            previous, since = tunnel.status, tunnel.status_changed_at
+            changed = verdict.status != tunnel.status or tunnel.status_changed_at is None
+            if changed:
                 tunnel.status_changed_at = now
             tunnel.status = verdict.status
             tunnel.status_reason = verdict.reason[:500]
+            if changed:  # every change is a row with its time and reason (docs/syslog.md)
+                record_status_change(tunnel, previous if since else "", since, now)
             if verdict.status != TunnelStatus.UNKNOWN:
                 tunnel.spi_mirror_ok = verdict.spi_mirror_ok
             tunnel.save(

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT, help="0: free ports")
     parser.add_argument("--state-dir", default=None)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--syslog", default=None, help="HOST:PORT of a syslog collector the devices send to")
     parser.add_argument("--ready-file", default=None, help="write {name: port} JSON here when listening")
     parser.add_argument(
         "--keep-state", action="store_true", help="keep certificates and faults across restarts"
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         ready=ready,
         keep_state=args.keep_state,
+        syslog=args.syslog,
     )
 
 

@@ -223,6 +223,8 @@ class Device:
         """Record a log message and print it on monitor terminals (and the sessions named)."""
         self.log_buffer.append(message)
         del self.log_buffer[:-200]
+        if self.sim is not None and self.sim.syslog is not None:
+            self.sim.syslog.forward(self, message)
         for sid, session in list(self.sessions.items()):
             if session.monitor or (to_sessions and sid in to_sessions):
                 session.notify(message)

@@ -104,10 +104,12 @@ def run_in_subprocess(
     state_dir: str | Path | None = None,
     keep_state: bool = False,
     reset: bool = False,
+    syslog: str | None = None,
 ) -> SubprocessHandle:
     """Start `python -m simulator` (base_port 0: free ports) and wait until it listens.
 
-    `keep_state` and `reset` are `--keep-state` and `--reset` (simulator/persist.py).
+    `keep_state` and `reset` are `--keep-state` and `--reset` (simulator/persist.py); with `syslog`
+    (HOST:PORT) its devices send their syslog there.
     """
     state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="vpnportal-sim-"))
     state.mkdir(parents=True, exist_ok=True)
@@ -122,6 +124,8 @@ def run_in_subprocess(
     ]
     args += ["--keep-state"] if keep_state else []
     args += ["--reset"] if reset else []
+    if syslog:
+        args += ["--syslog", syslog]
     if isinstance(scenario, dict):
         path = state / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario))

@@ -28,6 +28,7 @@ from .clock import SimClock
 from .device import CrlEntry, Device, TunnelEnd
 from .faults import PHASE1_BREAKERS, check
 from .scenario import Scenario, load
+from .syslog_sender import SyslogSender
 from .tunnel_state import EndSeed, Tunnel
 
 DEFAULT_BASE_PORT = 2201
@@ -62,7 +63,10 @@ class Simulator:
         host: str = HOST,
         control_file: bool = False,
         keep_state: bool = False,
+        syslog: str | None = None,
     ) -> None:
+        # Given a collector HOST:PORT, the devices send their syslog there (simulator/syslog_sender.py).
+        self.syslog = SyslogSender(syslog) if syslog else None
         self.scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
         self.base_port = base_port
         self.host = host
@@ -143,6 +147,7 @@ class Simulator:
             if name in self.telnet_ports and not dev.has("refuse"):
                 await self._listen_telnet(dev)
         self._tasks.append(asyncio.get_running_loop().create_task(self._ticker()))
+        self.observe()
 
     async def _listen_ssh(self, dev: Device) -> None:
         acceptor = await ssh_server.start(dev, self.host, self.ports[dev.name], self.state_dir)
@@ -179,6 +184,8 @@ class Simulator:
             await self._unlisten_ssh(self.devices[name])
         for server in self._telnet.values():
             server.close()
+        if self.syslog is not None:
+            self.syslog.close()
         self._telnet.clear()
 
     async def _ticker(self) -> None:
@@ -199,6 +206,13 @@ class Simulator:
                 enroll.complete_due(dev)
             if health:
                 self.refresh_health(dev)
+        if health:
+            self.observe()
+
+    def observe(self) -> None:
+        """Send the syslog of whatever changed since the last look (when a collector is set)."""
+        if self.syslog is not None:
+            self.syslog.observe(self.devices, self.tunnels, self.clock.elapsed())
 
     # -- health ---------------------------------------------------------------------------------------
     def phase1_broken(self, dev: Device) -> bool:
@@ -236,6 +250,8 @@ class Simulator:
                 end.tunnel.reboot(t, dev.name)
             for session in list(dev.sessions.values()):
                 session.close()
+            if self.syslog is not None:
+                self.syslog.restarted(dev)
             return
         if fault in dev.faults:
             dev.faults[fault] = params
@@ -269,6 +285,7 @@ class Simulator:
             dev.isakmp_identity = "address"
         if fault in PHASE1_BREAKERS:
             self.refresh_health(dev)
+        self.observe()
 
     async def _clear(self, dev: Device, fault: str) -> None:
         params = dev.faults.pop(fault, None)
@@ -301,6 +318,7 @@ class Simulator:
             await self._unlisten_ssh(dev)
             await self._listen_ssh(dev)
         self.refresh_health(dev)
+        self.observe()
 
     async def set_fault(self, name: str, fault: str, **params: Any) -> None:
         """Switch a fault on for a device (see faults.py for the list and parameters)."""
@@ -476,6 +494,7 @@ def run_in_thread(
     host: str = HOST,
     control_file: bool = False,
     keep_state: bool = False,
+    syslog: str | None = None,
 ) -> SimulatorHandle:
     """Start a simulator in a daemon thread (base_port 0: free ports) and return its handle."""
     sim = Simulator(
@@ -485,6 +504,7 @@ def run_in_thread(
         host=host,
         control_file=control_file,
         keep_state=keep_state,
+        syslog=syslog,
     )
     loop = asyncio.new_event_loop()
     started: Future[None] = Future()
@@ -526,6 +546,7 @@ def run_forever(
     host: str = HOST,
     ready: Any = None,
     keep_state: bool = False,
+    syslog: str | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (`manage.py simulate`); `ready(sim)` once listening."""
     sim = Simulator(
@@ -535,6 +556,7 @@ def run_forever(
         host=host,
         control_file=True,
         keep_state=keep_state,
+        syslog=syslog,
     )
 
     async def _main() -> None:

@@ -17,8 +17,8 @@ OPERATOR_PERMISSIONS = [
     ("vpnportal", "change_alert"),
     ("vpnportal", "add_maintenancewindow"),
 ]
-VIEW_APPS = ("devices", "pki", "vpnportal")
-ADMIN_APPS = ("devices", "pki", "vpnportal", "auth", "authtoken")
+VIEW_APPS = ("devices", "pki", "vpnportal", "events")
+ADMIN_APPS = ("devices", "pki", "vpnportal", "events", "auth", "authtoken")
 
 
 def ensure_roles(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

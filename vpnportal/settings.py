@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vpnportal",
     "devices",
     "pki",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,13 @@ POLL_LEASE_SECONDS = env_int("POLL_LEASE_SECONDS", 7 * 60)
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 NOTIFY_BACKLOG_MAX_AGE_SECONDS = env_int("NOTIFY_BACKLOG_MAX_AGE_SECONDS", 3600)
 
+# Device syslog (docs/syslog.md): at most one event-triggered poll per device per debounce; the receiver's
+# per-device rate (messages a second, bursts of ten times that), queue bound and device-index refresh.
+EVENT_POLL_DEBOUNCE_SECONDS = env_int("EVENT_POLL_DEBOUNCE_SECONDS", 10)
+SYSLOG_RATE_PER_DEVICE = env_int("SYSLOG_RATE_PER_DEVICE", 20)
+SYSLOG_QUEUE_SIZE = env_int("SYSLOG_QUEUE_SIZE", 5000)
+SYSLOG_INDEX_SECONDS = env_int("SYSLOG_INDEX_SECONDS", 30)
+
 # Re-enrollment: how long to wait for the CA to grant, and how often to look.
 ENROLLMENT_DEADLINE_SECONDS = env_int("ENROLLMENT_DEADLINE_SECONDS", 900)
 ENROLLMENT_CHECK_SECONDS = env_int("ENROLLMENT_CHECK_SECONDS", 10)
@@ -294,6 +302,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "evaluate-alerts": {"task": "vpnportal.tasks.evaluate_alerts", "schedule": 60.0},
     "send-notifications": {"task": "vpnportal.tasks.send_due_notifications", "schedule": 30.0},
     "rollup-history": {"task": "devices.tasks.rollup_history", "schedule": 3600.0},
+    "prune-events": {"task": "events.tasks.prune_events", "schedule": 3600.0},
     # An enrollment whose worker died ends `failed` with that reason instead of blocking its device.
     "expire-stale-enrollments": {"task": "pki.tasks.expire_stale_enrollments", "schedule": 300.0},
 }

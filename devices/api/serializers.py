@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from devices.choices import PollStatus
 from devices.models import COUNTER_FIELDS, Device, IkeSa, Poll
 from devices.summary import SaView, TunnelEnd, device_state, tunnel_ends
+from events.availability import availability_for
 
 
 class LastPollSerializer(serializers.ModelSerializer):
@@ -113,7 +115,25 @@ class TunnelSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_reason = serializers.CharField()
     spi_mirror_ok = serializers.BooleanField(allow_null=True)
+    status_since = serializers.DateTimeField(source="status_changed_at", allow_null=True)
+    availability = serializers.SerializerMethodField()
     ends = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {w: {"type": "number", "nullable": True} for w in ("24h", "7d", "30d")},
+        }
+    )
+    def get_availability(self, tunnel: Any) -> dict[str, float | None]:
+        """Time up over time known in the last 24 h, 7 d, 30 d (events/availability.py), for the whole
+        page at once."""
+        cache: dict[int, dict[str, float | None]] = self.context.setdefault("_availability", {})
+        if tunnel.pk not in cache:
+            page = getattr(self.parent, "instance", None) if self.parent is not None else None
+            ids = [t.pk for t in page] if page is not None else [tunnel.pk]
+            cache.update(availability_for(ids, timezone.now()))
+        return cache.get(tunnel.pk) or {}
 
     @extend_schema_field(TunnelEndSerializer(many=True))
     def get_ends(self, tunnel: Any) -> list[dict[str, Any]]:

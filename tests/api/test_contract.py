@@ -55,7 +55,10 @@ def test_it_never_serialises_a_secret(api: Client, seed: Seed) -> None:
 
 def test_it_lists_tunnels_with_both_ends(api: Client, seed: Seed) -> None:
     (tunnel,) = _results(api, "/api/tunnels/")
-    assert set(tunnel) == {"id", "name", "ends", "status", "status_reason", "spi_mirror_ok"}
+    assert set(tunnel) == {
+        *("id", "name", "ends", "status", "status_reason", "spi_mirror_ok"),
+        *("status_since", "availability"),
+    }
     assert tunnel["name"] == "hq-branch" and tunnel["status"] == "up" and tunnel["spi_mirror_ok"] is True
     router, pix = tunnel["ends"]
     assert set(router) == {"device", "ike_sa", "ipsec_sas"}

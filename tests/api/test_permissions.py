@@ -33,7 +33,13 @@ READ = [
 ]
 WRITE = ["/api/alerts/{alert}/acknowledge/"]
 # /api/docs/ is a page (login redirect, 403 without a role): tests/api/test_docs_pages.py.
-TESTED_APART = ("/api/enrollments", "/api/findings", "/api/docs/")
+TESTED_APART = (
+    "/api/enrollments",
+    "/api/findings",
+    "/api/docs/",
+    "/api/events",
+    "/api/tunnel-status-changes",
+)
 
 
 def _fill(url: str, seed: Seed) -> str:
@@ -74,7 +80,8 @@ def test_it_covers_every_api_endpoint() -> None:
         .replace("{alert}", "{}")
         for u in covered
     }
-    # Enrollments and findings have their own permission tests (tests/enrollment, tests/diagnosis).
+    # Enrollments, findings and events have their own permission tests (tests/enrollment, tests/diagnosis,
+    # tests/events).
     ours = {r for r in _api_routes() if not r.startswith(TESTED_APART)}
     assert ours <= normalised, ours - normalised
 

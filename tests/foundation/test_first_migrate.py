@@ -13,9 +13,9 @@ from devices.models import Device
 from tests.conftest import PASSWORD
 from vpnportal.roles import ADMIN, OPERATOR, VIEWER
 
-VIEW_APPS = {"devices", "pki", "vpnportal"}
+VIEW_APPS = {"devices", "pki", "vpnportal", "events"}
 OPERATOR_ACTS = {"pki.add_enrollment", "vpnportal.change_alert", "vpnportal.add_maintenancewindow"}
-ADMIN_APPS = {"devices", "pki", "vpnportal", "auth", "authtoken"}
+ADMIN_APPS = {"devices", "pki", "vpnportal", "events", "auth", "authtoken"}
 
 
 def names(perms: object) -> set[str]:

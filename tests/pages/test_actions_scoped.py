@@ -77,7 +77,9 @@ def test_the_enrollments_page_filters_by_state_and_device(
     # `device` is the exact name, as in the API; the search box finds a part of it.
     for query in (f"device={seed.router.name}", "q=1720"):
         html = client_op.get(f"/enrollments/?{query}").content.decode()
-        assert f'data-enrollment-id="{failed.pk}"' not in html and f'data-enrollment-id="{granted.pk}"' in html
+        assert (
+            f'data-enrollment-id="{failed.pk}"' not in html and f'data-enrollment-id="{granted.pk}"' in html
+        )
     assert 'href="/enrollments/"' in client_op.get("/").content.decode()  # in the menu
 
 

@@ -7,10 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from devices.choices import TunnelStatus
 from devices.diagnosis.model import Code
 from devices.models import CounterSample, Device, Finding, IpsecSa, Tunnel
+from events.choices import LOSS_KINDS, EventKind
+from events.models import SyslogEvent
 from vpnportal.alerting.core import (
     Candidate,
     RuleContext,
@@ -38,6 +41,21 @@ def _live_sas(ctx: RuleContext, tunnel: Tunnel, device_id: int) -> list[IpsecSa]
     return [sa for sa in ctx.sa_index().sas(device_id, tunnel) if sa.inbound_spi and sa.outbound_spi]
 
 
+def confirmed_after_loss_event(ctx: RuleContext, tunnel: Tunnel) -> bool:
+    """Whether polls of both ends that started after a loss event about the tunnel (docs/syslog.md) saw it:
+    then it fires at once, without the remaining pending polls. Only events received within the time the
+    pending polls would have taken count; the event itself decides nothing."""
+    polls = [ctx.last_poll(tunnel.end_a_id), ctx.last_poll(tunnel.end_b_id)]
+    if any(p is None for p in polls):
+        return False
+    first = min(p.started_at for p in polls if p is not None)
+    window = timedelta(seconds=int(settings.POLL_INTERVAL_SECONDS) * pending_polls(tunnel))
+    about = Q(tunnel=tunnel) | Q(device_id__in=(tunnel.end_a_id, tunnel.end_b_id), kind=EventKind.RESTART)
+    return SyslogEvent.objects.filter(
+        about, kind__in=sorted(LOSS_KINDS), received_at__lte=first, received_at__gte=ctx.now - window
+    ).exists()
+
+
 def tunnel_down(ctx: RuleContext) -> list[Candidate]:
     """Tunnels that both ends report without SAs; an idle tunnel that still has its SAs is not down."""
     out = []
@@ -58,6 +76,8 @@ def tunnel_down(ctx: RuleContext) -> list[Candidate]:
                 {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
             )
         )
+        if confirmed_after_loss_event(ctx, tunnel):
+            out[-1].needs = 1
     return out
 
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from devices.api.urls import router as devices_router
+from events.api.urls import router as events_router
 from pki.api.urls import router as pki_router
 from vpnportal.api.docs import ApiRootView, SchemaView, api_docs
 from vpnportal.api.views import AlertViewSet
@@ -17,7 +18,7 @@ router.include_format_suffixes = False
 router.APIRootView = ApiRootView
 router.register("alerts", AlertViewSet, basename="alert")
 # One root listing every app's endpoints: the app routers' registrations, in one place.
-for app_router in (devices_router, pki_router):
+for app_router in (devices_router, pki_router, events_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [

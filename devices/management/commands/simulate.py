@@ -35,6 +35,9 @@ class Command(BaseCommand):
             help="keep each device's certificates and faults in the state dir across restarts",
         )
         parser.add_argument("--reset", action="store_true", help="forget the kept device state first")
+        parser.add_argument(
+            "--syslog", default=None, help="HOST:PORT of a syslog collector the devices send to"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scenario = options["scenario"]
@@ -69,6 +72,7 @@ class Command(BaseCommand):
                 host=options["host"],
                 ready=ready,
                 keep_state=options["keep_state"],
+                syslog=options["syslog"],
             )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc

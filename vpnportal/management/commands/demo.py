@@ -36,6 +36,8 @@ from vpnportal.startup import FERNET_KEYS_VAR, SECRET_KEY_VAR
 DEMO_USER = "demo"
 DEMO_PASSWORD = "vpnportal-demo"  # noqa: S105 - the demo's documented login, printed at start
 WEB_ADDR = "127.0.0.1:8000"
+# Where the demo's syslog receiver listens and the simulated devices send (UDP and TCP).
+SYSLOG_ADDR = "127.0.0.1:5514"
 DEMO_KEYS_FILE = "demo-keys.env"
 # Every demo alert goes here (and to the devices' own alert_emails); the mail sink accepts any address.
 DEMO_ALERT_EMAIL_TO = "noc@demo.localhost"
@@ -190,8 +192,9 @@ class Command(BaseCommand):
 
         if not opts["no_simulator"] and "simulate" in commands:
             scenario = Path(settings.BASE_DIR) / "simulator" / "scenarios" / "demo.yaml"
-            # The devices keep what was done to them (certificates granted, faults) across restarts.
-            sim_args = ["--state-dir", str(var / "simulator"), "--keep-state"]
+            # The devices keep what was done to them (certificates granted, faults) across restarts, and
+            # send their syslog to the receiver started below (docs/syslog.md).
+            sim_args = ["--state-dir", str(var / "simulator"), "--keep-state", "--syslog", SYSLOG_ADDR]
             if opts["reset"]:
                 sim_args.append("--reset")
                 self.stdout.write("Simulated devices start over from the scenario (--reset).")
@@ -218,6 +221,8 @@ class Command(BaseCommand):
         )
         start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")])
         start("web", [*manage, "runserver", "--noreload", opts["addr"]])
+        if "syslog" in commands:
+            start("syslog", [*manage, "syslog", "--udp", SYSLOG_ADDR, "--tcp", SYSLOG_ADDR])
 
         # `kill` and Ctrl-C both stop the whole demo.
         signal.signal(signal.SIGTERM, _interrupt)
