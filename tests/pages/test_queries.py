@@ -92,7 +92,8 @@ PAGES: dict[str, Callable[[Seed], str]] = {
     "csv-crls": lambda s: "/api/crls/?format=csv",
     "csv-alerts": lambda s: "/api/alerts/?format=csv&category=open",
 }
-MAX_QUERIES = 20
+# The overview's bound grew by one when the tunnels' availability (events/) met the triage of issue 18.
+MAX_QUERIES = 21
 
 
 def _count(client: Client, url: str) -> int:
