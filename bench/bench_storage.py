@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CYCLES = 30
+CYCLES = 60  # 120 device-polls: a page (8 KiB) of growth is 68 bytes per device-poll
 TUNNELS = 100
 SAMPLE_DAYS = 1
 PROJECT_TUNNELS = 1000
@@ -34,13 +34,30 @@ POLL_TABLES = ("devices_poll", "devices_polloutput", "devices_rawoutput")
 
 
 def _sizes(tables: tuple[str, ...]) -> dict[str, int]:
+    return {t: parts["total"] for t, parts in _split_sizes(tables).items()}
+
+
+def _split_sizes(tables: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Per table: heap (pg_relation_size), TOAST (what pg_total_relation_size adds beyond the heap and the
+    indexes), each index (pg_relation_size of the index) and the total."""
     from django.db import connection
 
+    out: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
-        out = {}
         for table in tables:
-            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
-            out[table] = int(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT pg_total_relation_size(%s), pg_relation_size(%s), pg_indexes_size(%s)",
+                [table, table, table],
+            )
+            total, heap, indexes = (int(v) for v in cursor.fetchone())
+            parts = {"heap": heap, "toast": total - heap - indexes}
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                "WHERE indrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            parts |= {f"index {name}": int(size) for name, size in cursor.fetchall()}
+            out[table] = parts | {"total": total}
     return out
 
 
@@ -64,19 +81,27 @@ def _poll_bytes() -> dict[str, Any]:
             run_poll_cycle(alerts=False)  # first contact and the rows that never change
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
-            before = _sizes(POLL_TABLES)
+            before = _split_sizes(POLL_TABLES)
             polls_before = Poll.objects.count()
             for _ in range(CYCLES):
                 handle.advance(settings.POLL_INTERVAL_SECONDS)
                 run_poll_cycle(alerts=False)
-            after = _sizes(POLL_TABLES)
+                # Autovacuum's part: a poll row is inserted, then updated when it ends; the dead
+                # version's space is reused, not kept.
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM")
+            after = _split_sizes(POLL_TABLES)
             polls = Poll.objects.count() - polls_before
         finally:
             handle.stop()
-    per_poll = {t: round((after[t] - before[t]) / polls) for t in POLL_TABLES}
+    split = {
+        t: {part: round((size - before[t].get(part, 0)) / polls) for part, size in after[t].items()}
+        for t in POLL_TABLES
+    }
     return {
         "device_polls": polls,
-        "bytes_per_device_poll": per_poll,
+        "bytes_per_device_poll": {t: parts["total"] for t, parts in split.items()},
+        "bytes_per_device_poll_split": split,
         "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
         "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
     }

@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from devices import rawcodec
 from devices.choices import (
     PkiForm,
     Platform,
@@ -198,13 +199,21 @@ class Tunnel(models.Model):
 class RawOutput(models.Model):
     """A device output as received, stored once per distinct content (sha256), zlib-compressed."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # A constraint, not unique=True: on PostgreSQL that would add a second (LIKE) index no query uses.
+        constraints = [models.UniqueConstraint(fields=["sha256"], name="rawoutput_sha256_unique")]
+
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.size} bytes)"
+
+    def data(self) -> bytes:
+        """The output as received (redacted), exactly."""
+        return rawcodec.inflate(bytes(self.content))
 
 
 class Poll(models.Model):
@@ -239,6 +248,10 @@ class PollOutput(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="outputs")
     command = models.CharField(max_length=128)
     raw = models.ForeignKey(RawOutput, on_delete=models.PROTECT, related_name="uses", null=True, blank=True)
+    # Null: `raw` is this output. Else this output as a delta against `raw` (devices/rawcodec.py).
+    delta = models.BinaryField(
+        null=True, blank=True, help_text="The output as a delta against raw (the previous output)."
+    )
     error = models.TextField(blank=True, default="")
     warnings = models.JSONField(default=list, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -248,6 +261,13 @@ class PollOutput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll_id}: {self.command}"
+
+    def data(self) -> bytes:
+        """What the command printed (redacted), exactly: the raw output itself or the delta applied to it."""
+        if self.raw is None:
+            return b""
+        base = self.raw.data()
+        return base if self.delta is None else rawcodec.delta_decode(bytes(self.delta), base)
 
 
 class DeviceState(models.Model):
