@@ -219,7 +219,8 @@ class RawOutput(models.Model):
 class Poll(models.Model):
     """One poll of one device: when, how it ended and why; the state change is a row."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls")
+    # No index of its own: the (device, slot) constraint and the (device, -started_at) index lead with it.
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls", db_index=False)
     # The claim token makes a duplicated task harmless: one (device, slot) is stored once.
     slot = models.DateTimeField(help_text="The next_poll_at value this poll claimed.")
     status = models.CharField(max_length=16, choices=PollStatus.choices, default=PollStatus.RUNNING)
@@ -241,6 +242,13 @@ class Poll(models.Model):
     def __str__(self) -> str:
         return f"{self.device} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
 
+    def all_warnings(self) -> list[str]:
+        """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
+        held every output's too, else each output's (PollOutput.warnings, stored once there)."""
+        if self.warnings:
+            return list(self.warnings)
+        return [f"{o.command}: {w}" for o in self.outputs.order_by("id") for w in o.warnings][:200]
+
 
 class PollOutput(models.Model):
     """What one command printed during a poll, with its parse outcome."""
@@ -248,9 +256,10 @@ class PollOutput(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="outputs")
     command = models.CharField(max_length=128)
     raw = models.ForeignKey(RawOutput, on_delete=models.PROTECT, related_name="uses", null=True, blank=True)
-    # Null: `raw` is this output. Else this output as a delta against `raw` (devices/rawcodec.py).
+    # Empty: `raw` is this output. Else this output as a delta against `raw` (devices/rawcodec.py). Not
+    # null: a null column gives the row a null bitmap, 8 bytes more on PostgreSQL.
     delta = models.BinaryField(
-        null=True, blank=True, help_text="The output as a delta against raw (the previous output)."
+        default=b"", blank=True, help_text="The output as a delta against raw (the previous output)."
     )
     error = models.TextField(blank=True, default="")
     warnings = models.JSONField(default=list, blank=True)
@@ -267,7 +276,7 @@ class PollOutput(models.Model):
         if self.raw is None:
             return b""
         base = self.raw.data()
-        return base if self.delta is None else rawcodec.delta_decode(bytes(self.delta), base)
+        return rawcodec.delta_decode(bytes(self.delta), base) if self.delta else base
 
 
 class DeviceState(models.Model):

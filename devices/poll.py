@@ -215,7 +215,8 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         t0 = time.monotonic()
         parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0
-        status, reason, warnings = _outcome(parsed)
+        # Each output's warnings are stored with it (PollOutput.warnings), not twice: Poll.all_warnings().
+        status, reason, _ = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():
             _store_outputs(poll, parsed, device.platform)
@@ -225,7 +226,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
             else:
                 apply_outputs(device, poll, applicable(parsed))
             timings["store"] = time.monotonic() - t0
-            _finish(poll, status, reason, started, timings, warnings)
+            _finish(poll, status, reason, started, timings, [])
         return poll
     except BaseException as exc:
         # Push the next attempt forward and leave a readable record before re-raising.

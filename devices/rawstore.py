@@ -33,7 +33,7 @@ class Stored:
     """Where one output went: the RawOutput and, when it is a delta against it, the delta."""
 
     raw: RawOutput
-    delta: bytes | None = None
+    delta: bytes = b""
 
 
 def redacted(item: ParsedOutput, platform: str) -> bytes:

@@ -97,7 +97,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outputs: list[dict[str, Any]] = []
     if last_poll is not None:
         for output in PollOutput.objects.filter(poll=last_poll).select_related("raw").order_by("id"):
-            size = output.raw.size if output.raw is not None and output.delta is None else None
+            size = output.raw.size if output.raw is not None and not output.delta else None
             text = raw_text(output)
             outputs.append(
                 {"output": output, "text": text, "size": len(text.encode()) if size is None else size}
@@ -111,6 +111,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
     context = {
+        "poll_warnings": last_poll.all_warnings() if last_poll is not None else [],
         "now": timezone.now(),
         "device": device,
         "state": state,
