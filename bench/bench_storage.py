@@ -157,6 +157,10 @@ def _poll_bytes() -> dict[str, Any]:
             after = _split_sizes(POLL_TABLES)
             polls = Poll.objects.count() - polls_before
             columns = {t: _column_bytes(t, ids_before[t]) for t in POLL_TABLES}
+            ratios = {
+                "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
+                "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
+            }
             copied = _copy_polls(ids_before["devices_poll"], CYCLES * settings.POLL_INTERVAL_SECONDS)
             end = _split_sizes(POLL_TABLES)
         finally:
@@ -179,8 +183,7 @@ def _poll_bytes() -> dict[str, Any]:
         "bytes_per_device_poll_split": per_poll,
         "bytes_per_device_poll_pipeline_only": split,
         "column_bytes_per_row": columns,
-        "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
-        "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
+        **ratios,
     }
 
 

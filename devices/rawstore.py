@@ -45,8 +45,8 @@ def redacted(item: ParsedOutput, platform: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def previous_raws(poll: Poll) -> dict[str, RawOutput]:
-    """The RawOutput each command's output pointed to in the device's latest earlier polls, by command."""
+def previous_raws(poll: Poll, commands: set[str]) -> dict[str, RawOutput]:
+    """The RawOutput each of these commands' output pointed to in the device's latest earlier polls."""
     earlier = list(
         Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
         .exclude(pk=poll.pk)
@@ -55,7 +55,7 @@ def previous_raws(poll: Poll) -> dict[str, RawOutput]:
     )
     found: dict[str, RawOutput] = {}
     rows = (
-        PollOutput.objects.filter(poll_id__in=earlier, raw__isnull=False)
+        PollOutput.objects.filter(poll_id__in=earlier, command__in=commands, raw__isnull=False)
         .select_related("raw")
         .order_by("-poll__started_at", "-id")
     )
@@ -72,7 +72,8 @@ def store_raw(poll: Poll, parsed: list[ParsedOutput], platform: str) -> dict[int
     known = {
         r.sha256: r for r in RawOutput.objects.filter(sha256__in=set(digests.values())).only("id", "sha256")
     }
-    previous = previous_raws(poll) if len(known) < len(set(digests.values())) else {}
+    changed = {parsed[i].out.text[:128] for i, digest in digests.items() if digest not in known}
+    previous = previous_raws(poll, changed) if changed else {}
     stored: dict[int, Stored] = {}
     new: dict[str, RawOutput] = {}
     for i, data in blobs.items():
