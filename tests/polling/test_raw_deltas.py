@@ -4,7 +4,7 @@ also after retention pruned the poll whose output a delta was made against."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,9 +32,16 @@ def test_a_delta_decodes_to_the_exact_bytes(data: bytes, base: bytes) -> None:
     assert rawcodec.delta_decode(rawcodec.delta_encode(data, base), base) == data
 
 
+def _renumbered(text: str, i: int) -> str:
+    def number(m: re.Match[str]) -> str:
+        return str(int(m.group()) * (i + 3) + i)
+
+    return re.sub(r"\d+", number, text)
+
+
 def test_a_long_output_with_counters_changed_makes_a_small_delta() -> None:
     # A hub's output, longer than zlib's 32 KiB window: 60 SAs with numbers of their own.
-    blocks = [re.sub(r"\d+", lambda m, i=i: str(int(m.group()) * (i + 3) + i), IPSEC) for i in range(60)]
+    blocks = [_renumbered(IPSEC, i) for i in range(60)]
     base = "\n".join(blocks).encode()
     later = "\n".join(_counters(b, 1) for b in blocks).encode()
     assert len(base) > 64 * 1024 and later != base
@@ -53,7 +60,7 @@ def _counters(text: str, k: int) -> str:
     return re.sub(r"(#pkts \w+: )(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + 1000 * k}", text)
 
 
-def _poll(device: Device, at: object, k: int) -> tuple[Poll, list[ParsedOutput]]:
+def _poll(device: Device, at: datetime, k: int) -> tuple[Poll, list[ParsedOutput]]:
     poll = Poll.objects.create(device=device, slot=at, started_at=at)
     outputs = [
         CommandOutput(
