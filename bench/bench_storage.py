@@ -24,7 +24,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CYCLES = 30
+CYCLES = 40
+COPIES = 40  # the measured polls copied: 3,200 more, so a page (8 KiB) of growth is 2.6 bytes per poll
 TUNNELS = 100
 SAMPLE_DAYS = 1
 PROJECT_TUNNELS = 1000
@@ -34,14 +35,93 @@ POLL_TABLES = ("devices_poll", "devices_polloutput", "devices_rawoutput")
 
 
 def _sizes(tables: tuple[str, ...]) -> dict[str, int]:
+    return {t: parts["total"] for t, parts in _split_sizes(tables).items()}
+
+
+def _split_sizes(tables: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Per table: heap (pg_relation_size), TOAST (what pg_total_relation_size adds beyond the heap and the
+    indexes), each index (pg_relation_size of the index) and the total."""
+    from django.db import connection
+
+    out: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT pg_total_relation_size(%s), pg_relation_size(%s), pg_indexes_size(%s)",
+                [table, table, table],
+            )
+            total, heap, indexes = (int(v) for v in cursor.fetchone())
+            parts = {"heap": heap, "toast": total - heap - indexes}
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                "WHERE indrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            parts |= {f"index {name}": int(size) for name, size in cursor.fetchall()}
+            out[table] = parts | {"total": total}
+    return out
+
+
+def _column_bytes(table: str, after_id: int) -> dict[str, float]:
+    """Mean bytes per row of each column (pg_column_size, compressed as stored) of the rows after `after_id`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
+        sums = ", ".join(f'avg(pg_column_size("{c}"))' for c in columns)
+        cursor.execute(f'SELECT count(*), {sums} FROM "{table}" WHERE id > %s', [after_id])  # noqa: S608
+        row = cursor.fetchone()
+    return {"rows": int(row[0])} | {c: round(float(v or 0), 1) for c, v in zip(columns, row[1:], strict=True)}
+
+
+def _max_ids(tables: tuple[str, ...]) -> dict[str, int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
         out = {}
         for table in tables:
-            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{table}"')  # noqa: S608
             out[table] = int(cursor.fetchone()[0])
     return out
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields if not f.primary_key}
+
+
+def _copy_polls(after_id: int, span_seconds: int) -> int:
+    """The measured polls and their outputs copied COPIES times (later slots, same raw outputs), vacuumed
+    between copies; returns the polls added. Rows of the same content, enough of them that every index
+    grows by pages: 120 polls fit in the index pages the first cycle left."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from devices.models import Poll, PollOutput
+
+    polls = list(Poll.objects.filter(pk__gt=after_id).order_by("pk"))
+    outputs: dict[int, list[PollOutput]] = {}
+    for out in PollOutput.objects.filter(poll_id__gt=after_id).order_by("pk"):
+        outputs.setdefault(out.poll_id, []).append(out)
+    added = 0
+    for k in range(1, COPIES + 1):
+        shift = timedelta(seconds=2 * span_seconds * k)
+        copies = []
+        for poll in polls:
+            copy = Poll(**_fields(poll))
+            copy.slot = poll.slot + shift
+            copy.started_at = poll.started_at + shift
+            copies.append((poll.pk, copy))
+        Poll.objects.bulk_create([c for _, c in copies])
+        rows = []
+        for old, copy in copies:
+            for out in outputs.get(old, []):
+                rows.append(PollOutput(**(_fields(out) | {"poll_id": copy.pk})))
+        PollOutput.objects.bulk_create(rows)
+        added += len(copies)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+    return added
 
 
 def _poll_bytes() -> dict[str, Any]:
@@ -64,21 +144,46 @@ def _poll_bytes() -> dict[str, Any]:
             run_poll_cycle(alerts=False)  # first contact and the rows that never change
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
-            before = _sizes(POLL_TABLES)
+            before = _split_sizes(POLL_TABLES)
+            ids_before = _max_ids(POLL_TABLES)
             polls_before = Poll.objects.count()
             for _ in range(CYCLES):
                 handle.advance(settings.POLL_INTERVAL_SECONDS)
                 run_poll_cycle(alerts=False)
-            after = _sizes(POLL_TABLES)
+                # Autovacuum's part: a poll row is inserted, then updated when it ends; the dead
+                # version's space is reused, not kept.
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM")
+            after = _split_sizes(POLL_TABLES)
             polls = Poll.objects.count() - polls_before
+            columns = {t: _column_bytes(t, ids_before[t]) for t in POLL_TABLES}
+            ratios = {
+                "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
+                "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
+            }
+            copied = _copy_polls(ids_before["devices_poll"], CYCLES * settings.POLL_INTERVAL_SECONDS)
+            end = _split_sizes(POLL_TABLES)
         finally:
             handle.stop()
-    per_poll = {t: round((after[t] - before[t]) / polls) for t in POLL_TABLES}
+    split = {
+        t: {part: round((size - before[t].get(part, 0)) / polls) for part, size in after[t].items()}
+        for t in POLL_TABLES
+    }
+    # Poll and output rows from the copies (pages of growth over many rows: index entries show too);
+    # raw outputs from the pipeline, since the copies point to the same ones.
+    per_poll = {
+        t: {part: round((size - after[t].get(part, 0)) / copied, 1) for part, size in end[t].items()}
+        for t in POLL_TABLES
+        if t != "devices_rawoutput"
+    } | {"devices_rawoutput": split["devices_rawoutput"]}
     return {
         "device_polls": polls,
-        "bytes_per_device_poll": per_poll,
-        "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
-        "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
+        "copied_device_polls": copied,
+        "bytes_per_device_poll": {t: round(parts["total"]) for t, parts in per_poll.items()},
+        "bytes_per_device_poll_split": per_poll,
+        "bytes_per_device_poll_pipeline_only": split,
+        "column_bytes_per_row": columns,
+        **ratios,
     }
 
 

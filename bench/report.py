@@ -199,6 +199,25 @@ _SHORT = {
 }
 
 
+TARGET_TUNNEL_DAY_BYTES = 1_000_000  # issue 22
+_TABLE = {"devices_poll": "Poll", "devices_polloutput": "PollOutput", "devices_rawoutput": "RawOutput"}
+
+
+def _storage_per_poll(polls: dict[str, Any]) -> Iterator[Row]:
+    """Bytes one device-poll adds per table: heap, TOAST and each index (bench_storage's split)."""
+    for table, parts in (polls.get("bytes_per_device_poll_split") or {}).items():
+        pieces = ", ".join(
+            f"{k.removeprefix('index ')} {float(v):,.0f}" for k, v in parts.items() if k != "total" and v
+        )
+        yield (
+            "storage",
+            f"{_TABLE.get(table, table)} bytes per device-poll",
+            _num(parts.get("total"), " B", 0),
+            "—",
+            pieces or "—",
+        )
+
+
 def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
     """bench_storage's per tunnel-day shape: polls and raw outputs plus counter history, with retention."""
     day = section.get("bytes_per_tunnel_day") or {}
@@ -215,7 +234,14 @@ def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
     share = ", ".join(
         f"{_SHORT.get(k, k)} {100 * v / total:.0f}%" for k, v in day.items() if k != "total" and v
     )
-    yield ("storage", "bytes per tunnel-day written", _num(day.get("total"), " B"), "—", share)
+    yield (
+        "storage",
+        "bytes per tunnel-day written",
+        _num(day.get("total"), " B"),
+        f"target {_num(TARGET_TUNNEL_DAY_BYTES, ' B')}",
+        f"{_ratio(day.get('total'), TARGET_TUNNEL_DAY_BYTES, higher_is_better=False)}; {share}",
+    )
+    yield from _storage_per_poll(section.get("polls") or {})
     yield (
         "storage",
         "counter history alone per tunnel-day",

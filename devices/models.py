@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from devices import rawcodec
 from devices.choices import (
     PkiForm,
     Platform,
@@ -198,19 +199,28 @@ class Tunnel(models.Model):
 class RawOutput(models.Model):
     """A device output as received, stored once per distinct content (sha256), zlib-compressed."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # A constraint, not unique=True: on PostgreSQL that would add a second (LIKE) index no query uses.
+        constraints = [models.UniqueConstraint(fields=["sha256"], name="rawoutput_sha256_unique")]
+
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.size} bytes)"
+
+    def data(self) -> bytes:
+        """The output as received (redacted), exactly."""
+        return rawcodec.inflate(bytes(self.content))
 
 
 class Poll(models.Model):
     """One poll of one device: when, how it ended and why; the state change is a row."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls")
+    # No index of its own: the (device, slot) constraint and the (device, started_at) index lead with it.
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls", db_index=False)
     # The claim token makes a duplicated task harmless: one (device, slot) is stored once.
     slot = models.DateTimeField(help_text="The next_poll_at value this poll claimed.")
     status = models.CharField(max_length=16, choices=PollStatus.choices, default=PollStatus.RUNNING)
@@ -227,10 +237,19 @@ class Poll(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [models.UniqueConstraint(fields=["device", "slot"], name="one_poll_per_claim")]
-        indexes = [models.Index(fields=["device", "-started_at"])]
+        # Ascending: PostgreSQL reads it backwards for the newest polls just as fast, and packs its pages
+        # (a device's new entry lands after its last one); descending, every page split left them half full.
+        indexes = [models.Index(fields=["device", "started_at"], name="poll_device_started")]
 
     def __str__(self) -> str:
         return f"{self.device} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+    def all_warnings(self) -> list[str]:
+        """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
+        held every output's too, else each output's (PollOutput.warnings, stored once there)."""
+        if self.warnings:
+            return list(self.warnings)
+        return [f"{o.command}: {w}" for o in self.outputs.order_by("id") for w in o.warnings][:200]
 
 
 class PollOutput(models.Model):
@@ -239,6 +258,11 @@ class PollOutput(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="outputs")
     command = models.CharField(max_length=128)
     raw = models.ForeignKey(RawOutput, on_delete=models.PROTECT, related_name="uses", null=True, blank=True)
+    # Empty: `raw` is this output. Else this output as a delta against `raw` (devices/rawcodec.py). Not
+    # null: a null column gives the row a null bitmap, 8 bytes more on PostgreSQL.
+    delta = models.BinaryField(
+        default=b"", blank=True, help_text="The output as a delta against raw (the previous output)."
+    )
     error = models.TextField(blank=True, default="")
     warnings = models.JSONField(default=list, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -248,6 +272,13 @@ class PollOutput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll_id}: {self.command}"
+
+    def data(self) -> bytes:
+        """What the command printed (redacted), exactly: the raw output itself or the delta applied to it."""
+        if self.raw is None:
+            return b""
+        base = self.raw.data()
+        return rawcodec.delta_decode(bytes(self.delta), base) if self.delta else base
 
 
 class DeviceState(models.Model):

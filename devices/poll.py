@@ -4,11 +4,9 @@ The step after this one is correlation (devices.correlate), run by the task or t
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
-import zlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices import commands as cmds
-from devices import history, state
+from devices import history, rawstore, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
-from devices.models import Device, DeviceState, Poll, PollOutput, RawOutput
+from devices.models import Device, DeviceState, Poll, PollOutput
 from devices.outputs import ParsedOutput, applicable, parse_all
-from devices.redact import redact_config, redact_output, redact_text
+from devices.redact import redact_text
 from devices.sessions import DeviceSession, SessionError
 from pki import state as pki_state
 from vpnportal.logging import log_context
@@ -81,31 +79,6 @@ def _run_commands(session: DeviceSession, commands: list[Command]) -> list[Comma
     return outputs
 
 
-def _store_raw(parsed: list[ParsedOutput], platform: str) -> dict[int, RawOutput]:
-    """RawOutput rows, one per distinct content (sha256), compressed; returns them by position."""
-    blobs: dict[int, tuple[str, bytes]] = {}
-    for i, item in enumerate(parsed):
-        # Only the redacted copy is stored: the configuration's secrets, URL credentials anywhere.
-        if item.out.command.kind == cmds.CONFIG:
-            text = redact_config(item.out.output, platform)
-        else:
-            text = redact_output(item.out.output, platform)
-        data = text.encode("utf-8", "replace")
-        blobs[i] = (hashlib.sha256(data).hexdigest(), data)
-    digests = dict(blobs.values())
-    existing = set(RawOutput.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
-    RawOutput.objects.bulk_create(
-        [
-            RawOutput(sha256=digest, size=len(data), content=zlib.compress(data, 6))
-            for digest, data in digests.items()
-            if digest not in existing
-        ],
-        ignore_conflicts=True,
-    )
-    rows = {r.sha256: r for r in RawOutput.objects.filter(sha256__in=digests).only("id", "sha256")}
-    return {i: rows[digest] for i, (digest, _) in blobs.items()}
-
-
 def _outcome(parsed: list[ParsedOutput]) -> tuple[str, str, list[str]]:
     failed = [p for p in parsed if p.error]
     warned = [p for p in parsed if p.warnings and not p.error]
@@ -151,14 +124,16 @@ def _finish(
 
 
 def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> None:
-    """The raw outputs and one PollOutput per command, with its error and warnings (redacted)."""
-    raws = _store_raw(parsed, platform)
+    """The raw outputs (whole or as deltas, devices/rawstore.py) and one PollOutput per command, with its
+    error and warnings (redacted)."""
+    stored = rawstore.store_raw(poll, parsed, platform)
     PollOutput.objects.bulk_create(
         [
             PollOutput(
                 poll=poll,
                 command=p.out.text[:128],
-                raw=raws[i],
+                raw=stored[i].raw,
+                delta=stored[i].delta,
                 error=_stored(p.error, platform)[:2000],
                 warnings=[_stored(w, platform) for w in p.warnings[:100]],
                 duration_ms=int(p.out.seconds * 1000),
@@ -204,7 +179,7 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
 
     1. Claim (see `claim`).
     2. Open the session and run the platform's commands (pki form falls back to ca and is remembered).
-    3. Parse; store raw outputs (deduplicated, compressed) and one PollOutput per command.
+    3. Parse; store raw outputs (deduplicated, compressed, deltas against the previous poll's) and one PollOutput per command.
     4. Hand the outputs that succeeded to each app's state (`apply_outputs`).
     5. Record the outcome and reason; a failed poll marks the last known state stale.
     """
@@ -240,7 +215,8 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         t0 = time.monotonic()
         parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0
-        status, reason, warnings = _outcome(parsed)
+        # Each output's warnings are stored with it (PollOutput.warnings), not twice: Poll.all_warnings().
+        status, reason, _ = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():
             _store_outputs(poll, parsed, device.platform)
@@ -250,7 +226,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
             else:
                 apply_outputs(device, poll, applicable(parsed))
             timings["store"] = time.monotonic() - t0
-            _finish(poll, status, reason, started, timings, warnings)
+            _finish(poll, status, reason, started, timings, [])
         return poll
     except BaseException as exc:
         # Push the next attempt forward and leave a readable record before re-raising.

@@ -44,12 +44,12 @@ def _need(request: HttpRequest, perm: str) -> None:
 
 
 def raw_text(output: PollOutput) -> str:
-    """The command's output as received (RawOutput holds it zlib-compressed), decoded leniently."""
+    """The command's output as received (whole or as a delta, PollOutput.data), decoded leniently."""
     if output.raw is None:
         return ""
     try:
-        text = zlib.decompress(bytes(output.raw.content)).decode("utf-8", "replace")
-    except zlib.error:
+        text = output.data().decode("utf-8", "replace")
+    except (zlib.error, ValueError):
         return "(stored output could not be decompressed)"
     if len(text) > MAX_OUTPUT_CHARS:
         return text[:MAX_OUTPUT_CHARS] + f"\n... ({len(text) - MAX_OUTPUT_CHARS} more characters)"
@@ -110,7 +110,11 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outputs: list[dict[str, Any]] = []
     if last_poll is not None:
         for output in PollOutput.objects.filter(poll=last_poll).select_related("raw").order_by("id"):
-            outputs.append({"output": output, "text": raw_text(output)})
+            size = output.raw.size if output.raw is not None and not output.delta else None
+            text = raw_text(output)
+            outputs.append(
+                {"output": output, "text": text, "size": len(text.encode()) if size is None else size}
+            )
     polls = list(Poll.objects.filter(device=device).order_by("-started_at")[:POLL_HISTORY])
     alerts = list(
         Alert.objects.filter(Q(device=device) | Q(tunnel__end_a=device) | Q(tunnel__end_b=device))
@@ -120,6 +124,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
     context = {
+        "poll_warnings": last_poll.all_warnings() if last_poll is not None else [],
         "now": timezone.now(),
         "device": device,
         "state": state,

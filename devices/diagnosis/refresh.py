@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,7 +89,7 @@ def outputs_of_poll(device: Device, poll: Poll) -> DeviceOutputs:
             continue
         texts[command.kind] = (
             row.command,
-            zlib.decompress(bytes(row.raw.content)).decode("utf-8", "replace"),
+            row.data().decode("utf-8", "replace"),
         )
         commands[command.kind] = command
     return build_outputs(device.name, device.platform, texts, transport=device.transport, commands=commands)

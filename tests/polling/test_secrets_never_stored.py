@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import Client
 
 from devices.inventory import import_inventory
-from devices.models import Device, DeviceState, Finding, Poll, RawOutput, Tunnel
+from devices.models import Device, DeviceState, Finding, Poll, PollOutput, RawOutput, Tunnel
 from pki.models import Trustpoint
 from simulator import SimulatorHandle, run_in_thread
 from tests.parsers.helpers import FIXTURES
@@ -95,6 +95,11 @@ def _database_text() -> str:
                         parts.append(data.decode("utf-8", "replace"))
                     else:
                         parts.append(str(value))
+    # Outputs stored as deltas (PollOutput.delta) read only against their base: inflate them too.
+    parts += [
+        o.data().decode("utf-8", "replace")
+        for o in PollOutput.objects.exclude(delta=b"").select_related("raw")
+    ]
     return "\n".join(parts)
 
 
@@ -108,7 +113,10 @@ def test_the_fixtures_are_served_and_parsed(polled: tuple[str, str]) -> None:
         assert state.last_ok_poll is not None, name
     assert Poll.objects.filter(status__in=["ok", "partial"]).count() == 6
     # The stored configuration is the served one with its secrets masked: keywords kept.
-    stored = "\n".join(zlib.decompress(bytes(r.content)).decode() for r in RawOutput.objects.all())
+    stored = "\n".join(
+        [r.data().decode() for r in RawOutput.objects.all()]
+        + [o.data().decode() for o in PollOutput.objects.exclude(delta=b"").select_related("raw")]
+    )
     for line in (
         "tacacs-server key <removed>",
         " ikev1 pre-shared-key <removed>",
@@ -117,7 +125,7 @@ def test_the_fixtures_are_served_and_parsed(polled: tuple[str, str]) -> None:
         assert line in stored
     assert Trustpoint.objects.filter(enrollment_url__contains="<removed>@").count() == 2
     # A line the parser does not know is kept as a warning, with its secret masked.
-    warnings = [w for poll in Poll.objects.all() for w in poll.warnings]
+    warnings = [w for poll in Poll.objects.all() for w in poll.all_warnings()]
     assert any("ocsp url http://ocsp:<removed>@ocsp.example.com/" in w for w in warnings), warnings
     assert Tunnel.objects.filter(name="hq-branch").exists()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -111,7 +110,7 @@ def test_it_keeps_raw_outputs_once_compressed_and_redacts_secrets(
     assert Poll.objects.filter(device__name="pix520-1", status=PollStatus.OK).count() == 2
     config = PollOutput.objects.filter(command="write terminal").first()
     assert config is not None and config.raw is not None
-    text = zlib.decompress(bytes(config.raw.content)).decode()
+    text = config.data().decode()
     assert "hostname pix520-1" in text
     for line in text.splitlines():
         if line.startswith(("enable password", "passwd")):
