@@ -63,8 +63,11 @@ lint: install
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=vpnportal.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist): each has its own PostgreSQL test database
+# (pytest-django's _gwN suffix) and its own Redis database (tests/services.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 pytest: install services chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: install services chromium lint migrations-check pytest
 

@@ -16,7 +16,20 @@ from typing import Any
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_REDIS_URL = os.environ.get("VPNPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _test_redis_url() -> str:
+    """Redis for the integration tests: one database per pytest-xdist worker (gw0 the given one, gw1 the
+    one below it, ...), so that one worker's Celery worker never takes the tasks another worker queued."""
+    url = os.environ.get("VPNPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _, db = url.rpartition("/")
+    if not db.isdigit() or not worker.removeprefix("gw").isdigit():
+        return url
+    return f"{base}/{(int(db) - int(worker.removeprefix('gw'))) % 16}"
+
+
+TEST_REDIS_URL = _test_redis_url()
 
 
 def test_database_url() -> str:
