@@ -184,7 +184,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
         page_size=PAGE_SIZE,
     )
     state = listing.params.get("state", "")
-    tab_query = {k: v for k, v in listing.params.items() if k in ("q", "device") and v}
+    tab_query = {k: str(listing.params.get(k, "")) for k in ("q", "device") if listing.params.get(k)}
     context = {
         **listing.context(),
         "enrollments": listing.page.object_list,
