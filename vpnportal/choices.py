@@ -43,6 +43,16 @@ class Severity(models.TextChoices):
         return cls(value).rank if value in cls.values else -1
 
 
+def severity_rank() -> models.Case:
+    """Severity.rank in SQL (higher is more urgent): order by `severity_rank().desc()` for critical first,
+    where the stored words would sort critical, info, warning."""
+    return models.Case(
+        *[models.When(severity=s, then=models.Value(s.rank)) for s in Severity],
+        default=models.Value(-1),
+        output_field=models.IntegerField(),
+    )
+
+
 class AlertState(models.TextChoices):
     """Alert lifecycle: pending until the condition held long enough, then firing, then resolved."""
 

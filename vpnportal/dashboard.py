@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from devices.choices import PollStatus
@@ -14,7 +14,7 @@ from devices.models import Device, Tunnel
 from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
 from vpnportal.alert_triage import LONG_STANDING, triage
-from vpnportal.choices import OPEN_ALERT_STATES, AlertState, Severity
+from vpnportal.choices import OPEN_ALERT_STATES, AlertState, severity_rank
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
 
 ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
@@ -52,15 +52,6 @@ def alerts_in(category: str, now: datetime | None = None) -> QuerySet[Alert]:
     if category == "acknowledged":
         return qs.filter(acknowledged_at__isnull=False).order_by("-opened_at", "-id")
     return qs.filter(acknowledged_at__isnull=True).order_by(severity_rank().desc(), "-opened_at", "-id")
-
-
-def severity_rank() -> Case:
-    """Severity.rank in SQL (higher is more urgent), for ordering critical first."""
-    return Case(
-        *[When(severity=s, then=Value(s.rank)) for s in Severity],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
 
 
 def alert_counts(now: datetime | None = None) -> dict[str, int]:

@@ -8,6 +8,7 @@ from rest_framework import serializers, viewsets
 from devices.api.filtersets import FindingFilter
 from devices.models import Finding
 from vpnportal.api.permissions import ModelViewPermission
+from vpnportal.choices import severity_rank
 
 
 class FindingSerializer(serializers.ModelSerializer[Finding]):
@@ -45,5 +46,5 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Finding]:
         return Finding.objects.select_related("device", "tunnel").order_by(
-            "-active", "severity", "code", "id"
+            "-active", severity_rank().desc(), "code", "id"
         )

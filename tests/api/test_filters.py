@@ -118,3 +118,14 @@ def test_findings_are_active_by_default_and_match_device_by_id_or_name(api: Clie
     assert names(api, f"/api/findings/?active=all&device={seed.pix.pk}") == [off.pk]
     assert names(api, "/api/findings/?active=all&device=pix520-1") == [off.pk]
     assert names(api, "/api/findings/?code=weak_cipher&severity=warning") == [on.pk]
+
+
+def test_findings_come_most_urgent_first(api: Client, seed: Seed) -> None:
+    # Stored severities sort alphabetically as critical, info, warning: the API must rank them instead.
+    made = {
+        severity: Finding.objects.create(
+            device=seed.router, code=f"c_{severity}", subject="s", severity=severity, title="t"
+        ).pk
+        for severity in ("info", "warning", "critical")
+    }
+    assert names(api, "/api/findings/") == [made["critical"], made["warning"], made["info"]]
