@@ -31,6 +31,8 @@ def test_it_stages_expiry_by_the_smallest_threshold_reached() -> None:
     assert found["A0"].severity == Severity.CRITICAL
     assert "expires in 5 days" in found["A5"].summary
     assert "expires in 10 hours" in found["A0"].summary
+    # The date is UTC like every other time in a summary, and says so (emails render in TIME_ZONE).
+    assert f"(on {(now + timedelta(days=5)):%Y-%m-%d} UTC)" in found["A5"].summary
     assert found["A5"].details["days_left"] == pytest.approx(5, abs=0.01)
     assert found["A5"].key == "cert_expiring:1720-1:A5"
 

@@ -98,7 +98,7 @@ def cert_expiring(ctx: RuleContext) -> list[Candidate]:
                 device=cert.device,
                 subject=_cert_subject(cert),
                 severity=Severity.CRITICAL if stage == min(stages) else Severity.WARNING,
-                summary=f"{cert.device}: {_cert_label(cert)} expires in {left} (on {cert.valid_to:%Y-%m-%d})",
+                summary=f"{cert.device}: {_cert_label(cert)} expires in {left} (on {cert.valid_to:%Y-%m-%d} UTC)",
                 details={**_cert_details(cert, ctx.now), "stage_days": stage, "left": left},
                 stage=stage,
             )
