@@ -182,26 +182,57 @@ def _apply_set(entry: CredentialSetEntry, result: ImportResult) -> CredentialSet
         if fields:
             details.append(secret_change(attr))
             changed += fields
-    if created:
+    save_imported(
+        obj,
+        ImportedRow("credentials", entry.name, created, changed, before, details),
+        SET_FIELDS,
+        result,
+        (result.credentials_created, result.credentials_updated, result.credentials_unchanged),
+    )
+    return obj
+
+
+@dataclass
+class ImportedRow:
+    """What an import found for one row: new or not, the fields it changed, their values before."""
+
+    what: str  # how the dry run names its kind: "credentials", "channel"
+    name: str
+    created: bool
+    changed: list[str]
+    before: dict[str, Any]
+    details: list[str]
+
+
+def save_imported(
+    obj: Any,
+    row: ImportedRow,
+    fields: tuple[str, ...] | list[str],
+    result: ImportResult,
+    buckets: tuple[list[str], list[str], list[str]],
+) -> None:
+    """Save a row an import created or changed, note it for the dry run, audit it (secrets only as
+    changed); `buckets` are the result's created, updated and unchanged lists for its kind."""
+    made, updated, unchanged = buckets
+    if row.created:
         obj.save()
-        result.credentials_created.append(entry.name)
-        result.note("+", "credentials", entry.name)
-        audit("import_inventory", obj=obj, action=AuditAction.CREATE, after=snapshot(obj, SET_FIELDS))
-    elif changed:
+        made.append(row.name)
+        result.note("+", row.what, row.name)
+        audit("import_inventory", obj=obj, action=AuditAction.CREATE, after=snapshot(obj, list(fields)))
+    elif row.changed:
         obj.save()
-        result.credentials_updated.append(entry.name)
-        result.note("~", "credentials", entry.name, details)
-        after = mark_changed_secrets(snapshot(obj, changed), changed)
+        updated.append(row.name)
+        result.note("~", row.what, row.name, row.details)
+        after = mark_changed_secrets(snapshot(obj, row.changed), row.changed)
         audit(
             "import_inventory",
             obj=obj,
             action=AuditAction.UPDATE,
-            before={k: before[k] for k in after},
+            before={k: row.before[k] for k in after if k in row.before},
             after=after,
         )
     else:
-        result.credentials_unchanged.append(entry.name)
-    return obj
+        unchanged.append(row.name)
 
 
 def apply_credential_sets(

@@ -25,12 +25,12 @@ import yaml
 from django.core.exceptions import ValidationError
 
 from devices.contacts import email_list, validate_email_list
-from devices.credentials import apply_secret
+from devices.credentials import ImportedRow, apply_secret, save_imported
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import InventoryError, SecretValue, secret_value
 from devices.models import Device
 from vpnportal.audit import audit
-from vpnportal.audit_values import mark_changed_secrets, snapshot
+from vpnportal.audit_values import snapshot
 from vpnportal.choices import AuditAction, ChannelKind
 from vpnportal.models import AlertChannel
 
@@ -233,30 +233,13 @@ def _upsert(entry: ChannelEntry, result: ImportResult) -> AlertChannel:
         changed.append("from_inventory")
         if not created:
             details.append("added in the admin -> inventory")
-    if created:
-        channel.save()
-        result.channels_created.append(entry.name)
-        result.note("+", "channel", entry.name)
-        audit(
-            "import_inventory",
-            obj=channel,
-            action=AuditAction.CREATE,
-            after=snapshot(channel, CHANNEL_FIELDS),
-        )
-    elif changed:
-        channel.save()
-        result.channels_updated.append(entry.name)
-        result.note("~", "channel", entry.name, details)
-        after = mark_changed_secrets(snapshot(channel, changed), changed)
-        audit(
-            "import_inventory",
-            obj=channel,
-            action=AuditAction.UPDATE,
-            before={k: before[k] for k in after if k in before},
-            after=after,
-        )
-    else:
-        result.channels_unchanged.append(entry.name)
+    save_imported(
+        channel,
+        ImportedRow("channel", entry.name, created, changed, before, details),
+        CHANNEL_FIELDS,
+        result,
+        (result.channels_created, result.channels_updated, result.channels_unchanged),
+    )
     return channel
 
 
