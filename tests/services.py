@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -195,3 +196,12 @@ def run_python(
         timeout=timeout,
         check=check,
     )
+
+
+def run_coroutine(coro: Any, timeout: float = 60) -> Any:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop running in
+    the main thread for the whole session, and asyncio.run refuses to start inside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout)

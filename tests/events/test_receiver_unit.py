@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from events.receiver import Receiver, ReceiverConfig
 from events.sources import DeviceIndex
+from tests.services import run_coroutine
 
-
-def run(coro: Any) -> Any:
-    """asyncio.run in a thread of its own (the browser tests keep a loop running in this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result(60)
+run = run_coroutine
 
 
 MSG = b"<189>1: r1: *Mar  1 00:00:00.000 UTC: %SYS-5-RESTART: System restarted --"

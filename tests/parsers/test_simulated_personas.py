@@ -9,7 +9,6 @@ and parsed by devices/outputs.py:parse_all, as a poll does. Faults that damage t
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from devices.commands import INVALID_INPUT_RE, CommandOutput, poll_commands
 from devices.outputs import parse_all
 from simulator.session import CliSession
 from simulator.simulator import Simulator
+from tests.services import run_coroutine
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "simulator" / "scenarios").glob("*.yaml"))
 DAMAGING_FAULTS = frozenset({"garbled", "truncated"})
@@ -31,7 +31,7 @@ def _scenario_names() -> list[str]:
 
 def _run(session: CliSession, line: str, out: list[str]) -> str:
     out.clear()
-    asyncio.run(session.execute(line))
+    run_coroutine(session.execute(line))
     return "".join(out).strip("\n")
 
 
