@@ -12,11 +12,13 @@ simulator's (utime+stime from /proc/<pid>/stat), peak RSS per worker process (Vm
 per device from Poll.timings plus the task's own overhead (see `_split`).
 
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
-BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies.
+BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies;
+BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -112,6 +114,22 @@ def _split(polls: list[dict[str, Any]], slot_s: float) -> dict[str, float]:
     return {k: round(v, 4) for k, v in split.items()}
 
 
+_PROFILED_CELERY = """
+import cProfile, runpy, sys, time
+out = sys.argv[1]
+sys.argv = ["celery", *sys.argv[2:]]
+profiler = cProfile.Profile(time.process_time)
+profiler.enable()
+try:
+    runpy.run_module("celery", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+finally:
+    profiler.disable()
+    profiler.dump_stats(out)
+"""
+
+
 class Worker:
     """One `celery worker` process group on a private queue, polling the bench's scratch database."""
 
@@ -119,8 +137,13 @@ class Worker:
         self.concurrency = concurrency
         self.queue = queue
         self.name = f"bench{concurrency}-{os.getpid()}@localhost"
+        # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
+        # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
+        profile = os.environ.get("BENCH_CELERY_PROFILE")
+        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
+        pool = "solo" if profile else "prefork"
         args = [
-            sys.executable, "-m", "celery", "-A", "vpnportal", "worker", "--pool", "prefork",
+            sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
             "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
@@ -141,15 +164,11 @@ class Worker:
 
     def stop(self) -> None:
         """Warm shutdown of the group this bench started; SIGKILL after 30 s."""
-        try:
+        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(10)
 
 
