@@ -211,7 +211,9 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
     time.sleep(1.0)  # the last tasks' correlation runs after their poll row is finished
     cpu = tree_cpu_seconds(worker.proc.pid) - cpu
     sim_cpu = tree_cpu_seconds(sim_pid) - sim_cpu
-    rows = list(Poll.objects.values("status", "started_at", "finished_at", "timings", "reason"))
+    rows: list[dict[str, Any]] = list(
+        Poll.objects.values("status", "started_at", "finished_at", "timings", "reason")
+    )
     last = max(r["finished_at"] for r in rows)
     wall = (last - sent_at).total_seconds()
     polls = [
@@ -285,7 +287,7 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
         finally:
             worker.stop()
             with app.connection_for_write() as conn:
-                conn.default_channel.queue_purge(queue)
+                conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     return runs
 
 
