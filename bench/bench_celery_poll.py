@@ -211,9 +211,8 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
     time.sleep(1.0)  # the last tasks' correlation runs after their poll row is finished
     cpu = tree_cpu_seconds(worker.proc.pid) - cpu
     sim_cpu = tree_cpu_seconds(sim_pid) - sim_cpu
-    rows: list[dict[str, Any]] = list(
-        Poll.objects.values("status", "started_at", "finished_at", "timings", "reason")
-    )
+    fields = ("status", "started_at", "finished_at", "timings", "reason")
+    rows: list[dict[str, Any]] = [dict(r) for r in Poll.objects.values(*fields)]
     last = max(r["finished_at"] for r in rows)
     wall = (last - sent_at).total_seconds()
     polls = [
