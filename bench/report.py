@@ -127,6 +127,60 @@ def _poll(section: dict[str, Any]) -> Iterator[Row]:
             yield from _poll_rows(key, row)
 
 
+def _celery_rows(n: str, row: dict[str, Any]) -> Iterator[Row]:
+    """One Celery cycle per worker concurrency beside `manage.py poll` and the netmiko script of that run."""
+    threads = row.get("manage_py_poll") or {}
+    plain = row.get("plain_netmiko") or {}
+    yield (
+        "celery poll",
+        f"N={n}: manage.py poll (threads) devices/s, CPU ms/device-poll",
+        f"{_num(threads.get('devices_per_s'))}, {_num(threads.get('poller_cpu_ms_per_device'), ' ms', 1)}",
+        _num(plain.get("devices_per_s"), " plain netmiko", 2),
+        f"load {row.get('load_at_start')} -> {row.get('load_at_end')}",
+    )
+    for key, c in (row.get("celery") or {}).items():
+        conc = key.removeprefix("concurrency_")
+        yield (
+            "celery poll",
+            f"N={n} C={conc}: CPU ms/device-poll worker / simulator",
+            f"{_num(c.get('worker_cpu_ms_per_device'), '', 1)} / {_num(c.get('simulator_cpu_ms_per_device'), ' ms', 1)}",
+            _num(threads.get("poller_cpu_ms_per_device"), " ms manage.py poll", 1),
+            f"target 10 ms: {_ratio(c.get('worker_cpu_ms_per_device'), 10, higher_is_better=False)}",
+        )
+        yield (
+            "celery poll",
+            f"N={n} C={conc}: devices/s, wall, p50/p95 s ({c.get('failed', 0)} failed)",
+            f"{_num(c.get('devices_per_s'))}, {_num(c.get('wall_s'), ' s', 1)}, "
+            f"{_num(c.get('p50_s'))} / {_num(c.get('p95_s'))}",
+            f"{_num(threads.get('devices_per_s'))} manage.py poll, {_num(plain.get('devices_per_s'))} netmiko",
+            f"{_ratio(c.get('devices_per_s'), threads.get('devices_per_s'))} vs threads (target x0.8), "
+            f"{_ratio(c.get('devices_per_s'), plain.get('devices_per_s'))} vs netmiko",
+        )
+        pool = c.get("rss_peak_mb_pool") or []
+        yield (
+            "celery poll",
+            f"N={n} C={conc}: peak RSS per worker process",
+            f"main {_num(c.get('rss_peak_mb_main'), ' MB', 0)}, pool {', '.join(f'{v:.0f}' for v in pool)} MB",
+            "target < 250 MB",
+            f"group {_num(c.get('rss_peak_mb_group'), ' MB', 0)}",
+        )
+        split = c.get("split_mean_s") or {}
+        if split:
+            yield (
+                "celery poll",
+                f"N={n} C={conc}: split s/device",
+                ", ".join(f"{k} {v:.3f}" for k, v in split.items()),
+                "—",
+                f"load {c.get('load_at_start')} -> {c.get('load_at_end')}",
+            )
+
+
+def _celery(section: dict[str, Any]) -> Iterator[Row]:
+    for key, row in section.items():
+        if key.startswith("devices_") and isinstance(row, dict):
+            yield from _celery_rows(key.removeprefix("devices_"), row)
+
+
 def _pages(section: dict[str, Any]) -> Iterator[Row]:
     data = section.get("data") or {}
     if data:
@@ -288,6 +342,7 @@ SECTIONS = {
     "bench_parsers": _parsers,
     "bench_simulator": _simulator,
     "bench_poll": _poll,
+    "bench_celery_poll": _celery,
     "bench_pages": _pages,
     "bench_storage": _storage,
     "bench_syslog": _syslog,

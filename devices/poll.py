@@ -40,6 +40,12 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     """
     device = Device.objects.get(pk=device_id)
     interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    if slot is not None and task_id:
+        # The usual Celery case: the dispatcher already wrote this task's row. Taking it over first spares
+        # every dispatched poll an INSERT the unique constraint rejects (and its error in the server log).
+        taken = _take_over(device, slot, task_id)
+        if taken is not None:
+            return taken, device
     if slot is None:
         for _ in range(5):
             current = device.next_poll_at
@@ -59,12 +65,18 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
         return poll, device
     except IntegrityError:
         if task_id:
-            taken = Poll.objects.filter(
-                device=device, slot=slot, task_id=task_id[:64], status=PollStatus.RUNNING
-            ).update(started_at=timezone.now())
-            if taken:
-                return Poll.objects.get(device=device, slot=slot), device
+            taken = _take_over(device, slot, task_id)
+            if taken is not None:
+                return taken, device
         return None, device
+
+
+def _take_over(device: Device, slot: datetime, task_id: str) -> Poll | None:
+    """This task's own running Poll row of the slot, its start moved to now; None if there is none."""
+    taken = Poll.objects.filter(
+        device=device, slot=slot, task_id=task_id[:64], status=PollStatus.RUNNING
+    ).update(started_at=timezone.now())
+    return Poll.objects.get(device=device, slot=slot) if taken else None
 
 
 def _run_commands(session: DeviceSession, commands: list[Command]) -> list[CommandOutput]:

@@ -44,6 +44,23 @@ def test_it_lets_a_redelivered_task_take_its_own_poll_over() -> None:
 
 
 @pytest.mark.django_db
+def test_a_dispatched_task_takes_its_row_over_without_a_rejected_insert() -> None:
+    # Every Celery poll's row is written by the dispatcher: claiming it must not try an INSERT first.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    device = make_device()
+    slot = device.next_poll_at
+    dispatched = Poll.objects.create(device=device, slot=slot, task_id="dispatched")
+    with CaptureQueriesContext(connection) as queries:
+        poll, _ = claim(device.pk, slot, task_id="dispatched")
+    assert poll is not None and poll.pk == dispatched.pk
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    # Another task's claim of the same slot still gets nothing.
+    assert claim(device.pk, slot, task_id="other")[0] is None
+
+
+@pytest.mark.django_db
 def test_it_moves_next_poll_at_forward_when_claiming_by_hand() -> None:
     device = make_device()
     before = device.next_poll_at

@@ -1,0 +1,359 @@
+"""Poll cycle through Celery (the production path) beside `manage.py poll` and the netmiko script, one run.
+
+For each fleet size N the simulator runs in its own process (bench/fleet.py). In the same run and on the
+same fleet and scratch database: bench_poll's thread-path cycle (`run_poll_cycle`, what `manage.py poll`
+does) and its sequential netmiko script, then for each worker concurrency C a real
+`celery -A vpnportal worker --pool prefork --concurrency C` on the bench's Redis broker. A cycle is what
+beat sets off: `dispatch_due_polls` is sent to the worker's queue (beat's "dispatch-due-polls" entry), the
+worker claims every due device and queues one `poll_device` task each, its pool polls them. Reported per
+cycle: devices/s, wall time (dispatch sent -> last poll finished), p50/p95 per device (the task taking
+its Poll row over -> the row finished), CPU ms per device-poll of the worker's process tree and of the
+simulator's (utime+stime from /proc/<pid>/stat), peak RSS per worker process (VmHWM), and the mean split
+per device from Poll.timings plus the task's own overhead (see `_split`).
+
+`python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
+BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies;
+BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.fleet import start_fleet_simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
+CONCURRENCIES = tuple(int(c) for c in os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
+CYCLE_TIMEOUT = 900.0
+
+
+def proc_stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (index 0 is the state)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree_pids(root: int) -> list[int]:
+    """`root` and every live descendant of it (from the ppid field of /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = proc_stat(int(entry))
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User+system CPU seconds of a process tree: every live member, plus the children `root` reaped."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            fields = proc_stat(pid)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if pid == root:
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident set size (VmHWM) of one process in MB, 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile of values by nearest rank (the same rule as bench_poll)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _split(polls: list[dict[str, Any]], slot_s: float) -> dict[str, float]:
+    """Mean seconds per device: Poll.timings' steps, the claim/finish around them, and the task overhead.
+
+    connect is SSH handshake + login together (Poll.timings does not separate them). claim_finish is the
+    poll row's own time outside its steps (claiming the row, recording the outcome). task_overhead is each
+    pool process's time per device (C x wall / N) outside the poll: Celery receiving and acking the
+    message, the task's correlation of the device's tunnels, waiting for the next message.
+    """
+    n = len(polls) or 1
+    split: dict[str, float] = {}
+    for p in polls:
+        for k, v in (p["timings"] or {}).items():
+            split[k] = split.get(k, 0.0) + v / n
+    in_poll = sum(p["in_task_s"] for p in polls) / n
+    split["claim_finish"] = max(0.0, in_poll - sum(split.values()))
+    split["task_overhead"] = max(0.0, slot_s - in_poll)
+    return {k: round(v, 4) for k, v in split.items()}
+
+
+_PROFILED_CELERY = """
+import cProfile, runpy, sys, time
+out = sys.argv[1]
+sys.argv = ["celery", *sys.argv[2:]]
+profiler = cProfile.Profile(time.process_time)
+profiler.enable()
+try:
+    runpy.run_module("celery", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+finally:
+    profiler.disable()
+    profiler.dump_stats(out)
+"""
+
+
+class Worker:
+    """One `celery worker` process group on a private queue, polling the bench's scratch database."""
+
+    def __init__(self, concurrency: int, queue: str, env: dict[str, str], log: Path) -> None:
+        self.concurrency = concurrency
+        self.queue = queue
+        self.name = f"bench{concurrency}-{os.getpid()}@localhost"
+        # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
+        # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
+        profile = os.environ.get("BENCH_CELERY_PROFILE")
+        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
+        pool = "solo" if profile else "prefork"
+        args = [
+            sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
+            "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, app: Any, timeout: float = 120.0) -> None:
+        """Until the worker answers a ping (its pool is up)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.proc.returncode}")
+            if app.control.ping(destination=[self.name], timeout=1.0):
+                return
+        raise RuntimeError("celery worker did not answer a ping")
+
+    def stop(self) -> None:
+        """Warm shutdown of the group this bench started; SIGKILL after 30 s."""
+        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+
+def _make_due(count: int | None = None) -> None:
+    """Forget every poll; the first `count` devices (all by default) are due now, the others later."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devices.models import Device, Poll
+
+    Poll.objects.all().delete()
+    now = timezone.now()
+    ids = list(Device.objects.order_by("name").values_list("pk", flat=True))
+    due = ids if count is None else ids[:count]
+    Device.objects.filter(pk__in=due).update(next_poll_at=now - timedelta(seconds=1))
+    Device.objects.exclude(pk__in=due).update(next_poll_at=now + timedelta(days=1))
+
+
+def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
+    """One beat-triggered cycle: send the dispatcher to the worker's queue, wait until every poll ended."""
+    from django.utils import timezone
+
+    from devices.choices import PollStatus
+    from devices.models import Poll
+    from devices.tasks import dispatch_due_polls
+
+    cpu, sim_cpu = tree_cpu_seconds(worker.proc.pid), tree_cpu_seconds(sim_pid)
+    sent_at: datetime = timezone.now()
+    started = time.monotonic()
+    dispatch_due_polls.apply_async(kwargs={"queue": worker.queue}, queue=worker.queue)  # type: ignore[attr-defined]
+    while True:
+        done = Poll.objects.exclude(status=PollStatus.RUNNING).count()
+        if done >= devices:
+            break
+        if time.monotonic() - started > CYCLE_TIMEOUT or worker.proc.poll() is not None:
+            raise RuntimeError(f"Celery cycle stuck: {done}/{devices} polls finished")
+        time.sleep(0.1)
+    observed = time.monotonic() - started
+    time.sleep(1.0)  # the last tasks' correlation runs after their poll row is finished
+    cpu = tree_cpu_seconds(worker.proc.pid) - cpu
+    sim_cpu = tree_cpu_seconds(sim_pid) - sim_cpu
+    fields = ("status", "started_at", "finished_at", "timings", "reason")
+    rows: list[dict[str, Any]] = [dict(r) for r in Poll.objects.values(*fields)]
+    last = max(r["finished_at"] for r in rows)
+    wall = (last - sent_at).total_seconds()
+    polls = [
+        {"in_task_s": (r["finished_at"] - r["started_at"]).total_seconds(), "timings": r["timings"]}
+        for r in rows
+    ]
+    per_device = [p["in_task_s"] for p in polls]
+    pool = [p for p in tree_pids(worker.proc.pid) if p != worker.proc.pid]
+    failed = [r for r in rows if r["status"] == PollStatus.FAILED]
+    return {
+        "devices": len(rows),
+        "failed": len(failed),
+        "failure_reasons": sorted({r["reason"][:80] for r in failed})[:3],
+        "devices_per_s": round(len(rows) / wall, 2),
+        "wall_s": round(wall, 2),
+        "observed_wall_s": round(observed, 2),
+        "p50_s": round(statistics.median(per_device), 3),
+        "p95_s": round(percentile(per_device, 0.95), 3),
+        "first_task_wait_s": round(min((r["started_at"] - sent_at).total_seconds() for r in rows), 3),
+        "split_mean_s": _split(polls, worker.concurrency * wall / len(rows)),
+        "worker_cpu_ms_per_device": round(1000 * cpu / len(rows), 1),
+        "simulator_cpu_ms_per_device": round(1000 * sim_cpu / len(rows), 1),
+        "worker_processes": 1 + len(pool),
+        "rss_peak_mb_main": round(peak_rss_mb(worker.proc.pid), 1),
+        "rss_peak_mb_pool": [round(peak_rss_mb(p), 1) for p in pool],
+        "rss_peak_mb_group": round(peak_rss_mb(worker.proc.pid) + sum(peak_rss_mb(p) for p in pool), 1),
+    }
+
+
+def _worker_env(known_hosts: Path) -> dict[str, str]:
+    """The worker's environment: the bench's settings, scratch database, broker and known-hosts file."""
+    from django.db import connection
+
+    return dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings"),
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        VPNPORTAL_KNOWN_HOSTS=str(known_hosts),
+        VPNPORTAL_LOG_LEVEL="WARNING",
+    )
+
+
+def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> dict[str, Any]:
+    """A worker per concurrency: a short warm-up cycle (2 devices per pool process), then the measured one."""
+    from vpnportal.celery import app
+
+    runs: dict[str, Any] = {}
+    queue = f"bench-celery-{os.getpid()}"
+    for concurrency in CONCURRENCIES:
+        worker = Worker(concurrency, queue, _worker_env(known_hosts), tmp / f"worker-{concurrency}.log")
+        try:
+            worker.wait_ready(app)
+            warm = min(devices, 2 * concurrency)
+            _make_due(warm)
+            _celery_cycle(worker, warm, sim_pid)
+            _make_due()
+            load = os.getloadavg()[0]
+            cycle = _celery_cycle(worker, devices, sim_pid)
+            cycle["load_at_start"] = round(load, 2)
+            cycle["load_at_end"] = round(os.getloadavg()[0], 2)
+            runs[f"concurrency_{concurrency}"] = cycle
+            print(
+                f"  {devices:>5} devices, celery concurrency {concurrency}: {cycle['devices_per_s']:.1f} dev/s, "
+                f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
+                f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
+                f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
+                f"{cycle['failed']} failed, load {cycle['load_at_start']}->{cycle['load_at_end']}",
+                flush=True,
+            )
+        finally:
+            worker.stop()
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
+    return runs
+
+
+def _thread_row(steady: dict[str, Any]) -> dict[str, Any]:
+    """bench_poll's steady thread-path cycle with CPU per device-poll beside its figures."""
+    n = steady["devices"] or 1
+    return {
+        **steady,
+        "poller_cpu_ms_per_device": round(1000 * steady["poller_cpu_s"] / n, 1),
+        "simulator_cpu_ms_per_device": round(1000 * steady["simulator_cpu_s"] / n, 1),
+    }
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
+    """The Celery path at each fleet size and concurrency, beside the thread path and the netmiko script."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings")
+    from bench.__main__ import BENCH_REDIS_URL
+
+    os.environ.setdefault("REDIS_URL", BENCH_REDIS_URL)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from bench.bench_poll import PLAIN_SAMPLE, PROCESSES, _inventory, _plain_script, _vpnportal_cycle
+
+    setup_test_environment()
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_celery_{os.getpid()}"
+    old_name = connection.settings_dict["NAME"]
+    results: dict[str, Any] = {"broker": settings.CELERY_BROKER_URL.rsplit("@", 1)[-1]}
+    try:
+        for n in sizes:
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+            with tempfile.TemporaryDirectory(prefix="bench-celery-") as tmp:
+                known_hosts = Path(tmp) / "known_hosts"
+                settings.VPNPORTAL_KNOWN_HOSTS = known_hosts
+                load = os.getloadavg()[0]
+                proc, ports, scenario = start_fleet_simulator(n, Path(tmp), stdout=subprocess.DEVNULL)
+                try:
+                    doc = _inventory(scenario, ports, n)
+                    threads = _vpnportal_cycle(doc, proc.pid, PROCESSES)
+                    plain = _plain_script(doc, min(n, PLAIN_SAMPLE))
+                    connection.close()  # the workers fork with their own connections
+                    celery = _celery_runs(n, proc.pid, Path(tmp), known_hosts)
+                finally:
+                    proc.terminate()
+                    try:
+                        proc.wait(30)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+            results[f"devices_{n}"] = {
+                "celery": celery,
+                "manage_py_poll": _thread_row(threads["steady"]),
+                "plain_netmiko": plain,
+                "load_at_start": round(load, 2),
+                "load_at_end": round(os.getloadavg()[0], 2),
+            }
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+    finally:
+        connection.settings_dict["NAME"] = old_name
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    chosen = tuple(int(x) for x in sys.argv[1:]) or SIZES
+    print(json.dumps(run(chosen), indent=2, default=str))
