@@ -22,6 +22,7 @@ from devices.inventory_yaml import (
     InventoryError,
     SecretValue,
     check_text,
+    check_unique_names,
     line_of,
     mapping,
     scalar,
@@ -126,13 +127,7 @@ def _credential_set(node: yaml.Node, index: int) -> CredentialSetEntry:
 def parse_credential_sets(node: yaml.Node) -> list[CredentialSetEntry]:
     """The `credentials:` list, validated; InventoryError naming the line of the first problem."""
     entries = [_credential_set(item, i) for i, item in enumerate(sequence(node, "credentials"))]
-    seen: dict[str, int] = {}
-    for entry in entries:
-        if entry.name in seen:
-            raise InventoryError(
-                f"line {entry.line}: credential set {entry.name!r} already defined at line {seen[entry.name]}"
-            )
-        seen[entry.name] = entry.line
+    check_unique_names(entries, "credential set")
     return entries
 
 

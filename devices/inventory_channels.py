@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from devices.contacts import email_list, validate_email_list
 from devices.credentials import ImportedRow, apply_secret, save_imported
 from devices.inventory_result import ImportResult, change, secret_change
-from devices.inventory_yaml import InventoryError, SecretValue, secret_value
+from devices.inventory_yaml import InventoryError, SecretValue, check_unique_names, secret_value
 from devices.models import Device
 from vpnportal.audit import audit
 from vpnportal.audit_values import snapshot
@@ -181,13 +181,7 @@ def parse_channels(node: yaml.Node) -> list[ChannelEntry]:
     if not isinstance(node, yaml.SequenceNode):
         raise ValueError(f"line {_line(node)}: channels: expected a list")
     entries = [parse_channel(item, i) for i, item in enumerate(node.value)]
-    seen: dict[str, int] = {}
-    for entry in entries:
-        if entry.name in seen:
-            raise ValueError(
-                f"line {entry.line}: channel {entry.name!r} already defined at line {seen[entry.name]}"
-            )
-        seen[entry.name] = entry.line
+    check_unique_names(entries, "channel")
     return entries
 
 

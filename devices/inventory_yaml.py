@@ -99,6 +99,17 @@ def sequence(node: yaml.Node, where: str) -> list[yaml.Node]:
     return list(node.value)
 
 
+def check_unique_names(entries: list[Any], what: str) -> None:
+    """Refuse a name defined twice in one list, naming both lines (`entries` have `.name` and `.line`)."""
+    seen: dict[str, int] = {}
+    for entry in entries:
+        if entry.name in seen:
+            raise InventoryError(
+                f"line {entry.line}: {what} {entry.name!r} already defined at line {seen[entry.name]}"
+            )
+        seen[entry.name] = entry.line
+
+
 def value_node(items: list[tuple[str, yaml.Node, int]], key: str) -> yaml.Node | None:
     """The value node of `key` in a mapping's items, None when absent."""
     return next((value for name, value, _ in items if name == key), None)
