@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each response: the user's choice (the menu's switch, kept in the session and with
+    # the account), else the browser's Accept-Language, else LANGUAGE_CODE (docs/translating.md).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,7 +113,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages vpnportal ships (locale/<code>/LC_MESSAGES/django.po). LANGUAGE_CODE is the default for
+# a browser that asks for none of them, and for an alert email to a contact with no language set.
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LANGUAGE_CODE = env_str("VPNPORTAL_LANGUAGE_CODE", "en")
+LOCALE_PATHS = [SITE_FILES_DIR / "locale"]
 TIME_ZONE = env_str("VPNPORTAL_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
