@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from vpnportal import alert_views, views
 from vpnportal.login_forms import PortalAdminLoginForm, PortalLoginForm
@@ -30,6 +31,9 @@ urlpatterns = [
     path("readyz", login_not_required(views.readyz), name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalLoginForm), name="login"),
     # Browsers ask for /favicon.ico whatever the page says: the static file, without a login.
+    # The translated strings the scripts draw (static/js/*.js call gettext/interpolate): no secrets, and
+    # the login page may need them before anyone is logged in.
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("favicon.ico", login_not_required(views.favicon), name="favicon"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
