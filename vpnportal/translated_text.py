@@ -31,7 +31,8 @@ def deferred_plural(singular: str, plural: str, n: int, **params: Any) -> Stored
 
 def english(stored: StoredText) -> str:
     """The text in English, whatever language is active: what the plain text column keeps."""
-    return _format(_english_template(stored), stored.get("params") or {}, stored.get("msgid", ""))
+    template = _english_template(stored)
+    return _format(template, stored.get("params") or {}, None) or template
 
 
 def render(stored: StoredText | None, fallback: str = "") -> str:

@@ -33,7 +33,8 @@ NOT_THE_PRODUCT = [
 
 
 class Command(makemessages.Command):
-    xgettext_options = makemessages.Command.xgettext_options + [
+    xgettext_options = [
+        *makemessages.Command.xgettext_options,
         "--keyword=deferred",
         "--keyword=deferred_plural:1,2",
     ]
