@@ -74,4 +74,6 @@ def _format(template: str, params: dict[str, Any], default: str | None) -> str |
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
     """Parameters as JSON keeps them: numbers and text; anything else (dates, lazy texts) as its str()."""
-    return {k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in params.items()}
+    return {
+        k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in params.items()
+    }
