@@ -1,5 +1,6 @@
 """Stored texts render in the reader's language, and fall back to English when they cannot."""
 
+from django.test import Client
 from django.utils import translation
 
 from vpnportal.translated_text import deferred, deferred_plural, english, render
@@ -35,3 +36,10 @@ def test_a_translation_is_used_when_the_catalogue_has_one() -> None:
     # "Filters" is in the Japanese catalogue (Django REST framework's page uses it).
     with translation.override("ja"):
         assert render(deferred("Filters"), "") == "フィルター"
+
+
+def test_the_scripts_catalogue_is_public_and_carries_only_translations(client: Client) -> None:
+    response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert b"django.catalog" in response.content

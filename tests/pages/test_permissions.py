@@ -43,7 +43,7 @@ ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {
     "devices:tunnel_silence": (lambda s: [s.tunnel.pk], {"hours": "1"}),
 }
 # Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment; the
-# public favicon: tests/api/test_docs_pages.py).
+# public favicon: tests/api/test_docs_pages.py; the scripts' public translation catalogue: tests/i18n).
 NOT_OURS = {
     "login",
     "logout",
@@ -51,6 +51,7 @@ NOT_OURS = {
     "readyz",
     "metrics",
     "favicon",
+    "javascript-catalog",
     "pki:enroll",
     "pki:enrollment_detail",
 }
