@@ -9,7 +9,6 @@ from django import template
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-
 from devices.diagnosis.model import Severity
 from devices.models import Finding
 
