@@ -15,7 +15,7 @@ from devices.models import Finding
 register = template.Library()
 
 # The severity words as the pages print them (lower case, like the stored values and the badge classes).
-SEVERITY_WORDS = {
+SEVERITY_WORDS: dict[str, Any] = {
     Severity.CRITICAL: gettext_lazy("critical"),
     Severity.WARNING: gettext_lazy("warning"),
     Severity.INFO: gettext_lazy("info"),
