@@ -20,6 +20,7 @@ from devices.choices import (
     TunnelStatus,
 )
 from devices.contacts import validate_email_list
+from devices.diagnosis.wording import EVIDENCE, FIX, shown_lines, shown_title
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 
@@ -500,6 +501,13 @@ class Finding(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     active = models.BooleanField(default=True, db_index=True)
+    # The title and the remarks among evidence and fix as deferred texts (devices/diagnosis/wording.py),
+    # beside the English columns above; empty for findings stored before there were.
+    texts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Title and remarks as deferred texts, shown in the reader's language.",
+    )
 
     class Meta:
         ordering = ["-active", "severity", "code", "subject"]
@@ -522,6 +530,18 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device or self.tunnel} {self.code} {self.subject}"
+
+    def shown_title(self) -> str:
+        """The title in the active language (the English `title` when no deferred form is stored)."""
+        return shown_title(self.texts, self.title)
+
+    def shown_evidence(self) -> list[str]:
+        """The evidence lines, vpnportal's remarks in the active language, device lines as printed."""
+        return shown_lines(self.texts, EVIDENCE, self.evidence or [])
+
+    def shown_fix(self) -> list[str]:
+        """The suggested lines, remarks (`! ...`) in the active language, commands as the device takes them."""
+        return shown_lines(self.texts, FIX, self.fix or [])
 
 
 class Diagnosis(models.Model):

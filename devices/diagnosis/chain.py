@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from devices.diagnosis import facts, fixes
-from devices.diagnosis.model import CONFIG, KEYS, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, KEYS, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.diagnosis.text import identity_certificate_hex
+from vpnportal.translated_text import deferred
+
+# One message per certificate role (facts.cert_phrase).
+DOES_NOT_VERIFY = {
+    "identity": gettext_noop("Identity certificate %(serial)s does not verify against its CA"),
+    "ca": gettext_noop("CA certificate %(serial)s does not verify against its CA"),
+    "ra_signature": gettext_noop("RA signature certificate %(serial)s does not verify against its CA"),
+    "ra_encryption": gettext_noop("RA encryption certificate %(serial)s does not verify against its CA"),
+}
 
 
 def chain_signatures(dev: DeviceOutputs) -> list[Finding]:
@@ -17,13 +28,15 @@ def chain_signatures(dev: DeviceOutputs) -> list[Finding]:
                 continue
             serial = str(cert.get("serial") or "?")
             evidence = facts.chain_lines(dev, serial)
-            evidence.append(f"({cert.get('signature_error') or 'signature does not verify'})")
+            # The verifier's reason (pki.x509) is English; vpnportal's own remark when it gives none.
+            reason = cert.get("signature_error")
+            evidence.append(f"({reason})" if reason else Phrase(deferred("(signature does not verify)")))
             critical = cert.get("role") in ("identity", "ca")
             out.append(
                 Finding(
                     Code.CERT_SIGNATURE_INVALID,
                     Severity.CRITICAL if critical else Severity.WARNING,
-                    f"{facts.sentence(facts.cert_label(cert))} does not verify against its CA",
+                    facts.cert_phrase(cert, DOES_NOT_VERIFY),
                     f"certificate {serial}",
                     tuple(evidence),
                     tuple(fixes.authenticate(dev.platform, trustpoint, facts.version(dev))),
@@ -46,17 +59,26 @@ def key_matches_certificate(dev: DeviceOutputs) -> list[Finding]:
             continue
         evidence = facts.chain_lines(dev, serial)
         evidence += list(dev.find_lines(KEYS, "key name:"))
-        evidence.append("(the certificate's public key equals none of the keys above)")
+        evidence.append(Phrase(deferred("(the certificate's public key equals none of the keys above)")))
         trustpoint = facts.first_trustpoint(dev)
         out.append(
             Finding(
                 Code.KEY_CERT_MISMATCH,
                 Severity.CRITICAL,
-                f"Identity certificate {serial} does not hold any of the device's keys",
+                Phrase(
+                    deferred(
+                        "Identity certificate %(serial)s does not hold any of the device's keys",
+                        serial=serial,
+                    )
+                ),
                 f"certificate {serial} key",
                 tuple(evidence),
                 (
-                    "! the key was regenerated after enrollment: enroll again for the current key",
+                    Phrase(
+                        deferred(
+                            "! the key was regenerated after enrollment: enroll again for the current key"
+                        )
+                    ),
                     *fixes.enroll(dev.platform, trustpoint, facts.version(dev)),
                 ),
             )

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from devices.diagnosis import fixes
-from devices.diagnosis.model import Code, Finding, Severity
+from devices.diagnosis.model import Code, Finding, Phrase, Severity
+from vpnportal.translated_text import StoredText, deferred
 
 # What the devices print when the CA's HTTP port cannot be reached (IOS, PIX, ASA; the simulator's too).
 UNREACHABLE_RE = re.compile(
@@ -72,11 +73,28 @@ def diagnose_enrollment(
             Finding(
                 Code.CA_UNREACHABLE,
                 Severity.CRITICAL,
-                f"Enrollment for {trustpoint} cannot reach the CA at {host} on TCP {port}",
+                Phrase(
+                    deferred(
+                        "Enrollment for %(trustpoint)s cannot reach the CA at %(host)s on TCP %(port)s",
+                        trustpoint=trustpoint,
+                        host=host,
+                        port=port,
+                    )
+                ),
                 f"trustpoint {trustpoint}",
-                tuple(f"enrollment ({record.state}): {line}" for line in lines[:6]),
+                tuple(
+                    # The state is the enrollment's API value, the line the device's own words.
+                    Phrase(deferred("enrollment (%(state)s): %(line)s", state=record.state, line=line))
+                    for line in lines[:6]
+                ),
                 (
-                    f"! let TCP {port} (HTTP, SCEP) through from the device to {host}, then check:",
+                    Phrase(
+                        deferred(
+                            "! let TCP %(port)s (HTTP, SCEP) through from the device to %(host)s, then check:",
+                            port=port,
+                            host=host,
+                        )
+                    ),
                     f"ping {host}",
                     *fixes.enroll(platform, trustpoint, form=pki_form),
                 ),
@@ -85,15 +103,20 @@ def diagnose_enrollment(
     stuck: dict[str, list[str]] = {}
     for cert in pending:
         if now - cert.since >= pending_limit:
-            stuck.setdefault(cert.trustpoint, []).append(
-                f"certificate Pending since {cert.since:%Y-%m-%d %H:%M} UTC"
-                + (f" (request fingerprint {cert.fingerprint})" if cert.fingerprint else "")
-            )
+            since = f"{cert.since:%Y-%m-%d %H:%M}"
+            if cert.fingerprint:
+                line = deferred(
+                    "certificate Pending since %(since)s UTC (request fingerprint %(fingerprint)s)",
+                    since=since,
+                    fingerprint=cert.fingerprint,
+                )
+            else:
+                line = deferred("certificate Pending since %(since)s UTC", since=since)
+            stuck.setdefault(cert.trustpoint, []).append(Phrase(line))
     for trustpoint, record in latest.items():
         if record.state == "pending" and now - record.since >= pending_limit:
-            stuck.setdefault(trustpoint, []).append(
-                f"enrollment pending since {record.since:%Y-%m-%d %H:%M} UTC"
-            )
+            line = deferred("enrollment pending since %(since)s UTC", since=f"{record.since:%Y-%m-%d %H:%M}")
+            stuck.setdefault(trustpoint, []).append(Phrase(line))
     for trustpoint, evidence in stuck.items():
         if trustpoint in unreachable:
             continue
@@ -101,12 +124,20 @@ def diagnose_enrollment(
             Finding(
                 Code.ENROLLMENT_STUCK,
                 Severity.WARNING,
-                f"Certificate request for {trustpoint} has been Pending for over {_hours(pending_limit)}",
+                Phrase(_stuck_title(trustpoint, pending_limit)),
                 f"trustpoint {trustpoint}",
                 tuple(evidence),
                 (
-                    "! ask the CA administrator to grant (or reject) the request with the fingerprint above;",
-                    "! if the CA never saw it, check TCP 80 from the device to the CA and enroll again:",
+                    Phrase(
+                        deferred(
+                            "! ask the CA administrator to grant (or reject) the request with the fingerprint above;"
+                        )
+                    ),
+                    Phrase(
+                        deferred(
+                            "! if the CA never saw it, check TCP 80 from the device to the CA and enroll again:"
+                        )
+                    ),
                     *fixes.enroll(platform, trustpoint, form=pki_form),
                 ),
             )
@@ -114,6 +145,17 @@ def diagnose_enrollment(
     return out
 
 
-def _hours(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} min"
+def _stuck_title(trustpoint: str, limit: timedelta) -> StoredText:
+    """The title of a request Pending for over the limit, in whole hours when it is some (`2 h`, `90 min`)."""
+    minutes = int(limit.total_seconds() // 60)
+    if minutes >= 60 and minutes % 60 == 0:
+        return deferred(
+            "Certificate request for %(trustpoint)s has been Pending for over %(hours)s h",
+            trustpoint=trustpoint,
+            hours=minutes // 60,
+        )
+    return deferred(
+        "Certificate request for %(trustpoint)s has been Pending for over %(minutes)s min",
+        trustpoint=trustpoint,
+        minutes=minutes,
+    )

@@ -6,8 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from devices.diagnosis.model import CERTIFICATES, CLOCK, CONFIG, DeviceOutputs
+from devices.diagnosis.model import CERTIFICATES, CLOCK, CONFIG, DeviceOutputs, Phrase
 from devices.parsers.common import aware_time
+from vpnportal.translated_text import deferred
 
 
 def version(dev: DeviceOutputs) -> str | None:
@@ -84,6 +85,24 @@ def cert_label(cert: dict[str, Any]) -> str:
     role = str(cert.get("role") or "identity").replace("_", " ")
     role = {"ca": "CA", "ra signature": "RA signature", "ra encryption": "RA encryption"}.get(role, role)
     return f"{role} certificate {cert.get('serial') or '?'}"
+
+
+def cert_phrase(cert: dict[str, Any], by_role: dict[str, str], **params: Any) -> Phrase:
+    """A text that names a certificate by its role and serial, from its role's own message: the role words
+    do not translate alone ("CA certificate 01", "RA signature certificate 02" read differently in
+    Japanese). by_role: role -> message with %(serial)s, one for each role of pki.choices.CertificateRole."""
+    role = str(cert.get("role") or "identity")
+    serial = str(cert.get("serial") or "?")
+    if role in by_role:
+        return Phrase(deferred(by_role[role], serial=serial, **params))
+    # The parsers know only those roles; another one reads as cert_label says it, in English only.
+    label = cert_label(cert)
+    template = (
+        by_role["identity"]
+        .replace("Identity certificate %(serial)s", sentence(label))
+        .replace("identity certificate %(serial)s", label)
+    )
+    return Phrase(deferred(template, **params))
 
 
 def sentence(text: str) -> str:

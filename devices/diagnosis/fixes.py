@@ -1,8 +1,14 @@
-"""Suggested commands per platform; lines starting with `!` are remarks the device would ignore."""
+"""Suggested commands per platform; lines starting with `!` are remarks the device would ignore.
+
+Commands are plain strings, shown as the device takes them; remarks are Phrases, shown in the reader's
+language (devices/diagnosis/wording.py).
+"""
 
 from __future__ import annotations
 
+from devices.diagnosis.model import Phrase
 from devices.diagnosis.text import ASA, IOS, PIX
+from vpnportal.translated_text import deferred
 
 
 def _pki(platform: str, version: str | None) -> str:
@@ -72,7 +78,7 @@ def generate_key(platform: str, label: str) -> list[str]:
     """A 2048-bit RSA key; the certificate must be enrolled again for it."""
     if platform == PIX:
         return [
-            "! PIX 6.0 generates at most 1024-bit keys: upgrade to 6.3 (2048) or ASA first",
+            Phrase(deferred("! PIX 6.0 generates at most 1024-bit keys: upgrade to 6.3 (2048) or ASA first")),
             "ca generate rsa key 2048",
             "ca save all",
         ]
@@ -87,12 +93,14 @@ def ike_policy(platform: str, priority: int | None, param: str) -> list[str]:
     values = {"encryption": "aes 256", "hash": "sha256", "group": "14"}
     if platform == PIX:
         pix = {"encryption": "aes-256", "hash": "sha", "group": "5"}
-        note = "! PIX 6.3 offers AES but no SHA-256 nor DH group 14: migrate to ASA for those"
+        note = Phrase(
+            deferred("! PIX 6.3 offers AES but no SHA-256 nor DH group 14: migrate to ASA for those")
+        )
         return [note, f"isakmp policy {prio} {param} {pix[param]}"]
     if platform == ASA:
         if param == "hash":
             return [
-                "! IKEv1 on ASA stops at SHA-1: move the tunnel to IKEv2",
+                Phrase(deferred("! IKEv1 on ASA stops at SHA-1: move the tunnel to IKEv2")),
                 f"crypto ikev2 policy {prio}",
                 " encryption aes-256",
                 " integrity sha256",
@@ -103,7 +111,9 @@ def ike_policy(platform: str, priority: int | None, param: str) -> list[str]:
         return [f"crypto ikev1 policy {prio}", f" {param} {asa[param]}"]
     word = {"encryption": "encryption", "hash": "hash", "group": "group"}[param]
     return [
-        "! IOS before 12.2(13)T has no AES, before 15.x no SHA-256 nor group 14: upgrade first",
+        Phrase(
+            deferred("! IOS before 12.2(13)T has no AES, before 15.x no SHA-256 nor group 14: upgrade first")
+        ),
         f"crypto isakmp policy {prio}",
         f" {word} {values[param]}",
     ]
@@ -113,7 +123,7 @@ def transform_set(platform: str, name: str) -> list[str]:
     """A transform set with AES-256 and SHA-256 (SHA-1 where the platform has nothing better)."""
     if platform == PIX:
         return [
-            "! PIX 6.3: esp-aes-256 esp-sha-hmac is the best it has",
+            Phrase(deferred("! PIX 6.3: esp-aes-256 esp-sha-hmac is the best it has")),
             f"crypto ipsec transform-set {name} esp-aes-256 esp-sha-hmac",
         ]
     if platform == ASA:
@@ -132,7 +142,12 @@ def ssh_only(platform: str, telnet_lines: list[str]) -> list[str]:
         out.append("ssh <management-network> <mask> inside")
         if platform == PIX:
             out.insert(
-                0, "! PIX 6 speaks SSHv1 only: restrict it to the management network, plan the move to ASA"
+                0,
+                Phrase(
+                    deferred(
+                        "! PIX 6 speaks SSHv1 only: restrict it to the management network, plan the move to ASA"
+                    )
+                ),
             )
         return out
     return [

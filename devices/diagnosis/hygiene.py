@@ -5,14 +5,36 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from devices.diagnosis import facts, fixes
-from devices.diagnosis.model import CONFIG, KEYS, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, KEYS, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.diagnosis.text import config_block, declared_modulus_bits
+from vpnportal.translated_text import deferred
 
 MIN_RSA_BITS = 2048
 WEAK_CIPHERS = {"des": "DES", "3des": "3DES"}
 WEAK_HASHES = {"md5": "MD5", "sha": "SHA-1", "sha1": "SHA-1"}
-WEAK_GROUPS = {1: "768-bit", 2: "1024-bit", 5: "1536-bit"}
+WEAK_GROUPS = {1: 768, 2: 1024, 5: 1536}  # modulus bits
+# One message per certificate role (facts.cert_phrase).
+SHORT_CERTIFICATE_KEY = {
+    "identity": gettext_noop(
+        "Identity certificate %(serial)s has a %(bits)s-bit RSA key (under %(minimum)s)"
+    ),
+    "ca": gettext_noop("CA certificate %(serial)s has a %(bits)s-bit RSA key (under %(minimum)s)"),
+    "ra_signature": gettext_noop(
+        "RA signature certificate %(serial)s has a %(bits)s-bit RSA key (under %(minimum)s)"
+    ),
+    "ra_encryption": gettext_noop(
+        "RA encryption certificate %(serial)s has a %(bits)s-bit RSA key (under %(minimum)s)"
+    ),
+}
+WEAK_SIGNATURE = {
+    "identity": gettext_noop("Identity certificate %(serial)s is signed with %(algorithm)s"),
+    "ca": gettext_noop("CA certificate %(serial)s is signed with %(algorithm)s"),
+    "ra_signature": gettext_noop("RA signature certificate %(serial)s is signed with %(algorithm)s"),
+    "ra_encryption": gettext_noop("RA encryption certificate %(serial)s is signed with %(algorithm)s"),
+}
 WEAK_TRANSFORMS = {
     "esp-des": (Code.WEAK_CIPHER, "DES"),
     "esp-3des": (Code.WEAK_CIPHER, "3DES"),
@@ -52,27 +74,45 @@ def ike_hygiene(dev: DeviceOutputs) -> list[Finding]:
     for policy in dev.get(CONFIG).get("ike_policies") or []:
         priority = policy.get("priority")
         defaulted = set(policy.get("defaulted") or [])
-        checks: list[tuple[str, str, str, str]] = []
+        checks: list[tuple[str, str, str, Phrase]] = []
         cipher = _norm_cipher(policy.get("encryption"))
         if cipher in WEAK_CIPHERS:
-            checks.append((Code.WEAK_CIPHER, "encryption", cipher, f"{WEAK_CIPHERS[cipher]} encryption"))
+            title = deferred(
+                "IKE policy %(priority)s uses %(cipher)s encryption",
+                priority=priority,
+                cipher=WEAK_CIPHERS[cipher],
+            )
+            checks.append((Code.WEAK_CIPHER, "encryption", cipher, Phrase(title)))
         hashing = str(policy.get("hash") or "").lower()
         if hashing in WEAK_HASHES:
-            checks.append((Code.WEAK_HASH, "hash", hashing, f"{WEAK_HASHES[hashing]} hash"))
+            title = deferred(
+                "IKE policy %(priority)s uses %(hash)s hash", priority=priority, hash=WEAK_HASHES[hashing]
+            )
+            checks.append((Code.WEAK_HASH, "hash", hashing, Phrase(title)))
         group = policy.get("group")
         if group in WEAK_GROUPS:
-            checks.append(
-                (Code.WEAK_DH_GROUP, "group", str(group), f"DH group {group} ({WEAK_GROUPS[group]})")
+            title = deferred(
+                "IKE policy %(priority)s uses DH group %(group)s (%(bits)s-bit)",
+                priority=priority,
+                group=group,
+                bits=WEAK_GROUPS[group],
             )
-        for code, param, value, label in checks:
-            evidence = _policy_lines(dev, priority, param)
+            checks.append((Code.WEAK_DH_GROUP, "group", str(group), Phrase(title)))
+        for code, param, value, title_text in checks:
+            evidence: list[str] = _policy_lines(dev, priority, param)
             if param in defaulted:
-                evidence.append(f"{dev.command(CONFIG)}: ({param} not set: the default is {value})")
+                note = deferred(
+                    "%(command)s: (%(param)s not set: the default is %(value)s)",
+                    command=dev.command(CONFIG),
+                    param=param,
+                    value=value,
+                )
+                evidence.append(Phrase(note))
             out.append(
                 Finding(
                     code,
                     Severity.WARNING,
-                    f"IKE policy {priority} uses {label}",
+                    title_text,
                     f"ike policy {priority} {param}",
                     tuple(evidence),
                     tuple(fixes.ike_policy(dev.platform, priority, param)),
@@ -100,7 +140,14 @@ def transform_hygiene(dev: DeviceOutputs) -> list[Finding]:
                 Finding(
                     code,
                     Severity.WARNING,
-                    f"Transform set {name} uses {label} ({transform})",
+                    Phrase(
+                        deferred(
+                            "Transform set %(name)s uses %(algorithm)s (%(transform)s)",
+                            name=name,
+                            algorithm=label,
+                            transform=str(transform),
+                        )
+                    ),
                     f"transform-set {name} {transform}",
                     tuple(lines),
                     tuple(fixes.transform_set(dev.platform, name)),
@@ -129,21 +176,35 @@ def rsa_hygiene(dev: DeviceOutputs) -> list[Finding]:
         if bits >= MIN_RSA_BITS:
             continue
         name = str(key.get("name") or "?")
-        evidence = [
+        evidence: list[str] = [
             line for line in dev.find_lines(KEYS, f"key name: {name}") if line.rstrip().endswith(name)
         ]
         evidence += dev.find_lines(KEYS, "modulus size")[:1]
         if declared:
-            evidence.append(
-                f"{dev.command(KEYS)}: (key data damaged; its DER header declares a {bits}-bit modulus)"
+            note = deferred(
+                "%(command)s: (key data damaged; its DER header declares a %(bits)s-bit modulus)",
+                command=dev.command(KEYS),
+                bits=bits,
             )
         else:
-            evidence.append(f"{dev.command(KEYS)}: (key data decodes to a {bits}-bit modulus)")
+            note = deferred(
+                "%(command)s: (key data decodes to a %(bits)s-bit modulus)",
+                command=dev.command(KEYS),
+                bits=bits,
+            )
+        evidence.append(Phrase(note))
         out.append(
             Finding(
                 Code.WEAK_RSA_KEY,
                 Severity.WARNING,
-                f"RSA key {name} is {bits} bits (under {MIN_RSA_BITS})",
+                Phrase(
+                    deferred(
+                        "RSA key %(name)s is %(bits)s bits (under %(minimum)s)",
+                        name=name,
+                        bits=bits,
+                        minimum=MIN_RSA_BITS,
+                    )
+                ),
                 f"key {name}",
                 tuple(evidence),
                 tuple(
@@ -159,13 +220,15 @@ def rsa_hygiene(dev: DeviceOutputs) -> list[Finding]:
             continue
         serial = str(cert.get("serial") or "?")
         evidence = facts.chain_lines(dev, serial) + facts.cert_lines(dev, serial, "public key")
-        evidence.append(f"(the certificate's public key is {bits} bits)")
+        evidence.append(Phrase(deferred("(the certificate's public key is %(bits)s bits)", bits=bits)))
         if cert.get("role") == "identity":
             fix = fixes.generate_key(dev.platform, facts.first_trustpoint(dev)) + fixes.enroll(
                 dev.platform, str(cert.get("trustpoint") or facts.first_trustpoint(dev)), facts.version(dev)
             )
         else:
-            fix = ["! the CA must issue from a 2048-bit (or larger) key; then on the device:"]
+            fix = [
+                Phrase(deferred("! the CA must issue from a 2048-bit (or larger) key; then on the device:"))
+            ]
             fix += fixes.authenticate(
                 dev.platform, str(cert.get("trustpoint") or facts.first_trustpoint(dev)), facts.version(dev)
             )
@@ -173,7 +236,7 @@ def rsa_hygiene(dev: DeviceOutputs) -> list[Finding]:
             Finding(
                 Code.WEAK_RSA_KEY,
                 Severity.WARNING,
-                f"{facts.sentence(facts.cert_label(cert))} has a {bits}-bit RSA key (under {MIN_RSA_BITS})",
+                facts.cert_phrase(cert, SHORT_CERTIFICATE_KEY, bits=bits, minimum=MIN_RSA_BITS),
                 f"certificate {serial} key",
                 tuple(evidence),
                 tuple(fix),
@@ -200,20 +263,20 @@ def signature_hygiene(dev: DeviceOutputs) -> list[Finding]:
         serial = str(cert.get("serial") or "?")
         trustpoint = str(cert.get("trustpoint") or facts.first_trustpoint(dev))
         evidence = facts.chain_lines(dev, serial) + facts.cert_lines(dev, serial, "signature algorithm")
-        evidence.append(f"(signature algorithm {algorithm})")
+        evidence.append(Phrase(deferred("(signature algorithm %(algorithm)s)", algorithm=algorithm)))
         if cert.get("role") == "identity":
             fix = [
-                "! have the CA sign with SHA-256, then:",
+                Phrase(deferred("! have the CA sign with SHA-256, then:")),
                 *fixes.enroll(dev.platform, trustpoint, facts.version(dev)),
             ]
         else:
-            fix = ["! the CA must re-issue with SHA-256; then on the device:"]
+            fix = [Phrase(deferred("! the CA must re-issue with SHA-256; then on the device:"))]
             fix += fixes.authenticate(dev.platform, trustpoint, facts.version(dev))
         out.append(
             Finding(
                 Code.WEAK_CERT_SIGNATURE,
                 Severity.WARNING,
-                f"{facts.sentence(facts.cert_label(cert))} is signed with {label}",
+                facts.cert_phrase(cert, WEAK_SIGNATURE, algorithm=label),
                 f"certificate {serial} signature",
                 tuple(evidence),
                 tuple(fix),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from devices.diagnosis import facts, fixes
-from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.diagnosis.text import ASA, IOS, PIX, has_ipv4
+from vpnportal.translated_text import deferred
 
 # What IKE identifies itself by when the configuration says nothing: address on IOS and PIX 6, and
 # ASA picks by authentication (auto).
@@ -33,7 +34,12 @@ def isakmp_identity(dev: DeviceOutputs) -> list[Finding]:
         severity = Severity.CRITICAL
     else:
         evidence = [
-            f"{dev.command(CONFIG)}: (no `isakmp identity` line: this platform then identifies by address)"
+            Phrase(
+                deferred(
+                    "%(command)s: (no `isakmp identity` line: this platform then identifies by address)",
+                    command=dev.command(CONFIG),
+                )
+            )
         ]
         # Only the peer's check fails (IKMP_NO_ID_CERT_ADDR_MATCH); the seed's tunnel still came up.
         severity = Severity.WARNING
@@ -43,7 +49,7 @@ def isakmp_identity(dev: DeviceOutputs) -> list[Finding]:
         Finding(
             Code.ISAKMP_IDENTITY_ADDRESS,
             severity,
-            "ISAKMP identity is the address but the certificate carries only the FQDN",
+            Phrase(deferred("ISAKMP identity is the address but the certificate carries only the FQDN")),
             "isakmp identity",
             tuple(evidence),
             tuple(fixes.identity_hostname(dev.platform)),

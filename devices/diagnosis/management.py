@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from devices.diagnosis import facts, fixes
-from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.diagnosis.text import ASA, IOS, PIX
+from vpnportal.translated_text import deferred
 
 
 def _ios_major(version: str | None) -> int | None:
@@ -31,19 +32,26 @@ def cleartext_management(dev: DeviceOutputs) -> list[Finding]:
                 # IOS 12 lets every protocol in on a vty without `transport input`; quote only the head
                 # line, the block may hold a line password.
                 evidence.append(dev.quote(CONFIG, block[0]))
-                evidence.append(f"{dev.command(CONFIG)}: (no `transport input`: IOS 12 accepts telnet)")
+                evidence.append(
+                    Phrase(
+                        deferred(
+                            "%(command)s: (no `transport input`: IOS 12 accepts telnet)",
+                            command=dev.command(CONFIG),
+                        )
+                    )
+                )
     elif dev.platform in (PIX, ASA):
         telnet_lines = [line for line in lines if re.match(r"^telnet \d", line.strip())]
         evidence += [dev.quote(CONFIG, line) for line in telnet_lines]
     if dev.transport == "telnet":
-        evidence.append("(vpnportal itself logs in to this device over telnet)")
+        evidence.append(Phrase(deferred("(vpnportal itself logs in to this device over telnet)")))
     if not evidence:
         return []
     return [
         Finding(
             Code.CLEARTEXT_MANAGEMENT,
             Severity.WARNING,
-            "Management over telnet: passwords cross the network in clear text",
+            Phrase(deferred("Management over telnet: passwords cross the network in clear text")),
             "telnet",
             tuple(evidence),
             tuple(fixes.ssh_only(dev.platform, telnet_lines)),

@@ -7,6 +7,7 @@ from typing import Any
 
 # One severity scale for findings and alerts, with its rank.
 from vpnportal.choices import Severity as Severity
+from vpnportal.translated_text import StoredText, english
 
 # Logical kinds of a poll's outputs (devices.commands names them the same way).
 CONFIG = "config"
@@ -45,9 +46,37 @@ class Code:
     HYGIENE = frozenset({WEAK_CIPHER, WEAK_HASH, WEAK_DH_GROUP, WEAK_RSA_KEY, WEAK_CERT_SIGNATURE})
 
 
+class Phrase(str):
+    """Text for people, in English, that keeps its deferred form (vpnportal/translated_text.py).
+
+    A rule writes `Phrase(deferred("... %(name)s ...", name=...))` where it wrote an English string: the
+    finding's title, or a remark among its evidence or fix lines. It reads, compares and joins as that
+    English text; storing the finding keeps `stored` too, so a page shows it in the reader's language.
+    Device lines and commands stay plain strings: they are shown as the device takes them.
+    """
+
+    stored: StoredText
+
+    def __new__(cls, stored: StoredText) -> Phrase:
+        text = super().__new__(cls, english(stored))
+        text.stored = stored
+        return text
+
+    def __reduce__(self) -> tuple[type[Phrase], tuple[StoredText]]:
+        return (Phrase, (self.stored,))
+
+
+def deferred_form(text: str) -> StoredText | None:
+    """The deferred form a text carries (a Phrase), None for a device line, a command or a plain string."""
+    return text.stored if isinstance(text, Phrase) else None
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem found in the outputs: what, how bad, the lines that show it, and the commands that fix it."""
+    """One problem found in the outputs: what, how bad, the lines that show it, and the commands that fix it.
+
+    The title, and the remarks among the evidence and fix lines, are Phrases (English that keeps its
+    deferred form); see devices.diagnosis.stored for how they are kept and shown."""
 
     code: str
     severity: str

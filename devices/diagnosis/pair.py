@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from devices.diagnosis import fixes
-from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.diagnosis.text import IOS, AclEntry, acl_entries
+from vpnportal.translated_text import deferred
 
 # IPsec SA lifetime when neither the map entry nor the global setting names one.
 DEFAULT_LIFETIME_SECONDS = {"cisco_ios": 3600, "cisco_pix": 28800, "cisco_asa": 28800}
@@ -109,8 +110,13 @@ def _lifetime(dev: DeviceOutputs, entry: dict[str, Any], name: str) -> tuple[int
         if match:
             return int(match.group(1)), [_label(dev, dev.quote(CONFIG, line))]
     default = DEFAULT_LIFETIME_SECONDS.get(dev.platform)
-    note = f"{dev.name} {dev.command(CONFIG)}: (no IPsec lifetime configured: the platform default is {default} s)"
-    return default, [note]
+    note = deferred(
+        "%(device)s %(command)s: (no IPsec lifetime configured: the platform default is %(seconds)s s)",
+        device=dev.name,
+        command=dev.command(CONFIG),
+        seconds=default,
+    )
+    return default, [Phrase(note)]
 
 
 def diagnose_pair(a: DeviceOutputs, b: DeviceOutputs) -> list[Finding]:
@@ -134,7 +140,13 @@ def diagnose_pair(a: DeviceOutputs, b: DeviceOutputs) -> list[Finding]:
             Finding(
                 Code.PEER_ADDRESS_MISMATCH,
                 Severity.CRITICAL,
-                f"{dev.name} has no crypto map entry whose peer is {other.name}'s address",
+                Phrase(
+                    deferred(
+                        "%(device)s has no crypto map entry whose peer is %(other)s's address",
+                        device=dev.name,
+                        other=other.name,
+                    )
+                ),
                 f"{dev.name} peer",
                 tuple(evidence),
                 tuple(fixes.set_peer(dev.platform, name, entry.get("seq"), address)),
@@ -171,7 +183,16 @@ def _mirror(
         return []
     evidence = [_label(a, a.quote(CONFIG, line)) for line in lines_a]
     evidence += [_label(b, b.quote(CONFIG, line)) for line in lines_b]
-    fix = [f"! on {b.name}, the mirror image of {a.name}'s ACL {acl_a}:"]
+    fix: list[str] = [
+        Phrase(
+            deferred(
+                "! on %(device)s, the mirror image of %(other)s's ACL %(acl)s:",
+                device=b.name,
+                other=a.name,
+                acl=acl_a,
+            )
+        )
+    ]
     for action, proto, src, dst in rules_a:
         fix.append(
             f"access-list {acl_b} {action} {proto} {_acl_spec(b.platform, dst)} {_acl_spec(b.platform, src)}"
@@ -180,7 +201,15 @@ def _mirror(
         Finding(
             Code.ACL_NOT_MIRRORED,
             Severity.CRITICAL,
-            f"Crypto ACLs {a.name}:{acl_a} and {b.name}:{acl_b} are not mirror images",
+            Phrase(
+                deferred(
+                    "Crypto ACLs %(a)s:%(acl_a)s and %(b)s:%(acl_b)s are not mirror images",
+                    a=a.name,
+                    acl_a=acl_a,
+                    b=b.name,
+                    acl_b=acl_b,
+                )
+            ),
             f"acl {acl_a}/{acl_b}",
             tuple(evidence),
             tuple(fix),
@@ -222,13 +251,25 @@ def _transforms(
                 if "set transform-set" not in line and "set ikev1 transform-set" not in line
             ]
     name_b = next(iter(sets_b))
-    fix = [f"! give {b.name} a transform set {a.name} also proposes, for example:"]
+    fix: list[str] = [
+        Phrase(
+            deferred(
+                "! give %(device)s a transform set %(other)s also proposes, for example:",
+                device=b.name,
+                other=a.name,
+            )
+        )
+    ]
     fix += [f"crypto ipsec transform-set {name_b} {' '.join(sorted(next(iter(sets_a.values()))))}"]
     return [
         Finding(
             Code.NO_COMMON_TRANSFORM,
             Severity.CRITICAL,
-            f"{a.name} and {b.name} share no transform set: phase 2 cannot complete",
+            Phrase(
+                deferred(
+                    "%(a)s and %(b)s share no transform set: phase 2 cannot complete", a=a.name, b=b.name
+                )
+            ),
             "transform sets",
             tuple(evidence),
             tuple(fix),
@@ -255,10 +296,19 @@ def _ike_policies(a: DeviceOutputs, b: DeviceOutputs) -> list[Finding]:
         Finding(
             Code.NO_COMMON_IKE_POLICY,
             Severity.CRITICAL,
-            f"{a.name} and {b.name} share no IKE policy: phase 1 cannot complete",
+            Phrase(
+                deferred("%(a)s and %(b)s share no IKE policy: phase 1 cannot complete", a=a.name, b=b.name)
+            ),
             "ike policies",
             tuple(evidence),
-            ("! add, on one end, a policy with the other end's encryption, hash, authentication and group",),
+            (
+                Phrase(
+                    deferred(
+                        "! add, on one end, a policy with the other end's encryption, hash, authentication "
+                        "and group"
+                    )
+                ),
+            ),
         )
     ]
 
@@ -283,11 +333,23 @@ def _lifetimes(
         Finding(
             Code.LIFETIME_MISMATCH,
             Severity.WARNING,
-            f"IPsec SA lifetimes differ: {a.name} {life_a} s, {b.name} {life_b} s",
+            Phrase(
+                deferred(
+                    "IPsec SA lifetimes differ: %(a)s %(life_a)s s, %(b)s %(life_b)s s",
+                    a=a.name,
+                    life_a=life_a,
+                    b=b.name,
+                    life_b=life_b,
+                )
+            ),
             "ipsec lifetime",
             tuple(lines_a + lines_b),
             (
-                f"! on {shorter[0].name}, to match {longer[0].name}:",
+                Phrase(
+                    deferred(
+                        "! on %(device)s, to match %(other)s:", device=shorter[0].name, other=longer[0].name
+                    )
+                ),
                 *fixes.ipsec_lifetime(shorter[0].platform, longer[1]),
             ),
             device=shorter[0].name,

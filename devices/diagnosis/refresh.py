@@ -19,6 +19,7 @@ from devices.diagnosis.enrollment import EnrollmentRecord, PendingCertificate, d
 from devices.diagnosis.model import Code, DeviceOutputs, Finding
 from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
+from devices.diagnosis.wording import stored_texts
 from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
 from devices.models import Finding as FindingRow
 from devices.redact import redact_text, redact_value
@@ -143,12 +144,17 @@ def _sync(
         if key in seen:
             continue
         seen.add(key)
+        # Diagnosis reads the redacted copies; masked again here so no rule can ever quote a secret.
+        title = redact_text(finding.title)[:500]
+        evidence = redact_value(list(finding.evidence))
+        fix = [str(line) for line in finding.fix]
         values = {
             "severity": finding.severity,
-            # Diagnosis reads the redacted copies; masked again here so no rule can ever quote a secret.
-            "title": redact_text(finding.title)[:500],
-            "evidence": redact_value(list(finding.evidence)),
-            "fix": list(finding.fix),
+            "title": title,
+            "evidence": evidence,
+            "fix": fix,
+            # The same texts in their deferred form, for pages in the reader's language.
+            "texts": stored_texts(finding.title, finding.evidence, finding.fix, title, evidence, fix),
             "fix_device": finding.device[:64],
             "last_seen": now,
             "active": True,

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from devices.diagnosis import facts, fixes
-from devices.diagnosis.model import CONFIG, CRLS, Code, DeviceOutputs, Finding, Severity
+from devices.diagnosis.model import CONFIG, CRLS, Code, DeviceOutputs, Finding, Phrase, Severity
 from devices.parsers.common import aware_time
+from vpnportal.translated_text import deferred
 
 RA_ROLES = ("ra_signature", "ra_encryption")
+# One message per certificate role (facts.cert_phrase).
+CLOCK_BEFORE_START = {
+    "identity": gettext_noop("Device clock is before the start of identity certificate %(serial)s"),
+    "ca": gettext_noop("Device clock is before the start of CA certificate %(serial)s"),
+    "ra_signature": gettext_noop("Device clock is before the start of RA signature certificate %(serial)s"),
+    "ra_encryption": gettext_noop("Device clock is before the start of RA encryption certificate %(serial)s"),
+}
+CLOCK_AFTER_END = {
+    "identity": gettext_noop("Device clock is after the end of identity certificate %(serial)s"),
+    "ca": gettext_noop("Device clock is after the end of CA certificate %(serial)s"),
+    "ra_signature": gettext_noop("Device clock is after the end of RA signature certificate %(serial)s"),
+    "ra_encryption": gettext_noop("Device clock is after the end of RA encryption certificate %(serial)s"),
+}
 
 
 def clock_validity(dev: DeviceOutputs) -> list[Finding]:
@@ -21,16 +37,16 @@ def clock_validity(dev: DeviceOutputs) -> list[Finding]:
         start, end = aware_time(cert.get("valid_from")), aware_time(cert.get("valid_to"))
         serial = str(cert.get("serial") or "?")
         if start is not None and clock < start:
-            problem = f"before the start of {facts.cert_label(cert)}"
+            title = facts.cert_phrase(cert, CLOCK_BEFORE_START)
         elif end is not None and clock > end:
-            problem = f"after the end of {facts.cert_label(cert)}"
+            title = facts.cert_phrase(cert, CLOCK_AFTER_END)
         else:
             continue
         severity = Severity.WARNING if cert.get("role") in RA_ROLES else Severity.CRITICAL
         evidence = clock_lines + facts.cert_lines(dev, serial, "start date", "end date", "end   date")
         fix = fixes.set_clock(dev.platform)
         if end is not None and clock > end and start is not None and clock >= start:
-            fix += ["! if the clock is right, the certificate has expired: enroll again"]
+            fix += [Phrase(deferred("! if the clock is right, the certificate has expired: enroll again"))]
             fix += fixes.enroll(
                 dev.platform, str(cert.get("trustpoint") or facts.first_trustpoint(dev)), facts.version(dev)
             )
@@ -38,7 +54,7 @@ def clock_validity(dev: DeviceOutputs) -> list[Finding]:
             Finding(
                 Code.CLOCK_OUTSIDE_CERT,
                 severity,
-                f"Device clock is {problem}",
+                title,
                 f"certificate {serial}",
                 tuple(evidence),
                 tuple(fix),
@@ -48,12 +64,12 @@ def clock_validity(dev: DeviceOutputs) -> list[Finding]:
     for crl in dev.get(CRLS).get("crls") or []:
         last, nxt = aware_time(crl.get("last_update")), aware_time(crl.get("next_update"))
         if last is not None and clock < last:
-            title = "Device clock is before the CRL's LastUpdate (CRL not yet valid)"
+            title = Phrase(deferred("Device clock is before the CRL's LastUpdate (CRL not yet valid)"))
             fix = fixes.set_clock(dev.platform)
         elif nxt is not None and clock > nxt:
-            title = "Device clock is after the CRL's NextUpdate (CRL expired)"
+            title = Phrase(deferred("Device clock is after the CRL's NextUpdate (CRL expired)"))
             fix = fixes.crl_request(dev.platform, facts.first_trustpoint(dev), facts.version(dev))
-            fix += ["! or, if the clock is ahead, set it:", *fixes.set_clock(dev.platform)]
+            fix += [Phrase(deferred("! or, if the clock is ahead, set it:")), *fixes.set_clock(dev.platform)]
         else:
             continue
         evidence = clock_lines + dev.find_lines(CRLS, "lastupdate", "nextupdate")
@@ -102,17 +118,17 @@ def crl_missing(dev: DeviceOutputs) -> list[Finding]:
             for line in dev.find_lines(CONFIG, f"identity {name}", f"trustpoint {name}", f"configure {name}")
             if "set trustpoint" not in line and "trust-point" not in line
         ]
-        evidence.append(f"{dev.command(CRLS)}: (no CRL)")
+        evidence.append(Phrase(deferred("%(command)s: (no CRL)", command=dev.command(CRLS))))
         fix = fixes.crl_request(dev.platform, name, facts.version(dev))
         fix += [
-            "! or accept peers while no CRL can be fetched:",
+            Phrase(deferred("! or accept peers while no CRL can be fetched:")),
             *fixes.crl_optional(dev.platform, name, facts.version(dev)),
         ]
         out.append(
             Finding(
                 Code.CRL_MISSING,
                 Severity.CRITICAL,
-                f"No CRL held and trustpoint {name} has no `crl optional`",
+                Phrase(deferred("No CRL held and trustpoint %(name)s has no `crl optional`", name=name)),
                 f"trustpoint {name}",
                 tuple(evidence),
                 tuple(fix),

@@ -1,4 +1,5 @@
-"""`{% findings_for device=... tunnel=... as rows %}`: a page's active diagnosis findings, worst first."""
+"""`{% findings_for device=... tunnel=... as rows %}`: a page's active diagnosis findings, worst first;
+`{{ severity|severity_word }}`: a severity in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ from typing import Any
 
 from django import template
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from devices.diagnosis.model import Severity
 from devices.models import Finding
 
 register = template.Library()
+
+# The severity words as the pages print them (lower case, like the stored values and the badge classes).
+SEVERITY_WORDS: dict[str, Any] = {
+    Severity.CRITICAL: gettext_lazy("critical"),
+    Severity.WARNING: gettext_lazy("warning"),
+    Severity.INFO: gettext_lazy("info"),
+}
 
 
 @register.simple_tag
@@ -41,3 +50,10 @@ def findings_summary(findings: list[Finding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -Severity.rank_of(item[0])))
+
+
+@register.filter
+def severity_word(value: str) -> str:
+    """A stored severity in the reader's language; an unknown value as stored."""
+    word = SEVERITY_WORDS.get(value)
+    return str(word) if word is not None else value
