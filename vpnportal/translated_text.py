@@ -32,7 +32,8 @@ def deferred_plural(singular: str, plural: str, n: int, **params: Any) -> Stored
 def english(stored: StoredText) -> str:
     """The text in English, whatever language is active: what the plain text column keeps."""
     template = _english_template(stored)
-    return _format(template, stored.get("params") or {}, None) or template
+    params = {k: english(v) if _is_stored(v) else v for k, v in (stored.get("params") or {}).items()}
+    return _format(template, params, None) or template
 
 
 def render(stored: StoredText | None, fallback: str = "") -> str:
@@ -43,6 +44,8 @@ def render(stored: StoredText | None, fallback: str = "") -> str:
     params = stored.get("params") or {}
     if not isinstance(params, dict):
         return fallback
+    # A parameter may itself be a stored text (an alert quoting a finding's title): it renders too.
+    params = {k: render(v, english(v)) if _is_stored(v) else v for k, v in params.items()}
     if "plural" in stored:
         try:
             template = ngettext(stored["msgid"], stored["plural"], int(stored.get("n", 0)))
@@ -72,8 +75,14 @@ def _format(template: str, params: dict[str, Any], default: str | None) -> str |
         return default
 
 
+def _is_stored(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("msgid"), str)
+
+
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters as JSON keeps them: numbers and text; anything else (dates, lazy texts) as its str()."""
+    """Parameters as JSON keeps them: numbers, text and stored texts; anything else (dates, lazy texts)
+    as its str()."""
     return {
-        k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in params.items()
+        k: v if isinstance(v, (int, float, str, bool)) or v is None or _is_stored(v) else str(v)
+        for k, v in params.items()
     }

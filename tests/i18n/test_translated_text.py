@@ -43,3 +43,11 @@ def test_the_scripts_catalogue_is_public_and_carries_only_translations(client: C
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert b"django.catalog" in response.content
+
+
+def test_a_stored_text_may_quote_another_one() -> None:
+    inner = deferred("Filters")
+    outer = deferred("%(device)s: %(title)s", device="r1", title=inner)
+    assert english(outer) == "r1: Filters"
+    with translation.override("ja"):
+        assert render(outer, "") == "r1: フィルター"
