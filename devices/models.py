@@ -19,7 +19,7 @@ from devices.choices import (
     Transport,
     TunnelStatus,
 )
-from devices.contacts import validate_email_list
+from devices.contacts import validate_email_list, validate_language
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 
@@ -140,6 +140,25 @@ class Device(models.Model):
 
     def __repr__(self) -> str:
         return f"<Device {self.name} {self.platform} {self.host}:{self.port}>"
+
+
+class Contact(models.Model):
+    """Someone who gets alert emails, and the language they read them in (inventory `contacts:`)."""
+
+    email = models.EmailField(unique=True)
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        validators=[validate_language],
+        help_text="A code of LANGUAGES (en, ja) for this address's alert emails; empty: LANGUAGE_CODE.",
+    )
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
 
 
 class TunnelQuerySet(models.QuerySet["Tunnel"]):
