@@ -44,17 +44,3 @@ def validate_language(value: str) -> None:
             % {"language": repr(value), "languages": ", ".join(language_codes())},
             code="invalid",
         )
-
-
-def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
-    """The language of each address's alert emails: its contact's, else LANGUAGE_CODE (addresses match
-    without regard to case)."""
-    from devices.models import Contact  # the model validates with this module: imported late
-
-    wanted = list(addresses)
-    known = {
-        email.lower(): language
-        for email, language in Contact.objects.exclude(language="").values_list("email", "language")
-        if language in language_codes()
-    }
-    return {address: known.get(address.lower(), settings.LANGUAGE_CODE) for address in wanted}

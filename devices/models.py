@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -19,7 +20,7 @@ from devices.choices import (
     Transport,
     TunnelStatus,
 )
-from devices.contacts import validate_email_list, validate_language
+from devices.contacts import language_codes, validate_email_list, validate_language
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 
@@ -159,6 +160,17 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def languages_of(cls, addresses: Iterable[str]) -> dict[str, str]:
+        """The language of each address's alert emails: its contact's, else LANGUAGE_CODE (addresses
+        match whatever their case)."""
+        known = {
+            email.lower(): language
+            for email, language in cls.objects.exclude(language="").values_list("email", "language")
+            if language in language_codes()
+        }
+        return {address: known.get(address.lower(), settings.LANGUAGE_CODE) for address in addresses}
 
 
 class TunnelQuerySet(models.QuerySet["Tunnel"]):

@@ -8,7 +8,6 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from devices.contacts import recipient_languages
 from devices.inventory import InventoryError, import_inventory
 from devices.inventory_export import export_inventory
 from devices.models import Contact
@@ -37,7 +36,7 @@ def test_it_imports_each_contacts_language_and_audits_it(settings) -> None:  # t
     assert "+ contact noc-tokyo@example.net" in result.details
     assert AuditEntry.objects.filter(verb="import_inventory", object_repr="noc-tokyo@example.net").exists()
     # An address without a contact, or a contact without a language, reads LANGUAGE_CODE.
-    assert recipient_languages(["NOC-Tokyo@example.net", "ops@example.net", "someone@example.net"]) == {
+    assert Contact.languages_of(["NOC-Tokyo@example.net", "ops@example.net", "someone@example.net"]) == {
         "NOC-Tokyo@example.net": "ja",
         "ops@example.net": "en",
         "someone@example.net": "en",

@@ -21,7 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext, pgettext
 
-from devices.contacts import email_list, recipient_languages
+from devices.contacts import email_list
+from devices.models import Contact
 from vpnportal.alerting.channels import enabled_channels, idempotency_key, queue_refreshes, route
 from vpnportal.alerting.event_notes import note_text
 from vpnportal.alerting.payloads import alert_record, headline
@@ -209,7 +210,7 @@ def _build_from_events(now: datetime) -> int:
         labels = email_labels(channels)
         # Each recipient reads the digest in their contact's language (devices.Contact), else LANGUAGE_CODE;
         # recipients with the same events and language share one rendering.
-        languages = recipient_languages(digests)
+        languages = Contact.languages_of(digests)
         rendered: dict[tuple[str, tuple[int, ...]], tuple[str, str, str]] = {}
         for recipient, theirs in digests.items():
             language = languages[recipient]
