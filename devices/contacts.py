@@ -1,12 +1,15 @@
-"""Who gets a device's alerts besides ALERT_EMAIL_TO: the addresses in its `alert_emails`."""
+"""Who gets a device's alerts besides ALERT_EMAIL_TO (the addresses in its `alert_emails`), and the
+language each address reads its alert emails in (`devices.Contact`, the inventory's `contacts:`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -23,4 +26,21 @@ def validate_email_list(value: str) -> None:
         try:
             validate_email(address)
         except ValidationError:
-            raise ValidationError(f"{address!r} is not an email address", code="invalid") from None
+            raise ValidationError(
+                gettext("%(address)s is not an email address") % {"address": repr(address)}, code="invalid"
+            ) from None
+
+
+def language_codes() -> list[str]:
+    """The languages vpnportal speaks (settings.LANGUAGES), in order: en, ja."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def validate_language(value: str) -> None:
+    """Reject a language vpnportal does not ship (empty is allowed: LANGUAGE_CODE)."""
+    if value and value not in language_codes():
+        raise ValidationError(
+            gettext("%(language)s is not a language of vpnportal (%(languages)s)")
+            % {"language": repr(value), "languages": ", ".join(language_codes())},
+            code="invalid",
+        )

@@ -1,8 +1,8 @@
 """Inventory import: the YAML of docs/contracts.md §3 upserted into Device and Tunnel rows, all or nothing.
 
 Credential sets (`credentials:`) are read and written by devices/credentials.py, alert channels
-(`channels:`) by devices/inventory_channels.py, the YAML helpers are
-devices/inventory_yaml.py, the outcome (and a dry run's report) devices/inventory_result.py."""
+(`channels:`) by devices/inventory_channels.py, contacts (`contacts:`) by devices/inventory_contacts.py,
+the YAML helpers are devices/inventory_yaml.py, the outcome (and a dry run's report) devices/inventory_result.py."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from devices.inventory_channels import (
     prune_channels,
     set_device_channels,
 )
+from devices.inventory_contacts import ContactEntry, apply_contacts, parse_contacts, prune_contacts
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import (
     FILE_CONTROL_RE,
@@ -81,7 +82,7 @@ DEVICE_KEYS = {
     "channels",
 }
 REQUIRED_KEYS = ("name", "host", "platform", "username")
-TOP_KEYS = ("channels", "credentials", "devices", "tunnels")
+TOP_KEYS = ("channels", "contacts", "credentials", "devices", "tunnels")
 TUNNEL_KEYS = {"name", "ends"}
 DEFAULT_PORTS = {Transport.SSH: 22, Transport.TELNET: 23}
 
@@ -311,6 +312,7 @@ class InventoryDocument:
     tunnels: list[TunnelEntry] = field(default_factory=list)
     credentials: list[CredentialSetEntry] = field(default_factory=list)
     channels: list[ChannelEntry] = field(default_factory=list)
+    contacts: list[ContactEntry] = field(default_factory=list)
 
 
 def parse_inventory(text: str) -> tuple[list[DeviceEntry], list[TunnelEntry]]:
@@ -349,6 +351,8 @@ def read_inventory(text: str) -> InventoryDocument:
                 raise InventoryError(str(exc)) from None
         elif key == "credentials":
             doc.credentials = parse_credential_sets(node)
+        elif key == "contacts":  # alert email languages: devices/inventory_contacts.py
+            doc.contacts = parse_contacts(node)
         else:
             raise InventoryError(
                 f"line {key_line}: unknown top-level key {key!r} (allowed: {', '.join(TOP_KEYS)})"
@@ -482,6 +486,7 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
     with transaction.atomic():
         sets = apply_credential_sets(doc.credentials, result)
         channels = apply_channels(doc.channels, result)
+        contacts = apply_contacts(doc.contacts, result)
         by_name = {entry.name: _apply_device(entry, result, sets, channels) for entry in devices}
         for entry in tunnels:
             ends: list[Device] = []
@@ -507,6 +512,7 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
             _prune(set(by_name), {t.name for t in tunnels}, result)
             prune_credential_sets(set(sets), result)
             prune_channels(set(channels), result, {n for e in devices for n in e.channels or ()})
+            prune_contacts(contacts, result)
         if dry_run:
             # Everything above ran (so every check did); none of it stays, audit entries included.
             transaction.set_rollback(True)

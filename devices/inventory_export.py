@@ -17,7 +17,7 @@ from django.utils import timezone
 from devices.choices import Transport
 from devices.contacts import email_list
 from devices.inventory_yaml import KEEP_KEY
-from devices.models import CredentialSet, Device, Tunnel
+from devices.models import Contact, CredentialSet, Device, Tunnel
 from devices.secret_refs import parse_reference
 from vpnportal.choices import ChannelKind
 from vpnportal.models import AlertChannel
@@ -90,7 +90,7 @@ def _channels() -> list[dict[str, Any]]:
 
 
 def export_document() -> dict[str, Any]:
-    """The inventory of the database: credential sets, alert channels, devices (with their channels),
+    """The inventory of the database: credential sets, alert channels, contacts, devices (with their channels),
     named tunnels (discovered ones left out)."""
     doc: dict[str, Any] = {}
     sets = []
@@ -105,6 +105,12 @@ def export_document() -> dict[str, Any]:
     channels = _channels()
     if channels:
         doc["channels"] = channels
+    contacts = [
+        {"email": c.email, **({"language": c.language} if c.language else {})}
+        for c in Contact.objects.order_by("email")
+    ]
+    if contacts:
+        doc["contacts"] = contacts  # the language of each address's alert emails
     devices = []
     rows = Device.objects.select_related("credential_set").prefetch_related("alert_channels")
     for device in _with_flags(rows.order_by("name")):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -19,7 +20,7 @@ from devices.choices import (
     Transport,
     TunnelStatus,
 )
-from devices.contacts import validate_email_list
+from devices.contacts import language_codes, validate_email_list, validate_language
 from devices.diagnosis.wording import EVIDENCE, FIX, shown_lines, shown_title
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
@@ -141,6 +142,36 @@ class Device(models.Model):
 
     def __repr__(self) -> str:
         return f"<Device {self.name} {self.platform} {self.host}:{self.port}>"
+
+
+class Contact(models.Model):
+    """Someone who gets alert emails, and the language they read them in (inventory `contacts:`)."""
+
+    email = models.EmailField(unique=True)
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        validators=[validate_language],
+        help_text="A code of LANGUAGES (en, ja) for this address's alert emails; empty: LANGUAGE_CODE.",
+    )
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @classmethod
+    def languages_of(cls, addresses: Iterable[str]) -> dict[str, str]:
+        """The language of each address's alert emails: its contact's, else LANGUAGE_CODE (addresses
+        match whatever their case)."""
+        known = {
+            email.lower(): language
+            for email, language in cls.objects.exclude(language="").values_list("email", "language")
+            if language in language_codes()
+        }
+        return {address: known.get(address.lower(), settings.LANGUAGE_CODE) for address in addresses}
 
 
 class TunnelQuerySet(models.QuerySet["Tunnel"]):

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from vpnportal.models import Alert, Notification
+from vpnportal.alerting.event_notes import note_text
+from vpnportal.models import Alert, AlertEvent, Notification
 
 
 def deliveries_of(alert: Alert) -> list[dict[str, Any]]:
@@ -42,5 +43,13 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "vpnportal/alert_detail.html",
-        {"alert": alert, "events": alert.events.order_by("at", "pk"), "deliveries": deliveries_of(alert)},
+        {"alert": alert, "events": events_of(alert), "deliveries": deliveries_of(alert)},
     )
+
+
+def events_of(alert: Alert) -> list[AlertEvent]:
+    """The alert's events in order, each with `note_shown`: its note in the reader's language."""
+    events = list(alert.events.order_by("at", "pk"))
+    for event in events:
+        event.note_shown = note_text(event.note)  # type: ignore[attr-defined]
+    return events

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from vpnportal.alerting.texts import SUMMARY_KEY, render_text
 from vpnportal.choices import (
     OPEN_ALERT_STATES,
     AlertEventKind,
@@ -64,6 +65,12 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} ({self.state})"
+
+    @property
+    def display_summary(self) -> str:
+        """The summary in the active language; the English column for an alert stored without its text."""
+        details = self.details if isinstance(self.details, dict) else {}
+        return render_text(details.get(SUMMARY_KEY), self.summary)
 
 
 class AlertEvent(models.Model):

@@ -79,7 +79,7 @@ def test_it_fires_the_faults_kind_and_resolves_it_when_undone(
         assert set(kinds()) == {AlertKind.POLL_FAILED}
     fired = Alert.objects.get(kind=kind, state=AlertState.FIRING)
     # Announced (the summary itself moves on with each poll: errors counted, time left).
-    assert any(AlertKind(kind).label in m.body and fired.subject in m.body for m in mail.outbox)
+    assert any(str(AlertKind(kind).label) in m.body and fired.subject in m.body for m in mail.outbox)
     network.clear_fault(device, fault)
     for _ in range(polls - 1):
         poll()

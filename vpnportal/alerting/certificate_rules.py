@@ -20,7 +20,9 @@ from vpnportal.alerting.core import (
     iso,
     time_left,
 )
+from vpnportal.alerting.texts import certificate_text, english_text, list_text, nest, span_text
 from vpnportal.choices import AlertKind, Severity
+from vpnportal.translated_text import StoredText, deferred
 
 
 def _certificates(ctx: RuleContext) -> list[Certificate]:
@@ -36,10 +38,10 @@ def _cert_subject(cert: Certificate) -> str:
     return cert.serial or cert.key
 
 
-def _cert_label(cert: Certificate) -> str:
+def _cert_label(cert: Certificate) -> StoredText:
+    """ "identity certificate 3B2F (CN=r1)", the role in the reader's language."""
     name = cert.subject_name or cert.subject
-    role = cert.get_role_display().lower()
-    return f"{role} certificate {cert.serial or cert.key}" + (f" ({name})" if name else "")
+    return certificate_text(cert.role, str(cert.get_role_display()), cert.serial or cert.key, name)
 
 
 def _has_successor(cert: Certificate, certs: Iterable[Certificate], now: datetime) -> bool:
@@ -92,13 +94,18 @@ def cert_expiring(ctx: RuleContext) -> list[Candidate]:
             continue
         stage = min(reached)
         left = time_left(cert.valid_to - ctx.now)
+        text = deferred(
+            "%(device)s: %(certificate)s expires in %(left)s (on %(date)s UTC)",
+            device=str(cert.device),
+            date=f"{cert.valid_to:%Y-%m-%d}",
+        )
         out.append(
-            Candidate(
+            Candidate.said(
+                nest(text, certificate=_cert_label(cert), left=span_text(cert.valid_to - ctx.now)),
                 kind=AlertKind.CERT_EXPIRING,
                 device=cert.device,
                 subject=_cert_subject(cert),
                 severity=Severity.CRITICAL if stage == min(stages) else Severity.WARNING,
-                summary=f"{cert.device}: {_cert_label(cert)} expires in {left} (on {cert.valid_to:%Y-%m-%d} UTC)",
                 details={**_cert_details(cert, ctx.now), "stage_days": stage, "left": left},
                 stage=stage,
             )
@@ -115,13 +122,18 @@ def cert_expired(ctx: RuleContext) -> list[Candidate]:
             continue
         if _has_successor(cert, certs, ctx.now):
             continue
+        text = deferred(
+            "%(device)s: %(certificate)s expired on %(when)s UTC",
+            device=str(cert.device),
+            when=f"{cert.valid_to:%Y-%m-%d %H:%M}",
+        )
         out.append(
-            Candidate(
+            Candidate.said(
+                nest(text, certificate=_cert_label(cert)),
                 kind=AlertKind.CERT_EXPIRED,
                 device=cert.device,
                 subject=_cert_subject(cert),
                 severity=Severity.CRITICAL,
-                summary=f"{cert.device}: {_cert_label(cert)} expired on {cert.valid_to:%Y-%m-%d %H:%M} UTC",
                 details=_cert_details(cert, ctx.now),
             )
         )
@@ -136,13 +148,17 @@ def cert_pending(ctx: RuleContext) -> list[Candidate]:
         if cert.status != CertificateStatus.PENDING or cert.first_seen > limit:
             continue
         trustpoint = cert.trustpoint.name if cert.trustpoint else cert.key
-        found[(cert.device_id, trustpoint)] = Candidate(
+        found[(cert.device_id, trustpoint)] = Candidate.said(
+            deferred(
+                "%(device)s: certificate request on %(trustpoint)s pending since %(when)s UTC",
+                device=str(cert.device),
+                trustpoint=trustpoint,
+                when=f"{cert.first_seen:%Y-%m-%d %H:%M}",
+            ),
             kind=AlertKind.CERT_PENDING,
             device=cert.device,
             subject=trustpoint,
             severity=Severity.WARNING,
-            summary=f"{cert.device}: certificate request on {trustpoint} pending since "
-            f"{cert.first_seen:%Y-%m-%d %H:%M} UTC",
             details={"trustpoint": trustpoint, "since": iso(cert.first_seen), "certificate_id": cert.pk},
         )
     enrollments = Enrollment.objects.filter(
@@ -152,13 +168,17 @@ def cert_pending(ctx: RuleContext) -> list[Candidate]:
         device = ctx.devices[job.device_id]
         found.setdefault(
             (job.device_id, job.trustpoint),
-            Candidate(
+            Candidate.said(
+                deferred(
+                    "%(device)s: enrollment on %(trustpoint)s pending since %(when)s UTC",
+                    device=str(device),
+                    trustpoint=job.trustpoint,
+                    when=f"{job.started_at:%Y-%m-%d %H:%M}",
+                ),
                 kind=AlertKind.CERT_PENDING,
                 device=device,
                 subject=job.trustpoint,
                 severity=Severity.WARNING,
-                summary=f"{device}: enrollment on {job.trustpoint} pending since "
-                f"{job.started_at:%Y-%m-%d %H:%M} UTC",
                 details={
                     "trustpoint": job.trustpoint,
                     "since": iso(job.started_at),
@@ -195,13 +215,18 @@ def crl_next_update_soon(ctx: RuleContext) -> list[Candidate]:
         if crl.next_update - ctx.now > timedelta(hours=crl_warn_hours(crl.device)):
             continue
         left = time_left(crl.next_update - ctx.now)
+        text = deferred(
+            "%(device)s: CRL from %(issuer)s reaches NextUpdate in %(left)s",
+            device=str(crl.device),
+            issuer=crl.issuer,
+        )
         out.append(
-            Candidate(
+            Candidate.said(
+                nest(text, left=span_text(crl.next_update - ctx.now)),
                 kind=AlertKind.CRL_NEXT_UPDATE_SOON,
                 device=crl.device,
                 subject=crl.issuer,
                 severity=Severity.WARNING,
-                summary=f"{crl.device}: CRL from {crl.issuer} reaches NextUpdate in {left}",
                 details={**_crl_details(crl), "left": left},
             )
         )
@@ -215,13 +240,18 @@ def crl_expired(ctx: RuleContext) -> list[Candidate]:
         if crl.next_update is None or crl.next_update > ctx.now:
             continue
         out.append(
-            Candidate(
+            Candidate.said(
+                deferred(
+                    "%(device)s: CRL from %(issuer)s is past NextUpdate (%(when)s UTC); IKE with "
+                    "certificates fails",
+                    device=str(crl.device),
+                    issuer=crl.issuer,
+                    when=f"{crl.next_update:%Y-%m-%d %H:%M}",
+                ),
                 kind=AlertKind.CRL_EXPIRED,
                 device=crl.device,
                 subject=crl.issuer,
                 severity=Severity.CRITICAL,
-                summary=f"{crl.device}: CRL from {crl.issuer} is past NextUpdate "
-                f"({crl.next_update:%Y-%m-%d %H:%M} UTC); IKE with certificates fails",
                 details=_crl_details(crl),
             )
         )
@@ -244,8 +274,12 @@ def crl_expired(ctx: RuleContext) -> list[Candidate]:
                 crl.device,
                 crl.issuer,
                 Severity.CRITICAL,
-                f"{crl.device}: no CRL from {crl.issuer} on the device and `crl optional` is not "
-                "configured; IKE with certificates fails",
+                deferred(
+                    "%(device)s: no CRL from %(issuer)s on the device and `crl optional` is not "
+                    "configured; IKE with certificates fails",
+                    device=str(crl.device),
+                    issuer=crl.issuer,
+                ),
                 {**_crl_details(crl), "missing": True},
             )
         )
@@ -255,6 +289,7 @@ def crl_expired(ctx: RuleContext) -> list[Candidate]:
 def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
     """Device clocks outside the validity of a certificate or CRL that is valid in real time (1993)."""
     by_device: dict[int, list[dict[str, Any]]] = {}
+    labels: dict[int, list[StoredText]] = {}
     for cert in _certificates(ctx):
         state = ctx.states.get(cert.device_id)
         if state is None or state.device_clock is None or not ctx.answered(cert.device_id):
@@ -265,9 +300,11 @@ def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
         if not cert.valid_from <= ctx.now <= cert.valid_to:
             continue
         if not cert.valid_from <= state.device_clock <= cert.valid_to:
+            label = _cert_label(cert)
+            labels.setdefault(cert.device_id, []).append(label)
             by_device.setdefault(cert.device_id, []).append(
                 {
-                    "object": _cert_label(cert),
+                    "object": english_text(label),
                     "serial": cert.serial,
                     "valid_from": iso(cert.valid_from),
                     "valid_to": iso(cert.valid_to),
@@ -282,6 +319,7 @@ def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
         if not crl.last_update <= ctx.now <= crl.next_update:
             continue
         if not crl.last_update <= state.device_clock <= crl.next_update:
+            labels.setdefault(crl.device_id, []).append(deferred("CRL from %(issuer)s", issuer=crl.issuer))
             by_device.setdefault(crl.device_id, []).append(
                 {
                     "object": f"CRL from {crl.issuer}",
@@ -295,7 +333,12 @@ def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
         device = ctx.devices[device_id]
         state = ctx.states[device_id]
         assert state.device_clock is not None
-        names = ", ".join(o["object"] for o in objects[:3]) + (" ..." if len(objects) > 3 else "")
+        names = list_text(labels[device_id][:3], more=len(objects) > 3)
+        text = deferred(
+            "%(device)s: device clock %(clock)s UTC lies outside the validity of %(objects)s",
+            device=str(device),
+            clock=f"{state.device_clock:%Y-%m-%d %H:%M}",
+        )
         out.append(
             device_candidate(
                 ctx,
@@ -303,8 +346,7 @@ def clock_outside_validity(ctx: RuleContext) -> list[Candidate]:
                 device,
                 "clock",
                 Severity.CRITICAL,
-                f"{device}: device clock {state.device_clock:%Y-%m-%d %H:%M} UTC lies outside the "
-                f"validity of {names}",
+                nest(text, objects=names),
                 {"device_clock": iso(state.device_clock), "objects": objects},
             )
         )

@@ -7,7 +7,6 @@ resolved bookkeeping, the muting of unreachable devices and the notification fla
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +15,9 @@ from django.conf import settings
 
 from devices.choices import PollStatus
 from devices.models import CounterSample, Device, DeviceState, IpsecSa, Poll, Tunnel
+from vpnportal.alerting.texts import SUMMARY_KEY, english_text, span
 from vpnportal.choices import AlertKind
+from vpnportal.translated_text import StoredText
 
 DEVICE_HEALTH_KINDS = frozenset({AlertKind.POLL_FAILED, AlertKind.HOST_KEY_CHANGED})
 
@@ -37,6 +38,18 @@ class Candidate:
     observed: str = ""
     # Observations the condition must hold before it fires; 1 for time-based rules.
     needs: int = 1
+    # The summary as a stored text (vpnportal/alerting/texts.py), rendered in each reader's language;
+    # `summary` is its English.
+    text: StoredText | None = None
+
+    @classmethod
+    def said(cls, text: StoredText, **fields: Any) -> Candidate:
+        """A candidate whose summary is `text` (its English in `summary`)."""
+        return cls(summary=english_text(text), text=text, **fields)
+
+    def stored_details(self) -> dict[str, Any]:
+        """The details an alert keeps: the rule's, and the summary as a stored text."""
+        return {**self.details, SUMMARY_KEY: self.text} if self.text is not None else self.details
 
     @property
     def key(self) -> str:
@@ -142,19 +155,19 @@ def device_candidate(
     device: Device,
     subject: str,
     severity: str,
-    summary: str,
+    text: StoredText,
     details: dict[str, Any],
     *,
     pending: bool = True,
 ) -> Candidate:
     """A condition seen in a device's latest poll: it fires once ALERT_PENDING_POLLS polls in a row
     showed it (at the first when not `pending`)."""
-    return Candidate(
+    return Candidate.said(
+        text,
         kind=kind,
         device=device,
         subject=subject,
         severity=severity,
-        summary=summary,
         details=details,
         observed=ctx.token(device.pk),
         needs=pending_polls() if pending else 1,
@@ -162,16 +175,16 @@ def device_candidate(
 
 
 def tunnel_candidate(
-    ctx: RuleContext, kind: str, tunnel: Tunnel, severity: str, summary: str, details: dict[str, Any]
+    ctx: RuleContext, kind: str, tunnel: Tunnel, severity: str, text: StoredText, details: dict[str, Any]
 ) -> Candidate:
     """A condition of a tunnel seen in its two ends' latest polls; it fires after the tunnel's pending polls."""
-    return Candidate(
+    return Candidate.said(
+        text,
         kind=kind,
         device=None,
         tunnel=tunnel,
         subject=tunnel.name,
         severity=severity,
-        summary=summary,
         details=details,
         observed=ctx.token(tunnel.end_a_id, tunnel.end_b_id),
         needs=pending_polls(tunnel),
@@ -201,17 +214,10 @@ def clock_skew_warn_seconds(device: Device) -> int:
 
 
 def time_left(delta: timedelta) -> str:
-    """A human span for a notice: "12 days", "1 day", "5 hours", "40 minutes"."""
-    seconds = delta.total_seconds()
-    if seconds >= 86400:
-        # Rounded: a certificate valid for 3 days less a second still "expires in 3 days".
-        days = round(seconds / 86400)
-        return f"{days} day{'s' if days != 1 else ''}"
-    if seconds >= 3600:
-        hours = math.floor(seconds / 3600)
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    minutes = max(0, math.floor(seconds / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    """A human span in English, for an alert's details: "12 days", "1 day", "5 hours", "40 minutes"
+    (summaries use texts.span_text, which reads in each reader's language)."""
+    unit, n = span(delta)
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def iso(value: datetime | None) -> str | None:

@@ -12,9 +12,10 @@ from vpnportal.alerting.core import (
     clock_skew_warn_seconds,
     device_candidate,
     iso,
-    time_left,
 )
+from vpnportal.alerting.texts import nest, span_text
 from vpnportal.choices import AlertKind, Severity
+from vpnportal.translated_text import StoredText, deferred
 
 # Words the poller uses when the pinned SSH host key no longer matches.
 HOST_KEY_MARKERS = ("host key",)
@@ -31,7 +32,10 @@ def clock_skew(ctx: RuleContext) -> list[Candidate]:
         skew = state.clock_skew_seconds
         if abs(skew) <= limit:
             continue
-        direction = "ahead of" if skew > 0 else "behind"
+        if skew > 0:
+            text = deferred("%(device)s: clock is %(span)s ahead of the poller", device=str(device))
+        else:
+            text = deferred("%(device)s: clock is %(span)s behind the poller", device=str(device))
         out.append(
             device_candidate(
                 ctx,
@@ -39,7 +43,7 @@ def clock_skew(ctx: RuleContext) -> list[Candidate]:
                 device,
                 "clock",
                 Severity.WARNING,
-                f"{device}: clock is {time_left(timedelta(seconds=abs(skew)))} {direction} the poller",
+                nest(text, span=span_text(timedelta(seconds=abs(skew)))),
                 {
                     "skew_seconds": skew,
                     "limit_seconds": limit,
@@ -53,6 +57,15 @@ def clock_skew(ctx: RuleContext) -> list[Candidate]:
 def _is_host_key_failure(poll: Poll) -> bool:
     reason = (poll.reason or "").lower()
     return any(marker in reason for marker in HOST_KEY_MARKERS)
+
+
+def _poll_failed_text(device: str, reason: str) -> StoredText:
+    """The poller's reason (first line) stays as the poller wrote it; "no reason given" is translated."""
+    if reason:
+        return deferred(
+            "%(device)s: poll failed: %(reason)s", device=device, reason=reason.splitlines()[0][:300]
+        )
+    return deferred("%(device)s: poll failed: no reason given", device=device)
 
 
 def poll_failed(ctx: RuleContext) -> list[Candidate]:
@@ -69,7 +82,7 @@ def poll_failed(ctx: RuleContext) -> list[Candidate]:
                 device,
                 "",
                 Severity.CRITICAL,
-                f"{device}: poll failed: {(poll.reason or 'no reason given').splitlines()[0][:300]}",
+                _poll_failed_text(str(device), poll.reason),
                 {"poll_id": poll.pk, "reason": poll.reason[:2000], "at": iso(poll.started_at)},
             )
         )
@@ -90,7 +103,10 @@ def host_key_changed(ctx: RuleContext) -> list[Candidate]:
                 device,
                 "",
                 Severity.CRITICAL,
-                f"{device}: SSH host key changed; polling stopped until an admin accepts the new key",
+                deferred(
+                    "%(device)s: SSH host key changed; polling stopped until an admin accepts the new key",
+                    device=str(device),
+                ),
                 {"poll_id": poll.pk, "reason": poll.reason[:2000]},
                 pending=False,
             )

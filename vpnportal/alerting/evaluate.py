@@ -108,7 +108,7 @@ def _open(cand: Candidate, now: datetime, summary: CycleSummary) -> Alert:
         severity=cand.severity,
         state=AlertState.PENDING,
         summary=cand.summary[:500],
-        details=cand.details,
+        details=cand.stored_details(),
         stage=cand.stage,
         consecutive=1,
         observed=cand.observed,
@@ -144,7 +144,7 @@ def _update(alert: Alert, cand: Candidate, now: datetime, summary: CycleSummary)
     fields += ["last_evaluated_at", "fired_at"]
     alert.severity = cand.severity
     alert.summary = cand.summary[:500]
-    alert.details = cand.details
+    alert.details = cand.stored_details()
     alert.last_evaluated_at = now
     if alert.state == AlertState.PENDING:
         if alert.consecutive >= cand.needs:

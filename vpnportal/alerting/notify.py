@@ -18,10 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext, pgettext
 
 from devices.contacts import email_list
+from devices.models import Contact
 from vpnportal.alerting.channels import enabled_channels, idempotency_key, queue_refreshes, route
+from vpnportal.alerting.event_notes import note_text
 from vpnportal.alerting.payloads import alert_record, headline
 from vpnportal.alerting.transports import Transport, TransportError, transport_for
 from vpnportal.choices import AlertEventKind, AlertKind, AlertState, ChannelKind, NotificationStatus, Severity
@@ -86,19 +89,23 @@ def channel_records(events: list[AlertEvent]) -> list[dict[str, Any]]:
 
 
 def _entry(alert: Alert, event: AlertEvent) -> dict[str, Any]:
+    """One alert of a digest, its words in the active language (the summary, kind, severity, note)."""
     what = _what(alert, event)
+    known = alert.severity in Severity.values
     return {
         "id": alert.pk,
         "kind": alert.kind,
-        "kind_label": AlertKind(alert.kind).label if alert.kind in AlertKind.values else alert.kind,
+        "kind_label": str(AlertKind(alert.kind).label) if alert.kind in AlertKind.values else alert.kind,
         "severity": alert.severity,
+        # "CRITICAL" in English, 重大 in Japanese.
+        "severity_word": (str(Severity(alert.severity).label) if known else alert.severity).upper(),
         "device": str(alert.device) if alert.device_id else "",
         "tunnel": str(alert.tunnel) if alert.tunnel_id else "",
         "subject": alert.subject,
-        "summary": alert.summary,
+        "summary": alert.display_summary,
         "since": alert.fired_at or alert.opened_at,
         "resolved_at": alert.resolved_at,
-        "note": event.note,
+        "note": note_text(event.note),
         "what": what,
     }
 
@@ -130,6 +137,7 @@ def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     resolved = [e for e in entries if e["what"] == "resolved"]
     headline = (firing or reminders or resolved)[0]["summary"] if entries else ""
     return {
+        "counts": _counts(len(firing), len(reminders), len(resolved)),
         "now": now,
         "zone": zone_label(now),
         "firing": firing,
@@ -140,12 +148,28 @@ def digest_context(events: list[AlertEvent], now: datetime) -> dict[str, Any]:
     }
 
 
-def render_digest(events: list[AlertEvent], now: datetime) -> tuple[str, str, str]:
-    """Subject, text and HTML of a digest (templates/emails/alert_digest*)."""
-    context = digest_context(events, now)
-    subject = " ".join(render_to_string("emails/alert_digest_subject.txt", context).split())
-    text = render_to_string("emails/alert_digest.txt", context)
-    html = render_to_string("emails/alert_digest.html", context)
+def _counts(firing: int, reminders: int, resolved: int) -> str:
+    """The subject's "2 firing, 1 still firing, 1 resolved" (the parts there are)."""
+    parts = []
+    if firing:
+        parts.append(ngettext("%(n)s firing", "%(n)s firing", firing) % {"n": firing})
+    if reminders:
+        parts.append(ngettext("%(n)s still firing", "%(n)s still firing", reminders) % {"n": reminders})
+    if resolved:
+        parts.append(ngettext("%(n)s resolved", "%(n)s resolved", resolved) % {"n": resolved})
+    return pgettext("email subject", ", ").join(parts)
+
+
+def render_digest(
+    events: list[AlertEvent], now: datetime, language: str | None = None
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of a digest (templates/emails/alert_digest*), in `language` (default
+    LANGUAGE_CODE): its words, its summaries and its date format; times in TIME_ZONE either way."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = digest_context(events, now)
+        subject = " ".join(render_to_string("emails/alert_digest_subject.txt", context).split())
+        text = render_to_string("emails/alert_digest.txt", context)
+        html = render_to_string("emails/alert_digest.html", context)
     return subject[:SUBJECT_MAX], text, html
 
 
@@ -184,12 +208,16 @@ def _build_from_events(now: datetime) -> int:
         routed = route(events, channels)
         digests = recipients_of(events, channels, routed)
         labels = email_labels(channels)
-        rendered: dict[tuple[int, ...], tuple[str, str, str]] = {}
+        # Each recipient reads the digest in their contact's language (devices.Contact), else LANGUAGE_CODE;
+        # recipients with the same events and language share one rendering.
+        languages = Contact.languages_of(digests)
+        rendered: dict[tuple[str, tuple[int, ...]], tuple[str, str, str]] = {}
         for recipient, theirs in digests.items():
+            language = languages[recipient]
             key = tuple(event.pk for event in theirs)
-            if key not in rendered:
-                rendered[key] = render_digest(theirs, now)
-            subject, text, html = rendered[key]
+            if (language, key) not in rendered:
+                rendered[(language, key)] = render_digest(theirs, now, language)
+            subject, text, html = rendered[(language, key)]
             channel = labels.get(recipient)
             notification = Notification.objects.create(
                 recipient=recipient,

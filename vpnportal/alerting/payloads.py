@@ -13,6 +13,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.utils import translation
+
 from vpnportal.models import Alert
 
 WEBHOOK_VERSION = 1
@@ -36,11 +38,16 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def alert_record(alert: Alert, what: str, at: datetime, site_url: str) -> dict[str, Any]:
-    """One alert as channels see it: kind code, severity, state, device, tunnel, subject, times, link."""
+    """One alert as channels see it: kind code, severity, state, device, tunnel, subject, times, link.
+
+    In English whatever language is active: receivers are programs and shared chat rooms, and the
+    payload is the contract of docs/alerts.md (the `summary` column is English too)."""
+    with translation.override("en"):
+        kind_label = str(alert.get_kind_display())
     return {
         "id": alert.pk,
         "kind": alert.kind,
-        "kind_label": alert.get_kind_display(),
+        "kind_label": kind_label,
         "severity": alert.severity,
         "state": alert.state,
         "event": what,

@@ -19,10 +19,11 @@ from vpnportal.alerting.core import (
     RuleContext,
     device_candidate,
     pending_polls,
-    time_left,
     tunnel_candidate,
 )
+from vpnportal.alerting.texts import list_text, literal, nest, span_text
 from vpnportal.choices import AlertKind, Severity
+from vpnportal.translated_text import StoredText, deferred
 
 
 def _tunnels(ctx: RuleContext) -> list[Tunnel]:
@@ -71,14 +72,33 @@ def tunnel_down(ctx: RuleContext) -> list[Candidate]:
                 AlertKind.TUNNEL_DOWN,
                 tunnel,
                 Severity.CRITICAL,
-                f"tunnel {tunnel.name} ({tunnel.end_a} <-> {tunnel.end_b}) is down"
-                + (f": {tunnel.status_reason}" if tunnel.status_reason else ""),
+                _down_text(tunnel),
                 {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
             )
         )
         if confirmed_after_loss_event(ctx, tunnel):
             out[-1].needs = 1
     return out
+
+
+def _down_text(tunnel: Tunnel) -> StoredText:
+    """The correlator's reason stays as it wrote it."""
+    ends = {"tunnel": tunnel.name, "a": str(tunnel.end_a), "b": str(tunnel.end_b)}
+    if tunnel.status_reason:
+        return deferred(
+            "tunnel %(tunnel)s (%(a)s <-> %(b)s) is down: %(reason)s", reason=tunnel.status_reason, **ends
+        )
+    return deferred("tunnel %(tunnel)s (%(a)s <-> %(b)s) is down", **ends)
+
+
+def _direction_text(direction: dict[str, Any]) -> StoredText:
+    if direction["from"]:
+        return deferred(
+            "%(from)s encrypts, %(to)s decrypts nothing", **{k: direction[k] for k in ("from", "to")}
+        )
+    if direction["reason"]:
+        return literal("%(reason)s", reason=direction["reason"])
+    return deferred("one way")
 
 
 def _latest_samples(ctx: RuleContext, tunnel: Tunnel | None, device_id: int) -> list[CounterSample]:
@@ -116,17 +136,15 @@ def tunnel_one_way(ctx: RuleContext) -> list[Candidate]:
             directions.append({"from": "", "to": "", "encaps": None, "reason": tunnel.status_reason})
         if not directions:
             continue
-        where = "; ".join(
-            f"{d['from']} encrypts, {d['to']} decrypts nothing" if d["from"] else d["reason"] or "one way"
-            for d in directions
-        )
+        where = list_text([_direction_text(d) for d in directions], more=False, separator="; ")
+        text = deferred("tunnel %(tunnel)s: traffic flows one way (%(where)s)", tunnel=tunnel.name)
         out.append(
             tunnel_candidate(
                 ctx,
                 AlertKind.TUNNEL_ONE_WAY,
                 tunnel,
                 Severity.WARNING,
-                f"tunnel {tunnel.name}: traffic flows one way ({where})",
+                nest(text, where=where),
                 {"tunnel_id": tunnel.pk, "directions": directions},
             )
         )
@@ -146,14 +164,19 @@ def sa_errors(ctx: RuleContext) -> list[Candidate]:
             sa = sample.ipsec_sa
             pair = f"{sa.local_ident} <-> {sa.remote_ident}"
             tunnel = Tunnel.objects.filter(pk=sa.tunnel_id).first() if sa.tunnel_id else None
+            text = deferred(
+                "%(device)s: %(errors)s new SA errors on %(pair)s in %(span)s",
+                device=str(device),
+                errors=sample.d_errors,
+                pair=pair,
+            )
             out.append(
-                Candidate(
+                Candidate.said(
+                    nest(text, span=span_text(timedelta(seconds=sample.interval_seconds))),
                     kind=AlertKind.SA_ERRORS,
                     device=device,
                     subject=pair,
                     severity=Severity.WARNING,
-                    summary=f"{device}: {sample.d_errors} new SA errors on {pair} "
-                    f"in {time_left(timedelta(seconds=sample.interval_seconds))}",
                     details={
                         "ipsec_sa_id": sa.pk,
                         "tunnel": tunnel.name if tunnel else "",
@@ -184,7 +207,12 @@ def spi_mismatch(ctx: RuleContext) -> list[Candidate]:
                 AlertKind.SPI_MISMATCH,
                 tunnel,
                 Severity.WARNING,
-                f"tunnel {tunnel.name}: the SPIs of {tunnel.end_a} and {tunnel.end_b} do not mirror",
+                deferred(
+                    "tunnel %(tunnel)s: the SPIs of %(a)s and %(b)s do not mirror",
+                    tunnel=tunnel.name,
+                    a=str(tunnel.end_a),
+                    b=str(tunnel.end_b),
+                ),
                 {"tunnel_id": tunnel.pk, "reason": tunnel.status_reason},
             )
         )
@@ -198,6 +226,11 @@ def weak_crypto_enabled(device: Device) -> bool:
     if device.weak_crypto_alerts is not None:
         return device.weak_crypto_alerts
     return bool(settings.ALERT_WEAK_CRYPTO)
+
+
+def _finding_text(device: str, row: Finding) -> StoredText:
+    """The finding's title as diagnosis stored it (its English column)."""
+    return literal("%(device)s: %(title)s", device=device, title=row.title)
 
 
 def weak_crypto(ctx: RuleContext) -> list[Candidate]:
@@ -224,7 +257,7 @@ def weak_crypto(ctx: RuleContext) -> list[Candidate]:
                 device,
                 f"{row.code}:{row.subject}",
                 Severity.WARNING,
-                f"{device}: {row.title}",
+                _finding_text(str(device), row),
                 {"code": row.code, "evidence": row.evidence, "fix": row.fix},
                 pending=False,
             )
