@@ -229,8 +229,10 @@ def weak_crypto_enabled(device: Device) -> bool:
 
 
 def _finding_text(device: str, row: Finding) -> StoredText:
-    """The finding's title as diagnosis stored it (its English column)."""
-    return literal("%(device)s: %(title)s", device=device, title=row.title)
+    """The finding's title as diagnosis stored it: its deferred form, so that the alert reads it in the
+    reader's language too; the English column for a finding stored before there were deferred forms."""
+    title = (row.texts or {}).get("title") if isinstance(row.texts, dict) else None
+    return literal("%(device)s: %(title)s", device=device, title=title or row.title)
 
 
 def weak_crypto(ctx: RuleContext) -> list[Candidate]:
