@@ -1,5 +1,5 @@
 """The charts and the topology draw their texts in Japanese for a Japanese browser (issue 23): the scripts
-read the /jsi18n/ catalogue the pages load before them."""
+read the /jsi18n/ catalogue the pages load before them; and the wider Japanese text still fits the window."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from pki.choices import EnrollmentState
+from pki.models import Enrollment
 from tests.browser.test_dashboard import log_in
+from tests.browser.test_every_page_fits import _overflow, _pages
 from tests.i18n.compiled import compile_japanese
 from tests.pages.seed import Seed
 
@@ -53,3 +56,18 @@ def test_the_tunnel_charts_and_the_topology_speak_japanese(ja_page: Any, seed: S
     page.wait_for_selector("#timeline[data-state=drawn]")
     assert "バー" in page.inner_text("#timeline-note")
     assert errors == []
+
+
+def test_every_page_still_fits_the_window_in_japanese(ja_page: Any, seed: Seed, operator: User) -> None:
+    page = ja_page
+    enrollment = Enrollment.objects.create(
+        device=seed.router, trustpoint="vpn", state=EnrollmentState.GRANTED
+    )
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    log_in(page, operator)
+    for url in _pages(seed, enrollment):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        opened = _overflow(page)
+        assert opened["scroll"] <= opened["inner"], (url, opened)
