@@ -121,6 +121,7 @@ LOCALE_PATHS = [SITE_FILES_DIR / "locale"]
 TIME_ZONE = env_str("VPNPORTAL_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = "vpnportal.formats"  # the PORTAL_*_FORMAT stamps of the pages, per language
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [SITE_FILES_DIR / "static"]

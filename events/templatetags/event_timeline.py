@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from events.availability import availability_for
 from events.models import SyslogEvent, TunnelStatusChange
@@ -14,6 +15,13 @@ from events.models import SyslogEvent, TunnelStatusChange
 register = template.Library()
 
 TIMELINE_ROWS = 50
+
+# The availability windows as a table cell names them.
+WINDOW_LABELS = {
+    "24h": pgettext_lazy("availability window", "24h"),
+    "7d": pgettext_lazy("availability window", "7d"),
+    "30d": pgettext_lazy("availability window", "30d"),
+}
 
 
 @register.simple_tag
@@ -59,4 +67,4 @@ def availability_of(rows: list[dict[str, Any]]) -> dict[int, dict[str, float | N
 def share_of(shares: dict[int, dict[str, float | None]], tunnel_id: int) -> str:
     """A tunnel's availability over 24 h / 7 d / 30 d, formatted for a table cell."""
     own = shares.get(tunnel_id) or {}
-    return " · ".join(f"{window} {percent(own.get(window))}" for window in ("24h", "7d", "30d"))
+    return " · ".join(f"{WINDOW_LABELS[window]} {percent(own.get(window))}" for window in WINDOW_LABELS)

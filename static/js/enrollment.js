@@ -10,9 +10,19 @@
   var transcriptEl = document.getElementById("enrollment-transcript");
   var finished = { granted: true, failed: true };
   var delayMs = 2000;
+  // Texts come from the JavaScript catalogue (/jsi18n/, loaded before this script); without it, English.
+  var pgettext = window.pgettext || function (context, s) { return s; };
+  // The badge shows the state in the page's language; its class keeps the API's raw value.
+  var stateLabels = {
+    queued: pgettext("status", "queued"),
+    running: pgettext("status", "running"),
+    pending: pgettext("status", "pending"),
+    granted: pgettext("status", "granted"),
+    failed: pgettext("status", "failed")
+  };
 
   function show(job) {
-    stateEl.textContent = job.state;
+    stateEl.textContent = stateLabels[job.state] || job.state;
     stateEl.className = "badge status-" + job.state;
     serialEl.textContent = job.new_serial || "\u2014";
     errorEl.textContent = job.error || "\u2014";

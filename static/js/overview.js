@@ -6,6 +6,12 @@
   var url = box.getAttribute("data-refresh-url");
   var seconds = parseInt(box.getAttribute("data-refresh-seconds"), 10) || 30;
   var note = document.getElementById("refresh-state");
+  // Texts come from the JavaScript catalogue (/jsi18n/, loaded before this script); without it, English.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
+  var lang = document.documentElement.lang || undefined;
 
   function say(text) { if (note) { note.textContent = text; } }
 
@@ -28,9 +34,9 @@
         box.innerHTML = html;
         open.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
         box.setAttribute("data-refreshed-at", new Date().toISOString());
-        say("updated " + new Date().toLocaleTimeString());
+        say(interpolate(gettext("updated %(time)s"), { time: new Date().toLocaleTimeString(lang) }, true));
       })
-      .catch(function (err) { say("refresh failed (" + err.message + "), retrying"); });
+      .catch(function (err) { say(interpolate(gettext("refresh failed (%(error)s), retrying"), { error: err.message }, true)); });
   }
 
   window.setInterval(refresh, seconds * 1000);

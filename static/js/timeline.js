@@ -10,7 +10,14 @@
   var DAY = 86400000;
   var now = Date.parse(data.now);
   var note = document.getElementById("timeline-note");
-  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  // Texts come from the JavaScript catalogue (/jsi18n/, loaded before this script); without it, English.
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
+  var lang = document.documentElement.lang || [];
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || gettext("local time");
 
   function colour(row) {
     var left = Date.parse(row.end) - now;
@@ -19,11 +26,13 @@
   }
 
   // Vertical markers: now, each certificate warning threshold and the CRL one, each with its label.
-  var markers = [{ at: now, label: "now", colour: "#1d2330", dash: [] }];
+  var markers = [{ at: now, label: gettext("now"), now: true, colour: "#1d2330", dash: [] }];
   data.cert_warn_days.forEach(function (d) {
-    markers.push({ at: now + d * DAY, label: d + " d", colour: "#b26a00", dash: [6, 4] });
+    markers.push({ at: now + d * DAY, label: interpolate(ngettext("%(n)s d", "%(n)s d", d), { n: d }, true), colour: "#b26a00", dash: [6, 4] });
   });
-  markers.push({ at: now + data.crl_warn_hours * 3600000, label: "CRL " + data.crl_warn_hours + " h", colour: "#6b7385", dash: [2, 4] });
+  markers.push({ at: now + data.crl_warn_hours * 3600000,
+                 label: interpolate(ngettext("CRL %(n)s h", "CRL %(n)s h", data.crl_warn_hours), { n: data.crl_warn_hours }, true),
+                 colour: "#6b7385", dash: [2, 4] });
   var markerPlugin = {
     id: "vpnportalMarkers",
     afterDatasetsDraw: function (chart) {
@@ -32,7 +41,7 @@
       markers.forEach(function (m) {
         if (m.at < x.min || m.at > x.max) { return; }
         var px = x.getPixelForValue(m.at);
-        ctx.strokeStyle = m.colour; ctx.lineWidth = m.label === "now" ? 2 : 1; ctx.setLineDash(m.dash);
+        ctx.strokeStyle = m.colour; ctx.lineWidth = m.now ? 2 : 1; ctx.setLineDash(m.dash);
         ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
         if (px - lastLabel > 40) {  // thresholds a few pixels apart share one label slot
           ctx.setLineDash([]); ctx.fillStyle = m.colour; ctx.font = "11px system-ui, sans-serif";
@@ -60,7 +69,7 @@
   function formatDate(ms) {
     var d = new Date(ms), span = chart ? chart.scales.x.max - chart.scales.x.min : 0;
     if (span > 3 * 365 * DAY) { return String(d.getFullYear()); }
-    return d.toLocaleDateString([], { year: "2-digit", month: "short", day: "numeric" });
+    return d.toLocaleDateString(lang, { year: "2-digit", month: "short", day: "numeric" });
   }
 
   // A bar wholly outside the window is drawn as a stub at that edge (its tooltip tells the real dates), so
@@ -84,7 +93,7 @@
     data: {
       labels: rows.map(function (r) { return r.label; }),
       datasets: [{
-        label: "valid",
+        label: gettext("valid"),
         data: barsFor(windows.all),
         backgroundColor: rows.map(colour),
         borderSkipped: false,
@@ -101,7 +110,7 @@
       maintainAspectRatio: false,
       scales: {
         x: { type: "linear", min: windows.all[0], max: windows.all[1], position: "top",
-             title: { display: true, text: "date (" + zone + ")" },
+             title: { display: true, text: interpolate(gettext("date (%(zone)s)"), { zone: zone }, true) },
              ticks: { maxTicksLimit: 10, callback: function (v) { return formatDate(v); } } },
         y: { ticks: { autoSkip: false, font: { size: 11 } } }
       },
@@ -111,9 +120,12 @@
           title: function (items) { return items.length ? rows[items[0].dataIndex].title : ""; },
           label: function (item) {
             var r = rows[item.dataIndex], left = (Date.parse(r.end) - now) / DAY;
-            var when = new Date(Date.parse(r.end)).toLocaleString() + " " + zone;
-            return (r.kind === "crl" ? "NextUpdate " : "NotAfter ") + when + " (" +
-              (left >= 0 ? "in " + left.toFixed(left < 2 ? 1 : 0) + " d" : (-left).toFixed(0) + " d ago") + ")";
+            var when = new Date(Date.parse(r.end)).toLocaleString(lang) + " " + zone;
+            var shown = left >= 0 ? left.toFixed(left < 2 ? 1 : 0) : (-left).toFixed(0);
+            var count = Math.round(Number(shown));
+            var relative = left >= 0 ? interpolate(ngettext("in %(n)s d", "in %(n)s d", count), { n: shown }, true)
+              : interpolate(ngettext("%(n)s d ago", "%(n)s d ago", count), { n: shown }, true);
+            return (r.kind === "crl" ? "NextUpdate " : "NotAfter ") + when + " (" + relative + ")";
           }
         } }
       },
@@ -142,8 +154,13 @@
   });
   var expired = rows.filter(function (r) { return Date.parse(r.end) < now; }).length;
   if (note) {
-    note.textContent = rows.length + " bars (" + rows.filter(function (r) { return r.kind === "crl"; }).length + " CRLs), " +
-      expired + " already expired; times in " + zone + ".";
+    var crls = rows.filter(function (r) { return r.kind === "crl"; }).length;
+    note.textContent = interpolate(gettext("%(bars)s (%(crls)s), %(expired)s; times in %(zone)s."), {
+      bars: interpolate(ngettext("%(n)s bar", "%(n)s bars", rows.length), { n: rows.length }, true),
+      crls: interpolate(ngettext("%(n)s CRL", "%(n)s CRLs", crls), { n: crls }, true),
+      expired: interpolate(ngettext("%(n)s already expired", "%(n)s already expired", expired), { n: expired }, true),
+      zone: zone
+    }, true);
   }
   // Decades of history squeeze the weeks that matter into a few pixels: then open on a year either side of now.
   var wide = windows.all[1] - windows.all[0] > 3 * 365 * DAY;

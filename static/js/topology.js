@@ -10,6 +10,19 @@
   var NS = "http://www.w3.org/2000/svg";
   var nodes = graph.nodes, edges = graph.edges;
   window.vpnportalTopology = graph;
+  // Texts come from the JavaScript catalogue (/jsi18n/, loaded before this script); without it, English.
+  var gettext = window.gettext || function (s) { return s; };
+  var pgettext = window.pgettext || function (context, s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
+  // Tunnel and poll statuses in the page's language; the classes keep the raw values.
+  var statusLabels = {
+    up: pgettext("status", "up"), down: pgettext("status", "down"), degraded: pgettext("status", "degraded"),
+    unknown: pgettext("status", "unknown"), ok: pgettext("status", "ok"), partial: pgettext("status", "partial"),
+    failed: pgettext("status", "failed"), running: pgettext("status", "running")
+  };
+  function statusLabel(s) { return statusLabels[s] || s; }
 
   function el(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
@@ -78,7 +91,7 @@
     var len = Math.max(1, Math.sqrt((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)));
     var cx = mx - (b.y - a.y) / len * bend, cy = my + (b.x - a.x) / len * bend;
     var link = el("a", { href: e.url, "class": "edge edge-" + e.status, "data-tunnel": e.name }, edgeLayer);
-    title(link, "tunnel " + e.name + ": " + e.status + (e.reason ? " — " + e.reason : ""));
+    title(link, interpolate(gettext("tunnel %(name)s: %(status)s"), { name: e.name, status: statusLabel(e.status) }, true) + (e.reason ? " — " + e.reason : ""));
     var d = "M" + a.x.toFixed(1) + "," + a.y.toFixed(1) + " Q" + cx.toFixed(1) + "," + cy.toFixed(1) + " " + b.x.toFixed(1) + "," + b.y.toFixed(1);
     el("path", { d: d, "class": "edge-hit" }, link);
     el("path", { d: d, "class": "edge-line" }, link);
@@ -88,7 +101,8 @@
   nodes.forEach(function (n) {
     var bad = n.status !== "ok" || n.stale;
     var link = el("a", { href: n.url, "class": "node" + (bad ? " node-bad" : "") + " node-" + n.status, "data-device": n.name }, nodeLayer);
-    title(link, n.name + " (" + n.platform + "), last poll " + n.status + (n.stale ? ", state stale" : ""));
+    title(link, interpolate(n.stale ? gettext("%(name)s (%(platform)s), last poll %(status)s, state stale") : gettext("%(name)s (%(platform)s), last poll %(status)s"),
+                            { name: n.name, platform: n.platform, status: statusLabel(n.status) }, true));
     el("circle", { cx: n.x.toFixed(1), cy: n.y.toFixed(1), r: 16 }, link);
     el("text", { x: n.x.toFixed(1), y: (n.y + 32).toFixed(1), "class": "node-label" }, link).textContent = n.name;
     el("text", { x: n.x.toFixed(1), y: (n.y + 46).toFixed(1), "class": "node-sub" }, link).textContent = n.platform;

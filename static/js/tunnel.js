@@ -11,17 +11,28 @@
   var errorColor = "#c62828";
   var charts = {};
   window.vpnportalCharts = charts;
-  var zone = (Intl.DateTimeFormat().resolvedOptions().timeZone || "local time");
+  // Texts come from the JavaScript catalogue (/jsi18n/, loaded before this script); without it, English.
+  var gettext = window.gettext || function (s) { return s; };
+  var pgettext = window.pgettext || function (context, s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
+  var lang = document.documentElement.lang || [];
+  // The history API names the store it read: raw samples, hourly or daily rollups.
+  var resolutions = { raw: pgettext("history resolution", "raw"), hour: pgettext("history resolution", "hour"),
+                      day: pgettext("history resolution", "day") };
+  var zone = (Intl.DateTimeFormat().resolvedOptions().timeZone || gettext("local time"));
   var offsetMin = -new Date().getTimezoneOffset();
   var offset = "UTC" + (offsetMin >= 0 ? "+" : "-") + String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, "0") +
     ":" + String(Math.abs(offsetMin) % 60).padStart(2, "0");
-  var axisTitle = "time (" + zone + ", " + offset + ")";
+  var axisTitle = interpolate(gettext("time (%(zone)s, %(offset)s)"), { zone: zone, offset: offset }, true);
 
   function formatTime(ms, range) {
     var d = new Date(ms);
-    if (range === "hour" || range === "day") { return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
-    if (range === "year") { return d.toLocaleDateString([], { year: "2-digit", month: "short", day: "numeric" }); }
-    return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + d.toLocaleTimeString([], { hour: "2-digit" });
+    if (range === "hour" || range === "day") { return d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }); }
+    if (range === "year") { return d.toLocaleDateString(lang, { year: "2-digit", month: "short", day: "numeric" }); }
+    return d.toLocaleDateString(lang, { month: "short", day: "numeric" }) + " " + d.toLocaleTimeString(lang, { hour: "2-digit" });
   }
 
   function makeChart(canvasId, yTitle) {
@@ -46,7 +57,7 @@
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 30, boxHeight: 6 } },
           tooltip: { callbacks: {
-            title: function (items) { return items.length ? new Date(items[0].parsed.x).toLocaleString() + " " + zone : ""; },
+            title: function (items) { return items.length ? new Date(items[0].parsed.x).toLocaleString(lang) + " " + zone : ""; },
             label: function (item) { return item.dataset.label + ": " + item.parsed.y.toFixed(2) + " " + yTitle; }
           } }
         }
@@ -72,11 +83,11 @@
 
   function packetSets(encaps, decaps) {
     var out = [];
-    [[encaps, "sent (encaps)", []], [decaps, "received (decaps)", [6, 4]]].forEach(function (kind) {
+    [[encaps, gettext("%(device)s sent (encaps)"), []], [decaps, gettext("%(device)s received (decaps)"), [6, 4]]].forEach(function (kind) {
       kind[0].series.forEach(function (s, i) {
         var data = series(s);
         var color = endColors[i % endColors.length];
-        out.push({ label: s.device + " " + kind[1], borderColor: color, backgroundColor: kind[2].length ? "#fff" : color, borderDash: kind[2],
+        out.push({ label: interpolate(kind[1], { device: s.device }, true), borderColor: color, backgroundColor: kind[2].length ? "#fff" : color, borderDash: kind[2],
                    pointRadius: pointRadius(data.length), data: data });
       });
     });
@@ -88,7 +99,8 @@
       var data = series(s);
       var total = data.reduce(function (sum, p) { return sum + p.y; }, 0);
       var color = total > 0 ? errorColor : cleanColors[i % cleanColors.length];
-      return { label: s.device + (total > 0 ? " errors" : " errors (none)"), borderColor: color, backgroundColor: i % 2 ? "#fff" : color,
+      var label = total > 0 ? gettext("%(device)s errors") : gettext("%(device)s errors (none)");
+      return { label: interpolate(label, { device: s.device }, true), borderColor: color, backgroundColor: i % 2 ? "#fff" : color,
                borderDash: i % 2 ? [6, 4] : [], pointRadius: pointRadius(data.length), data: data, hasErrors: total > 0 };
     });
   }
@@ -113,19 +125,21 @@
         var n = 0;
         charts.packets.data.datasets.concat(charts.errors.data.datasets).forEach(function (d) { n += d.data.length; });
         if (note) {
-          note.textContent = n ? "from " + results[0].resolution + " data, " + n + " points; times in " + zone + " (" + offset + ")"
-            : "No history in this range yet.";
+          note.textContent = n ? interpolate(ngettext("from %(resolution)s data, %(n)s point; times in %(zone)s (%(offset)s)",
+                                                      "from %(resolution)s data, %(n)s points; times in %(zone)s (%(offset)s)", n),
+                                             { resolution: resolutions[results[0].resolution] || results[0].resolution, n: n, zone: zone, offset: offset }, true)
+            : gettext("No history in this range yet.");
         }
         section.setAttribute("data-state", "drawn");
       })
       .catch(function (err) {
-        if (note) { note.textContent = "Could not load the history: " + err.message; }
+        if (note) { note.textContent = interpolate(gettext("Could not load the history: %(error)s"), { error: err.message }, true); }
         section.setAttribute("data-state", "error");
       });
   }
 
-  charts.packets = makeChart("chart-packets", "packets/s");
-  charts.errors = makeChart("chart-errors", "errors/s");
+  charts.packets = makeChart("chart-packets", gettext("packets/s"));
+  charts.errors = makeChart("chart-errors", gettext("errors/s"));
   section.querySelectorAll("button[data-range]").forEach(function (b) {
     b.addEventListener("click", function () { load(b.getAttribute("data-range")); });
   });

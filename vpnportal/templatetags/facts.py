@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -22,10 +23,14 @@ def _scalar(value: Any) -> SafeString:
     if value is None:
         return mark_safe('<span class="muted">—</span>')
     if value is True:
-        return mark_safe('<span class="ok">yes</span>')
+        return format_html('<span class="ok">{}</span>', gettext("yes"))
     if value is False:
-        return mark_safe('<span class="muted">no</span>')
+        return format_html('<span class="muted">{}</span>', gettext("no"))
     return format_html("{}", value)
+
+
+def _none() -> SafeString:
+    return format_html('<span class="muted">{}</span>', gettext("none"))
 
 
 def _is_scalar(value: Any) -> bool:
@@ -37,7 +42,7 @@ def _cell(value: Any, depth: int) -> SafeString:
         return _scalar(value)
     if isinstance(value, list | tuple) and all(_is_scalar(v) for v in value):
         if not value:
-            return mark_safe('<span class="muted">none</span>')
+            return _none()
         return format_html_join(", ", "{}", ((_scalar(v),) for v in value))
     if depth >= MAX_DEPTH:
         return format_html("<code>{}</code>", str(value))
@@ -69,7 +74,7 @@ def render_facts(value: Any, depth: int = 0) -> SafeString:
     """HTML of a facts structure: mappings as key/value tables, lists of mappings as tables, scalars escaped."""
     if isinstance(value, dict):
         if not value:
-            return mark_safe('<span class="muted">none</span>')
+            return _none()
         rows = format_html_join(
             "", "<tr><th>{}</th><td>{}</td></tr>", ((_label(k), _cell(v, depth)) for k, v in value.items())
         )
