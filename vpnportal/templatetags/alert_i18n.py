@@ -1,42 +1,13 @@
-"""`{{ when|ago }}` for the alert templates: "3 h ago" in English (what `{{ when|age }} ago` printed),
-"3 時間前" in Japanese, with the plural of the reader's language.
-
-The pages' own relative-time filter (vpnportal/templatetags/portal.py) takes this place once it has one:
-this library is the alert pages' until then, with the same name and the same English.
+"""The words the alert pages print as they are stored (severity, state, news, delivery status), in the
+reader's language. Relative times (`{{ when|ago }}`) are the pages' own filter, in portal.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import template
-from django.utils import timezone
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
-
-
-@register.filter
-def ago(when: datetime | None) -> str:
-    """How long ago `when` was: '42 s ago', '5 min ago', '3 h ago', '2 d ago' ('never' when unknown)."""
-    if when is None:
-        return gettext("never")
-    seconds = (timezone.now() - when).total_seconds()
-    sign = "-" if seconds < 0 else ""
-    s = abs(seconds)
-    if s < 90:
-        n = int(f"{s:.0f}")
-        text = ngettext("%(n)s s ago", "%(n)s s ago", n)
-    elif s < 90 * 60:
-        n = int(f"{s / 60:.0f}")
-        text = ngettext("%(n)s min ago", "%(n)s min ago", n)
-    elif s < 36 * 3600:
-        n = int(f"{s / 3600:.0f}")
-        text = ngettext("%(n)s h ago", "%(n)s h ago", n)
-    else:
-        n = int(f"{s / 86400:.0f}")
-        text = ngettext("%(n)s d ago", "%(n)s d ago", n)
-    return text % {"n": f"{sign}{n}"}
 
 
 # The lowercase words the alert pages print as they are stored (severity, state, tab, news, delivery
