@@ -69,6 +69,8 @@ class CredentialSet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("credential set")
+        verbose_name_plural = _("credential sets")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -140,6 +142,8 @@ class Device(models.Model):
     objects = DeviceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -191,6 +195,8 @@ class Tunnel(models.Model):
     objects = TunnelQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("tunnel")
+        verbose_name_plural = _("tunnels")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(end_a=models.F("end_b")), name="tunnel_ends_differ"),
@@ -244,6 +250,8 @@ class Poll(models.Model):
     task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
         ordering = ["-started_at"]
         constraints = [models.UniqueConstraint(fields=["device", "slot"], name="one_poll_per_claim")]
         # Ascending: PostgreSQL reads it backwards for the newest polls just as fast, and packs its pages
@@ -513,6 +521,8 @@ class Finding(models.Model):
     active = models.BooleanField(default=True, db_index=True)
 
     class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
         ordering = ["-active", "severity", "code", "subject"]
         constraints = [
             models.UniqueConstraint(

@@ -26,6 +26,8 @@ class Trustpoint(models.Model):
     present = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("trustpoint")
+        verbose_name_plural = _("trustpoints")
         ordering = ["device", "name"]
         constraints = [
             models.UniqueConstraint(fields=["device", "name"], name="one_trustpoint_name_per_device")
@@ -63,6 +65,8 @@ class Certificate(models.Model):
     last_seen = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         ordering = ["valid_to"]
         constraints = [models.UniqueConstraint(fields=["device", "role", "key"], name="one_certificate_row")]
 
@@ -89,6 +93,8 @@ class Crl(models.Model):
     last_seen = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("crl")
+        verbose_name_plural = _("crls")
         ordering = ["next_update"]
         constraints = [models.UniqueConstraint(fields=["device", "issuer"], name="one_crl_per_issuer")]
 
@@ -119,6 +125,8 @@ class Enrollment(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(

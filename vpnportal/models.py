@@ -55,6 +55,8 @@ class Alert(models.Model):
     )
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -116,6 +118,8 @@ class AlertChannel(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("alert channel")
+        verbose_name_plural = _("alert channels")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -154,6 +158,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -177,6 +183,8 @@ class MaintenanceWindow(models.Model):
     )
 
     class Meta:
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(
@@ -208,6 +216,7 @@ class AuditEntry(models.Model):
     message = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("audit entry")
         ordering = ["-at"]
         verbose_name_plural = _("audit entries")
 

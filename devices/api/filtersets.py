@@ -57,12 +57,12 @@ def _id_or_name(field: str, value: str) -> Q:
 
 
 class FindingFilter(django_filters.FilterSet):
-    device = django_filters.CharFilter(method="by_id_or_name", label="device id or name")
-    tunnel = django_filters.CharFilter(method="by_id_or_name", label="tunnel id or name")
+    device = django_filters.CharFilter(method="by_id_or_name", label=_("device id or name"))
+    tunnel = django_filters.CharFilter(method="by_id_or_name", label=_("tunnel id or name"))
     severity = django_filters.ChoiceFilter(choices=choices(FINDING_SEVERITIES))
-    code = django_filters.CharFilter(label="finding code, e.g. weak_cipher")
+    code = django_filters.CharFilter(label=_("finding code, e.g. weak_cipher"))
     active = django_filters.ChoiceFilter(
-        choices=choices([*ACTIVE_VALUES]), method="by_activity", label="true (default), false or all"
+        choices=choices([*ACTIVE_VALUES]), method="by_activity", label=_("true (default), false or all")
     )
     ordering = django_filters.OrderingFilter(fields=("severity", "code", "first_seen", "last_seen"))
 
