@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import CredentialSet, Device, Finding, Poll, Tunnel
 from vpnportal.admin_audit import AuditedAdmin
@@ -16,13 +18,13 @@ class DeviceForm(forms.ModelForm):
     """Secrets are write-only: the form never renders the stored value; blank keeps it."""
 
     password = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
+        required=False, widget=forms.PasswordInput(render_value=False), help_text=_("Leave blank to keep.")
     )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        label="Enable secret",
-        help_text="Leave blank to keep.",
+        label=_("Enable secret"),
+        help_text=_("Leave blank to keep."),
     )
 
     class Meta:
@@ -59,13 +61,13 @@ class DeviceForm(forms.ModelForm):
         for field in ("password", "secret"):
             value = cleaned.get(field) or ""
             if any(ord(c) < 32 for c in value):
-                self.add_error(field, "Control characters are not allowed.")
+                self.add_error(field, gettext("Control characters are not allowed."))
             if value == "" and self.instance.pk:
                 cleaned[field] = getattr(self.instance, field)
         if self._meta.model is Device and not cleaned.get("username"):
             shared = cleaned.get("credential_set")
             if shared is None or not shared.username:
-                self.add_error("username", "Required, unless the credential set gives one.")
+                self.add_error("username", gettext("Required, unless the credential set gives one."))
         return cleaned
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Platform(models.TextChoices):
@@ -17,13 +18,13 @@ class Transport(models.TextChoices):
     """How the poller reaches the device's CLI."""
 
     SSH = "ssh", "SSH"
-    TELNET = "telnet", "Telnet (SSHv1-only devices)"
+    TELNET = "telnet", _("Telnet (SSHv1-only devices)")
 
 
 class PkiForm(models.TextChoices):
     """Which certificate command family the device speaks, learnt on first poll."""
 
-    UNKNOWN = "", "not yet known"
+    UNKNOWN = "", _("not yet known")
     PKI = "pki", "crypto pki"
     CA = "ca", "crypto ca"
 
@@ -31,23 +32,23 @@ class PkiForm(models.TextChoices):
 class PollStatus(models.TextChoices):
     """Outcome of one poll of one device."""
 
-    RUNNING = "running", "Running"
+    RUNNING = "running", _("Running")
     OK = "ok", "OK"
-    PARTIAL = "partial", "Partial"
-    FAILED = "failed", "Failed"
+    PARTIAL = "partial", _("Partial")
+    FAILED = "failed", _("Failed")
 
 
 class TunnelStatus(models.TextChoices):
     """Health of a tunnel as seen from both ends."""
 
-    UP = "up", "Up"
-    DOWN = "down", "Down"
-    DEGRADED = "degraded", "Degraded"
-    UNKNOWN = "unknown", "Unknown"
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    DEGRADED = "degraded", _("Degraded")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class RollupPeriod(models.TextChoices):
     """Granularity of a counter rollup row."""
 
-    HOUR = "hour", "Hour"
-    DAY = "day", "Day"
+    HOUR = "hour", _("Hour")
+    DAY = "day", _("Day")

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
 
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import (
@@ -29,6 +30,7 @@ from devices.inventory_yaml import (
     secret_value,
     sequence,
     show,
+    unknown_key,
 )
 from devices.models import CredentialSet, Device
 from devices.secret_refs import parse_reference, resolve
@@ -80,13 +82,13 @@ def validate_username(value: Any, required: bool) -> str:
     if value is None:
         value = ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("username: must be text")
+        raise ValueError(gettext("username: must be text"))
     text = str(value)
     check_text(text, "username")
     if len(text) > 64:
-        raise ValueError("username: too long")
+        raise ValueError(gettext("username: too long"))
     if " " in text or (required and not text):
-        raise ValueError("username: must be non-empty without spaces")
+        raise ValueError(gettext("username: must be non-empty without spaces"))
     return text
 
 
@@ -96,9 +98,7 @@ def _credential_set(node: yaml.Node, index: int) -> CredentialSetEntry:
     secrets: dict[str, SecretValue] = {}
     for key, value_node, line in mapping(node, where):
         if key not in SET_KEYS:
-            raise InventoryError(
-                f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(SET_KEYS))})"
-            )
+            raise InventoryError(unknown_key(line, where, key, sorted(SET_KEYS)))
         try:
             if key in SECRET_ATTRS:
                 secrets[key] = secret_value(value_node, f"{where}.{key}", key)
@@ -106,7 +106,8 @@ def _credential_set(node: yaml.Node, index: int) -> CredentialSetEntry:
                 name = scalar(value_node, f"{where}.name")
                 if not isinstance(name, str) or not SET_NAME_RE.match(name):
                     raise ValueError(
-                        f"name: must be 1-64 letters, digits, '.', '-' or '_' (got {show(name)})"
+                        gettext("%(where)s: must be 1-64 letters, digits, '.', '-' or '_' (got %(value)s)")
+                        % {"where": "name", "value": show(name)}
                     )
                 values[key] = name
             else:
@@ -114,7 +115,9 @@ def _credential_set(node: yaml.Node, index: int) -> CredentialSetEntry:
         except ValueError as exc:
             raise InventoryError(f"line {line_of(value_node)}: {where}: {exc}") from None
     if "name" not in values:
-        raise InventoryError(f"line {line_of(node)}: {where}: name: required")
+        raise InventoryError(
+            f"line {line_of(node)}: {where}: " + gettext("%(key)s: required") % {"key": "name"}
+        )
     return CredentialSetEntry(
         name=values["name"],
         username=values.get("username", ""),
@@ -148,7 +151,8 @@ def apply_secret(
     literal, ref = _plain(getattr(obj, attr)), getattr(obj, f"{attr}_ref")
     if value.keep:
         if not literal:
-            raise InventoryError(f"line {value.line}: {what}: {attr}: {{stored: true}} but nothing is stored")
+            problem = gettext("{stored: true} but nothing is stored")
+            raise InventoryError(f"line {value.line}: {what}: {attr}: {problem}")
         return []
     changed = []
     if literal != value.literal:
@@ -241,7 +245,8 @@ def find_set(name: str, sets: Mapping[str, CredentialSet], line: int, where: str
     """The set a device names: one of the file's, else one already stored."""
     found = sets.get(name) or CredentialSet.objects.filter(name=name).first()
     if found is None:
-        raise InventoryError(f"line {line}: {where}: credentials: no credential set named {name!r}")
+        problem = gettext("no credential set named %(name)s") % {"name": repr(name)}
+        raise InventoryError(f"line {line}: {where}: credentials: {problem}")
     return found
 
 
@@ -257,7 +262,8 @@ def prune_credential_sets(names: set[str], result: ImportResult) -> None:
         except ProtectedError:
             users = ", ".join(Device.objects.filter(credential_set=obj).values_list("name", flat=True)[:5])
             raise InventoryError(
-                f"credential set {obj.name!r} cannot be pruned: devices still use it ({users})"
+                gettext("credential set %(name)s cannot be pruned: devices still use it (%(users)s)")
+                % {"name": repr(obj.name), "users": users}
             ) from None
         result.credentials_pruned.append(obj.name)
         result.note("-", "credentials", obj.name)

@@ -2,25 +2,22 @@
 
 Credential sets (`credentials:`) are read and written by devices/credentials.py, alert channels
 (`channels:`) by devices/inventory_channels.py, contacts (`contacts:`) by devices/inventory_contacts.py,
-the YAML helpers are devices/inventory_yaml.py, the outcome (and a dry run's report) devices/inventory_result.py."""
+the YAML helpers are devices/inventory_yaml.py, a device's values devices/inventory_fields.py, the outcome
+(and a dry run's report) devices/inventory_result.py."""
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import paramiko  # type: ignore[import-untyped]
 import yaml
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
 
 from devices.choices import Platform, Transport
-from devices.contacts import email_list, validate_email_list
 from devices.credentials import (
     CredentialSetEntry,
     apply_credential_sets,
@@ -40,13 +37,17 @@ from devices.inventory_channels import (
     set_device_channels,
 )
 from devices.inventory_contacts import ContactEntry, apply_contacts, parse_contacts, prune_contacts
+from devices.inventory_fields import alert_emails as _alert_emails
+from devices.inventory_fields import validate_host, validate_host_key, validate_name
 from devices.inventory_result import ImportResult, change, secret_change
 from devices.inventory_yaml import (
     FILE_CONTROL_RE,
     InventoryError,
     SecretValue,
-    check_text,
+    already_defined,
     secret_value,
+    unknown_key,
+    unknown_key_text,
 )
 from devices.inventory_yaml import line_of as _line
 from devices.inventory_yaml import mapping as _mapping
@@ -60,11 +61,7 @@ from vpnportal.audit_values import mark_changed_secrets, snapshot
 from vpnportal.choices import AuditAction
 from vpnportal.models import AlertChannel
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TUNNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-HOSTNAME_RE = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
-)
 MAX_INVENTORY_BYTES = 10 * 1024 * 1024
 
 DEVICE_KEYS = {
@@ -129,67 +126,6 @@ class TunnelEntry:
     line: int
 
 
-def validate_name(value: Any, where: str = "name") -> str:
-    """A device name: letters, digits, dot, dash, underscore; 1-64 characters."""
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise ValueError(f"{where}: must be 1-64 letters, digits, '.', '-' or '_' (got {_show(value)})")
-    return value
-
-
-def validate_host(value: Any) -> str:
-    """An IPv4/IPv6 address or a DNS name."""
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"host: must be an IP address or DNS name (got {_show(value)})")
-    with contextlib.suppress(ValueError):  # not an address: maybe a DNS name
-        return str(ipaddress.ip_address(value))
-    if not HOSTNAME_RE.match(value) or value.replace(".", "").isdigit():
-        raise ValueError(f"host: not an IP address or DNS name: {_show(value)}")
-    return value.lower()
-
-
-def validate_host_key(value: str) -> str:
-    """An OpenSSH public key line `type base64`, parsed by paramiko to be sure."""
-    check_text(value, "host_key")
-    parts = value.split()
-    if len(parts) < 2:
-        raise ValueError('host_key: expected "<type> <base64>", e.g. "ssh-ed25519 AAAA..."')
-    try:
-        entry = paramiko.hostkeys.HostKeyEntry.from_line(f"x {parts[0]} {parts[1]}")
-    except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError, TypeError) as exc:
-        raise ValueError(f"host_key: not a valid public key ({exc})") from None
-    if entry is None or entry.key is None:
-        raise ValueError(f"host_key: unsupported or invalid key type {parts[0]!r}")
-    return f"{parts[0]} {parts[1]}"
-
-
-def _alert_emails(node: yaml.Node | None, where: str) -> str | None:
-    """`alert_emails`: a list of addresses or one comma-separated text; stored comma-separated."""
-    if node is None:
-        return None
-    if isinstance(node, yaml.SequenceNode):
-        raw: list[str] = []
-        for item in node.value:
-            value = _scalar(item, where)
-            if not isinstance(value, str):
-                raise ValueError("alert_emails: each entry must be an email address")
-            raw.append(value)
-        addresses = email_list(raw)
-    else:
-        value = _scalar(node, where)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise ValueError("alert_emails: must be a list of email addresses")
-        addresses = email_list(value)
-    text = ", ".join(addresses)
-    check_text(text, "alert_emails")
-    try:
-        validate_email_list(text)
-    except ValidationError as exc:
-        raise ValueError(f"alert_emails: {exc.messages[0]}") from None
-    return text
-
-
 def _device(node: yaml.Node, index: int) -> DeviceEntry:
     where = f"devices[{index}]"
     items = _mapping(node, where)
@@ -198,9 +134,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
     lines: dict[str, int] = {}
     for key, value_node, line in items:
         if key not in DEVICE_KEYS:
-            raise InventoryError(
-                f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(sorted(DEVICE_KEYS))})"
-            )
+            raise InventoryError(unknown_key(line, where, key, sorted(DEVICE_KEYS)))
         lines[key] = _line(value_node)
         if key in ("alert_emails", "channels"):  # a list as well as a single value: read below
             continue
@@ -222,7 +156,7 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         for required in required_keys:
             current = required
             if values.get(required) in (None, ""):
-                raise ValueError(f"{required}: required")
+                raise ValueError(gettext("%(key)s: required") % {"key": required})
         current = "credentials"
         credentials = validate_name(values["credentials"], "credentials") if values.get("credentials") else ""
         current = "name"
@@ -232,21 +166,28 @@ def _device(node: yaml.Node, index: int) -> DeviceEntry:
         current = "platform"
         platform = values["platform"]
         if platform not in Platform.values:
-            raise ValueError(f"platform: must be one of {', '.join(Platform.values)} (got {_show(platform)})")
+            raise ValueError(
+                gettext("platform: must be one of %(allowed)s (got %(value)s)")
+                % {"allowed": ", ".join(Platform.values), "value": _show(platform)}
+            )
         current = "transport"
         transport = values.get("transport") or Transport.SSH
         if transport not in Transport.values:
-            raise ValueError(f"transport: must be ssh or telnet (got {_show(transport)})")
+            raise ValueError(
+                gettext("transport: must be ssh or telnet (got %(value)s)") % {"value": _show(transport)}
+            )
         current = "port"
         port = values.get("port", DEFAULT_PORTS[Transport(transport)])
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise ValueError(f"port: must be a number 1-65535 (got {_show(port)})")
+            raise ValueError(
+                gettext("port: must be a number 1-65535 (got %(value)s)") % {"value": _show(port)}
+            )
         current = "username"
         username = validate_username(values.get("username"), required=not credentials)
         current = "host_key"
         host_key = values.get("host_key") or ""
         if not isinstance(host_key, str):
-            raise ValueError("host_key: must be text")
+            raise ValueError(gettext("host_key: must be text"))
         if host_key:
             host_key = validate_host_key(host_key)
         current = "alert_emails"
@@ -282,14 +223,17 @@ def _tunnel(node: yaml.Node, index: int) -> TunnelEntry:
     items = {key: (value, line) for key, value, line in _mapping(node, where)}
     for key, (_, line) in items.items():
         if key not in TUNNEL_KEYS:
-            raise InventoryError(f"line {line}: {where}: unknown key {key!r} (allowed: ends, name)")
+            raise InventoryError(unknown_key(line, where, key, ["ends", "name"]))
     if "name" not in items or "ends" not in items:
-        raise InventoryError(f"line {_line(node)}: {where}: needs a name and two ends")
+        raise InventoryError(f"line {_line(node)}: {where}: " + gettext("needs a name and two ends"))
     name_node, name_line = items["name"]
     try:
         name = _scalar(name_node, f"{where}.name")
         if not isinstance(name, str) or not TUNNEL_NAME_RE.match(name):
-            raise ValueError(f"name: must be 1-128 letters, digits, '-' or '_' (got {_show(name)})")
+            raise ValueError(
+                gettext("name: must be 1-128 letters, digits, '-' or '_' (got %(value)s)")
+                % {"value": _show(name)}
+            )
     except ValueError as exc:
         raise InventoryError(f"line {name_line}: {where}: {exc}") from None
     ends_node, ends_line = items["ends"]
@@ -300,7 +244,7 @@ def _tunnel(node: yaml.Node, index: int) -> TunnelEntry:
         except ValueError as exc:
             raise InventoryError(f"line {_line(end)}: {where}: {exc}") from None
     if len(ends) != 2 or ends[0] == ends[1]:
-        raise InventoryError(f"line {ends_line}: {where}: ends must name two different devices")
+        raise InventoryError(f"line {ends_line}: {where}: " + gettext("ends must name two different devices"))
     return TunnelEntry(name=name, ends=(ends[0], ends[1]), line=_line(node))
 
 
@@ -326,17 +270,20 @@ def read_inventory(text: str) -> InventoryDocument:
     bad = FILE_CONTROL_RE.search(text)
     if bad:
         number = text.count("\n", 0, bad.start()) + 1
-        raise InventoryError(f"line {number}: control characters are not allowed")
+        raise InventoryError(f"line {number}: " + gettext("control characters are not allowed"))
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = mark.line + 1 if mark else 0
-        raise InventoryError(f"line {at}: not valid YAML: {exc.problem or exc.context}") from None
+        problem = gettext("not valid YAML: %(problem)s") % {"problem": exc.problem or exc.context}
+        raise InventoryError(f"line {at}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise InventoryError(f"not valid YAML: {exc}") from None
+        raise InventoryError(gettext("not valid YAML: %(problem)s") % {"problem": exc}) from None
     if root is None:
-        raise InventoryError("line 1: empty inventory (expected `devices:` and optionally `tunnels:`)")
+        raise InventoryError(
+            "line 1: " + gettext("empty inventory (expected `devices:` and optionally `tunnels:`)")
+        )
     top = _mapping(root, "inventory")
     doc = InventoryDocument()
     for key, node, key_line in top:
@@ -354,22 +301,18 @@ def read_inventory(text: str) -> InventoryDocument:
         elif key == "contacts":  # alert email languages: devices/inventory_contacts.py
             doc.contacts = parse_contacts(node)
         else:
-            raise InventoryError(
-                f"line {key_line}: unknown top-level key {key!r} (allowed: {', '.join(TOP_KEYS)})"
-            )
+            raise InventoryError(f"line {key_line}: " + unknown_key_text(key, TOP_KEYS, top=True))
     devices, tunnels = doc.devices, doc.tunnels
     names: dict[str, int] = {}
     for device in devices:
         if device.name in names:
-            raise InventoryError(
-                f"line {device.line}: device {device.name!r} already defined at line {names[device.name]}"
-            )
+            raise InventoryError(already_defined(device.line, "device", device.name, names[device.name]))
         names[device.name] = device.line
     tunnel_names: dict[str, int] = {}
     for tunnel in tunnels:
         if tunnel.name in tunnel_names:
             raise InventoryError(
-                f"line {tunnel.line}: tunnel {tunnel.name!r} already defined at line {tunnel_names[tunnel.name]}"
+                already_defined(tunnel.line, "tunnel", tunnel.name, tunnel_names[tunnel.name])
             )
         tunnel_names[tunnel.name] = tunnel.line
     return doc
@@ -399,10 +342,10 @@ def _apply_device(
         find_set(entry.credentials, sets, entry.line, f"device {entry.name!r}") if entry.credentials else None
     )
     if credential_set is not None and not entry.username and not credential_set.username:
-        raise InventoryError(
-            f"line {entry.line}: device {entry.name!r}: username: required "
-            f"(credential set {credential_set.name!r} has none)"
-        )
+        problem = gettext("username: required (credential set %(set)s has none)") % {
+            "set": repr(credential_set.name)
+        }
+        raise InventoryError(f"line {entry.line}: device {entry.name!r}: {problem}")
     if device.credential_set_id != (credential_set.pk if credential_set else None):
         was = device.credential_set.name if device.credential_set_id else ""  # type: ignore[union-attr]
         details.append(change("credentials", was, entry.credentials))
@@ -493,7 +436,8 @@ def import_inventory(text: str, *, prune: bool = False, dry_run: bool = False) -
             for end in entry.ends:
                 device = by_name.get(end) or Device.objects.filter(name=end).first()
                 if device is None:
-                    raise InventoryError(f"line {entry.line}: tunnel {entry.name!r}: no device named {end!r}")
+                    problem = gettext("no device named %(name)s") % {"name": repr(end)}
+                    raise InventoryError(f"line {entry.line}: tunnel {entry.name!r}: {problem}")
                 ends.append(device)
             tunnel = Tunnel.objects.filter(name=entry.name).first()
             if tunnel is None:
@@ -562,7 +506,8 @@ def _prune(device_names: set[str], tunnel_names: set[str], result: ImportResult)
                 device.delete()
         except ProtectedError:
             raise InventoryError(
-                f"device {device.name!r} cannot be pruned: it has enrollment jobs; disable it instead"
+                gettext("device %(name)s cannot be pruned: it has enrollment jobs; disable it instead")
+                % {"name": repr(device.name)}
             ) from None
         result.pruned.append(device.name)
         result.note("-", "device", device.name)
@@ -574,14 +519,16 @@ def import_inventory_file(path: str | Path, *, prune: bool = False, dry_run: boo
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InventoryError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InventoryError(
+            f"{path}: " + gettext("cannot read: %(error)s") % {"error": exc.strerror}
+        ) from None
     if len(data) > MAX_INVENTORY_BYTES:
-        raise InventoryError(f"{path}: larger than {MAX_INVENTORY_BYTES} bytes")
+        raise InventoryError(f"{path}: " + gettext("larger than %(n)s bytes") % {"n": MAX_INVENTORY_BYTES})
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InventoryError(f"{path}:{line}: not UTF-8") from None
+        raise InventoryError(f"{path}:{line}: " + gettext("not UTF-8")) from None
     try:
         return import_inventory(text, prune=prune, dry_run=dry_run)
     except InventoryError as exc:

@@ -23,11 +23,18 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from devices.contacts import email_list, validate_email_list
 from devices.credentials import ImportedRow, apply_secret, save_imported
 from devices.inventory_result import ImportResult, change, secret_change
-from devices.inventory_yaml import InventoryError, SecretValue, check_unique_names, secret_value
+from devices.inventory_yaml import (
+    InventoryError,
+    SecretValue,
+    check_unique_names,
+    secret_value,
+    unknown_key_text,
+)
 from devices.models import Device
 from vpnportal.audit import audit
 from vpnportal.audit_values import snapshot
@@ -63,7 +70,7 @@ def _line(node: yaml.Node) -> int:
 
 def _value(node: yaml.Node, where: str) -> Any:
     if not isinstance(node, yaml.ScalarNode):
-        raise ValueError(f"{where}: expected a single value")
+        raise ValueError(f"{where}: " + gettext("expected a single value"))
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
@@ -73,12 +80,14 @@ def _value(node: yaml.Node, where: str) -> Any:
 
 def _items(node: yaml.Node, where: str) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
-        raise ValueError(f"line {_line(node)}: {where}: expected a mapping")
+        raise ValueError(f"line {_line(node)}: {where}: " + gettext("expected a mapping"))
     items: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if not isinstance(key, str) or key in items:
-            raise ValueError(f"line {_line(key_node)}: {where}: keys must be plain names, once each")
+            raise ValueError(
+                f"line {_line(key_node)}: {where}: " + gettext("keys must be plain names, once each")
+            )
         items[key] = value_node
     return items
 
@@ -95,7 +104,7 @@ def validate_channel_url(url: str, where: str = "url") -> str:
     """An http(s) URL with a host (the value is never echoed: a chat webhook URL is a secret)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{where}: must be an http:// or https:// URL")
+        raise ValueError(f"{where}: " + gettext("must be an http:// or https:// URL"))
     return url
 
 
@@ -105,10 +114,10 @@ def _addresses(node: yaml.Node, where: str) -> str:
     else:
         raw = [_value(node, where)]
     if not all(isinstance(part, str) for part in raw):
-        raise ValueError(f"{where}: each entry must be an email address")
+        raise ValueError(f"{where}: " + gettext("each entry must be an email address"))
     text = ", ".join(email_list([str(part) for part in raw]))
     if not text or CONTROL_RE.search(text):
-        raise ValueError(f"{where}: needs at least one email address")
+        raise ValueError(f"{where}: " + gettext("needs at least one email address"))
     try:
         validate_email_list(text)
     except ValidationError as exc:
@@ -125,50 +134,54 @@ def parse_channel(node: yaml.Node, index: int) -> ChannelEntry:
         for key, value_node in items.items():
             current = _line(value_node)
             if key not in CHANNEL_KEYS:
-                raise ValueError(f"unknown key {key!r} (allowed: {', '.join(sorted(CHANNEL_KEYS))})")
+                raise ValueError(unknown_key_text(key, sorted(CHANNEL_KEYS)))
         current = _line(node)
         name = _value(items["name"], "name") if "name" in items else None
         if not isinstance(name, str) or not CHANNEL_NAME_RE.match(name):
-            raise ValueError("name: must be 1-64 letters, digits, '.', '-' or '_'")
+            raise ValueError(gettext("name: must be 1-64 letters, digits, '.', '-' or '_'"))
         kind = _value(items["kind"], "kind") if "kind" in items else None
         if kind not in ChannelKind.values:
-            raise ValueError(f"kind: must be one of {', '.join(ChannelKind.values)}")
+            raise ValueError(
+                gettext("kind: must be one of %(allowed)s") % {"allowed": ", ".join(ChannelKind.values)}
+            )
         entry = ChannelEntry(name=name, kind=kind, line=_line(node))
         for flag in ("default", "enabled"):
             if flag in items:
                 current = _line(items[flag])
                 value = _value(items[flag], flag)
                 if not isinstance(value, bool):
-                    raise ValueError(f"{flag}: must be true or false")
+                    raise ValueError(f"{flag}: " + gettext("must be true or false"))
                 setattr(entry, flag, value)
         if kind == ChannelKind.EMAIL:
             for key in ("url", "secret"):
                 if key in items:
-                    raise ValueError(f"{key}: email channels take `to` only")
+                    raise ValueError(f"{key}: " + gettext("email channels take `to` only"))
             if "to" not in items:
-                raise ValueError("to: email channels need addresses")
+                raise ValueError(gettext("to: email channels need addresses"))
             current = _line(items["to"])
             entry.to = _addresses(items["to"], "to")
             return entry
         if "to" in items:
-            raise ValueError(f"to: only email channels have addresses ({kind} takes url)")
+            raise ValueError(
+                gettext("to: only email channels have addresses (%(kind)s takes url)") % {"kind": kind}
+            )
         if "url" not in items:
-            raise ValueError(f"url: {kind} channels need a URL")
+            raise ValueError(gettext("url: %(kind)s channels need a URL") % {"kind": kind})
         current = _line(items["url"])
         entry.url = _secret(items["url"], "url", MAX_URL)
         if entry.url.literal:
             validate_channel_url(entry.url.literal)
         if not entry.url.given:
-            raise ValueError(f"url: {kind} channels need a URL")
+            raise ValueError(gettext("url: %(kind)s channels need a URL") % {"kind": kind})
         if kind == ChannelKind.WEBHOOK:
             if "secret" not in items:
-                raise ValueError("secret: webhook channels sign every post and need a secret")
+                raise ValueError(gettext("secret: webhook channels sign every post and need a secret"))
             current = _line(items["secret"])
             entry.secret = _secret(items["secret"], "secret", MAX_SECRET)
             if not entry.secret.given:
-                raise ValueError("secret: webhook channels sign every post and need a secret")
+                raise ValueError(gettext("secret: webhook channels sign every post and need a secret"))
         elif "secret" in items:
-            raise ValueError("secret: only webhook channels are signed")
+            raise ValueError(gettext("secret: only webhook channels are signed"))
         return entry
     except ValueError as exc:
         raise ValueError(f"line {current}: {where}: {exc}") from None
@@ -179,7 +192,7 @@ def parse_channels(node: yaml.Node) -> list[ChannelEntry]:
     if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise ValueError(f"line {_line(node)}: channels: expected a list")
+        raise ValueError(f"line {_line(node)}: channels: " + gettext("expected a list"))
     entries = [parse_channel(item, i) for i, item in enumerate(node.value)]
     check_unique_names(entries, "channel")
     return entries
@@ -197,10 +210,10 @@ def device_channel_names(node: yaml.Node | None) -> list[str] | None:
     elif isinstance(node, yaml.SequenceNode):
         raw = [_value(item, "channels") for item in node.value]
     else:
-        raise ValueError("channels: expected a list of channel names")
+        raise ValueError(gettext("channels: expected a list of channel names"))
     for name in raw:
         if not isinstance(name, str) or not CHANNEL_NAME_RE.match(name):
-            raise ValueError("channels: each entry must be a channel name")
+            raise ValueError(gettext("channels: each entry must be a channel name"))
     return list(dict.fromkeys(raw))
 
 
@@ -253,7 +266,8 @@ def pick_channels(
     for name in names:
         channel = channels.get(name) or AlertChannel.objects.filter(name=name).first()
         if channel is None:
-            raise InventoryError(f"line {line}: device {device.name!r}: no channel named {name!r}")
+            problem = gettext("no channel named %(name)s") % {"name": repr(name)}
+            raise InventoryError(f"line {line}: device {device.name!r}: {problem}")
         chosen.append(channel)
     before = sorted(device.alert_channels.values_list("name", flat=True)) if device.pk else []
     after = sorted(channel.name for channel in chosen)
@@ -281,8 +295,11 @@ def prune_channels(names: set[str], result: ImportResult, named_by_devices: Coll
     for channel in AlertChannel.objects.filter(from_inventory=True).exclude(name__in=names):
         if channel.name in named_by_devices:
             raise InventoryError(
-                f"channel {channel.name!r} cannot be pruned: a device of the file still names it "
-                "(declare it under channels: or drop it from the device)"
+                gettext(
+                    "channel %(name)s cannot be pruned: a device of the file still names it "
+                    "(declare it under channels: or drop it from the device)"
+                )
+                % {"name": repr(channel.name)}
             )
         audit(
             "import_inventory",

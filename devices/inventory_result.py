@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 SECRET_NOTE = "(changed)"  # noqa: S105 - a word, not a password
 
 
@@ -31,12 +33,18 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line for the command's output (credential sets and channels named only when there are some)."""
-        line = (
-            f"devices: {len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.pruned)} pruned; tunnels: "
-            f"{len(self.tunnels_created)} created, {len(self.tunnels_updated)} updated, "
-            f"{len(self.tunnels_pruned)} pruned"
-        )
+        line = gettext(
+            "devices: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(pruned)s pruned; "
+            "tunnels: %(t_created)s created, %(t_updated)s updated, %(t_pruned)s pruned"
+        ) % {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "pruned": len(self.pruned),
+            "t_created": len(self.tunnels_created),
+            "t_updated": len(self.tunnels_updated),
+            "t_pruned": len(self.tunnels_pruned),
+        }
         sets = (
             self.credentials_created,
             self.credentials_updated,
@@ -49,12 +57,24 @@ class ImportResult:
             self.channels_unchanged,
             self.channels_pruned,
         )
-        for label, counts in (("credential sets", sets), ("channels", channels)):
+        sections = (
+            (
+                gettext(
+                    "credential sets: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(pruned)s pruned"
+                ),
+                sets,
+            ),
+            (
+                gettext(
+                    "channels: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(pruned)s pruned"
+                ),
+                channels,
+            ),
+        )
+        for text, counts in sections:
             if any(counts):
-                line += (
-                    f"; {label}: {len(counts[0])} created, {len(counts[1])} updated, "
-                    f"{len(counts[2])} unchanged, {len(counts[3])} pruned"
-                )
+                names = ("created", "updated", "unchanged", "pruned")
+                line += "; " + text % {name: len(rows) for name, rows in zip(names, counts, strict=True)}
         return line
 
     def note(self, sign: str, kind: str, name: str, changes: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext, gettext_lazy
 
 from devices.secret_refs import make_reference
 
@@ -21,7 +22,43 @@ KEEP_KEY = "stored"
 
 
 class InventoryError(ValueError):
-    """A bad inventory file; the message names the file and line."""
+    """A bad inventory file; the message names the file and line.
+
+    The location (`line N:`, `path:N:`, the YAML path such as `devices[0].host`) stays as the file spells
+    it; the sentence after it is in the active language (management commands: settings.LANGUAGE_CODE).
+    """
+
+
+# What a message calls the entries of each list, in the reader's language.
+ENTRY_KINDS = {
+    "device": gettext_lazy("device"),
+    "tunnel": gettext_lazy("tunnel"),
+    "credential set": gettext_lazy("credential set"),
+    "channel": gettext_lazy("channel"),
+}
+
+
+def unknown_key_text(key: str, allowed: Any, top: bool = False) -> str:
+    """`unknown key 'x' (allowed: a, b)`, the problem of a key no section knows."""
+    params = {"key": repr(key), "allowed": ", ".join(allowed)}
+    if top:
+        return gettext("unknown top-level key %(key)s (allowed: %(allowed)s)") % params
+    return gettext("unknown key %(key)s (allowed: %(allowed)s)") % params
+
+
+def unknown_key(line: int, where: str, key: str, allowed: Any) -> str:
+    """The whole message of an unknown key in an entry: `line N: devices[0]: unknown key ...`."""
+    return f"line {line}: {where}: {unknown_key_text(key, allowed)}"
+
+
+def already_defined(line: int, what: str, name: str, first: int) -> str:
+    """`line N: device 'r1' already defined at line M`, for a name given twice in one list."""
+    problem = gettext("%(what)s %(name)s already defined at line %(first)s") % {
+        "what": ENTRY_KINDS.get(what, what),
+        "name": repr(name),
+        "first": first,
+    }
+    return f"line {line}: {problem}"
 
 
 @dataclass(frozen=True)
@@ -43,7 +80,7 @@ class SecretValue:
 def check_text(value: str, where: str) -> str:
     """Reject control characters (newlines included) in anything that may reach a device or a page."""
     if CONTROL_RE.search(value):
-        raise ValueError(f"{where}: control characters are not allowed")
+        raise ValueError(f"{where}: " + gettext("control characters are not allowed"))
     return value
 
 
@@ -61,7 +98,7 @@ def line_of(node: yaml.Node) -> int:
 def scalar(node: yaml.Node, where: str) -> Any:
     """A single value (ValueError for a list or mapping), constructed as yaml.safe_load would."""
     if not isinstance(node, yaml.ScalarNode):
-        raise ValueError(f"{where}: expected a single value")
+        raise ValueError(f"{where}: " + gettext("expected a single value"))
     return _construct(node)
 
 
@@ -76,15 +113,16 @@ def _construct(node: yaml.ScalarNode) -> Any:
 def mapping(node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, int]]:
     """(key, value node, line) of a mapping; InventoryError for anything else or a duplicate key."""
     if not isinstance(node, yaml.MappingNode):
-        raise InventoryError(f"line {line_of(node)}: {where}: expected a mapping")
+        raise InventoryError(f"line {line_of(node)}: {where}: " + gettext("expected a mapping"))
     items: list[tuple[str, yaml.Node, int]] = []
     seen: set[str] = set()
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if not isinstance(key, str):
-            raise InventoryError(f"line {line_of(key_node)}: {where}: keys must be plain names")
+            raise InventoryError(f"line {line_of(key_node)}: {where}: " + gettext("keys must be plain names"))
         if key in seen:
-            raise InventoryError(f"line {line_of(key_node)}: {where}: duplicate key {key!r}")
+            problem = gettext("duplicate key %(key)s") % {"key": repr(key)}
+            raise InventoryError(f"line {line_of(key_node)}: {where}: {problem}")
         seen.add(key)
         items.append((key, value_node, line_of(key_node)))
     return items
@@ -95,7 +133,7 @@ def sequence(node: yaml.Node, where: str) -> list[yaml.Node]:
     if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise InventoryError(f"line {line_of(node)}: {where}: expected a list")
+        raise InventoryError(f"line {line_of(node)}: {where}: " + gettext("expected a list"))
     return list(node.value)
 
 
@@ -104,9 +142,7 @@ def check_unique_names(entries: list[Any], what: str) -> None:
     seen: dict[str, int] = {}
     for entry in entries:
         if entry.name in seen:
-            raise InventoryError(
-                f"line {entry.line}: {what} {entry.name!r} already defined at line {seen[entry.name]}"
-            )
+            raise InventoryError(already_defined(entry.line, what, entry.name, seen[entry.name]))
         seen[entry.name] = entry.line
 
 
@@ -122,24 +158,24 @@ def secret_value(node: yaml.Node, where: str, key: str, limit: int = MAX_SECRET)
     if isinstance(node, yaml.MappingNode):
         items = mapping(node, where)
         if len(items) != 1:
-            raise ValueError(f"{key}: a reference is {{env: NAME}} or {{file: PATH}}, one of them")
+            raise ValueError(f"{key}: " + gettext("a reference is {env: NAME} or {file: PATH}, one of them"))
         kind, value_node, _ = items[0]
         value = scalar(value_node, f"{key}.{kind}")
         if kind == KEEP_KEY:
             if value is not True:
-                raise ValueError(f"{key}: {{stored: true}} is the only form of `stored`")
+                raise ValueError(f"{key}: " + gettext("{stored: true} is the only form of `stored`"))
             return SecretValue(keep=True, line=line)
         try:
-            return SecretValue(ref=str(make_reference(kind, value)), line=line)
+            return SecretValue(ref=str(make_reference(kind, value, gettext)), line=line)
         except ValueError as exc:
             raise ValueError(f"{key}: {exc}") from None
     raw = scalar(node, key)
     if raw is None:
         raw = ""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValueError(f"{key}: must be text or a reference ({{env: NAME}}, {{file: PATH}})")
+        raise ValueError(f"{key}: " + gettext("must be text or a reference ({env: NAME}, {file: PATH})"))
     text = str(raw)
     check_text(text, key)
     if len(text) > limit:
-        raise ValueError(f"{key}: too long")
+        raise ValueError(f"{key}: " + gettext("too long"))
     return SecretValue(literal=text, line=line)

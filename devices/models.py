@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from devices import rawcodec
 from devices.choices import (
@@ -25,7 +26,7 @@ from devices.diagnosis.wording import EVIDENCE, FIX, shown_lines, shown_title
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 
-NAME_HELP = "Letters, digits, dot, dash and underscore only."
+NAME_HELP = _("Letters, digits, dot, dash and underscore only.")
 
 # A device's encrypted credentials: pages and reports never need them, and not loading them means never
 # decrypting (or leaking) them.
@@ -49,7 +50,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.defer(*SECRET_FIELDS)
 
 
-REF_HELP = "env:NAME or file:/path, read at each poll (empty: the literal value, if any)."
+REF_HELP = _("env:NAME or file:/path, read at each poll (empty: the literal value, if any).")
 
 
 class CredentialSet(models.Model):
@@ -62,7 +63,7 @@ class CredentialSet(models.Model):
     password_ref = models.CharField(
         max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
     )
-    secret = EncryptedTextField(blank=True, default="", help_text="Enable password.")
+    secret = EncryptedTextField(blank=True, default="", help_text=_("Enable password."))
     secret_ref = models.CharField(
         max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
     )
@@ -70,6 +71,8 @@ class CredentialSet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("credential set")
+        verbose_name_plural = _("credential sets")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -80,13 +83,15 @@ class Device(models.Model):
     """A router or firewall the poller logs into; credentials are encrypted at rest."""
 
     name = models.SlugField(max_length=64, unique=True, help_text=NAME_HELP, allow_unicode=False)
-    host = models.CharField(max_length=255, help_text="IP address or DNS name of the management interface.")
+    host = models.CharField(
+        max_length=255, help_text=_("IP address or DNS name of the management interface.")
+    )
     port = models.PositiveIntegerField(default=22)
     platform = models.CharField(max_length=16, choices=Platform.choices)
     transport = models.CharField(max_length=8, choices=Transport.choices, default=Transport.SSH)
-    username = models.CharField(max_length=64, blank=True, help_text="Empty: the credential set's.")
+    username = models.CharField(max_length=64, blank=True, help_text=_("Empty: the credential set's."))
     password = EncryptedTextField(blank=True, default="")
-    secret = EncryptedTextField(blank=True, default="", help_text="Enable password.")
+    secret = EncryptedTextField(blank=True, default="", help_text=_("Enable password."))
     # The device's own fields win over its set's (devices/credentials.py:effective_credentials).
     credential_set = models.ForeignKey(
         CredentialSet,
@@ -94,7 +99,7 @@ class Device(models.Model):
         null=True,
         blank=True,
         related_name="devices",
-        help_text="Shared credentials; the device's own username, password and secret win.",
+        help_text=_("Shared credentials; the device's own username, password and secret win."),
     )
     password_ref = models.CharField(
         max_length=1100, blank=True, default="", validators=[validate_reference], help_text=REF_HELP
@@ -105,28 +110,32 @@ class Device(models.Model):
     host_key = models.TextField(
         blank=True,
         default="",
-        help_text='Pinned SSH host key ("ssh-rsa AAAA..."); empty means pin on first contact.',
+        help_text=_('Pinned SSH host key ("ssh-rsa AAAA..."); empty means pin on first contact.'),
     )
     host_key_pinned_at = models.DateTimeField(null=True, blank=True)
     pki_form = models.CharField(max_length=4, choices=PkiForm.choices, default=PkiForm.UNKNOWN, blank=True)
     enabled = models.BooleanField(default=True)
     next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Per-device overrides of the global thresholds (null: use settings).
-    cert_warn_days = models.CharField(max_length=64, blank=True, default="", help_text='e.g. "30,7,1"')
+    cert_warn_days = models.CharField(max_length=64, blank=True, default="", help_text=_('e.g. "30,7,1"'))
     crl_warn_hours = models.PositiveIntegerField(null=True, blank=True)
     clock_skew_warn_seconds = models.PositiveIntegerField(null=True, blank=True)
     weak_crypto_alerts = models.BooleanField(
         null=True,
         blank=True,
-        help_text="Alert on weak cryptography found on this device: yes, no, or unknown to follow "
-        "ALERT_WEAK_CRYPTO (a legacy site known to run DES can stay quiet while the rest is watched).",
+        help_text=_(
+            "Alert on weak cryptography found on this device: yes, no, or unknown to follow "
+            "ALERT_WEAK_CRYPTO (a legacy site known to run DES can stay quiet while the rest is watched)."
+        ),
     )
     alert_emails = models.TextField(
         blank=True,
         default="",
         validators=[validate_email_list],
-        help_text="Addresses (comma-separated) that get this device's alerts and its tunnels', besides "
-        "ALERT_EMAIL_TO: the people who look after this site.",
+        help_text=_(
+            "Addresses (comma-separated) that get this device's alerts and its tunnels', besides "
+            "ALERT_EMAIL_TO: the people who look after this site."
+        ),
     )
     silenced_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +144,8 @@ class Device(models.Model):
     objects = DeviceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -197,7 +208,9 @@ class Tunnel(models.Model):
     name = models.SlugField(max_length=128, unique=True)
     end_a = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tunnels_as_a")
     end_b = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tunnels_as_b")
-    discovered = models.BooleanField(default=False, help_text="Found by mirrored SPIs, not in the inventory.")
+    discovered = models.BooleanField(
+        default=False, help_text=_("Found by mirrored SPIs, not in the inventory.")
+    )
     status = models.CharField(max_length=16, choices=TunnelStatus.choices, default=TunnelStatus.UNKNOWN)
     status_reason = models.CharField(max_length=500, blank=True, default="")
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -207,13 +220,15 @@ class Tunnel(models.Model):
     down_after_polls = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Polls a condition must hold before it fires (default from settings).",
+        help_text=_("Polls a condition must hold before it fires (default from settings)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TunnelQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("tunnel")
+        verbose_name_plural = _("tunnels")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(end_a=models.F("end_b")), name="tunnel_ends_differ"),
@@ -254,19 +269,21 @@ class Poll(models.Model):
     # No index of its own: the (device, slot) constraint and the (device, started_at) index lead with it.
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="polls", db_index=False)
     # The claim token makes a duplicated task harmless: one (device, slot) is stored once.
-    slot = models.DateTimeField(help_text="The next_poll_at value this poll claimed.")
+    slot = models.DateTimeField(help_text=_("The next_poll_at value this poll claimed."))
     status = models.CharField(max_length=16, choices=PollStatus.choices, default=PollStatus.RUNNING)
     reason = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     timings = models.JSONField(
-        default=dict, blank=True, help_text="Seconds spent in connect/commands/parse/store."
+        default=dict, blank=True, help_text=_("Seconds spent in connect/commands/parse/store.")
     )
     warnings = models.JSONField(default=list, blank=True)
     task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
         ordering = ["-started_at"]
         constraints = [models.UniqueConstraint(fields=["device", "slot"], name="one_poll_per_claim")]
         # Ascending: PostgreSQL reads it backwards for the newest polls just as fast, and packs its pages
@@ -293,7 +310,7 @@ class PollOutput(models.Model):
     # Empty: `raw` is this output. Else this output as a delta against `raw` (devices/rawcodec.py). Not
     # null: a null column gives the row a null bitmap, 8 bytes more on PostgreSQL.
     delta = models.BinaryField(
-        default=b"", blank=True, help_text="The output as a delta against raw (the previous output)."
+        default=b"", blank=True, help_text=_("The output as a delta against raw (the previous output).")
     )
     error = models.TextField(blank=True, default="")
     warnings = models.JSONField(default=list, blank=True)
@@ -328,11 +345,11 @@ class DeviceState(models.Model):
     domain_name = models.CharField(max_length=255, blank=True, default="")
     isakmp_identity = models.CharField(max_length=32, blank=True, default="")
     config_facts = models.JSONField(default=dict, blank=True)
-    engine = models.JSONField(default=dict, blank=True, help_text="Parsed crypto engine output.")
+    engine = models.JSONField(default=dict, blank=True, help_text=_("Parsed crypto engine output."))
     # Counters for /metrics: they only grow (pruning old Poll rows does not lower them), as Prometheus
     # counters must, and reading them costs nothing however many polls are stored.
-    polls_total = models.BigIntegerField(default=0, help_text="Polls of the device finished so far.")
-    poll_failures_total = models.BigIntegerField(default=0, help_text="Of those, the polls that failed.")
+    polls_total = models.BigIntegerField(default=0, help_text=_("Polls of the device finished so far."))
+    poll_failures_total = models.BigIntegerField(default=0, help_text=_("Of those, the polls that failed."))
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -400,8 +417,8 @@ class IpsecSa(models.Model):
     crypto_map = models.CharField(max_length=64, blank=True, default="")
     local_addr = models.GenericIPAddressField(null=True, blank=True)
     current_peer = models.GenericIPAddressField(null=True, blank=True)
-    local_ident = models.CharField(max_length=128, help_text="addr/mask/prot/port")
-    remote_ident = models.CharField(max_length=128, help_text="addr/mask/prot/port")
+    local_ident = models.CharField(max_length=128, help_text=_("addr/mask/prot/port"))
+    remote_ident = models.CharField(max_length=128, help_text=_("addr/mask/prot/port"))
     inbound_spi = models.BigIntegerField(null=True, blank=True)
     outbound_spi = models.BigIntegerField(null=True, blank=True)
     transform = models.CharField(max_length=128, blank=True, default="")
@@ -416,8 +433,8 @@ class IpsecSa(models.Model):
     pkts_verify = models.BigIntegerField(default=0)
     send_errors = models.BigIntegerField(default=0)
     recv_errors = models.BigIntegerField(default=0)
-    counters = models.JSONField(default=dict, blank=True, help_text="Every counter the device printed.")
-    sas = models.JSONField(default=dict, blank=True, help_text="inbound/outbound ESP/AH SAs as parsed.")
+    counters = models.JSONField(default=dict, blank=True, help_text=_("Every counter the device printed."))
+    sas = models.JSONField(default=dict, blank=True, help_text=_("inbound/outbound ESP/AH SAs as parsed."))
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     active = models.BooleanField(default=True, db_index=True)
@@ -470,7 +487,9 @@ class CounterSample(models.Model):
     pkts_decaps = models.BigIntegerField(default=0)
     send_errors = models.BigIntegerField(default=0)
     recv_errors = models.BigIntegerField(default=0)
-    other_errors = models.BigIntegerField(default=0, help_text="Replay, verify and other failure counters.")
+    other_errors = models.BigIntegerField(
+        default=0, help_text=_("Replay, verify and other failure counters.")
+    )
     # Deltas since the previous sample; a counter that went down (reboot, rekey) counts from zero.
     d_encaps = models.BigIntegerField(default=0)
     d_decaps = models.BigIntegerField(default=0)
@@ -523,10 +542,10 @@ class Finding(models.Model):
     subject = models.CharField(max_length=255)
     severity = models.CharField(max_length=16, db_index=True)
     title = models.CharField(max_length=500)
-    evidence = models.JSONField(default=list, blank=True, help_text="Lines quoted from the outputs.")
-    fix = models.JSONField(default=list, blank=True, help_text="Suggested commands for the platform.")
+    evidence = models.JSONField(default=list, blank=True, help_text=_("Lines quoted from the outputs."))
+    fix = models.JSONField(default=list, blank=True, help_text=_("Suggested commands for the platform."))
     fix_device = models.CharField(
-        max_length=64, blank=True, default="", help_text="The end a pair fix is for."
+        max_length=64, blank=True, default="", help_text=_("The end a pair fix is for.")
     )
     poll = models.ForeignKey(Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_seen = models.DateTimeField(default=timezone.now)
@@ -541,6 +560,8 @@ class Finding(models.Model):
     )
 
     class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
         ordering = ["-active", "severity", "code", "subject"]
         constraints = [
             models.UniqueConstraint(

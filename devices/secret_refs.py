@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.utils.translation import gettext, gettext_noop
 
 ENV = "env"
 FILE = "file"
@@ -43,30 +45,47 @@ class Reference:
         return f"{{{self.kind}: {self.target}}}"
 
 
-def make_reference(kind: str, target: object) -> Reference:
-    """A validated reference; ValueError saying what is wrong with it (the target is not a secret)."""
+def _english(message: str) -> str:
+    return message
+
+
+def make_reference(kind: str, target: object, say: Callable[[str], str] = _english) -> Reference:
+    """A validated reference; ValueError saying what is wrong with it (the target is not a secret).
+
+    `say` translates the message: English by default, because a poll's failure reason (stored, in English)
+    can come from here; the inventory import and the admin pass `gettext`."""
     if kind not in KINDS:
-        raise ValueError(f"a reference is {{env: NAME}} or {{file: PATH}} (got {kind!r})")
+        raise ValueError(
+            say(gettext_noop("a reference is {env: NAME} or {file: PATH} (got %(kind)s)"))
+            % {"kind": repr(kind)}
+        )
     if not isinstance(target, str) or not target:
-        raise ValueError(f"{{{kind}: ...}} needs a name")
+        raise ValueError(say(gettext_noop("{%(kind)s: ...} needs a name")) % {"kind": kind})
     if kind == ENV:
         if not ENV_NAME_RE.match(target):
-            raise ValueError(f"{{env: {target[:60]}}}: not an environment variable name")
+            raise ValueError(
+                say(gettext_noop("{env: %(name)s}: not an environment variable name")) % {"name": target[:60]}
+            )
         return Reference(ENV, target)
     if CONTROL_RE.search(target) or len(target) > MAX_PATH:
-        raise ValueError("{file: ...}: control characters or too long")
+        raise ValueError(say(gettext_noop("{file: ...}: control characters or too long")))
     # Relative to what? The worker's folder is no place to look for secrets: absolute paths only.
     if not target.startswith("/"):
-        raise ValueError(f"{{file: {target[:60]}}}: must be an absolute path")
+        raise ValueError(
+            say(gettext_noop("{file: %(path)s}: must be an absolute path")) % {"path": target[:60]}
+        )
     return Reference(FILE, target)
 
 
-def parse_reference(stored: str) -> Reference:
+def parse_reference(stored: str, say: Callable[[str], str] = _english) -> Reference:
     """The reference a stored `env:NAME` / `file:/path` spells; ValueError when it spells none."""
     kind, sep, target = stored.partition(":")
     if not sep:
-        raise ValueError(f"not a reference: expected env:NAME or file:/path (got {stored[:60]!r})")
-    return make_reference(kind, target)
+        raise ValueError(
+            say(gettext_noop("not a reference: expected env:NAME or file:/path (got %(value)s)"))
+            % {"value": repr(stored[:60])}
+        )
+    return make_reference(kind, target, say)
 
 
 def validate_reference(stored: str) -> None:
@@ -76,7 +95,7 @@ def validate_reference(stored: str) -> None:
     if not stored:
         return
     try:
-        parse_reference(stored)
+        parse_reference(stored, gettext)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from devices.api.filtersets import DeviceFilter, TunnelFilter
@@ -207,7 +208,7 @@ def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpRe
     except ValueError:
         hours = 0
     if not 0 < hours <= MAX_SILENCE_HOURS:
-        return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
+        return HttpResponseBadRequest(gettext("hours must be 1..%(max)s") % {"max": MAX_SILENCE_HOURS})
     reason = request.POST.get("reason", "").strip()[:255] or "maintenance"
     until = timezone.now() + timedelta(hours=hours)
     try:
@@ -215,8 +216,12 @@ def _silence(request: HttpRequest, target: Device | Tunnel, back: str) -> HttpRe
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        kind = "device" if isinstance(target, Device) else "tunnel"
-        messages.success(request, f"Silenced every alert of {kind} {target} until {until:%Y-%m-%d %H:%M} UTC")
+        params = {"target": target, "until": f"{until:%Y-%m-%d %H:%M}"}
+        if isinstance(target, Device):
+            text = gettext("Silenced every alert of device %(target)s until %(until)s UTC") % params
+        else:
+            text = gettext("Silenced every alert of tunnel %(target)s until %(until)s UTC") % params
+        messages.success(request, text)
     return redirect(back)
 
 

@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EventKind(models.TextChoices):
     """The classified meaning of a syslog message (a contract: additions only, docs/syslog.md)."""
 
-    TUNNEL_DOWN = "tunnel_down", "Tunnel down"
-    TUNNEL_UP = "tunnel_up", "Tunnel up"
-    PHASE1_UP = "phase1_up", "IKE phase 1 complete"
-    SA_CREATED = "sa_created", "IPsec SA created"
-    SA_DELETED = "sa_deleted", "IPsec SA deleted"
-    IKE_FAILURE = "ike_failure", "IKE negotiation failed"
-    INVALID_SPI = "invalid_spi", "Packet with an invalid SPI"
-    REPLAY_ERROR = "replay_error", "Replay check failed"
-    CERT_INVALID = "cert_invalid", "Peer certificate refused"
-    CERT_ENROLLMENT = "cert_enrollment", "Certificate enrollment"
-    CERT_GRANTED = "cert_granted", "Certificate granted"
-    CERT_EXPIRING = "cert_expiring", "Certificate expires soon"
-    CERT_EXPIRED = "cert_expired", "Certificate expired"
-    CRL_FETCH_FAILED = "crl_fetch_failed", "CRL fetch failed"
-    PKI = "pki", "Other PKI message"
-    RESTART = "restart", "Restart or reload"
-    CLOCK_UPDATE = "clock_update", "Clock set"
-    UNCLASSIFIED = "unclassified", "Unclassified"
+    TUNNEL_DOWN = "tunnel_down", _("Tunnel down")
+    TUNNEL_UP = "tunnel_up", _("Tunnel up")
+    PHASE1_UP = "phase1_up", _("IKE phase 1 complete")
+    SA_CREATED = "sa_created", _("IPsec SA created")
+    SA_DELETED = "sa_deleted", _("IPsec SA deleted")
+    IKE_FAILURE = "ike_failure", _("IKE negotiation failed")
+    INVALID_SPI = "invalid_spi", _("Packet with an invalid SPI")
+    REPLAY_ERROR = "replay_error", _("Replay check failed")
+    CERT_INVALID = "cert_invalid", _("Peer certificate refused")
+    CERT_ENROLLMENT = "cert_enrollment", _("Certificate enrollment")
+    CERT_GRANTED = "cert_granted", _("Certificate granted")
+    CERT_EXPIRING = "cert_expiring", _("Certificate expires soon")
+    CERT_EXPIRED = "cert_expired", _("Certificate expired")
+    CRL_FETCH_FAILED = "crl_fetch_failed", _("CRL fetch failed")
+    PKI = "pki", _("Other PKI message")
+    RESTART = "restart", _("Restart or reload")
+    CLOCK_UPDATE = "clock_update", _("Clock set")
+    UNCLASSIFIED = "unclassified", _("Unclassified")
 
 
 # Kinds about a tunnel: they poll the device and the tunnel's other end.
@@ -73,5 +74,5 @@ LOSS_KINDS = frozenset(
 class StatusSource(models.TextChoices):
     """What led to a tunnel's status change: a poll alone, or a poll that a device's event triggered."""
 
-    POLL = "poll", "Poll"
-    EVENT = "event", "Event"
+    POLL = "poll", _("Poll")
+    EVENT = "event", _("Event")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from devices.choices import TunnelStatus
 from devices.models import Device, Tunnel
@@ -18,17 +19,17 @@ class SyslogEvent(models.Model):
         Tunnel, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    device_time = models.DateTimeField(null=True, blank=True, help_text="The device's own timestamp.")
-    source = models.GenericIPAddressField(help_text="The address the message came from.")
+    device_time = models.DateTimeField(null=True, blank=True, help_text=_("The device's own timestamp."))
+    source = models.GenericIPAddressField(help_text=_("The address the message came from."))
     hostname = models.CharField(
-        max_length=128, blank=True, default="", help_text="As the message carries it."
+        max_length=128, blank=True, default="", help_text=_("As the message carries it.")
     )
     facility = models.CharField(max_length=32, blank=True, default="")
     severity = models.PositiveSmallIntegerField(null=True, blank=True)
-    mnemonic = models.CharField(max_length=96, blank=True, default="", help_text="As the device wrote it.")
+    mnemonic = models.CharField(max_length=96, blank=True, default="", help_text=_("As the device wrote it."))
     message = models.TextField(blank=True, default="")
     kind = models.CharField(max_length=32, choices=EventKind.choices, default=EventKind.UNCLASSIFIED)
-    peer = models.GenericIPAddressField(null=True, blank=True, help_text="The peer address it names.")
+    peer = models.GenericIPAddressField(null=True, blank=True, help_text=_("The peer address it names."))
 
     class Meta:
         indexes = [

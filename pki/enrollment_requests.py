@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from devices.choices import Platform
 from devices.models import Device
@@ -46,39 +47,54 @@ class EnrollmentRefused(ValueError):
         self.field = field
 
 
-def _no_control(value: str, field: str, label: str) -> None:
+def _no_control(value: str, field: str, message: str) -> None:
     if CONTROL_RE.search(value):
-        raise EnrollmentRefused(
-            f"{label} contains a newline, carriage return or other control character; refused, nothing was sent",
-            field,
-        )
+        raise EnrollmentRefused(message, field)
 
 
 def validate_request(device: Device, trustpoint: str, challenge: str) -> None:
     """Raise EnrollmentRefused unless every value may safely reach the device's CLI."""
-    _no_control(trustpoint, "trustpoint", "The trustpoint name")
-    _no_control(challenge, "challenge_password", "The challenge password")
+    _no_control(
+        trustpoint,
+        "trustpoint",
+        gettext(
+            "The trustpoint name contains a newline, carriage return or other control character; refused, "
+            "nothing was sent"
+        ),
+    )
+    _no_control(
+        challenge,
+        "challenge_password",
+        gettext(
+            "The challenge password contains a newline, carriage return or other control character; refused, "
+            "nothing was sent"
+        ),
+    )
     if not TRUSTPOINT_RE.match(trustpoint):
         raise EnrollmentRefused(
-            "The trustpoint name may contain only letters, digits, '.', '_' and '-' (at most 64).",
+            gettext("The trustpoint name may contain only letters, digits, '.', '_' and '-' (at most 64)."),
             "trustpoint",
         )
     if not Trustpoint.objects.filter(device=device, name=trustpoint, present=True).exists():
         raise EnrollmentRefused(
-            f"{device.name} has not reported a trustpoint named {trustpoint!r}.", "trustpoint"
+            gettext("%(device)s has not reported a trustpoint named %(trustpoint)s.")
+            % {"device": device.name, "trustpoint": repr(trustpoint)},
+            "trustpoint",
         )
     if not challenge and device.platform == Platform.CISCO_PIX:
         raise EnrollmentRefused(
-            "PIX 6 needs a challenge password (`ca enroll TP PASSWORD`).", "challenge_password"
+            gettext("PIX 6 needs a challenge password (`ca enroll TP PASSWORD`)."), "challenge_password"
         )
     if challenge and not CHALLENGE_RE.match(challenge):
         raise EnrollmentRefused(
-            "The challenge password may contain only printable ASCII characters without spaces (at most 64).",
+            gettext(
+                "The challenge password may contain only printable ASCII characters without spaces (at most 64)."
+            ),
             "challenge_password",
         )
     if "?" in challenge:
         # `?` asks the CLI for help instead of being typed.
-        raise EnrollmentRefused("The challenge password may not contain '?'.", "challenge_password")
+        raise EnrollmentRefused(gettext("The challenge password may not contain '?'."), "challenge_password")
 
 
 def active_enrollment(device: Device) -> Enrollment | None:
@@ -101,7 +117,8 @@ def request_enrollment(device: Device, trustpoint: str, challenge: str, user: An
         current = active_enrollment(device)
         if current is not None:
             raise EnrollmentRefused(
-                f"{device.name} already has an enrollment in progress (#{current.pk}, {current.state}).",
+                gettext("%(device)s already has an enrollment in progress (#%(id)s, %(state)s).")
+                % {"device": device.name, "id": current.pk, "state": current.state},
                 "device",
             )
         try:
@@ -116,7 +133,8 @@ def request_enrollment(device: Device, trustpoint: str, challenge: str, user: An
                 )
         except IntegrityError:
             raise EnrollmentRefused(
-                f"{device.name} already has an enrollment in progress.", "device"
+                gettext("%(device)s already has an enrollment in progress.") % {"device": device.name},
+                "device",
             ) from None
         audit(
             "requested re-enrollment",

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import Device
 from pki.choices import ENROLLMENT_ACTIVE_STATES, CertificateRole, CertificateStatus, EnrollmentState
@@ -25,6 +26,8 @@ class Trustpoint(models.Model):
     present = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("trustpoint")
+        verbose_name_plural = _("trustpoints")
         ordering = ["device", "name"]
         constraints = [
             models.UniqueConstraint(fields=["device", "name"], name="one_trustpoint_name_per_device")
@@ -54,12 +57,16 @@ class Certificate(models.Model):
     fingerprint = models.CharField(max_length=128, blank=True, default="")
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_to = models.DateTimeField(null=True, blank=True, db_index=True)
-    x509 = models.JSONField(default=dict, blank=True, help_text="Decoded from the config chain when present.")
-    present = models.BooleanField(default=True, db_index=True, help_text="Still reported by the device.")
+    x509 = models.JSONField(
+        default=dict, blank=True, help_text=_("Decoded from the config chain when present.")
+    )
+    present = models.BooleanField(default=True, db_index=True, help_text=_("Still reported by the device."))
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         ordering = ["valid_to"]
         constraints = [models.UniqueConstraint(fields=["device", "role", "key"], name="one_certificate_row")]
 
@@ -86,6 +93,8 @@ class Crl(models.Model):
     last_seen = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("crl")
+        verbose_name_plural = _("crls")
         ordering = ["next_update"]
         constraints = [models.UniqueConstraint(fields=["device", "issuer"], name="one_crl_per_issuer")]
 
@@ -107,7 +116,7 @@ class Enrollment(models.Model):
     previous_serial = models.CharField(max_length=64, blank=True, default="")
     new_serial = models.CharField(max_length=64, blank=True, default="")
     transcript = models.TextField(
-        blank=True, default="", help_text="Dialogue with passwords replaced by ********."
+        blank=True, default="", help_text=_("Dialogue with passwords replaced by ********.")
     )
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -116,6 +125,8 @@ class Enrollment(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from devices.summary import secret_paths
 from pki.models import Certificate, Crl
@@ -42,7 +43,8 @@ def timeline_rows(now: datetime) -> dict[str, Any]:
                 "kind": "certificate",
                 "role": c.role,
                 "label": f"{c.device.name} · {c.get_role_display()} {c.serial or name}",
-                "title": f"{name} (trustpoint {c.trustpoint.name if c.trustpoint else '—'})",
+                "title": gettext("%(name)s (trustpoint %(trustpoint)s)")
+                % {"name": name, "trustpoint": c.trustpoint.name if c.trustpoint else "—"},
                 "device": c.device.name,
                 "start": _iso(c.valid_from or c.valid_to),
                 "end": _iso(c.valid_to),

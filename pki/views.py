@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -113,7 +114,7 @@ def _device_for(ref: str) -> Device:
         if by_id is not None:
             return by_id
     if not _DEVICE_NAME_RE.fullmatch(ref):
-        raise BadRequest("device must be a device id or name")
+        raise BadRequest(gettext("device must be a device id or name"))
     return get_object_or_404(Device, name=ref)
 
 
@@ -126,7 +127,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if "device" not in request.GET and "device" not in request.POST:
         # `/enroll/` alone: the enrollments page, where every job is and each device's button leads back.
         messages.info(
-            request, "Pick a device's trustpoint to enroll: the Re-enroll buttons are on each device page."
+            request,
+            gettext("Pick a device's trustpoint to enroll: the Re-enroll buttons are on each device page."),
         )
         return redirect("pki:enrollment_list")
     device = _device_for(ref)
@@ -149,7 +151,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Enrollment #{enrollment.pk} of {device.name} trustpoint {enrollment.trustpoint} queued.",
+                    gettext("Enrollment #%(id)s of %(device)s trustpoint %(trustpoint)s queued.")
+                    % {"id": enrollment.pk, "device": device.name, "trustpoint": enrollment.trustpoint},
                 )
                 return redirect("pki:enrollment_detail", pk=enrollment.pk)
     else:

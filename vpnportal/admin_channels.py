@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from devices.contacts import email_list, validate_email_list
 from devices.secret_refs import parse_reference
@@ -26,15 +28,17 @@ class AlertChannelForm(forms.ModelForm):
     url = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Literal URL, stored encrypted, never shown. Leave blank to keep; or use the reference below.",
+        help_text=_(
+            "Literal URL, stored encrypted, never shown. Leave blank to keep; or use the reference below."
+        ),
     )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Webhook signing secret, stored encrypted, never shown. Leave blank to keep.",
+        help_text=_("Webhook signing secret, stored encrypted, never shown. Leave blank to keep."),
     )
-    clear_url = forms.BooleanField(required=False, help_text="Remove the stored literal URL.")
-    clear_secret = forms.BooleanField(required=False, help_text="Remove the stored literal secret.")
+    clear_url = forms.BooleanField(required=False, help_text=_("Remove the stored literal URL."))
+    clear_secret = forms.BooleanField(required=False, help_text=_("Remove the stored literal secret."))
 
     class Meta:
         model = AlertChannel
@@ -67,7 +71,7 @@ class AlertChannelForm(forms.ModelForm):
         for name in WRITE_ONLY:
             value = cleaned.get(name) or ""
             if any(ord(c) < 32 for c in value):
-                self.add_error(name, "Control characters are not allowed.")
+                self.add_error(name, gettext("Control characters are not allowed."))
             if cleaned.get(f"clear_{name}"):
                 cleaned[name] = ""
             elif value == "":
@@ -75,7 +79,7 @@ class AlertChannelForm(forms.ModelForm):
         for name in ("url_ref", "secret_ref"):
             if cleaned.get(name):
                 try:
-                    parse_reference(cleaned[name])
+                    parse_reference(cleaned[name], gettext)
                 except ValueError as exc:
                     self.add_error(name, str(exc))
         kind = cleaned.get("kind")
@@ -83,7 +87,7 @@ class AlertChannelForm(forms.ModelForm):
         has_secret = bool(cleaned.get("secret") or cleaned.get("secret_ref"))
         if kind == ChannelKind.EMAIL:
             if not email_list(cleaned.get("to") or ""):
-                self.add_error("to", "Email channels need at least one address.")
+                self.add_error("to", gettext("Email channels need at least one address."))
             else:
                 try:
                     validate_email_list(cleaned["to"])
@@ -92,12 +96,12 @@ class AlertChannelForm(forms.ModelForm):
                 cleaned["to"] = ", ".join(email_list(cleaned["to"]))
         elif kind:
             if not has_url:
-                self.add_error("url", "This kind of channel needs a URL (or a reference).")
+                self.add_error("url", gettext("This kind of channel needs a URL (or a reference)."))
             url = cleaned.get("url") or ""
             if url and not url.startswith(("http://", "https://")):
-                self.add_error("url", "The URL must start with http:// or https://.")
+                self.add_error("url", gettext("The URL must start with http:// or https://."))
             if kind == ChannelKind.WEBHOOK and not has_secret:
-                self.add_error("secret", "Webhook channels sign every post and need a secret.")
+                self.add_error("secret", gettext("Webhook channels sign every post and need a secret."))
         return cleaned
 
 
@@ -112,16 +116,16 @@ class AlertChannelAdmin(AuditedAdmin):
     filter_horizontal = ("devices",)
     actions = ["send_test_action"]
 
-    @admin.display(description="destination")
+    @admin.display(description=_("destination"))
     def destination(self, obj: AlertChannel) -> str:
         """Addresses, or where the URL comes from; never the URL itself."""
         if obj.kind == ChannelKind.EMAIL:
             return obj.to
         if obj.url_ref:
-            return f"URL from {obj.url_ref}"
-        return "URL set (hidden)" if obj.url else "no URL"
+            return gettext("URL from %(ref)s") % {"ref": obj.url_ref}
+        return gettext("URL set (hidden)") if obj.url else gettext("no URL")
 
-    @admin.display(description="last delivery")
+    @admin.display(description=_("last delivery"))
     def last_delivery(self, obj: AlertChannel) -> str:
         """The newest notification's status and error."""
         last = obj.notifications.order_by("-created_at", "-pk").first()
@@ -129,15 +133,23 @@ class AlertChannelAdmin(AuditedAdmin):
             return "-"
         return f"{last.status} {last.last_error[:80]}".strip()
 
-    @admin.action(description="Send test", permissions=["change"])
+    @admin.action(description=_("Send test"), permissions=["change"])
     def send_test_action(self, request: HttpRequest, queryset: QuerySet[AlertChannel]) -> None:
         """Send a test notification through each selected channel and say how each went."""
         for channel in queryset:
             for row in send_test(channel, user=request.user):
-                to = f" to {row.recipient}" if row.recipient else ""
+                params = {"channel": channel.name, "to": row.recipient, "error": row.last_error}
                 if row.status == NotificationStatus.SENT:
-                    self.message_user(request, f"{channel.name}: test sent{to}.", messages.SUCCESS)
-                else:
-                    self.message_user(
-                        request, f"{channel.name}: test{to} failed: {row.last_error}", messages.ERROR
+                    sent = (
+                        gettext("%(channel)s: test sent to %(to)s.")
+                        if row.recipient
+                        else gettext("%(channel)s: test sent.")
                     )
+                    self.message_user(request, sent % params, messages.SUCCESS)
+                else:
+                    failed = (
+                        gettext("%(channel)s: test to %(to)s failed: %(error)s")
+                        if row.recipient
+                        else gettext("%(channel)s: test failed: %(error)s")
+                    )
+                    self.message_user(request, failed % params, messages.ERROR)

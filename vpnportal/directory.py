@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 
 from vpnportal.audit import audit
@@ -20,11 +21,12 @@ from vpnportal.roles import ADMIN, OPERATOR, VIEWER
 log = logging.getLogger(__name__)
 
 ROLES = (VIEWER, OPERATOR, ADMIN)
-UNREACHABLE = (
+# English message ids: the login form says them in the reader's language (vpnportal/login_problems.py).
+UNREACHABLE = gettext_noop(
     "The directory server cannot be reached, so directory accounts cannot log in right now. "
     "Local accounts still can. Try again in a few minutes or tell your administrator."
 )
-NO_ROLE = (
+NO_ROLE = gettext_noop(
     "Your directory account is in none of vpnportal's groups (viewer, operator, admin). "
     "Ask your directory administrator to add you to one."
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vpnportal.alerting.texts import SUMMARY_KEY, render_text
 from vpnportal.choices import (
@@ -25,7 +26,7 @@ class Alert(models.Model):
     """One alert per key (kind + device + subject) while open; a new row after it resolves."""
 
     kind = models.CharField(max_length=32, choices=AlertKind.choices)
-    key = models.CharField(max_length=255, help_text="kind:device:subject")
+    key = models.CharField(max_length=255, help_text=_("kind:device:subject"))
     device = models.ForeignKey(
         "devices.Device", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
     )
@@ -37,8 +38,8 @@ class Alert(models.Model):
     state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.PENDING)
     summary = models.CharField(max_length=500, blank=True, default="")
     details = models.JSONField(default=dict, blank=True)
-    stage = models.IntegerField(null=True, blank=True, help_text="Expiry stage (days) last notified.")
-    consecutive = models.PositiveIntegerField(default=1, help_text="Evaluations the condition has held.")
+    stage = models.IntegerField(null=True, blank=True, help_text=_("Expiry stage (days) last notified."))
+    consecutive = models.PositiveIntegerField(default=1, help_text=_("Evaluations the condition has held."))
     # Which observation (poll ids) was last counted: a condition holds for N polls, not N evaluations.
     observed = models.CharField(max_length=64, blank=True, default="")
     opened_at = models.DateTimeField(default=timezone.now)
@@ -51,10 +52,12 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     silenced_until = models.DateTimeField(
-        null=True, blank=True, help_text="This alert alone is silenced (no mail) until then."
+        null=True, blank=True, help_text=_("This alert alone is silenced (no mail) until then.")
     )
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -83,7 +86,7 @@ class AlertEvent(models.Model):
     new_state = models.CharField(max_length=16, choices=AlertState.choices)
     # Human text for the page and the digest ("worse: within 7 days"); `kind` says what happened.
     note = models.CharField(max_length=500, blank=True, default="")
-    notify = models.BooleanField(default=True, help_text="Whether this change is worth an email.")
+    notify = models.BooleanField(default=True, help_text=_("Whether this change is worth an email."))
     processed = models.BooleanField(default=False, db_index=True)
 
     class Meta:
@@ -102,18 +105,18 @@ class AlertChannel(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
-    to = models.TextField(blank=True, default="", help_text="Email channels: addresses, comma-separated.")
-    url = EncryptedTextField(blank=True, default="", help_text="Literal URL (stored encrypted).")
+    to = models.TextField(blank=True, default="", help_text=_("Email channels: addresses, comma-separated."))
+    url = EncryptedTextField(blank=True, default="", help_text=_("Literal URL (stored encrypted)."))
     url_ref = models.CharField(
-        max_length=300, blank=True, default="", help_text="Or a reference: env:NAME or file:/path."
+        max_length=300, blank=True, default="", help_text=_("Or a reference: env:NAME or file:/path.")
     )
     secret = EncryptedTextField(
-        blank=True, default="", help_text="Webhook signing secret (stored encrypted)."
+        blank=True, default="", help_text=_("Webhook signing secret (stored encrypted).")
     )
     secret_ref = models.CharField(
-        max_length=300, blank=True, default="", help_text="Or a reference: env:NAME or file:/path."
+        max_length=300, blank=True, default="", help_text=_("Or a reference: env:NAME or file:/path.")
     )
-    default = models.BooleanField(default=False, help_text="Gets every alert.")
+    default = models.BooleanField(default=False, help_text=_("Gets every alert."))
     enabled = models.BooleanField(default=True)
     devices = models.ManyToManyField("devices.Device", related_name="alert_channels", blank=True)
     from_inventory = models.BooleanField(default=False)
@@ -122,6 +125,8 @@ class AlertChannel(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("alert channel")
+        verbose_name_plural = _("alert channels")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -160,6 +165,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -183,6 +190,8 @@ class MaintenanceWindow(models.Model):
     )
 
     class Meta:
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(
@@ -204,7 +213,7 @@ class AuditEntry(models.Model):
     )
     username = models.CharField(max_length=150, blank=True, default="")
     action = models.CharField(max_length=16, choices=AuditAction.choices)
-    verb = models.CharField(max_length=64, help_text="e.g. enroll, acknowledge, silence, import_inventory")
+    verb = models.CharField(max_length=64, help_text=_("e.g. enroll, acknowledge, silence, import_inventory"))
     object_type = models.CharField(max_length=64, blank=True, default="")
     object_id = models.CharField(max_length=64, blank=True, default="")
     object_repr = models.CharField(max_length=255, blank=True, default="")
@@ -214,8 +223,9 @@ class AuditEntry(models.Model):
     message = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("audit entry")
         ordering = ["-at"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.verb} {self.object_repr}"

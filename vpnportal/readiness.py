@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from devices.choices import PollStatus
 from devices.models import Device, Poll
@@ -52,7 +53,9 @@ DEFAULT_QUEUE = "celery"
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    if seconds >= 90:
+        return gettext("%(n)s min") % {"n": f"{seconds / 60:.0f}"}
+    return gettext("%(n)s s") % {"n": f"{seconds:.0f}"}
 
 
 def check_database() -> Check:
@@ -64,7 +67,7 @@ def check_database() -> Check:
     except DatabaseError as exc:
         # A broken connection is dropped, so the next request connects afresh.
         connection.close_if_unusable_or_obsolete()
-        return {"ok": False, "error": type(exc).__name__, "problem": "The database does not answer."}
+        return {"ok": False, "error": type(exc).__name__, "problem": gettext("The database does not answer.")}
     return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
@@ -85,7 +88,7 @@ def check_redis() -> Check:
         return {
             "ok": False,
             "error": type(exc).__name__,
-            "problem": "The Redis broker does not answer: no task can be queued, nothing is polled.",
+            "problem": gettext("The Redis broker does not answer: no task can be queued, nothing is polled."),
         }
     return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 1), "queued": queued}
 
@@ -101,11 +104,17 @@ def check_beat(now: datetime) -> Check:
     stale = settings.HEARTBEAT_STALE_SECONDS
     ages = [a for a in _heartbeat_ages(BEAT_HEARTBEAT, now) if a[0] == BEAT_HEARTBEAT]
     if not ages:
-        return {"ok": False, "age_seconds": None, "problem": "Beat has never ticked: nothing is scheduled."}
+        return {
+            "ok": False,
+            "age_seconds": None,
+            "problem": gettext("Beat has never ticked: nothing is scheduled."),
+        }
     age = ages[0][1]
     check: Check = {"ok": age <= stale, "age_seconds": round(age, 1)}
     if not check["ok"]:
-        check["problem"] = f"Beat is silent: no tick for {_minutes(age)}; nothing is scheduled."
+        check["problem"] = gettext("Beat is silent: no tick for %(age)s; nothing is scheduled.") % {
+            "age": _minutes(age)
+        }
     return check
 
 
@@ -119,7 +128,7 @@ def check_workers(now: datetime) -> Check:
             "ok": False,
             "age_seconds": None,
             "fresh": 0,
-            "problem": "No worker has ever run: polling has not started.",
+            "problem": gettext("No worker has ever run: polling has not started."),
         }
     check: Check = {
         "ok": bool(fresh),
@@ -127,7 +136,9 @@ def check_workers(now: datetime) -> Check:
         "fresh": len(fresh),
     }
     if not fresh:
-        check["problem"] = f"Polling has stopped: no worker heartbeat for {_minutes(ages[0][1])}."
+        check["problem"] = gettext("Polling has stopped: no worker heartbeat for %(age)s.") % {
+            "age": _minutes(ages[0][1])
+        }
     return check
 
 
@@ -148,9 +159,11 @@ def check_notifications(now: datetime) -> Check:
         "failed": figures["failed"],
     }
     if not check["ok"]:
-        check["problem"] = (
-            f"{figures['backlog']} notification(s) undelivered, the oldest for {_minutes(age)}."
-        )
+        check["problem"] = ngettext(
+            "%(n)s notification(s) undelivered, the oldest for %(age)s.",
+            "%(n)s notification(s) undelivered, the oldest for %(age)s.",
+            figures["backlog"],
+        ) % {"n": figures["backlog"], "age": _minutes(age)}
     return check
 
 
@@ -169,9 +182,11 @@ def check_polls(now: datetime) -> Check:
         "devices": figures["devices"],
     }
     if not check["ok"]:
-        check["problem"] = (
-            f"{check['overdue']} device(s) not polled for {_minutes(check['oldest_overdue_seconds'])}."
-        )
+        check["problem"] = ngettext(
+            "%(n)s device(s) not polled for %(age)s.",
+            "%(n)s device(s) not polled for %(age)s.",
+            check["overdue"],
+        ) % {"n": check["overdue"], "age": _minutes(check["oldest_overdue_seconds"])}
     return check
 
 
@@ -183,7 +198,7 @@ def _needs_database(fn: Callable[[datetime], Check], now: datetime) -> Check:
         return {
             "ok": None,
             "error": type(exc).__name__,
-            "problem": "Not checked: the database does not answer.",
+            "problem": gettext("Not checked: the database does not answer."),
         }
 
 
@@ -201,7 +216,7 @@ def run_checks() -> dict[str, Any]:
         if checks["database"]["ok"]:
             checks[name] = _needs_database(fn, now)
         else:
-            checks[name] = {"ok": None, "problem": "Not checked: the database does not answer."}
+            checks[name] = {"ok": None, "problem": gettext("Not checked: the database does not answer.")}
     for name, check in checks.items():
         check["required"] = name in REQUIRED
     if any(checks[name]["ok"] is not True for name in REQUIRED):
@@ -216,7 +231,7 @@ def run_checks() -> dict[str, Any]:
 def problems(report: dict[str, Any]) -> list[tuple[str, str]]:
     """(part, sentence) for each part that is not ok, required parts first."""
     return [
-        (name, report["checks"][name].get("problem", f"{name} is not ok"))
+        (name, report["checks"][name].get("problem", gettext("%(part)s is not ok") % {"part": name}))
         for name in PARTS
         if report["checks"][name]["ok"] is not True
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from vpnportal.alerting import actions
@@ -111,7 +112,11 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Acknowledged: {alert.get_kind_display()} {alert.subject}")
+        messages.success(
+            request,
+            gettext("Acknowledged: %(kind)s %(subject)s")
+            % {"kind": alert.get_kind_display(), "subject": alert.subject},
+        )
     return _back(request, "alerts")
 
 
@@ -126,13 +131,13 @@ def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
         scope = "tunnel" if alert.tunnel else "device"
     target = targets.get(scope)
     if target is None:
-        return HttpResponseBadRequest("scope must be alert, or the device or tunnel this alert has.")
+        return HttpResponseBadRequest(gettext("scope must be alert, or the device or tunnel this alert has."))
     try:
         hours = int(request.POST.get("hours", "0"))
     except ValueError:
         hours = 0
     if not 0 < hours <= MAX_SILENCE_HOURS:
-        return HttpResponseBadRequest(f"hours must be 1..{MAX_SILENCE_HOURS}")
+        return HttpResponseBadRequest(gettext("hours must be 1..%(max)s") % {"max": MAX_SILENCE_HOURS})
     reason = request.POST.get("reason", "").strip()[:255] or f"silenced from alert {alert.pk}"
     until = timezone.now() + timedelta(hours=hours)
     try:
@@ -143,14 +148,23 @@ def alert_silence(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        what = (
-            f"this alert ({alert.get_kind_display()} {alert.subject})"
-            if scope == "alert"
-            else f"{scope} {target}"
-        )
-        every = "" if scope == "alert" else f": every alert of this {scope}"
-        messages.success(request, f"Silenced {what} until {until:%Y-%m-%d %H:%M} UTC{every}")
+        messages.success(request, _silenced_text(scope, alert, target, until))
     return _back(request, "alerts")
+
+
+def _silenced_text(scope: str, alert: Alert, target: object, until: datetime) -> str:
+    """The message after a silence: what was silenced and until when, one whole sentence per scope."""
+    params = {
+        "kind": alert.get_kind_display(),
+        "subject": alert.subject,
+        "target": target,
+        "until": f"{until:%Y-%m-%d %H:%M}",
+    }
+    if scope == "alert":
+        return gettext("Silenced this alert (%(kind)s %(subject)s) until %(until)s UTC") % params
+    if scope == "device":
+        return gettext("Silenced device %(target)s until %(until)s UTC: every alert of this device") % params
+    return gettext("Silenced tunnel %(target)s until %(until)s UTC: every alert of this tunnel") % params
 
 
 @require_GET

@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from devices.choices import Platform, TunnelStatus
 from devices.diagnosis.model import Severity
@@ -19,8 +20,8 @@ ACTIVE_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": Fals
 
 class DeviceFilter(SearchFilterSet):
     search_fields = ("name", "host")
-    platform = django_filters.ChoiceFilter(choices=Platform.choices)
-    name = django_filters.CharFilter(label="exact device name")
+    platform = django_filters.ChoiceFilter(choices=Platform.choices, label=_("Platform"))
+    name = django_filters.CharFilter(label=_("exact device name"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -38,8 +39,8 @@ class DeviceFilter(SearchFilterSet):
 
 class TunnelFilter(SearchFilterSet):
     search_fields = ("name", "status_reason", "end_a__name", "end_b__name")
-    status = django_filters.ChoiceFilter(choices=TunnelStatus.choices)
-    device = django_filters.CharFilter(method="at_either_end", label="Device (either end)")
+    status = django_filters.ChoiceFilter(choices=TunnelStatus.choices, label=_("Status"))
+    device = django_filters.CharFilter(method="at_either_end", label=_("Device (either end)"))
     ordering = django_filters.OrderingFilter(fields=("name", "status", "status_changed_at"))
 
     class Meta:
@@ -56,12 +57,12 @@ def _id_or_name(field: str, value: str) -> Q:
 
 
 class FindingFilter(django_filters.FilterSet):
-    device = django_filters.CharFilter(method="by_id_or_name", label="device id or name")
-    tunnel = django_filters.CharFilter(method="by_id_or_name", label="tunnel id or name")
+    device = django_filters.CharFilter(method="by_id_or_name", label=_("device id or name"))
+    tunnel = django_filters.CharFilter(method="by_id_or_name", label=_("tunnel id or name"))
     severity = django_filters.ChoiceFilter(choices=choices(FINDING_SEVERITIES))
-    code = django_filters.CharFilter(label="finding code, e.g. weak_cipher")
+    code = django_filters.CharFilter(label=_("finding code, e.g. weak_cipher"))
     active = django_filters.ChoiceFilter(
-        choices=choices([*ACTIVE_VALUES]), method="by_activity", label="true (default), false or all"
+        choices=choices([*ACTIVE_VALUES]), method="by_activity", label=_("true (default), false or all")
     )
     ordering = django_filters.OrderingFilter(fields=("severity", "code", "first_seen", "last_seen"))
 

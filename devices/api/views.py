@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -74,7 +75,9 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValidationError({name: f"not an ISO 8601 time: {value!r}"}) from exc
+        raise ValidationError(
+            {name: gettext("not an ISO 8601 time: %(value)s") % {"value": repr(value)}}
+        ) from exc
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_fixed_timezone(0))
     return parsed
@@ -148,17 +151,17 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
         params = request.query_params
         metric = params.get("metric", "encaps")
         if metric not in METRICS:
-            raise ValidationError({"metric": f"one of {', '.join(METRICS)}"})
+            raise ValidationError({"metric": gettext("one of %(values)s") % {"values": ", ".join(METRICS)}})
         now = timezone.now()
         until = parse_time(params.get("until"), "until") or now
         since = parse_time(params.get("since"), "since")
         if since is None:
             span = RANGES.get(params.get("range", "day"))
             if span is None:
-                raise ValidationError({"range": f"one of {', '.join(RANGES)}"})
+                raise ValidationError({"range": gettext("one of %(values)s") % {"values": ", ".join(RANGES)}})
             since = until - span
         if since >= until:
-            raise ValidationError({"since": "must be before until"})
+            raise ValidationError({"since": gettext("must be before until")})
         ends = tunnel.ends
         sas = list(IpsecSa.objects.filter(tunnel=tunnel).order_by("id"))
         # At most 1,000 points in all: each end gets its share.

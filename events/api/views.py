@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from devices.choices import TunnelStatus
@@ -32,10 +33,12 @@ class _SinceFilter(django_filters.IsoDateTimeFilter):
 
 
 class EventFilter(django_filters.FilterSet):
-    device = django_filters.CharFilter(method="by_id_or_name", label="device id or name")
-    tunnel = django_filters.CharFilter(method="by_id_or_name", label="tunnel id or name")
+    device = django_filters.CharFilter(method="by_id_or_name", label=_("device id or name"))
+    tunnel = django_filters.CharFilter(method="by_id_or_name", label=_("tunnel id or name"))
     kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices)
-    since = _SinceFilter(field_name="received_at", lookup_expr="gte", label="received at or after (ISO 8601)")
+    since = _SinceFilter(
+        field_name="received_at", lookup_expr="gte", label=_("received at or after (ISO 8601)")
+    )
 
     class Meta:
         model = SyslogEvent
@@ -80,10 +83,10 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class StatusChangeFilter(django_filters.FilterSet):
-    tunnel = django_filters.CharFilter(method="by_id_or_name", label="tunnel id or name")
+    tunnel = django_filters.CharFilter(method="by_id_or_name", label=_("tunnel id or name"))
     status = django_filters.ChoiceFilter(choices=TunnelStatus.choices)
     source = django_filters.ChoiceFilter(choices=StatusSource.choices)
-    since = _SinceFilter(field_name="at", lookup_expr="gte", label="at or after (ISO 8601)")
+    since = _SinceFilter(field_name="at", lookup_expr="gte", label=_("at or after (ISO 8601)"))
 
     class Meta:
         model = TunnelStatusChange

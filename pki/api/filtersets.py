@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pki.choices import CertificateRole, CertificateStatus, EnrollmentState
 from pki.models import Certificate, Crl, Enrollment
@@ -18,7 +19,7 @@ class PresentFilterSet(SearchFilterSet):
     """Only what devices still report, unless `present=all`."""
 
     present = django_filters.ChoiceFilter(
-        choices=[("all", "all")], method="keep_all", label="all: include what devices no longer report"
+        choices=[("all", "all")], method="keep_all", label=_("all: include what devices no longer report")
     )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -32,10 +33,10 @@ class PresentFilterSet(SearchFilterSet):
 
 class CertificateFilter(PresentFilterSet):
     search_fields = ("device__name", "trustpoint__name", "serial", "subject", "issuer")
-    device = django_filters.CharFilter(field_name="device__name", label="Device")
-    role = django_filters.ChoiceFilter(choices=CertificateRole.choices)
-    status = django_filters.ChoiceFilter(choices=CertificateStatus.choices)
-    expires_within_days = IntegerFilter(method="expiring", label="Expires within (days)")
+    device = django_filters.CharFilter(field_name="device__name", label=_("Device"))
+    role = django_filters.ChoiceFilter(choices=CertificateRole.choices, label=_("Role"))
+    status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, label=_("Status"))
+    expires_within_days = IntegerFilter(method="expiring", label=_("Expires within (days)"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("valid_to", "valid_to"),
@@ -58,7 +59,7 @@ class CertificateFilter(PresentFilterSet):
 
 class CrlFilter(PresentFilterSet):
     search_fields = ("device__name", "issuer", "retrieved_from")
-    device = django_filters.CharFilter(field_name="device__name", label="Device")
+    device = django_filters.CharFilter(field_name="device__name", label=_("Device"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("next_update", "next_update"),
@@ -75,8 +76,8 @@ class CrlFilter(PresentFilterSet):
 
 class EnrollmentFilter(SearchFilterSet):
     search_fields = ("device__name", "trustpoint", "previous_serial", "new_serial", "error")
-    device = django_filters.CharFilter(field_name="device__name", label="Device")
-    state = django_filters.ChoiceFilter(choices=EnrollmentState.choices)
+    device = django_filters.CharFilter(field_name="device__name", label=_("Device"))
+    state = django_filters.ChoiceFilter(choices=EnrollmentState.choices, label=_("State"))
     ordering = django_filters.OrderingFilter(fields=("created_at", "state"))
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from devices.models import Device, as_row_id
@@ -91,7 +92,7 @@ class EnrollmentRequestSerializer(serializers.Serializer):
         if device is None and row_id is not None:
             device = Device.objects.filter(pk=row_id).first()
         if device is None:
-            raise serializers.ValidationError("no such device")
+            raise serializers.ValidationError(gettext("no such device"))
         return device
 
 

@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView
@@ -27,13 +29,15 @@ from vpnportal.api.permissions import RolePermission, holds_a_role
 
 # What each endpoint of the root is for, in the words of docs/api.md.
 ENDPOINTS = {
-    "devices": "devices and how their last poll went",
-    "tunnels": "tunnels with both ends, their SAs and counters; /history/ for a counter's time series",
-    "findings": "diagnosis findings of devices and tunnels",
-    "certificates": "certificates devices hold, soonest to expire first",
-    "crls": "CRLs devices hold, soonest NextUpdate first",
-    "alerts": "alerts; POST /acknowledge/ (operators)",
-    "enrollments": "certificate re-enrollment jobs (operators)",
+    "devices": gettext_lazy("devices and how their last poll went"),
+    "tunnels": gettext_lazy(
+        "tunnels with both ends, their SAs and counters; /history/ for a counter's time series"
+    ),
+    "findings": gettext_lazy("diagnosis findings of devices and tunnels"),
+    "certificates": gettext_lazy("certificates devices hold, soonest to expire first"),
+    "crls": gettext_lazy("CRLs devices hold, soonest NextUpdate first"),
+    "alerts": gettext_lazy("alerts; POST /acknowledge/ (operators)"),
+    "enrollments": gettext_lazy("certificate re-enrollment jobs (operators)"),
 }
 
 
@@ -47,19 +51,26 @@ class ApiRootView(APIRootView):
     def get_view_description(self, html: bool = False) -> str:
         """A short guide instead of DRF's generic text (links in the browsable page)."""
         if not html:
-            return "IPsec tunnels, certificates, CRLs, alerts and re-enrollment. Documentation: /api/docs/."
+            return gettext(
+                "IPsec tunnels, certificates, CRLs, alerts and re-enrollment. Documentation: /api/docs/."
+            )
         items = format_html_join(
             "", "<li><code>{}</code>: {}</li>", ((f"/api/{name}/", what) for name, what in ENDPOINTS.items())
         )
-        return format_html(
+        guide = gettext(
             "<p>IPsec tunnels, certificates, CRLs, alerts and re-enrollment, read by session or "
             "<code>Authorization: Token &lt;key&gt;</code>. Every list takes <code>?q=</code> (search), its "
             "filters, <code>?ordering=</code>, <code>?limit=</code>/<code>?offset=</code> and "
             "<code>?format=csv</code> (the whole filtered list as CSV).</p>"
-            '<p><a class="btn btn-primary" href="{}">API documentation</a> '
-            '<a class="btn btn-default" href="{}">OpenAPI schema</a></p><ul>{}</ul>',
+        )
+        return format_html(
+            '{}<p><a class="btn btn-primary" href="{}">{}</a> <a class="btn btn-default" href="{}">{}</a></p>'
+            "<ul>{}</ul>",
+            mark_safe(guide),  # noqa: S308 - our own catalogue's text, no user input
             reverse("api:docs"),
+            gettext("API documentation"),
             reverse("api:schema"),
+            gettext("OpenAPI schema"),
             items,
         )
 

@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -33,7 +34,12 @@ class StrictFilterBackend(DjangoFilterBackend):
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 raise ValidationError(
-                    {name: [f"unknown filter; known: {', '.join(sorted(known))}"] for name in unknown}
+                    {
+                        name: [
+                            gettext("unknown filter; known: %(known)s") % {"known": ", ".join(sorted(known))}
+                        ]
+                        for name in unknown
+                    }
                 )
         result: QuerySet[Any] = super().filter_queryset(request, queryset, view)
         return result
@@ -60,7 +66,7 @@ class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(
         method="search",
-        label="Search",
+        label=gettext_lazy("Search"),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "words to find"}),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vpnportal.api.filtering import SearchFilterSet, choices
 from vpnportal.choices import OPEN_ALERT_STATES, AlertKind, AlertState, Severity
@@ -17,13 +18,13 @@ STATE_FILTERS = ["open", "resolved", *AlertState.values]
 
 class AlertFilter(SearchFilterSet):
     search_fields = ("subject", "summary", "device__name", "tunnel__name")
-    state = django_filters.ChoiceFilter(choices=choices(STATE_FILTERS), method="in_state")
-    kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    device = django_filters.CharFilter(field_name="device__name", label="Device")
+    state = django_filters.ChoiceFilter(choices=choices(STATE_FILTERS), method="in_state", label=_("State"))
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, label=_("Kind"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    device = django_filters.CharFilter(field_name="device__name", label=_("Device"))
     # The alert page's tabs: open (nobody has looked), acknowledged, silenced, resolved.
     category = django_filters.ChoiceFilter(
-        choices=choices(ALERT_CATEGORIES), method="in_category", label="page tab"
+        choices=choices(ALERT_CATEGORIES), method="in_category", label=_("page tab")
     )
     ordering = django_filters.OrderingFilter(fields=("opened_at", "resolved_at", "severity", "kind", "state"))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 
 from devices.inventory_export import export_inventory
 
@@ -33,5 +34,7 @@ class Command(BaseCommand):
             os.replace(tmp, path)  # a reader never sees half a file
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise CommandError(f"{path}: cannot write: {exc.strerror}") from None
-        self.stderr.write(f"wrote {path}")
+            raise CommandError(
+                f"{path}: " + gettext("cannot write: %(error)s") % {"error": exc.strerror}
+            ) from None
+        self.stderr.write(gettext("wrote %(path)s") % {"path": path})

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 
 from devices.inventory import InventoryError, import_inventory_file
 
 
 class Command(BaseCommand):
+    """Errors and the summary are in settings.LANGUAGE_CODE (commands keep Django's default language)."""
+
     help = (
         "Import credential sets, alert channels, devices and tunnels from an inventory YAML file "
         "(idempotent, all or nothing)."
@@ -38,7 +41,9 @@ class Command(BaseCommand):
             for line in result.details:
                 self.stdout.write(line)
             if not result.details:
-                self.stdout.write("no change")
-            self.stdout.write(f"dry run, nothing written: {result.summary()}")
+                self.stdout.write(gettext("no change"))
+            self.stdout.write(
+                gettext("dry run, nothing written: %(summary)s") % {"summary": result.summary()}
+            )
             return
         self.stdout.write(result.summary())

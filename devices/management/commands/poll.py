@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext, ngettext
 
 from devices.fleet import DeviceOutcome, run_poll_cycle
 
@@ -41,14 +42,19 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        rows = [("device", "outcome", "duration", "reason")]
+        rows = [(gettext("device"), gettext("outcome"), gettext("duration"), gettext("reason"))]
         rows += [(o.device, o.status, f"{o.seconds:.2f}s", o.reason) for o in result.outcomes]
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         for row in rows:
             self.stdout.write("  ".join(row[i].ljust(widths[i]) for i in range(3)) + "  " + row[3])
         failed = result.failed
         self.stdout.write(
-            f"{len(result.outcomes)} devices in {result.seconds:.1f}s, {len(failed)} failed"
+            ngettext(
+                "%(n)s devices in %(seconds)ss, %(failed)s failed",
+                "%(n)s devices in %(seconds)ss, %(failed)s failed",
+                len(result.outcomes),
+            )
+            % {"n": len(result.outcomes), "seconds": f"{result.seconds:.1f}", "failed": len(failed)}
             + (f"; {result.alerting}" if result.alerting else "")
         )
         if options["strict"] and failed:

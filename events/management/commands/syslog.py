@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.utils.translation import gettext
 
 from events.receiver import Receiver, ReceiverConfig, serve, split_address
 from events.sources import build_index
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if udp is None and tcp is None:
-            raise CommandError("nothing to listen on: --udp and --tcp are both off")
+            raise CommandError(gettext("nothing to listen on: --udp and --tcp are both off"))
         config = ReceiverConfig(
             queue_size=settings.SYSLOG_QUEUE_SIZE,
             rate_per_device=settings.SYSLOG_RATE_PER_DEVICE,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from vpnportal.celery import app as celery_app
 from vpnportal.demo_services import (
@@ -143,8 +144,13 @@ class Command(BaseCommand):
         else:
             proc, url = start_private_redis(var)
             procs.append(("redis", proc))
-            self.stdout.write(f"Redis: none answers at {settings.REDIS_URL}; started the demo's own at {url}")
-            self.stdout.write(f"  (redis-server under {var / 'redis'}, stopped with the demo)")
+            self.stdout.write(
+                gettext("Redis: none answers at %(configured)s; started the demo's own at %(url)s")
+                % {"configured": settings.REDIS_URL, "url": url}
+            )
+            self.stdout.write(
+                gettext("  (redis-server under %(dir)s, stopped with the demo)") % {"dir": var / "redis"}
+            )
         env["REDIS_URL"] = url
         settings.CELERY_BROKER_URL = url  # this process queues polls too (the inventory import)
         celery_app.conf.update(broker_url=url)
@@ -166,8 +172,11 @@ class Command(BaseCommand):
         )
         env["ALERT_EMAIL_TO"] = env.get("ALERT_EMAIL_TO") or DEMO_ALERT_EMAIL_TO
         self.stdout.write(
-            f"Mail: every alert email ({env['ALERT_EMAIL_TO']}) is kept in {var / MAIL_DIR}/*.eml "
-            f"(SMTP 127.0.0.1:{port}); one line per message below"
+            gettext(
+                "Mail: every alert email (%(to)s) is kept in %(dir)s/*.eml (SMTP 127.0.0.1:%(port)s); "
+                "one line per message below"
+            )
+            % {"to": env["ALERT_EMAIL_TO"], "dir": var / MAIL_DIR, "port": port}
         )
         return controller
 
@@ -179,7 +188,7 @@ class Command(BaseCommand):
         opts: dict[str, Any],
     ) -> None:
         """Migrate, start simulator, worker, beat and web, and watch them until Ctrl-C or one exits."""
-        self.stdout.write("Migrating the database ...")
+        self.stdout.write(gettext("Migrating the database ..."))
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         ensure_demo_user()
@@ -197,7 +206,7 @@ class Command(BaseCommand):
             sim_args = ["--state-dir", str(var / "simulator"), "--keep-state", "--syslog", SYSLOG_ADDR]
             if opts["reset"]:
                 sim_args.append("--reset")
-                self.stdout.write("Simulated devices start over from the scenario (--reset).")
+                self.stdout.write(gettext("Simulated devices start over from the scenario (--reset)."))
             if scenario.exists():
                 sim_args += ["--scenario", str(scenario)]
             start("simulator", [*manage, "simulate", *sim_args])
@@ -226,17 +235,28 @@ class Command(BaseCommand):
 
         # `kill` and Ctrl-C both stop the whole demo.
         signal.signal(signal.SIGTERM, _interrupt)
-        self.stdout.write(self.style.SUCCESS(f"\nvpnportal demo is up: http://{opts['addr']}/"))
-        self.stdout.write(f"  login: {DEMO_USER} / {DEMO_PASSWORD}")
-        self.stdout.write(f"  logs:  {var}/demo-*.log   (Ctrl-C stops everything)")
-        self.stdout.write(f"  mail:  {var / MAIL_DIR}/   devices: {var / 'simulator'}/devices.json")
-        self.stdout.write("  start over: python manage.py demo --reset   (make demo DEMO_ARGS=--reset)\n")
+        up = gettext("vpnportal demo is up: %(url)s") % {"url": f"http://{opts['addr']}/"}
+        self.stdout.write(self.style.SUCCESS(f"\n{up}"))
+        self.stdout.write(
+            gettext("  login: %(user)s / %(password)s") % {"user": DEMO_USER, "password": DEMO_PASSWORD}
+        )
+        self.stdout.write(gettext("  logs:  %(dir)s/demo-*.log   (Ctrl-C stops everything)") % {"dir": var})
+        self.stdout.write(
+            gettext("  mail:  %(mail)s/   devices: %(devices)s/devices.json")
+            % {"mail": var / MAIL_DIR, "devices": var / "simulator"}
+        )
+        self.stdout.write(
+            gettext("  start over: python manage.py demo --reset   (make demo DEMO_ARGS=--reset)") + "\n"
+        )
         try:
             while True:
                 for name, proc in procs:
                     if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with {proc.returncode}; see {var}/demo-{name}.log")
+                        self.stderr.write(
+                            gettext("%(name)s exited with %(code)s; see %(log)s")
+                            % {"name": name, "code": proc.returncode, "log": f"{var}/demo-{name}.log"}
+                        )
                         raise KeyboardInterrupt
                 time.sleep(1)
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping ...")
+            self.stdout.write("\n" + gettext("Stopping ..."))

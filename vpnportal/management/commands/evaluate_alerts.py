@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext
 
 from vpnportal.alerting.cycle import run_alert_cycle
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summary, sort_keys=True))
             return
         self.stdout.write(
-            "alerts: {opened} opened, {fired} fired, {worse} worse, {resolved} resolved, {unknown} unknown, "
-            "{reminders} reminders; notifications: {notifications_queued} queued, {sent} sent, "
-            "{retry} to retry, {failed} failed".format(**summary)
+            gettext(
+                "alerts: %(opened)s opened, %(fired)s fired, %(worse)s worse, %(resolved)s resolved, "
+                "%(unknown)s unknown, %(reminders)s reminders; notifications: %(notifications_queued)s queued, "
+                "%(sent)s sent, %(retry)s to retry, %(failed)s failed"
+            )
+            % summary
         )

@@ -7,6 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from vpnportal import crypto
 from vpnportal.fields import EncryptedTextField
@@ -63,7 +64,11 @@ class Command(BaseCommand):
         rotated, unreadable = rotate_all()
         if unreadable:
             raise CommandError(
-                "nothing changed: no key of VPNPORTAL_FERNET_KEYS decrypts " + ", ".join(unreadable)
+                gettext("nothing changed: no key of VPNPORTAL_FERNET_KEYS decrypts %(columns)s")
+                % {"columns": ", ".join(unreadable)}
             )
         columns = len(encrypted_columns())
-        self.stdout.write(f"re-encrypted {rotated} secrets in {columns} columns with the newest key")
+        self.stdout.write(
+            gettext("re-encrypted %(rotated)s secrets in %(columns)s columns with the newest key")
+            % {"rotated": rotated, "columns": columns}
+        )
