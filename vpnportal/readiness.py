@@ -53,9 +53,12 @@ DEFAULT_QUEUE = "celery"
 
 
 def _minutes(seconds: float) -> str:
+    # The same units as the pages' durations (vpnportal/templatetags/portal.py), with their plural forms.
     if seconds >= 90:
-        return gettext("%(n)s min") % {"n": f"{seconds / 60:.0f}"}
-    return gettext("%(n)s s") % {"n": f"{seconds:.0f}"}
+        n = f"{seconds / 60:.0f}"
+        return ngettext("%(n)s min", "%(n)s min", int(n)) % {"n": n}
+    n = f"{seconds:.0f}"
+    return ngettext("%(n)s s", "%(n)s s", int(n)) % {"n": n}
 
 
 def check_database() -> Check:
