@@ -271,8 +271,8 @@ def test_errors_of_unchanged_outputs_and_failed_polls_read_back_as_recorded() ->
     after = Poll.objects.create(
         device=device, slot=at + timedelta(minutes=6), started_at=at + timedelta(minutes=6)
     )
-    rows = _store(after, [_output(cmds.CONFIG, "show running-config", CONFIG)])
-    assert [r.command for r in rows] == ["show running-config"]
+    stored = _store(after, [_output(cmds.CONFIG, "show running-config", CONFIG)])
+    assert [r.command for r in stored] == ["show running-config"]
     assert _outputs(after) == {"show running-config": _redacted_config()}
 
 
