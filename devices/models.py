@@ -249,15 +249,6 @@ class Poll(models.Model):
     def __str__(self) -> str:
         return f"{self.device} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
 
-    def all_warnings(self) -> list[str]:
-        """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
-        held every output's too, else each output's (PollOutput.warnings, stored once there)."""
-        from devices.rawstore import poll_outputs
-
-        if self.warnings:
-            return list(self.warnings)
-        return [f"{o.command}: {w}" for o in poll_outputs(self, raw=False) for w in o.warnings][:200]
-
 
 class PollOutput(models.Model):
     """What one command printed during a poll, with its parse outcome; a poll that is not

@@ -215,7 +215,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         t0 = time.monotonic()
         parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0
-        # Each output's warnings are stored with it (PollOutput.warnings), not twice: Poll.all_warnings().
+        # Each output's warnings are stored with it (PollOutput.warnings), not twice: rawstore.poll_warnings().
         status, reason, _ = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():

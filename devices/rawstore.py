@@ -83,6 +83,14 @@ def poll_outputs(poll: Poll, *, raw: bool = True) -> list[PollOutput]:
     return _latest(found, (poll.started_at, poll.pk))
 
 
+def poll_warnings(poll: Poll) -> list[str]:
+    """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
+    held every output's too, else each output's (PollOutput.warnings, stored once there)."""
+    if poll.warnings:
+        return list(poll.warnings)
+    return [f"{o.command}: {w}" for o in poll_outputs(poll, raw=False) for w in o.warnings][:200]
+
+
 def _latest(rows: Iterable[PollOutput], upto: tuple[datetime, int]) -> list[PollOutput]:
     """Per command, the row of the latest poll up to `upto` (started_at, id), in the order the commands
     first appear (the complete poll's order, commands added later after)."""

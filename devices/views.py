@@ -20,7 +20,7 @@ from devices.api.filtersets import DeviceFilter, TunnelFilter
 from devices.chart_range import default_range
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
-from devices.rawstore import poll_outputs
+from devices.rawstore import poll_outputs, poll_warnings
 from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_queryset
 from devices.topology import topology_graph
 from pki.choices import CertificateRole, CertificateStatus
@@ -132,7 +132,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
     context = {
-        "poll_warnings": last_poll.all_warnings() if last_poll is not None else [],
+        "poll_warnings": poll_warnings(last_poll) if last_poll is not None else [],
         "now": timezone.now(),
         "device": device,
         "state": state,

@@ -142,6 +142,11 @@ def test_polls_store_deltas_and_the_device_page_shows_them(
     assert "#pkts encaps" in text
     page = admin_client.get(f"/devices/{router.pk}/").content.decode()  # type: ignore[attr-defined]
     assert "#pkts encaps" in page and "could not be decompressed" not in page
+    # The configuration did not change: the last poll stored no row for it, the page shows the first's.
+    assert not PollOutput.objects.filter(poll=last, command="show running-config").exists()
+    config = next(o for o in rawstore.poll_outputs(last) if o.command == "show running-config")
+    assert config.poll_id != last.pk and "hostname" in config.data().decode()
+    assert "unchanged since the poll of" in page and "hostname 1720-1" in page
 
 
 def _output(kind: str, text: str, output: str, error: str = "") -> ParsedOutput:
