@@ -5,7 +5,8 @@ Measured in a scratch PostgreSQL database (table + index bytes from pg_total_rel
    with the simulated clock moving POLL_INTERVAL_SECONDS between polls; bytes per device-poll.
 2. Counter history: raw samples, hourly and daily rollup rows bulk-created for TUNNELS synthetic
    tunnels (two ends, one SA pair each); bytes per row.
-Then: bytes one tunnel adds per day, and the steady state under the HISTORY_* retention (raw 7 days,
+Then: bytes one tunnel adds per day (target: TARGET_TUNNEL_DAY_BYTES in bench/report.py, issue 22), what a
+device-poll's bytes are (poll rows, output rows, raw text, indexes), and the steady state under the HISTORY_* retention (raw 7 days,
 hourly 90, daily 730; polls and raw outputs kept as long as raw samples).
 
 `python -m bench bench_storage`.
@@ -17,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,8 @@ def _poll_bytes() -> dict[str, Any]:
                 "raw_outputs_per_poll": round(RawOutput.objects.count() / max(1, Poll.objects.count()), 2),
                 "outputs_per_poll": round(PollOutput.objects.count() / max(1, Poll.objects.count()), 2),
             }
+            measured = Poll.objects.filter(pk__gt=ids_before["devices_poll"])
+            complete_share = round(measured.filter(outputs_complete=True).count() / max(1, polls), 3)
             copied = _copy_polls(ids_before["devices_poll"], CYCLES * settings.POLL_INTERVAL_SECONDS)
             end = _split_sizes(POLL_TABLES)
         finally:
@@ -176,15 +180,41 @@ def _poll_bytes() -> dict[str, Any]:
         for t in POLL_TABLES
         if t != "devices_rawoutput"
     } | {"devices_rawoutput": split["devices_rawoutput"]}
+    stored = columns["devices_polloutput"]["rows"] / max(1, polls)
     return {
         "device_polls": polls,
         "copied_device_polls": copied,
+        "output_rows_per_device_poll": round(stored, 2),
+        "complete_poll_share": complete_share,
+        "bytes_per_device_poll_by_kind": _by_kind(per_poll, columns, stored),
         "bytes_per_device_poll": {t: round(parts["total"]) for t, parts in per_poll.items()},
         "bytes_per_device_poll_split": per_poll,
         "bytes_per_device_poll_pipeline_only": split,
         "column_bytes_per_row": columns,
         **ratios,
     }
+
+
+def _by_kind(
+    per_poll: Mapping[str, Mapping[str, float]], columns: dict[str, dict[str, float]], rows: float
+) -> dict[str, float]:
+    """Bytes per device-poll by what they are: poll rows, output rows, the raw text (deltas in the output
+    rows, whole outputs in RawOutput) and the indexes of all three tables."""
+
+    def part(table: str, *names: str) -> float:
+        return sum(float(v) for k, v in per_poll[table].items() if k in names)
+
+    def indexes(table: str) -> float:
+        return sum(float(v) for k, v in per_poll[table].items() if k.startswith("index "))
+
+    in_rows = columns["devices_polloutput"]["delta"] * rows  # pg_column_size: as stored, header included
+    kinds = {
+        "poll_rows": part("devices_poll", "heap", "toast"),
+        "output_rows": part("devices_polloutput", "heap", "toast") - in_rows,
+        "raw_text": in_rows + part("devices_rawoutput", "heap", "toast"),
+        "indexes": sum(indexes(t) for t in POLL_TABLES),
+    }
+    return {k: round(v, 1) for k, v in kinds.items()}
 
 
 def _history_bytes() -> dict[str, Any]:
@@ -324,6 +354,13 @@ def run() -> dict[str, Any]:
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     day = result["bytes_per_tunnel_day"]
+    kinds = result["polls"]["bytes_per_device_poll_by_kind"]
+    print(
+        f"  per device-poll: {sum(kinds.values()):.0f} B = "
+        + ", ".join(f"{k.replace('_', ' ')} {v:.0f}" for k, v in kinds.items())
+        + f" ({result['polls']['output_rows_per_device_poll']} output rows a poll)",
+        flush=True,
+    )
     print(
         f"  per tunnel-day: {day['total'] / 1024:.0f} KiB ({day['polls_and_raw_outputs'] / 1024:.0f} KiB polls+raw "
         f"outputs, {result['history_only_bytes_per_tunnel_day'] / 1024:.0f} KiB counter history); "

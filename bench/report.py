@@ -272,6 +272,25 @@ def _storage_per_poll(polls: dict[str, Any]) -> Iterator[Row]:
         )
 
 
+def _storage_by_kind(section: dict[str, Any]) -> Iterator[Row]:
+    """What a device-poll's bytes are (poll rows, output rows, raw text, indexes) and what polls+outputs
+    take of the tunnel-day target."""
+    polls = section.get("polls") or {}
+    kinds = polls.get("bytes_per_device_poll_by_kind") or {}
+    if not kinds:
+        return
+    day = section.get("bytes_per_tunnel_day") or {}
+    total = sum(float(v) for v in kinds.values())
+    yield (
+        "storage",
+        "bytes per device-poll, by kind",
+        _num(total, " B", 0),
+        f"polls+outputs {_num(day.get('polls_and_raw_outputs'), ' B')} a tunnel-day",
+        ", ".join(f"{k.replace('_', ' ')} {float(v):,.0f}" for k, v in kinds.items())
+        + f"; {polls.get('output_rows_per_device_poll')} output rows a poll",
+    )
+
+
 def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
     """bench_storage's per tunnel-day shape: polls and raw outputs plus counter history, with retention."""
     day = section.get("bytes_per_tunnel_day") or {}
@@ -295,6 +314,7 @@ def _storage_per_tunnel_day(section: dict[str, Any]) -> Iterator[Row]:
         f"target {_num(TARGET_TUNNEL_DAY_BYTES, ' B')}",
         f"{_ratio(day.get('total'), TARGET_TUNNEL_DAY_BYTES, higher_is_better=False)}; {share}",
     )
+    yield from _storage_by_kind(section)
     yield from _storage_per_poll(section.get("polls") or {})
     yield (
         "storage",

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -200,12 +200,27 @@ def rollup_history(now: datetime | None = None) -> RollupResult:
 
 def prune_polls(before: datetime) -> tuple[int, int]:
     """Delete polls (and their outputs) older than `before`, keeping each device's latest and latest ok
-    poll; then the raw outputs no poll uses any more. Returns (polls, raw outputs) deleted."""
-    from devices.models import DeviceState, PollOutput, RawOutput
+    poll; then the raw outputs no poll uses any more. Returns (polls, raw outputs) deleted.
+
+    A poll kept may read outputs unchanged since older polls (devices/rawstore.py): first the kept polls
+    that can, each device's oldest poll from `before` and the latest (ok) ones older than it, get rows of
+    their own, so an output unchanged for longer than the retention still reads back."""
+    from django.db.models import OuterRef, Subquery
+
+    from devices.models import Device, DeviceState, PollOutput, RawOutput
+    from devices.rawstore import complete_polls
 
     keep: set[int] = set()
     for last, last_ok in DeviceState.objects.values_list("last_poll_id", "last_ok_poll_id"):
         keep.update(i for i in (last, last_ok) if i is not None)
+    oldest_kept = Poll.objects.filter(device=OuterRef("pk"), started_at__gte=before).order_by("started_at")
+    firsts = Device.objects.annotate(first=Subquery(oldest_kept.values("pk")[:1])).values_list(
+        "first", flat=True
+    )
+    readers = Poll.objects.filter(outputs_complete=False).filter(
+        Q(pk__in=[i for i in firsts if i is not None]) | Q(pk__in=keep, started_at__lt=before)
+    )
+    complete_polls(readers)
     old = Poll.objects.filter(started_at__lt=before).exclude(pk__in=keep)
     polls = old.count()
     PollOutput.objects.filter(poll__in=old).delete()

@@ -280,6 +280,11 @@ class Poll(models.Model):
     )
     warnings = models.JSONField(default=list, blank=True)
     task_id = models.CharField(max_length=64, blank=True, default="")
+    # False: the poll stored a PollOutput only for the outputs that differ from the device's previous
+    # poll's; its other outputs are the latest earlier rows back to a complete poll (devices/rawstore.py).
+    outputs_complete = models.BooleanField(
+        default=True, help_text="Every output of the poll has a PollOutput row of its own."
+    )
 
     class Meta:
         verbose_name = _("poll")
@@ -293,16 +298,11 @@ class Poll(models.Model):
     def __str__(self) -> str:
         return f"{self.device} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
 
-    def all_warnings(self) -> list[str]:
-        """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
-        held every output's too, else each output's (PollOutput.warnings, stored once there)."""
-        if self.warnings:
-            return list(self.warnings)
-        return [f"{o.command}: {w}" for o in self.outputs.order_by("id") for w in o.warnings][:200]
-
 
 class PollOutput(models.Model):
-    """What one command printed during a poll, with its parse outcome."""
+    """What one command printed during a poll, with its parse outcome; a poll that is not
+    `outputs_complete` has rows only for what changed since its previous poll: read a poll's outputs
+    with `devices.rawstore.poll_outputs`, never by `poll=`."""
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="outputs")
     command = models.CharField(max_length=128)

@@ -17,7 +17,7 @@ from devices import commands as cmds
 from devices import history, rawstore, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
-from devices.models import Device, DeviceState, Poll, PollOutput
+from devices.models import Device, DeviceState, Poll
 from devices.outputs import ParsedOutput, applicable, parse_all
 from devices.redact import redact_text
 from devices.sessions import DeviceSession, SessionError
@@ -129,30 +129,17 @@ def _finish(
     poll.duration_ms = int((time.monotonic() - started) * 1000)
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
     poll.warnings = [_stored(w) for w in warnings]
-    poll.save(update_fields=["status", "reason", "finished_at", "duration_ms", "timings", "warnings"])
+    fields = ["status", "reason", "finished_at", "duration_ms", "timings", "warnings", "outputs_complete"]
+    poll.save(update_fields=fields)
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason
     )
 
 
 def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> None:
-    """The raw outputs (whole or as deltas, devices/rawstore.py) and one PollOutput per command, with its
-    error and warnings (redacted)."""
-    stored = rawstore.store_raw(poll, parsed, platform)
-    PollOutput.objects.bulk_create(
-        [
-            PollOutput(
-                poll=poll,
-                command=p.out.text[:128],
-                raw=stored[i].raw,
-                delta=stored[i].delta,
-                error=_stored(p.error, platform)[:2000],
-                warnings=[_stored(w, platform) for w in p.warnings[:100]],
-                duration_ms=int(p.out.seconds * 1000),
-            )
-            for i, p in enumerate(parsed)
-        ]
-    )
+    """The raw outputs (whole or as deltas) and a PollOutput per command that changed since the previous
+    poll, with its error and warnings (redacted): devices/rawstore.py."""
+    rawstore.store_outputs(poll, parsed, platform, lambda text: _stored(text, platform))
 
 
 def _learn_pki_form(device: Device, parsed: list[ParsedOutput]) -> None:
@@ -191,7 +178,8 @@ def poll_device(device_id: int, slot: datetime | None = None, task_id: str = "")
 
     1. Claim (see `claim`).
     2. Open the session and run the platform's commands (pki form falls back to ca and is remembered).
-    3. Parse; store raw outputs (deduplicated, compressed, deltas against the previous poll's) and one PollOutput per command.
+    3. Parse; store raw outputs (deduplicated, compressed, deltas against the previous poll's) and a PollOutput per
+       command whose output changed since the previous poll.
     4. Hand the outputs that succeeded to each app's state (`apply_outputs`).
     5. Record the outcome and reason; a failed poll marks the last known state stale.
     """
@@ -227,7 +215,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         t0 = time.monotonic()
         parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0
-        # Each output's warnings are stored with it (PollOutput.warnings), not twice: Poll.all_warnings().
+        # Each output's warnings are stored with it (PollOutput.warnings), not twice: rawstore.poll_warnings().
         status, reason, _ = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():

@@ -1,21 +1,37 @@
-"""What a poll stores of its outputs: RawOutput rows (whole, once per sha256) and one PollOutput per command.
+"""What a poll stores of its outputs, and how a poll's outputs are read back.
 
-An output seen before (same sha256) points to its RawOutput. A new output of a command the device's
-previous poll also printed is stored as a delta (devices/rawcodec.py) in PollOutput.delta against that
-poll's RawOutput for the command, when the delta is under DELTA_RATIO of the output deflated whole
-(plus what a row of its own would cost);
+Bytes: RawOutput rows (whole, zlib, once per sha256). A new output of a command the device's previous poll
+also printed is stored as a delta (devices/rawcodec.py) in PollOutput.delta against that output's RawOutput,
+when the delta is under DELTA_RATIO of the output deflated whole (plus what a row of its own would cost);
 otherwise it becomes a RawOutput of its own, the base of the next deltas. A delta's base is the row its
-PollOutput.raw points to (PROTECT), so retention, which deletes only raw outputs no PollOutput uses, can
-never delete the base of a delta it keeps: there are no chains, each delta needs its base only.
+PollOutput.raw points to (PROTECT): there are no chains of deltas, each needs its base only.
+
+Rows: a poll stores a PollOutput only for an output that differs (bytes, error or warnings) from the same
+command's output in the device's previous poll; most polls print 5 of their 8 outputs unchanged. Such a
+poll is not `outputs_complete`: its outputs are, per command, the latest row of the device's polls from the
+latest complete poll up to it (its chain; `poll_outputs` reads them in one query). A poll stores a row for
+every output (complete) when its chain would grow past KEYFRAME_POLLS polls, when it did not run a command
+the previous poll ran (pki form learned), when it ran a command twice, or when an earlier poll of the
+device is still running (its rows would land inside this poll's chain later). A poll that failed before
+any output is complete with no rows: the next one compares with nothing and stores every output.
+
+Retention (devices/history.py:prune_polls) deletes polls older than a cutoff; first `complete_polls` gives
+each poll it keeps that reads rows of older polls copies of them, so no kept poll depends on a deleted
+row, however long an output stayed unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import cast
+
+from django.db.models import F, Subquery
 
 from devices import commands as cmds
 from devices import rawcodec
+from devices.choices import PollStatus
 from devices.models import Poll, PollOutput, RawOutput
 from devices.outputs import ParsedOutput
 from devices.redact import redact_config, redact_output
@@ -24,16 +40,11 @@ DELTA_RATIO = 0.5
 # What a RawOutput row of its own costs beyond its content (tuple, sha256, two index entries), measured
 # with bench/bench_storage.py: a delta up to this much longer than DELTA_RATIO x whole is still cheaper.
 RAW_ROW_BYTES = 160
-# How many earlier polls of the device are searched for the previous output of each command.
-PREVIOUS_POLLS = 4
-
-
-@dataclass
-class Stored:
-    """Where one output went: the RawOutput and, when it is a delta against it, the delta."""
-
-    raw: RawOutput
-    delta: bytes = b""
+# The longest chain of polls a poll's outputs are read from: every KEYFRAME_POLLS-th poll at most stores
+# every output (5 unchanged rows, ~40 bytes a poll at 12), and a read looks at no more polls than this.
+KEYFRAME_POLLS = 12
+MAX_ERROR = 2000
+MAX_WARNINGS = 100
 
 
 def redacted(item: ParsedOutput, platform: str) -> bytes:
@@ -45,48 +56,178 @@ def redacted(item: ParsedOutput, platform: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def previous_raws(poll: Poll, commands: set[str]) -> dict[str, RawOutput]:
-    """The RawOutput each of these commands' output pointed to in the device's latest earlier polls."""
+def _at(row: PollOutput) -> datetime:
+    """When the poll that stored the row started (annotated by the queries below)."""
+    return cast(datetime, row.__dict__["at"])
+
+
+def poll_outputs(poll: Poll, *, raw: bool = True) -> list[PollOutput]:
+    """The poll's outputs in the order it ran them, in one query: its own rows and, for a poll that is not
+    outputs_complete, the latest earlier row of each command it did not store. A row with `poll_id` not
+    the poll's is an output unchanged since that (earlier) poll; `raw` loads the RawOutput with each row."""
+    rows = PollOutput.objects.annotate(at=F("poll__started_at"))
+    if raw:
+        rows = rows.select_related("raw")
+    if poll.outputs_complete:
+        return list(rows.filter(poll=poll).order_by("id"))
+    start = (
+        Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at, outputs_complete=True)
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    found = rows.filter(
+        poll__device_id=poll.device_id,
+        poll__started_at__gte=Subquery(start),
+        poll__started_at__lte=poll.started_at,
+    ).order_by("id")
+    return _latest(found, (poll.started_at, poll.pk))
+
+
+def poll_warnings(poll: Poll) -> list[str]:
+    """The poll's parse warnings, `command: warning`: its own column in rows written before 0007, which
+    held every output's too, else each output's (PollOutput.warnings, stored once there)."""
+    if poll.warnings:
+        return list(poll.warnings)
+    return [f"{o.command}: {w}" for o in poll_outputs(poll, raw=False) for w in o.warnings][:200]
+
+
+def _latest(rows: Iterable[PollOutput], upto: tuple[datetime, int]) -> list[PollOutput]:
+    """Per command, the row of the latest poll up to `upto` (started_at, id), in the order the commands
+    first appear (the complete poll's order, commands added later after)."""
+    first: dict[str, int] = {}
+    latest: dict[str, PollOutput] = {}
+    for row in rows:
+        key = (_at(row), row.poll_id)
+        if key > upto:
+            continue
+        first.setdefault(row.command, row.pk)
+        current = latest.get(row.command)
+        if current is None or key >= (_at(current), current.poll_id):
+            latest[row.command] = row
+    return sorted(latest.values(), key=lambda r: first[r.command])
+
+
+def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool]:
+    """The device's previous poll's outputs by command (RawOutput loaded), and whether `poll` must store
+    every output (see the module docstring)."""
     earlier = list(
         Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
         .exclude(pk=poll.pk)
-        .order_by("-started_at")
-        .values_list("pk", flat=True)[:PREVIOUS_POLLS]
+        .order_by("-started_at", "-id")
+        .values_list("pk", "outputs_complete", "status")[:KEYFRAME_POLLS]
     )
-    found: dict[str, RawOutput] = {}
+    chain: list[int] = []
+    running = False
+    for pk, complete, status in earlier:
+        if status == PollStatus.RUNNING:
+            running = True  # no rows yet: they would land inside this poll's chain
+            continue
+        chain.append(pk)
+        if complete:
+            break
+    else:
+        # No complete poll within reach: nothing known for sure (the first poll, or older polls only).
+        return {}, True
     rows = (
-        PollOutput.objects.filter(poll_id__in=earlier, command__in=commands, raw__isnull=False)
+        PollOutput.objects.filter(poll_id__in=chain)
+        .annotate(at=F("poll__started_at"))
         .select_related("raw")
-        .order_by("-poll__started_at", "-id")
+        .order_by("id")
     )
-    for row in rows:
-        if row.raw is not None:
-            found.setdefault(row.command, row.raw)
-    return found
+    found = {r.command: r for r in _latest(rows, (poll.started_at, poll.pk))}
+    return found, running or len(chain) >= KEYFRAME_POLLS
 
 
-def store_raw(poll: Poll, parsed: list[ParsedOutput], platform: str) -> dict[int, Stored]:
-    """Store a poll's outputs as whole RawOutputs or deltas (see the module docstring), by position."""
-    blobs = {i: redacted(item, platform) for i, item in enumerate(parsed)}
+class _Bases:
+    """RawOutput bytes, inflated once per poll."""
+
+    def __init__(self) -> None:
+        self._data: dict[int, bytes] = {}
+
+    def of(self, raw: RawOutput) -> bytes:
+        if raw.pk not in self._data:
+            self._data[raw.pk] = raw.data()
+        return self._data[raw.pk]
+
+    def output(self, row: PollOutput) -> bytes:
+        """What the row's command printed (PollOutput.data, sharing the inflated base)."""
+        assert row.raw is not None
+        base = self.of(row.raw)
+        return rawcodec.delta_decode(bytes(row.delta), base) if row.delta else base
+
+
+def _unchanged(row: PollOutput, before: PollOutput | None, data: bytes, bases: _Bases) -> bool:
+    return (
+        before is not None
+        and before.raw is not None
+        and before.error == row.error
+        and before.warnings == row.warnings
+        and bases.output(before) == data
+    )
+
+
+def store_outputs(
+    poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable[[str], str]
+) -> list[PollOutput]:
+    """Store a poll's outputs (see the module docstring) and return the rows written. `clean` makes an
+    error or warning storable (redacted, no control characters). Sets `poll.outputs_complete`: the caller
+    saves it with the poll's outcome (devices/poll.py:_finish)."""
+    previous, complete = _previous(poll)
+    blobs = [redacted(item, platform) for item in parsed]
+    rows = [
+        PollOutput(
+            poll=poll,
+            command=p.out.text[:128],
+            error=clean(p.error)[:MAX_ERROR],
+            warnings=[clean(w) for w in p.warnings[:MAX_WARNINGS]],
+            duration_ms=int(p.out.seconds * 1000),
+        )
+        for p in parsed
+    ]
+    commands = [r.command for r in rows]
+    complete = complete or len(set(commands)) < len(commands) or not previous.keys() <= set(commands)
+    bases = _Bases()
+    same: set[int] = set()
+    for i, row in enumerate(rows):
+        before = previous.get(row.command)
+        if before is not None and _unchanged(row, before, blobs[i], bases):
+            same.add(i)
+            row.raw, row.delta = before.raw, bytes(before.delta)
+    todo = {i: blobs[i] for i in range(len(rows)) if i not in same}
+    by_command = {c: r.raw for c, r in previous.items() if r.raw is not None}
+    changed = _store_raw(todo, {i: rows[i].command for i in todo}, by_command, bases)
+    for i, (raw, delta) in changed.items():
+        rows[i].raw, rows[i].delta = raw, delta
+    kept = rows if complete else [r for i, r in enumerate(rows) if i not in same]
+    PollOutput.objects.bulk_create(kept)
+    poll.outputs_complete = complete
+    return kept
+
+
+def _store_raw(
+    blobs: dict[int, bytes], commands: dict[int, str], previous: dict[str, RawOutput], bases: _Bases
+) -> dict[int, tuple[RawOutput, bytes]]:
+    """Each changed output as a RawOutput seen before (same sha256), a delta against the previous output's
+    RawOutput, or a new RawOutput; by position."""
+    if not blobs:
+        return {}
     digests = {i: hashlib.sha256(data).hexdigest() for i, data in blobs.items()}
     known = {
         r.sha256: r for r in RawOutput.objects.filter(sha256__in=set(digests.values())).only("id", "sha256")
     }
-    changed = {parsed[i].out.text[:128] for i, digest in digests.items() if digest not in known}
-    previous = previous_raws(poll, changed) if changed else {}
-    stored: dict[int, Stored] = {}
+    stored: dict[int, tuple[RawOutput, bytes]] = {}
     new: dict[str, RawOutput] = {}
     for i, data in blobs.items():
         digest = digests[i]
         if digest in known:
-            stored[i] = Stored(known[digest])
+            stored[i] = (known[digest], b"")
             continue
         whole = rawcodec.deflate(data)
-        base = previous.get(parsed[i].out.text[:128])
+        base = previous.get(commands[i])
         if base is not None:
-            delta = rawcodec.delta_encode(data, base.data())
+            delta = rawcodec.delta_encode(data, bases.of(base))
             if len(delta) < DELTA_RATIO * len(whole) + RAW_ROW_BYTES:
-                stored[i] = Stored(base, delta)
+                stored[i] = (base, delta)
                 continue
         if digest not in new:
             new[digest] = RawOutput(sha256=digest, size=len(data), content=whole)
@@ -95,5 +236,33 @@ def store_raw(poll: Poll, parsed: list[ParsedOutput], platform: str) -> dict[int
         rows = {r.sha256: r for r in RawOutput.objects.filter(sha256__in=new).only("id", "sha256")}
         for i, digest in digests.items():
             if i not in stored:
-                stored[i] = Stored(rows[digest])
+                stored[i] = (rows[digest], b"")
     return stored
+
+
+def complete_polls(polls: Iterable[Poll]) -> int:
+    """Make each of these polls that is not outputs_complete complete: its outputs rewritten as rows of its
+    own, in order (retention may then delete the earlier polls it read from). Returns the polls changed."""
+    done: list[int] = []
+    rows: list[PollOutput] = []
+    for poll in polls:
+        if poll.outputs_complete:
+            continue
+        done.append(poll.pk)
+        for row in poll_outputs(poll, raw=False):
+            rows.append(
+                PollOutput(
+                    poll_id=poll.pk,
+                    command=row.command,
+                    raw_id=row.raw_id,
+                    delta=bytes(row.delta),
+                    error=row.error,
+                    warnings=row.warnings,
+                    duration_ms=row.duration_ms,
+                )
+            )
+    if done:
+        PollOutput.objects.filter(poll_id__in=done).delete()
+        PollOutput.objects.bulk_create(rows)
+        Poll.objects.filter(pk__in=done).update(outputs_complete=True)
+    return len(done)

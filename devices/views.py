@@ -21,6 +21,7 @@ from devices.api.filtersets import DeviceFilter, TunnelFilter
 from devices.chart_range import default_range
 from devices.choices import TunnelStatus
 from devices.models import Device, Poll, PollOutput, Tunnel
+from devices.rawstore import poll_outputs, poll_warnings
 from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_queryset
 from devices.topology import topology_graph
 from pki.choices import CertificateRole, CertificateStatus
@@ -110,11 +111,18 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         last_poll = Poll.objects.filter(device=device).order_by("-started_at").first()
     outputs: list[dict[str, Any]] = []
     if last_poll is not None:
-        for output in PollOutput.objects.filter(poll=last_poll).select_related("raw").order_by("id"):
+        for output in poll_outputs(last_poll):
             size = output.raw.size if output.raw is not None and not output.delta else None
             text = raw_text(output)
+            # An output unchanged since an earlier poll is that poll's row (its duration too).
+            since = output.__dict__.get("at") if output.poll_id != last_poll.pk else None
             outputs.append(
-                {"output": output, "text": text, "size": len(text.encode()) if size is None else size}
+                {
+                    "output": output,
+                    "text": text,
+                    "size": len(text.encode()) if size is None else size,
+                    "unchanged_since": since,
+                }
             )
     polls = list(Poll.objects.filter(device=device).order_by("-started_at")[:POLL_HISTORY])
     alerts = list(
@@ -125,7 +133,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
     context = {
-        "poll_warnings": last_poll.all_warnings() if last_poll is not None else [],
+        "poll_warnings": poll_warnings(last_poll) if last_poll is not None else [],
         "now": timezone.now(),
         "device": device,
         "state": state,

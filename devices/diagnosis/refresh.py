@@ -20,8 +20,9 @@ from devices.diagnosis.model import Code, DeviceOutputs, Finding
 from devices.diagnosis.outputs import build_outputs
 from devices.diagnosis.pair import diagnose_pair
 from devices.diagnosis.wording import stored_texts
-from devices.models import Device, Diagnosis, Poll, PollOutput, Tunnel
+from devices.models import Device, Diagnosis, Poll, Tunnel
 from devices.models import Finding as FindingRow
+from devices.rawstore import poll_outputs
 from devices.redact import redact_text, redact_value
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,7 @@ def outputs_of_poll(device: Device, poll: Poll) -> DeviceOutputs:
     known = _commands_by_text(device.platform)
     texts: dict[str, tuple[str, str]] = {}
     commands: dict[str, Command] = {}
-    rows = PollOutput.objects.filter(poll=poll, raw__isnull=False).select_related("raw").order_by("id")
-    for row in rows:
+    for row in poll_outputs(poll):
         command = known.get(row.command)
         if command is None or row.error or row.raw is None:
             continue
