@@ -120,3 +120,17 @@ def test_english_pages_keep_their_menu(viewer: User) -> None:
     page = logged_in(viewer).get("/").content.decode()
     for text in ("Overview", "Devices", "Tunnels", "Certificates", "Audit log", "API docs", "Log out", " · viewer"):
         assert text in page
+
+
+def test_an_admin_sets_a_users_language_and_their_next_login_opens_in_it(
+    admin_user: User, viewer: User
+) -> None:
+    admin = Client()
+    admin.force_login(admin_user)
+    response = admin.post(
+        "/admin/vpnportal/userpreference/add/", {"user": viewer.pk, "language": "ja"}, follow=True
+    )
+    assert response.status_code == 200 and saved_language(viewer) == "ja"
+    assert html_lang(logged_in(viewer)) == "ja"
+    refused = admin.post("/admin/vpnportal/userpreference/add/", {"user": admin_user.pk, "language": "de"})
+    assert refused.status_code == 200 and not UserPreference.objects.filter(user=admin_user).exists()
