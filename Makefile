@@ -49,10 +49,11 @@ services:
 
 # Debian packages, installed only when absent. python-ldap compiles against the OpenLDAP and SASL headers;
 # the tests start private instances of OpenLDAP (slapd) and Prometheus Alertmanager; browser tests drive
-# Debian's Chromium (never a downloaded browser).
+# Debian's Chromium (never a downloaded browser), with a Japanese font so Japanese pages are measured with
+# real glyphs (tests/i18n/test_japanese_pages.py).
 BUILD_DEBS := libldap2-dev libsasl2-dev
 I18N_DEBS := gettext
-TEST_DEBS := slapd ldap-utils prometheus-alertmanager chromium
+TEST_DEBS := slapd ldap-utils prometheus-alertmanager chromium fonts-ipafont-gothic
 APT_INSTALL = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	test -z "$$missing" || { echo "installing $$missing"; apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
