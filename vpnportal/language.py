@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
 from vpnportal.models import UserPreference
@@ -29,7 +29,7 @@ def is_supported(code: object) -> bool:
     return isinstance(code, str) and code in dict(settings.LANGUAGES)
 
 
-def saved_language(user: AbstractBaseUser | AnonymousUser) -> str:
+def saved_language(user: User | AnonymousUser) -> str:
     """The language kept with the account; empty when none is saved (or it is no longer shipped)."""
     if not user.is_authenticated:
         return ""
@@ -37,7 +37,7 @@ def saved_language(user: AbstractBaseUser | AnonymousUser) -> str:
     return code if is_supported(code) else ""
 
 
-def save_language(user: AbstractBaseUser, code: str) -> None:
+def save_language(user: User, code: str) -> None:
     """Keep `code` as the user's language."""
     if not is_supported(code):
         raise ValueError(f"not a shipped language: {code!r}")
@@ -61,7 +61,9 @@ def choose_language(request: HttpRequest, code: str) -> None:
         save_language(user, code)
 
 
-def language_at_login(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
+def language_at_login(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
     """At login (user_logged_in): the latest choice wins.
 
     1. A language chosen on the login page, in this session before logging in, becomes the account's.

@@ -234,9 +234,7 @@ def language_choices() -> list[tuple[str, str]]:
 class UserPreference(models.Model):
     """What one user chose for themselves, kept with the account: the language of their pages."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
     # Empty: none chosen, the browser's Accept-Language decides (vpnportal/language.py).
     language = models.CharField(
         _("language"), max_length=16, choices=language_choices, blank=True, default=""

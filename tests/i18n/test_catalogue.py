@@ -72,7 +72,9 @@ def test_the_infrastructure_strings_are_translated(regenerated: dict[str, Path])
 
 @MERGED
 @pytest.mark.parametrize("domain", ["django", "djangojs"])
-def test_makemessages_leaves_no_untranslated_or_fuzzy_entry(regenerated: dict[str, Path], domain: str) -> None:
+def test_makemessages_leaves_no_untranslated_or_fuzzy_entry(
+    regenerated: dict[str, Path], domain: str
+) -> None:
     po = regenerated[domain]
     assert po.exists(), f"no {domain} catalogue: nothing marked for translation"
     entries = [e for e in read_po(po) if not e.obsolete]

@@ -27,7 +27,26 @@ from django.template.base import DebugLexer, TokenType
 
 # What stays English in every language (docs/translating.md, "What stays English"). Keep it short.
 ALLOWED_WORDS = frozenset(
-    "vpnportal IPsec IKE ISAKMP SA SPI CRL PKI SCEP RSA DH SHA AES SSH syslog API CSV JSON".split()
+    [
+        "vpnportal",
+        "IPsec",
+        "IKE",
+        "ISAKMP",
+        "SA",
+        "SPI",
+        "CRL",
+        "PKI",
+        "SCEP",
+        "RSA",
+        "DH",
+        "SHA",
+        "AES",
+        "SSH",
+        "syslog",
+        "API",
+        "CSV",
+        "JSON",
+    ]
 )
 VISIBLE_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "aria-description", "alt", "label"})
 BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
@@ -40,7 +59,7 @@ HIDING_TAGS = {
 SHOWN_LITERAL = re.compile(r"""\|(?:default|default_if_none|yesno):(["'])(.*?)\1""")
 STRING = re.compile(r"""(?<!_\()(["'])(.*?)\1""")
 MASK = "\ue000"  # a private-use character: no letter, shown as … in reports
-WORD = re.compile(r"(?<![\w/])/[\w/.-]*|[^\W\d_][\w'’-]*|[\w.-]*_[\w.-]*")
+WORD = re.compile(r"(?<![\w/])/[\w/.-]*|[^\W\d_][\w'\u2019-]*|[\w.-]*_[\w.-]*")
 LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -84,6 +103,7 @@ def skeleton(source: str) -> str:
     out: list[str] = []
     hiding: str | None = None
     for token in DebugLexer(source).tokenize():
+        assert token.position is not None  # DebugLexer records where each token is
         start, end = token.position
         raw = source[start:end]
         name = token.contents.split()[0] if token.token_type == TokenType.BLOCK and token.contents else ""
