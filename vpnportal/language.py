@@ -61,9 +61,7 @@ def choose_language(request: HttpRequest, code: str) -> None:
         save_language(user, code)
 
 
-def language_at_login(
-    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
-) -> None:
+def language_at_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """At login (user_logged_in): the latest choice wins.
 
     1. A language chosen on the login page, in this session before logging in, becomes the account's.
