@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha256sum | cut -c1-16)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install build-deps test-deps lock services chromium lint migrations-check pytest test demo demo-deps bench soak clean wheel
+.PHONY: install messages build-deps test-deps lock services chromium lint migrations-check pytest test demo demo-deps bench soak clean wheel
 
 # Every file pip installs is checked against the hashes in the lock, and --no-deps installs exactly the
 # locked set (the lock already lists every dependency; pip check proves it is consistent). pip-sync then
@@ -19,7 +19,13 @@ $(STAMP): requirements/base.txt requirements/dev.txt | build-deps
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# The compiled catalogues (locale/<lang>/LC_MESSAGES/*.mo, git-ignored) that the pages, make demo and
+# make test read. Django's compilemessages calls msgfmt: Debian's gettext, installed when msgfmt is absent.
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null 2>&1 || { $(call APT_INSTALL,$(I18N_DEBS)); }
+	$(BIN)/python manage.py compilemessages --verbosity 0
+
+install: $(STAMP) messages
 
 # Recompile the locks from requirements/*.in, keeping every pin the .in files still allow; the runtime lock
 # first, since it constrains the dev one. `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package kombu`)
@@ -43,9 +49,11 @@ services:
 
 # Debian packages, installed only when absent. python-ldap compiles against the OpenLDAP and SASL headers;
 # the tests start private instances of OpenLDAP (slapd) and Prometheus Alertmanager; browser tests drive
-# Debian's Chromium (never a downloaded browser).
+# Debian's Chromium (never a downloaded browser), with a Japanese font so Japanese pages are measured with
+# real glyphs (tests/i18n/test_japanese_pages.py).
 BUILD_DEBS := libldap2-dev libsasl2-dev
-TEST_DEBS := slapd ldap-utils prometheus-alertmanager chromium
+I18N_DEBS := gettext
+TEST_DEBS := slapd ldap-utils prometheus-alertmanager chromium fonts-ipafont-gothic
 APT_INSTALL = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	test -z "$$missing" || { echo "installing $$missing"; apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
@@ -88,7 +96,8 @@ soak: install services
 	$(BIN)/python -m bench.soak
 
 # The installable package (docs/deploy.md): dist/vpnportal-<version>-py3-none-any.whl with a `vpnportal`
-# command, the templates, static files and migrations. No network: the locked setuptools builds it.
+# command, the templates, static files, compiled catalogues and migrations. No network: the locked
+# setuptools builds it (setup.py compiles the catalogues with msgfmt, which `install` provides).
 wheel: install
 	rm -rf build
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist .

@@ -1,4 +1,4 @@
-"""Admin for alerts, notifications, maintenance windows and the audit log."""
+"""Admin for alerts, notifications, maintenance windows, the audit log and the users' preferences."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from vpnportal import admin_channels  # noqa: F401 - registers the alert channels' admin
 from vpnportal.admin_audit import AuditedAdmin
-from vpnportal.models import Alert, AuditEntry, MaintenanceWindow, Notification
+from vpnportal.models import Alert, AuditEntry, MaintenanceWindow, Notification, UserPreference
 
 
 @admin.register(Alert)
@@ -45,3 +45,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(AuditedAdmin):
+    """Each user's language (the menu's switch writes it; an admin may set it for someone)."""
+
+    list_display = ("user", "language", "updated_at")
+    list_filter = ("language",)
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)

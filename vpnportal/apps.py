@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_migrate
 
 
@@ -16,6 +17,7 @@ class VpnportalConfig(AppConfig):
         from django.contrib.auth.models import User
 
         from vpnportal import checks  # noqa: F401 - registers the deploy checks
+        from vpnportal.language import language_at_login
         from vpnportal.roles import refresh_roles_after_migrate, sync_staff_with_admin_role
 
         # Every app's post_migrate, not only ours: the devices and pki permissions are created in theirs.
@@ -23,3 +25,5 @@ class VpnportalConfig(AppConfig):
         m2m_changed.connect(
             sync_staff_with_admin_role, sender=User.groups.through, dispatch_uid="vpnportal.admin_staff"
         )
+        # The account's language comes back into each new session (or the login page's choice is kept).
+        user_logged_in.connect(language_at_login, dispatch_uid="vpnportal.language")

@@ -1,4 +1,4 @@
-"""Alerts, their state changes, notifications, maintenance silences and the audit log."""
+"""Alerts, their state changes, notifications, maintenance silences, the audit log and user preferences."""
 
 from __future__ import annotations
 
@@ -240,3 +240,26 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a user may choose: settings.LANGUAGES (a callable, so adding one needs no migration)."""
+    return list(settings.LANGUAGES)
+
+
+class UserPreference(models.Model):
+    """What one user chose for themselves, kept with the account: the language of their pages."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    # Empty: none chosen, the browser's Accept-Language decides (vpnportal/language.py).
+    language = models.CharField(
+        _("language"), max_length=16, choices=language_choices, blank=True, default=""
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.language or '-'}"

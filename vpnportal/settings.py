@@ -61,12 +61,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language of each response: the user's choice (the menu's switch, kept in the session and with
-    # the account), else the browser's Accept-Language, else LANGUAGE_CODE (docs/translating.md).
+    # The language of each response: the switch's cookie, else the browser's Accept-Language, else
+    # LANGUAGE_CODE; ChosenLanguageMiddleware below puts the user's own choice over it (docs/translating.md).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language chosen with the switch (session, restored from the account at login) over the one
+    # LocaleMiddleware took from the cookie or Accept-Language: after both (vpnportal/language.py).
+    "vpnportal.middleware.ChosenLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every view needs a logged-in user unless marked login_not_required: the login page (Django marks
@@ -89,6 +92,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE (base.html's <html lang>) and LANGUAGES (the language switch).
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vpnportal.context_processors.portal",
@@ -118,6 +123,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
 LANGUAGE_CODE = env_str("VPNPORTAL_LANGUAGE_CODE", "en")
 LOCALE_PATHS = [SITE_FILES_DIR / "locale"]
+# The switch's cookie keeps the language of the login page after a logout (the session holds a logged-in
+# user's choice, vpnportal/language.py): a year, never sent cross-site, secure like the session cookie.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("VPNPORTAL_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -186,6 +195,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "challenge_password", "confirm_password
 _INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG)
 SESSION_COOKIE_SECURE = not _INSECURE_HTTP
 CSRF_COOKIE_SECURE = not _INSECURE_HTTP
+LANGUAGE_COOKIE_SECURE = not _INSECURE_HTTP
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not _INSECURE_HTTP)
 # A load balancer's health probe and a Prometheus scrape speak plain http and do not follow redirects.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$", r"^readyz$"]

@@ -13,6 +13,7 @@ requirements/base.txt pins. systemd itself does not run here: the units are chec
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import secrets
@@ -182,6 +183,17 @@ def wait_until(what: str, predicate: Any, timeout: float, logs: list[Path]) -> A
     raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})\n{tails}")
 
 
+def test_the_wheel_ships_the_compiled_catalogues(tmp_path: Path) -> None:
+    """The .mo files are git-ignored: the build compiles them (setup.py), so an installed portal speaks
+    Japanese without gettext on the host."""
+    with zipfile.ZipFile(build_wheel(tmp_path)) as wheel:
+        assert "vpnportal/bundle/locale/ja/LC_MESSAGES/django.po" in wheel.namelist()
+        with wheel.open("vpnportal/bundle/locale/ja/LC_MESSAGES/django.mo") as mo:
+            catalogue = gettext.GNUTranslations(mo)
+    assert catalogue.gettext("Overview") == "概要"
+    assert catalogue.pgettext("role", "viewer") == "閲覧者"
+
+
 def test_the_wheel_installs_and_runs_the_portal(tmp_path: Path) -> None:
     if not shutil.which("nginx") or not shutil.which("redis-server"):
         pytest.skip("nginx and redis-server are needed")
@@ -190,6 +202,7 @@ def test_the_wheel_installs_and_runs_the_portal(tmp_path: Path) -> None:
     assert {
         "vpnportal/bundle/templates/base.html",
         "vpnportal/bundle/static/vendor/chartjs/chart-4.5.1.umd.min.js",
+        "vpnportal/bundle/locale/ja/LC_MESSAGES/django.mo",
         "vpnportal/migrations/0001_initial.py",
         "devices/migrations/0001_initial.py",
         "pki/migrations/0001_initial.py",

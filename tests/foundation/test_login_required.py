@@ -13,8 +13,16 @@ pytestmark = pytest.mark.django_db
 # /healthz (liveness) and /readyz (readiness) are probes for load balancers and monitors.
 # The admin's own login form is a login page too (Django's LoginRequiredMiddleware exempts it).
 # /favicon.ico is the static icon browsers ask for on every page, the login page included.
-# /jsi18n/ is the scripts' translation catalogue: the same strings for everyone, nothing of the fleet.
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico", "/readyz", "/jsi18n/"}
+# The language switch and the scripts' translated strings serve the login page too (docs/translating.md).
+PUBLIC = {
+    "/accounts/login/",
+    "/admin/login/",
+    "/healthz",
+    "/favicon.ico",
+    "/readyz",
+    "/i18n/setlang/",
+    "/jsi18n/",
+}
 # The API and metrics authenticate by token and answer 401/403 instead of redirecting.
 SELF_AUTHENTICATING = ("/api/", "/metrics")
 # ... except the API's documentation, a page for browsers: it sends them to the login like any page.

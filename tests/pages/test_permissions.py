@@ -43,15 +43,17 @@ ACTIONS: dict[str, tuple[Callable[[Seed], list[object]], dict[str, str]]] = {
     "devices:tunnel_silence": (lambda s: [s.tunnel.pk], {"hours": "1"}),
 }
 # Served by Django itself, or with permission tests of their own (re-enrollment: tests/enrollment; the
-# public favicon: tests/api/test_docs_pages.py; the scripts' public translation catalogue: tests/i18n).
+# public favicon: tests/api/test_docs_pages.py; the language switch and the scripts' catalogue, public
+# for the login page: tests/i18n/test_language_switch.py).
 NOT_OURS = {
+    "set_language",
+    "javascript-catalog",
     "login",
     "logout",
     "healthz",
     "readyz",
     "metrics",
     "favicon",
-    "javascript-catalog",
     "pki:enroll",
     "pki:enrollment_detail",
 }
