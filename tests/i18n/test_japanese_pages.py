@@ -23,7 +23,6 @@ from tests.i18n.catalogue import ROOT, read_po
 from tests.pages.seed import Seed, make_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-MERGED = pytest.mark.xfail(reason="passes once the i18n branches are merged", strict=False)
 WIDTH = 1280
 # Words that stay English on a Japanese page (docs/translating.md, "What stays English").
 STAYS_ENGLISH = frozenset(
@@ -194,7 +193,6 @@ def test_the_japanese_pages_say_so_and_fit_the_window(browser_in: Any, seed: See
         assert max(top for _, top, _ in rows) < min(bottom for _, _, bottom in rows), (name, rows)
 
 
-@MERGED
 def test_no_english_ui_string_is_left_on_the_japanese_pages(
     browser_in: Any, seed: Seed, operator: User
 ) -> None:

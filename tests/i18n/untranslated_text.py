@@ -46,6 +46,27 @@ ALLOWED_WORDS = frozenset(
         "API",
         "CSV",
         "JSON",
+        "YAML",
+        # HTTP methods on the API's own pages.
+        "GET",
+        "OPTIONS",
+        # What the devices print, kept as they print it: the counter names of `show crypto ipsec sa`
+        # (#pkts encaps/encrypt/digest..., send errors, recv errors), `crypto engine`, "src -> dst" and
+        # the "IPsec SAs" of the command's own heading.
+        "SAs",
+        "crypto",
+        "engine",
+        "src",
+        "dst",
+        "encaps",
+        "encrypt",
+        "digest",
+        "decaps",
+        "decrypt",
+        "verify",
+        "send",
+        "recv",
+        "err",
     ]
 )
 VISIBLE_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "aria-description", "alt", "label"})
