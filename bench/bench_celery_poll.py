@@ -12,7 +12,8 @@ simulator's (utime+stime from /proc/<pid>/stat), peak RSS per worker process (Vm
 per device from Poll.timings plus the task's own overhead (see `_split`).
 
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
-BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies;
+BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
+(an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
 BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
 """
 
@@ -35,7 +36,7 @@ from bench.fleet import start_fleet_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
-CONCURRENCIES = tuple(int(c) for c in os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
+CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
 CYCLE_TIMEOUT = 900.0
 
 
@@ -76,6 +77,12 @@ def tree_cpu_seconds(root: int) -> float:
         if pid == root:
             total += int(fields[13]) + int(fields[14])
     return total / tick
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds of one process alone (its threads, not its children)."""
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -133,15 +140,23 @@ finally:
 class Worker:
     """One `celery worker` process group on a private queue, polling the bench's scratch database."""
 
-    def __init__(self, concurrency: int, queue: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        queue: str,
+        env: dict[str, str],
+        log: Path,
+        pool: str = "prefork",
+        index: int = 0,
+    ) -> None:
         self.concurrency = concurrency
         self.queue = queue
-        self.name = f"bench{concurrency}-{os.getpid()}@localhost"
+        self.name = f"bench{concurrency}{pool}{index}-{os.getpid()}@localhost"
         # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
         # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
         profile = os.environ.get("BENCH_CELERY_PROFILE")
         prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
-        pool = "solo" if profile else "prefork"
+        pool = "solo" if profile else pool
         args = [
             sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
             "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
@@ -188,28 +203,33 @@ def _make_due(count: int | None = None) -> None:
     Device.objects.exclude(pk__in=due).update(next_poll_at=now + timedelta(days=1))
 
 
-def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
-    """One beat-triggered cycle: send the dispatcher to the worker's queue, wait until every poll ended."""
+def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str, Any]:
+    """One beat-triggered cycle: send the dispatcher to the workers' queue, wait until every poll ended."""
     from django.utils import timezone
 
     from devices.choices import PollStatus
     from devices.models import Poll
-    from devices.tasks import dispatch_due_polls
+    from devices.tasks import CORRELATE_DELAY_SECONDS, dispatch_due_polls
 
-    cpu, sim_cpu = tree_cpu_seconds(worker.proc.pid), tree_cpu_seconds(sim_pid)
+    mains = [w.proc.pid for w in workers]
+    queue = workers[0].queue
+    cpu, sim_cpu = sum(tree_cpu_seconds(p) for p in mains), tree_cpu_seconds(sim_pid)
+    main_cpu = sum(own_cpu_seconds(p) for p in mains)
     sent_at: datetime = timezone.now()
     started = time.monotonic()
-    dispatch_due_polls.apply_async(kwargs={"queue": worker.queue}, queue=worker.queue)  # type: ignore[attr-defined]
+    dispatch_due_polls.apply_async(kwargs={"queue": queue}, queue=queue)  # type: ignore[attr-defined]
     while True:
         done = Poll.objects.exclude(status=PollStatus.RUNNING).count()
         if done >= devices:
             break
-        if time.monotonic() - started > CYCLE_TIMEOUT or worker.proc.poll() is not None:
+        if time.monotonic() - started > CYCLE_TIMEOUT or any(w.proc.poll() is not None for w in workers):
             raise RuntimeError(f"Celery cycle stuck: {done}/{devices} polls finished")
         time.sleep(0.1)
     observed = time.monotonic() - started
-    time.sleep(1.0)  # the last tasks' correlation runs after their poll row is finished
-    cpu = tree_cpu_seconds(worker.proc.pid) - cpu
+    # The last polls' tunnels are judged after their rows are finished (CORRELATE_DELAY_SECONDS later).
+    time.sleep(CORRELATE_DELAY_SECONDS + 1.5)
+    cpu = sum(tree_cpu_seconds(p) for p in mains) - cpu
+    main_cpu = sum(own_cpu_seconds(p) for p in mains) - main_cpu
     sim_cpu = tree_cpu_seconds(sim_pid) - sim_cpu
     fields = ("status", "started_at", "finished_at", "timings", "reason")
     rows: list[dict[str, Any]] = [dict(r) for r in Poll.objects.values(*fields)]
@@ -220,8 +240,9 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
         for r in rows
     ]
     per_device = [p["in_task_s"] for p in polls]
-    pool = [p for p in tree_pids(worker.proc.pid) if p != worker.proc.pid]
+    pool = [p for main in mains for p in tree_pids(main) if p != main]
     failed = [r for r in rows if r["status"] == PollStatus.FAILED]
+    in_flight = sum(w.concurrency for w in workers)
     return {
         "devices": len(rows),
         "failed": len(failed),
@@ -232,13 +253,16 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
         "p50_s": round(statistics.median(per_device), 3),
         "p95_s": round(percentile(per_device, 0.95), 3),
         "first_task_wait_s": round(min((r["started_at"] - sent_at).total_seconds() for r in rows), 3),
-        "split_mean_s": _split(polls, worker.concurrency * wall / len(rows)),
+        "split_mean_s": _split(polls, in_flight * wall / len(rows)),
         "worker_cpu_ms_per_device": round(1000 * cpu / len(rows), 1),
+        # Prefork: the main process receives, hands out and acks the messages; the pool polls.
+        "worker_main_cpu_ms_per_device": round(1000 * main_cpu / len(rows), 1),
         "simulator_cpu_ms_per_device": round(1000 * sim_cpu / len(rows), 1),
-        "worker_processes": 1 + len(pool),
-        "rss_peak_mb_main": round(peak_rss_mb(worker.proc.pid), 1),
+        "worker_processes": len(mains) + len(pool),
+        "rss_peak_mb_main": round(max(peak_rss_mb(p) for p in mains), 1),
+        "rss_peak_mb_mains": [round(peak_rss_mb(p), 1) for p in mains],
         "rss_peak_mb_pool": [round(peak_rss_mb(p), 1) for p in pool],
-        "rss_peak_mb_group": round(peak_rss_mb(worker.proc.pid) + sum(peak_rss_mb(p) for p in pool), 1),
+        "rss_peak_mb_group": round(sum(peak_rss_mb(p) for p in mains + pool), 1),
     }
 
 
@@ -262,21 +286,42 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
 
     runs: dict[str, Any] = {}
     queue = f"bench-celery-{os.getpid()}"
-    for concurrency in CONCURRENCIES:
-        worker = Worker(concurrency, queue, _worker_env(known_hosts), tmp / f"worker-{concurrency}.log")
+    for entry in CONCURRENCIES:
+        # `4` (prefork, concurrency 4), `threads:32` (thread pool), `threads:32x2` (two such workers).
+        pool, _, count = entry.rpartition(":")
+        pool = pool or "prefork"
+        per_worker, _, copies = count.partition("x")
+        concurrency, processes = int(per_worker), int(copies or 1)
+        key = f"concurrency_{concurrency}" if pool == "prefork" else f"concurrency_{concurrency}_{pool}"
+        key += f"_x{processes}" if processes > 1 else ""
+        workers = [
+            Worker(
+                concurrency,
+                queue,
+                _worker_env(known_hosts),
+                tmp / f"worker-{pool}-{concurrency}-{i}.log",
+                pool,
+                i,
+            )
+            for i in range(processes)
+        ]
         try:
-            worker.wait_ready(app)
-            warm = min(devices, 2 * concurrency)
+            for worker in workers:
+                worker.wait_ready(app)
+            warm = min(devices, 2 * concurrency * processes)
             _make_due(warm)
-            _celery_cycle(worker, warm, sim_pid)
+            _celery_cycle(workers, warm, sim_pid)
             _make_due()
             load = os.getloadavg()[0]
-            cycle = _celery_cycle(worker, devices, sim_pid)
+            cycle = _celery_cycle(workers, devices, sim_pid)
             cycle["load_at_start"] = round(load, 2)
             cycle["load_at_end"] = round(os.getloadavg()[0], 2)
-            runs[f"concurrency_{concurrency}"] = cycle
+            cycle["pool"] = pool
+            cycle["worker_groups"] = processes
+            runs[key] = cycle
             print(
-                f"  {devices:>5} devices, celery concurrency {concurrency}: {cycle['devices_per_s']:.1f} dev/s, "
+                f"  {devices:>5} devices, celery {processes} x {pool} concurrency {concurrency}: "
+                f"{cycle['devices_per_s']:.1f} dev/s, "
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
                 f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
@@ -284,7 +329,8 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 flush=True,
             )
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     return runs
@@ -330,7 +376,13 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                 try:
                     doc = _inventory(scenario, ports, n)
                     threads = _vpnportal_cycle(doc, proc.pid, PROCESSES)
+                    plain_cpu = time.process_time()
                     plain = _plain_script(doc, min(n, PLAIN_SAMPLE))
+                    # What netmiko itself costs a device-poll (login, session preparation, 8 commands,
+                    # nothing stored): the floor of any poller built on it.
+                    plain["cpu_ms_per_device"] = round(
+                        1000 * (time.process_time() - plain_cpu) / (plain["devices"] or 1), 1
+                    )
                     connection.close()  # the workers fork with their own connections
                     celery = _celery_runs(n, proc.pid, Path(tmp), known_hosts)
                 finally:
