@@ -15,6 +15,7 @@ per device from Poll.timings plus the task's own overhead (see `_split`).
 BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
 BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
+`python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
 """
 
 from __future__ import annotations
@@ -376,6 +377,13 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                 try:
                     doc = _inventory(scenario, ports, n)
                     threads = _vpnportal_cycle(doc, proc.pid, PROCESSES)
+                    steady = _thread_row(threads["steady"])
+                    print(
+                        f"  {n:>5} devices, manage.py poll ({steady['processes']} x {steady['threads_per_process']}"
+                        f" threads): {steady['devices_per_s']:.1f} dev/s, wall {steady['wall_s']:.1f}s, "
+                        f"{steady['poller_cpu_ms_per_device']} ms CPU/device, load {os.getloadavg()[0]:.2f}",
+                        flush=True,
+                    )
                     plain_cpu = time.process_time()
                     plain = _plain_script(doc, min(n, PLAIN_SAMPLE))
                     # What netmiko itself costs a device-poll (login, session preparation, 8 commands,
@@ -383,6 +391,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                     plain["cpu_ms_per_device"] = round(
                         1000 * (time.process_time() - plain_cpu) / (plain["devices"] or 1), 1
                     )
+                    print(f"  {n:>5} devices, netmiko script: {json.dumps(plain)}", flush=True)
                     connection.close()  # the workers fork with their own connections
                     celery = _celery_runs(n, proc.pid, Path(tmp), known_hosts)
                 finally:
@@ -394,7 +403,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                         proc.wait()
             results[f"devices_{n}"] = {
                 "celery": celery,
-                "manage_py_poll": _thread_row(threads["steady"]),
+                "manage_py_poll": steady,
                 "plain_netmiko": plain,
                 "load_at_start": round(load, 2),
                 "load_at_end": round(os.getloadavg()[0], 2),
@@ -405,7 +414,126 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     return results
 
 
+# The steps of one poll, timed by the polling thread's own CPU (time.thread_time), in call order.
+_SPLIT_STEPS = (
+    ("devices.poll", "claim", "claim"),
+    ("devices.sessions:DeviceSession", "open", "ssh handshake+login"),
+    ("devices.poll", "_run_commands", "ssh commands"),
+    ("devices.sessions:DeviceSession", "close", "ssh close"),
+    ("devices.poll", "parse_all", "parse"),
+    ("devices.poll", "_store_outputs", "store outputs"),
+    ("devices.state", "apply_state", "state: SAs, engine, clock, config"),
+    ("pki.state", "apply_pki_state", "state: certificates, CRLs, trustpoints"),
+    ("devices.history", "record_samples", "counter history"),
+    ("devices.poll", "_finish", "finish"),
+    ("devices.correlate", "correlate_tunnels", "correlation (one batch)"),
+)
+
+
+def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
+    """CPU ms and SQL queries per device-poll of each step, from sequential in-process polls (no profiler).
+
+    Every device is polled `rounds` times one after the other (devices.poll.poll_device, what a pool
+    process runs), then the batch is correlated once (what correlate_polled runs); the last round is
+    reported. A step's CPU is its polling thread's (time.thread_time); paramiko's transport thread, which
+    encrypts and decrypts the session, is the process CPU (time.process_time) minus the polling thread's.
+    """
+    import importlib
+    from collections import Counter
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings")
+    import django
+
+    django.setup()
+    import yaml
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from bench.bench_poll import _inventory
+
+    setup_test_environment()
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_split_{os.getpid()}"
+    old_name = connection.settings_dict["NAME"]
+    cpu: dict[str, float] = {}
+    queries: Counter[str] = Counter()
+    current: list[str] = []
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def step(*args: Any, **kwargs: Any) -> Any:
+            current.append(label)
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                cpu[label] = cpu.get(label, 0.0) + time.thread_time() - started
+                current.pop()
+
+        setattr(owner, name, step)
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries[current[-1] if current else "other"] += 1
+        return execute(sql, params, many, context)
+
+    for where, name, label in _SPLIT_STEPS:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        timed(getattr(owner, cls) if cls else owner, name, label)
+    poll = importlib.import_module("devices.poll")
+    correlate = importlib.import_module("devices.correlate")
+    # devices.poll imported these by name: time the names it calls.
+    for attr, module in (
+        ("state", "devices.state"),
+        ("pki_state", "pki.state"),
+        ("history", "devices.history"),
+    ):
+        assert getattr(poll, attr) is importlib.import_module(module)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    result: dict[str, Any] = {"devices": devices, "rounds": rounds}
+    try:
+        from devices.inventory import import_inventory
+        from devices.models import Device
+
+        with tempfile.TemporaryDirectory(prefix="bench-split-") as tmp:
+            settings.VPNPORTAL_KNOWN_HOSTS = Path(tmp) / "known_hosts"
+            proc, ports, scenario = start_fleet_simulator(devices, Path(tmp), stdout=subprocess.DEVNULL)
+            try:
+                import_inventory(yaml.safe_dump(_inventory(scenario, ports, devices)))
+                ids = list(Device.objects.order_by("name").values_list("pk", flat=True))
+                for _ in range(rounds):  # the first round pins host keys and stores every output whole
+                    cpu.clear()
+                    queries.clear()
+                    thread0, process0 = time.thread_time(), time.process_time()
+                    with connection.execute_wrapper(count):
+                        for pk in ids:
+                            poll.poll_device(pk)
+                        correlate.correlate_tunnels(device_ids=ids)
+                    thread = time.thread_time() - thread0
+                    process = time.process_time() - process0
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        n = len(ids)
+        steps = {label: round(1000 * cpu.get(label, 0.0) / n, 1) for _, _, label in _SPLIT_STEPS}
+        steps["ssh transport thread (paramiko)"] = round(1000 * (process - thread) / n, 1)
+        steps["other"] = round(1000 * (thread - sum(cpu.values())) / n, 1)
+        result.update(
+            cpu_ms_per_device_poll=round(1000 * process / n, 1),
+            steps_cpu_ms=steps,
+            queries_per_poll={k: round(v / n, 1) for k, v in queries.most_common()},
+            queries_total=round(sum(queries.values()) / n, 1),
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return result
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if sys.argv[1:2] == ["--split"]:
+        print(json.dumps(cpu_split(*(int(x) for x in sys.argv[2:4])), indent=2))
+        sys.exit(0)
     chosen = tuple(int(x) for x in sys.argv[1:]) or SIZES
     print(json.dumps(run(chosen), indent=2, default=str))
