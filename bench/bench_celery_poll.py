@@ -12,8 +12,10 @@ simulator's (utime+stime from /proc/<pid>/stat), peak RSS per worker process (Vm
 per device from Poll.timings plus the task's own overhead (see `_split`).
 
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
-BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies;
+BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
+(an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
 BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
+`python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from bench.fleet import start_fleet_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
-CONCURRENCIES = tuple(int(c) for c in os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
+CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
 CYCLE_TIMEOUT = 900.0
 
 
@@ -76,6 +78,12 @@ def tree_cpu_seconds(root: int) -> float:
         if pid == root:
             total += int(fields[13]) + int(fields[14])
     return total / tick
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds of one process alone (its threads, not its children)."""
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -133,15 +141,23 @@ finally:
 class Worker:
     """One `celery worker` process group on a private queue, polling the bench's scratch database."""
 
-    def __init__(self, concurrency: int, queue: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        queue: str,
+        env: dict[str, str],
+        log: Path,
+        pool: str = "prefork",
+        index: int = 0,
+    ) -> None:
         self.concurrency = concurrency
         self.queue = queue
-        self.name = f"bench{concurrency}-{os.getpid()}@localhost"
+        self.name = f"bench{concurrency}{pool}{index}-{os.getpid()}@localhost"
         # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
         # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
         profile = os.environ.get("BENCH_CELERY_PROFILE")
         prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
-        pool = "solo" if profile else "prefork"
+        pool = "solo" if profile else pool
         args = [
             sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
             "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
@@ -188,28 +204,33 @@ def _make_due(count: int | None = None) -> None:
     Device.objects.exclude(pk__in=due).update(next_poll_at=now + timedelta(days=1))
 
 
-def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
-    """One beat-triggered cycle: send the dispatcher to the worker's queue, wait until every poll ended."""
+def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str, Any]:
+    """One beat-triggered cycle: send the dispatcher to the workers' queue, wait until every poll ended."""
     from django.utils import timezone
 
     from devices.choices import PollStatus
     from devices.models import Poll
-    from devices.tasks import dispatch_due_polls
+    from devices.tasks import CORRELATE_DELAY_SECONDS, dispatch_due_polls
 
-    cpu, sim_cpu = tree_cpu_seconds(worker.proc.pid), tree_cpu_seconds(sim_pid)
+    mains = [w.proc.pid for w in workers]
+    queue = workers[0].queue
+    cpu, sim_cpu = sum(tree_cpu_seconds(p) for p in mains), tree_cpu_seconds(sim_pid)
+    main_cpu = sum(own_cpu_seconds(p) for p in mains)
     sent_at: datetime = timezone.now()
     started = time.monotonic()
-    dispatch_due_polls.apply_async(kwargs={"queue": worker.queue}, queue=worker.queue)  # type: ignore[attr-defined]
+    dispatch_due_polls.apply_async(kwargs={"queue": queue}, queue=queue)  # type: ignore[attr-defined]
     while True:
         done = Poll.objects.exclude(status=PollStatus.RUNNING).count()
         if done >= devices:
             break
-        if time.monotonic() - started > CYCLE_TIMEOUT or worker.proc.poll() is not None:
+        if time.monotonic() - started > CYCLE_TIMEOUT or any(w.proc.poll() is not None for w in workers):
             raise RuntimeError(f"Celery cycle stuck: {done}/{devices} polls finished")
         time.sleep(0.1)
     observed = time.monotonic() - started
-    time.sleep(1.0)  # the last tasks' correlation runs after their poll row is finished
-    cpu = tree_cpu_seconds(worker.proc.pid) - cpu
+    # The last polls' tunnels are judged after their rows are finished (CORRELATE_DELAY_SECONDS later).
+    time.sleep(CORRELATE_DELAY_SECONDS + 1.5)
+    cpu = sum(tree_cpu_seconds(p) for p in mains) - cpu
+    main_cpu = sum(own_cpu_seconds(p) for p in mains) - main_cpu
     sim_cpu = tree_cpu_seconds(sim_pid) - sim_cpu
     fields = ("status", "started_at", "finished_at", "timings", "reason")
     rows: list[dict[str, Any]] = [dict(r) for r in Poll.objects.values(*fields)]
@@ -220,8 +241,9 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
         for r in rows
     ]
     per_device = [p["in_task_s"] for p in polls]
-    pool = [p for p in tree_pids(worker.proc.pid) if p != worker.proc.pid]
+    pool = [p for main in mains for p in tree_pids(main) if p != main]
     failed = [r for r in rows if r["status"] == PollStatus.FAILED]
+    in_flight = sum(w.concurrency for w in workers)
     return {
         "devices": len(rows),
         "failed": len(failed),
@@ -232,13 +254,16 @@ def _celery_cycle(worker: Worker, devices: int, sim_pid: int) -> dict[str, Any]:
         "p50_s": round(statistics.median(per_device), 3),
         "p95_s": round(percentile(per_device, 0.95), 3),
         "first_task_wait_s": round(min((r["started_at"] - sent_at).total_seconds() for r in rows), 3),
-        "split_mean_s": _split(polls, worker.concurrency * wall / len(rows)),
+        "split_mean_s": _split(polls, in_flight * wall / len(rows)),
         "worker_cpu_ms_per_device": round(1000 * cpu / len(rows), 1),
+        # Prefork: the main process receives, hands out and acks the messages; the pool polls.
+        "worker_main_cpu_ms_per_device": round(1000 * main_cpu / len(rows), 1),
         "simulator_cpu_ms_per_device": round(1000 * sim_cpu / len(rows), 1),
-        "worker_processes": 1 + len(pool),
-        "rss_peak_mb_main": round(peak_rss_mb(worker.proc.pid), 1),
+        "worker_processes": len(mains) + len(pool),
+        "rss_peak_mb_main": round(max(peak_rss_mb(p) for p in mains), 1),
+        "rss_peak_mb_mains": [round(peak_rss_mb(p), 1) for p in mains],
         "rss_peak_mb_pool": [round(peak_rss_mb(p), 1) for p in pool],
-        "rss_peak_mb_group": round(peak_rss_mb(worker.proc.pid) + sum(peak_rss_mb(p) for p in pool), 1),
+        "rss_peak_mb_group": round(sum(peak_rss_mb(p) for p in mains + pool), 1),
     }
 
 
@@ -262,21 +287,42 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
 
     runs: dict[str, Any] = {}
     queue = f"bench-celery-{os.getpid()}"
-    for concurrency in CONCURRENCIES:
-        worker = Worker(concurrency, queue, _worker_env(known_hosts), tmp / f"worker-{concurrency}.log")
+    for entry in CONCURRENCIES:
+        # `4` (prefork, concurrency 4), `threads:32` (thread pool), `threads:32x2` (two such workers).
+        pool, _, count = entry.rpartition(":")
+        pool = pool or "prefork"
+        per_worker, _, copies = count.partition("x")
+        concurrency, processes = int(per_worker), int(copies or 1)
+        key = f"concurrency_{concurrency}" if pool == "prefork" else f"concurrency_{concurrency}_{pool}"
+        key += f"_x{processes}" if processes > 1 else ""
+        workers = [
+            Worker(
+                concurrency,
+                queue,
+                _worker_env(known_hosts),
+                tmp / f"worker-{pool}-{concurrency}-{i}.log",
+                pool,
+                i,
+            )
+            for i in range(processes)
+        ]
         try:
-            worker.wait_ready(app)
-            warm = min(devices, 2 * concurrency)
+            for worker in workers:
+                worker.wait_ready(app)
+            warm = min(devices, 2 * concurrency * processes)
             _make_due(warm)
-            _celery_cycle(worker, warm, sim_pid)
+            _celery_cycle(workers, warm, sim_pid)
             _make_due()
             load = os.getloadavg()[0]
-            cycle = _celery_cycle(worker, devices, sim_pid)
+            cycle = _celery_cycle(workers, devices, sim_pid)
             cycle["load_at_start"] = round(load, 2)
             cycle["load_at_end"] = round(os.getloadavg()[0], 2)
-            runs[f"concurrency_{concurrency}"] = cycle
+            cycle["pool"] = pool
+            cycle["worker_groups"] = processes
+            runs[key] = cycle
             print(
-                f"  {devices:>5} devices, celery concurrency {concurrency}: {cycle['devices_per_s']:.1f} dev/s, "
+                f"  {devices:>5} devices, celery {processes} x {pool} concurrency {concurrency}: "
+                f"{cycle['devices_per_s']:.1f} dev/s, "
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
                 f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
@@ -284,7 +330,8 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 flush=True,
             )
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     return runs
@@ -330,7 +377,21 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                 try:
                     doc = _inventory(scenario, ports, n)
                     threads = _vpnportal_cycle(doc, proc.pid, PROCESSES)
+                    steady = _thread_row(threads["steady"])
+                    print(
+                        f"  {n:>5} devices, manage.py poll ({steady['processes']} x {steady['threads_per_process']}"
+                        f" threads): {steady['devices_per_s']:.1f} dev/s, wall {steady['wall_s']:.1f}s, "
+                        f"{steady['poller_cpu_ms_per_device']} ms CPU/device, load {os.getloadavg()[0]:.2f}",
+                        flush=True,
+                    )
+                    plain_cpu = time.process_time()
                     plain = _plain_script(doc, min(n, PLAIN_SAMPLE))
+                    # What netmiko itself costs a device-poll (login, session preparation, 8 commands,
+                    # nothing stored): the floor of any poller built on it.
+                    plain["cpu_ms_per_device"] = round(
+                        1000 * (time.process_time() - plain_cpu) / (plain["devices"] or 1), 1
+                    )
+                    print(f"  {n:>5} devices, netmiko script: {json.dumps(plain)}", flush=True)
                     connection.close()  # the workers fork with their own connections
                     celery = _celery_runs(n, proc.pid, Path(tmp), known_hosts)
                 finally:
@@ -342,7 +403,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
                         proc.wait()
             results[f"devices_{n}"] = {
                 "celery": celery,
-                "manage_py_poll": _thread_row(threads["steady"]),
+                "manage_py_poll": steady,
                 "plain_netmiko": plain,
                 "load_at_start": round(load, 2),
                 "load_at_end": round(os.getloadavg()[0], 2),
@@ -353,7 +414,126 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     return results
 
 
+# The steps of one poll, timed by the polling thread's own CPU (time.thread_time), in call order.
+_SPLIT_STEPS = (
+    ("devices.poll", "claim", "claim"),
+    ("devices.sessions:DeviceSession", "open", "ssh handshake+login"),
+    ("devices.poll", "_run_commands", "ssh commands"),
+    ("devices.sessions:DeviceSession", "close", "ssh close"),
+    ("devices.poll", "parse_all", "parse"),
+    ("devices.poll", "_store_outputs", "store outputs"),
+    ("devices.state", "apply_state", "state: SAs, engine, clock, config"),
+    ("pki.state", "apply_pki_state", "state: certificates, CRLs, trustpoints"),
+    ("devices.history", "record_samples", "counter history"),
+    ("devices.poll", "_finish", "finish"),
+    ("devices.correlate", "correlate_tunnels", "correlation (one batch)"),
+)
+
+
+def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
+    """CPU ms and SQL queries per device-poll of each step, from sequential in-process polls (no profiler).
+
+    Every device is polled `rounds` times one after the other (devices.poll.poll_device, what a pool
+    process runs), then the batch is correlated once (what correlate_polled runs); the last round is
+    reported. A step's CPU is its polling thread's (time.thread_time); paramiko's transport thread, which
+    encrypts and decrypts the session, is the process CPU (time.process_time) minus the polling thread's.
+    """
+    import importlib
+    from collections import Counter
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings")
+    import django
+
+    django.setup()
+    import yaml
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from bench.bench_poll import _inventory
+
+    setup_test_environment()
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_split_{os.getpid()}"
+    old_name = connection.settings_dict["NAME"]
+    cpu: dict[str, float] = {}
+    queries: Counter[str] = Counter()
+    current: list[str] = []
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def step(*args: Any, **kwargs: Any) -> Any:
+            current.append(label)
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                cpu[label] = cpu.get(label, 0.0) + time.thread_time() - started
+                current.pop()
+
+        setattr(owner, name, step)
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries[current[-1] if current else "other"] += 1
+        return execute(sql, params, many, context)
+
+    for where, name, label in _SPLIT_STEPS:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        timed(getattr(owner, cls) if cls else owner, name, label)
+    poll = importlib.import_module("devices.poll")
+    correlate = importlib.import_module("devices.correlate")
+    # devices.poll imported these by name: time the names it calls.
+    for attr, module in (
+        ("state", "devices.state"),
+        ("pki_state", "pki.state"),
+        ("history", "devices.history"),
+    ):
+        assert getattr(poll, attr) is importlib.import_module(module)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    result: dict[str, Any] = {"devices": devices, "rounds": rounds}
+    try:
+        from devices.inventory import import_inventory
+        from devices.models import Device
+
+        with tempfile.TemporaryDirectory(prefix="bench-split-") as tmp:
+            settings.VPNPORTAL_KNOWN_HOSTS = Path(tmp) / "known_hosts"
+            proc, ports, scenario = start_fleet_simulator(devices, Path(tmp), stdout=subprocess.DEVNULL)
+            try:
+                import_inventory(yaml.safe_dump(_inventory(scenario, ports, devices)))
+                ids = list(Device.objects.order_by("name").values_list("pk", flat=True))
+                for _ in range(rounds):  # the first round pins host keys and stores every output whole
+                    cpu.clear()
+                    queries.clear()
+                    thread0, process0 = time.thread_time(), time.process_time()
+                    with connection.execute_wrapper(count):
+                        for pk in ids:
+                            poll.poll_device(pk)
+                        correlate.correlate_tunnels(device_ids=ids)
+                    thread = time.thread_time() - thread0
+                    process = time.process_time() - process0
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        n = len(ids)
+        steps = {label: round(1000 * cpu.get(label, 0.0) / n, 1) for _, _, label in _SPLIT_STEPS}
+        steps["ssh transport thread (paramiko)"] = round(1000 * (process - thread) / n, 1)
+        steps["other"] = round(1000 * (thread - sum(cpu.values())) / n, 1)
+        result.update(
+            cpu_ms_per_device_poll=round(1000 * process / n, 1),
+            steps_cpu_ms=steps,
+            queries_per_poll={k: round(v / n, 1) for k, v in queries.most_common()},
+            queries_total=round(sum(queries.values()) / n, 1),
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return result
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if sys.argv[1:2] == ["--split"]:
+        print(json.dumps(cpu_split(*(int(x) for x in sys.argv[2:4])), indent=2))
+        sys.exit(0)
     chosen = tuple(int(x) for x in sys.argv[1:]) or SIZES
     print(json.dumps(run(chosen), indent=2, default=str))

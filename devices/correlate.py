@@ -77,8 +77,10 @@ def judge(
     states: dict[int, DeviceState],
     sas_by_device: dict[int, list[IpsecSa]],
     ike_by_device: dict[int, list[IkeSa]],
+    latest: dict[int, CounterSample] | None = None,
 ) -> Verdict:
-    """The status of one tunnel from the current state of its two ends."""
+    """The status of one tunnel from the current state of its two ends (`latest`: the newest counter
+    sample of each IpsecSa id, read here when not given)."""
     a, b = tunnel.end_a, tunnel.end_b
     for end in (a, b):
         if not _answered(states.get(end.pk)):
@@ -126,7 +128,8 @@ def judge(
     for end in (a, b):
         if not [ike for ike in ike_by_device.get(end.pk, []) if ike.active]:
             return Verdict(TunnelStatus.DEGRADED, f"no IKE SA on {end.name}", True, sas)
-    latest = CounterSample.objects.newest_by_sa(sa.pk for sa in live_a + live_b)
+    if latest is None:
+        latest = CounterSample.objects.newest_by_sa(sa.pk for sa in live_a + live_b)
     for sa in live_a + live_b:
         sample = latest.get(sa.pk)
         if sample is not None and sample.d_errors > 0 and not sample.reset:
@@ -200,8 +203,11 @@ def discover_tunnels(device_ids: list[int] | None = None) -> list[Tunnel]:
     return created
 
 
-def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
-    """Pair ends, discover unnamed tunnels, and update every tunnel's status (or those of `devices`).
+def correlate_tunnels(
+    devices: Iterable[Device] | None = None, *, device_ids: Iterable[int] | None = None
+) -> list[Tunnel]:
+    """Pair ends, discover unnamed tunnels, and update every tunnel's status (or those of `devices`,
+    or of the devices whose ids are `device_ids`).
 
     1. Discover: device pairs with mirrored live SPIs and no tunnel get a `discovered` Tunnel.
     2. Judge each tunnel from both ends' state (see module docstring) and link its IpsecSa rows.
@@ -210,25 +216,32 @@ def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
     now = timezone.now()
     with transaction.atomic():
         ids = [d.pk for d in devices] if devices is not None else None
+        if device_ids is not None:
+            ids = [*(ids or []), *device_ids]
         discover_tunnels(ids)
         tunnels = Tunnel.objects.select_related("end_a", "end_b")
         if ids is not None:
             tunnels = tunnels.touching(id__in=ids)
         tunnels = tunnels.select_for_update(of=("self",)) if _postgres() else tunnels
         tunnel_list = list(tunnels)
-        device_ids = {t.end_a_id for t in tunnel_list} | {t.end_b_id for t in tunnel_list}
+        end_ids = {t.end_a_id for t in tunnel_list} | {t.end_b_id for t in tunnel_list}
         states = {
             s.device_id: s
-            for s in DeviceState.objects.filter(device_id__in=device_ids).select_related("last_poll")
+            for s in DeviceState.objects.filter(device_id__in=end_ids).select_related("last_poll")
         }
         sas_by_device: dict[int, list[IpsecSa]] = {}
-        for sa in IpsecSa.objects.filter(device_id__in=device_ids).select_related("device"):
+        for sa in IpsecSa.objects.filter(device_id__in=end_ids).select_related("device"):
             sas_by_device.setdefault(sa.device_id, []).append(sa)
         ike_by_device: dict[int, list[IkeSa]] = {}
-        for ike in IkeSa.objects.filter(device_id__in=device_ids, active=True):
+        for ike in IkeSa.objects.filter(device_id__in=end_ids, active=True):
             ike_by_device.setdefault(ike.device_id, []).append(ike)
+        # One query for every tunnel's newest samples instead of one per tunnel.
+        latest = CounterSample.objects.newest_by_sa(
+            sa.pk for sas in sas_by_device.values() for sa in sas if sa.active
+        )
         for tunnel in tunnel_list:
-            verdict = judge(tunnel, states, sas_by_device, ike_by_device)
+            verdict = judge(tunnel, states, sas_by_device, ike_by_device, latest)
+            before = _recorded(tunnel)
             if verdict.status != TunnelStatus.UNKNOWN:
                 tunnel.one_way_polls = tunnel.one_way_polls + 1 if verdict.one_way else 0
             previous, since = tunnel.status, tunnel.status_changed_at
@@ -241,16 +254,16 @@ def correlate_tunnels(devices: Iterable[Device] | None = None) -> list[Tunnel]:
                 record_status_change(tunnel, previous if since else "", since, now)
             if verdict.status != TunnelStatus.UNKNOWN:
                 tunnel.spi_mirror_ok = verdict.spi_mirror_ok
-            tunnel.save(
-                update_fields=[
-                    "status",
-                    "status_reason",
-                    "status_changed_at",
-                    "spi_mirror_ok",
-                    "one_way_polls",
-                ]
-            )
-            ids = [sa.pk for sa in verdict.sas]
+            if _recorded(tunnel) != before:  # a steady tunnel's row is left as it is
+                tunnel.save(update_fields=list(_RECORDED))
+            ids = [sa.pk for sa in verdict.sas if sa.tunnel_id != tunnel.pk]
             if ids:
                 IpsecSa.objects.filter(pk__in=ids).exclude(tunnel=tunnel).update(tunnel=tunnel)
     return tunnel_list
+
+
+_RECORDED = ("status", "status_reason", "status_changed_at", "spi_mirror_ok", "one_way_polls")
+
+
+def _recorded(tunnel: Tunnel) -> tuple[object, ...]:
+    return tuple(getattr(tunnel, name) for name in _RECORDED)

@@ -38,14 +38,14 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     2. Insert Poll(device, slot): the unique constraint makes a duplicated task a no-op.
     3. A redelivered task (same task id, worker lost) takes its own unfinished poll over.
     """
-    device = Device.objects.get(pk=device_id)
-    interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
     if slot is not None and task_id:
         # The usual Celery case: the dispatcher already wrote this task's row. Taking it over first spares
         # every dispatched poll an INSERT the unique constraint rejects (and its error in the server log).
-        taken = _take_over(device, slot, task_id)
-        if taken is not None:
-            return taken, device
+        own = _own_row(device_id, slot, task_id)
+        if own is not None:
+            return own, own.device
+    device = Device.objects.get(pk=device_id)
+    interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
     if slot is None:
         for _ in range(5):
             current = device.next_poll_at
@@ -69,6 +69,21 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
             if taken is not None:
                 return taken, device
         return None, device
+
+
+def _own_row(device_id: int, slot: datetime, task_id: str) -> Poll | None:
+    """This task's own running Poll row of the slot with its device and state (one query), its start moved
+    to now; None if there is none. The UPDATE is conditional: a row finished meanwhile is not taken over."""
+    row = (
+        Poll.objects.select_related("device", "device__state")
+        .filter(device_id=device_id, slot=slot, task_id=task_id[:64], status=PollStatus.RUNNING)
+        .first()
+    )
+    if row is None:
+        return None
+    row.started_at = timezone.now()
+    taken = Poll.objects.filter(pk=row.pk, status=PollStatus.RUNNING).update(started_at=row.started_at)
+    return row if taken else None
 
 
 def _take_over(device: Device, slot: datetime, task_id: str) -> Poll | None:

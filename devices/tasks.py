@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 POLL_SOFT_TIME_LIMIT = 5 * 60
 POLL_TIME_LIMIT = 6 * 60
 DISPATCH_BATCH = 5000
+# Polls that end within this many seconds of each other have their tunnels judged together, once.
+CORRELATE_DELAY_SECONDS = 2.0
+# Redis keys of that batching: the devices polled since the last correlation, and "one is queued".
+CORRELATE_PENDING_KEY = "vpnportal:correlate:pending"
+CORRELATE_QUEUED_KEY = "vpnportal:correlate:queued"
+# A queued correlation whose message was lost (worker killed, Redis restarted) frees the flag after this.
+CORRELATE_QUEUED_TTL = 60
 
 
 def claim_due_devices(now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[tuple[int, datetime]]:
@@ -115,19 +122,101 @@ def dispatch_due_polls(queue: str | None = None) -> int:
     ignore_result=True,
 )
 def poll_device(self: Any, device_id: int, slot: str | None = None, correlate: bool = True) -> str:
-    """Poll one device (loaded by id) through devices.poll.poll_device, then re-judge its tunnels."""
+    """Poll one device (loaded by id) through devices.poll.poll_device, then have its tunnels re-judged
+    (batched with the other polls that end meanwhile: see request_correlation)."""
     from devices import poll as device_poll
-    from devices.correlate import correlate_tunnels
 
     when = datetime.fromisoformat(slot) if slot else None
-    task_id = str(getattr(self.request, "id", "") or "")
+    request = self.request
+    task_id = str(getattr(request, "id", "") or "")
     with log_context(device_id=device_id):
         poll = device_poll.poll_device(device_id, when, task_id=task_id)
         if poll is None:
             return "duplicate"
         if correlate:
-            correlate_tunnels(devices=[poll.device])
+            # Called as a function or eagerly, there is no worker to batch with: judge now.
+            inline = bool(getattr(request, "called_directly", True) or getattr(request, "is_eager", False))
+            request_correlation(device_id, queue=_routing_key(request), inline=inline)
         return poll.status
+
+
+def _routing_key(request: Any) -> str | None:
+    info = getattr(request, "delivery_info", None) or {}
+    return info.get("routing_key") or None
+
+
+_redis_clients: dict[int, Any] = {}
+
+
+def _redis() -> Any:
+    """A Redis client on the broker, one per process (a prefork child must not share its parent's)."""
+    import os
+
+    import redis
+
+    client = _redis_clients.get(os.getpid())
+    if client is None:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=5, socket_timeout=5)
+        _redis_clients.clear()
+        _redis_clients[os.getpid()] = client
+    return client
+
+
+def request_correlation(device_id: int, queue: str | None = None, inline: bool = False) -> None:
+    """Have the tunnels of a just-polled device re-judged within CORRELATE_DELAY_SECONDS.
+
+    Judging a device's tunnels costs about as much CPU as polling it, mostly in queries whose cost
+    does not grow with the number of devices judged together. So, as `manage.py poll` judges once per
+    cycle, a worker's polls are judged in batches:
+    1. The device id joins the set of devices polled since the last correlation (Redis).
+    2. The first poll to find no correlation queued queues one (`correlate_polled`), delayed, on the
+       queue this poll came from.
+    The polls and states are in the database; Redis only holds which devices wait. When Redis does not
+    answer, or `inline`, the device's tunnels are judged at once, as before.
+    """
+    from redis.exceptions import RedisError
+
+    if not inline and settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        try:
+            pipe = _redis().pipeline()
+            pipe.sadd(CORRELATE_PENDING_KEY, device_id)
+            pipe.set(CORRELATE_QUEUED_KEY, "1", nx=True, ex=CORRELATE_QUEUED_TTL)
+            _, queued_now = pipe.execute()
+            if queued_now:
+                options: dict[str, Any] = {"queue": queue} if queue else {}
+                correlate_polled.apply_async(countdown=CORRELATE_DELAY_SECONDS, **options)  # type: ignore[attr-defined]
+            return
+        except RedisError:
+            log.warning("Redis does not answer: the tunnels of device %s are judged at once", device_id)
+    from devices.correlate import correlate_tunnels
+
+    correlate_tunnels(device_ids=[device_id])
+
+
+@shared_task(name="devices.tasks.correlate_polled", ignore_result=True)
+def correlate_polled() -> int:
+    """Judge the tunnels of every device polled since the last correlation (see request_correlation).
+
+    The flag is cleared before the set is taken: a poll that ends meanwhile either is in this set or
+    queues the next correlation. Returns how many devices were judged."""
+    from devices.correlate import correlate_tunnels
+
+    client = _redis()
+    client.delete(CORRELATE_QUEUED_KEY)
+    pipe = client.pipeline()  # MULTI/EXEC: no id is added between reading the set and deleting it
+    pipe.smembers(CORRELATE_PENDING_KEY)
+    pipe.delete(CORRELATE_PENDING_KEY)
+    members, _ = pipe.execute()
+    ids = sorted(int(m) for m in members)
+    if not ids:
+        return 0
+    try:
+        correlate_tunnels(device_ids=ids)
+    except Exception:
+        # Put them back so the next correlation judges them, then let Celery log the failure.
+        client.sadd(CORRELATE_PENDING_KEY, *ids)
+        raise
+    return len(ids)
 
 
 @shared_task(name="devices.tasks.rollup_history", ignore_result=True)
