@@ -54,6 +54,20 @@ STAYS_ENGLISH = frozenset(
         "pix",
         "asa",
         "openapi",
+        # CLI keywords and the counter names the devices print (show crypto ipsec sa: #pkts encaps,
+        # decaps, digest, verify, send errors, recv errors; crypto map; NextUpdate of show crypto ca crls).
+        "nextupdate",
+        "crypto",
+        "map",
+        "encaps",
+        "decaps",
+        "encrypt",
+        "decrypt",
+        "digest",
+        "verify",
+        "send",
+        "recv",
+        "err",
     ]
 )
 # Text that is not UI: command lines, device output, scripts, and what is marked as another language
@@ -113,14 +127,22 @@ def browser_in(chromium: Any, live_server: Any) -> Iterator[Any]:
 def english_catalogue() -> tuple[set[str], set[str]]:
     """The English msgids that Japanese translates to something else (placeholders aside), and their words."""
     phrases: set[str] = set()
+    translations: set[str] = set()
     for po in sorted((ROOT / "locale/ja/LC_MESSAGES").glob("*.po")):
         for entry in read_po(po):
             if entry.obsolete or not entry.translated or entry.strings[0] == entry.msgid:
                 continue
+            translations.update(_bare(s) for s in entry.strings)
             for msgid in filter(None, (entry.msgid, entry.plural)):
-                phrases.add(" ".join(re.sub(r"%\(\w+\)[sdif]|%[sd]|\{\w*\}", " ", msgid).split()))
+                phrases.add(_bare(msgid))
     words = {w.lower() for phrase in phrases for w in WORD.findall(phrase)} - STAYS_ENGLISH
-    return {p for p in phrases if WORD.search(p)}, words
+    # A text that is itself a translation ("CRL" for "CRLs") is Japanese, whatever another msgid says.
+    return {p for p in phrases if WORD.search(p)} - translations, words
+
+
+def _bare(text: str) -> str:
+    """A catalogue string with its placeholders taken out and its spaces collapsed."""
+    return " ".join(re.sub(r"%\(\w+\)[sdif]|%[sd]|\{\w*\}", " ", text).split())
 
 
 def data_words() -> set[str]:
