@@ -18,6 +18,7 @@ from django.utils import timezone
 from devices.choices import TunnelStatus
 from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Tunnel
 from events.timeline import record_status_change
+from vpnportal.translated_text import StoredText, deferred, english
 
 
 @dataclass
@@ -29,6 +30,15 @@ class Verdict:
     spi_mirror_ok: bool | None
     sas: list[IpsecSa] = field(default_factory=list)
     one_way: bool = False
+    # The reason as a deferred text, so that pages show it in the reader's language; `reason` is its
+    # English, the column the API and search use.
+    text: StoredText | None = None
+
+
+def _verdict(
+    status: str, why: StoredText, spi_mirror_ok: bool | None, sas: list[IpsecSa] | None = None, **kw: bool
+) -> Verdict:
+    return Verdict(status, english(why), spi_mirror_ok, sas or [], text=why, **kw)
 
 
 def _all_spis(sa: IpsecSa, direction: str) -> set[int]:
@@ -85,12 +95,18 @@ def judge(
     for end in (a, b):
         if not _answered(states.get(end.pk)):
             last = states.get(end.pk)
-            why = (
+            # The poll's own reason is what the session reported (the device's or the SSH library's
+            # words): it is quoted as it is, only the sentence around it is translated.
+            why: StoredText | str = (
                 last.last_poll.reason
                 if last and last.last_poll and last.last_poll.reason
-                else "not polled yet"
+                else deferred("not polled yet")
             )
-            return Verdict(TunnelStatus.UNKNOWN, f"{end.name} could not be polled: {why}", None)
+            return _verdict(
+                TunnelStatus.UNKNOWN,
+                deferred("%(device)s could not be polled: %(why)s", device=end.name, why=why),
+                None,
+            )
     all_a, all_b = sas_by_device.get(a.pk, []), sas_by_device.get(b.pk, [])
     addr_a, addr_b = _addresses(all_a), _addresses(all_b)
 
@@ -105,12 +121,16 @@ def judge(
     live_b = [sa for sa in mine_b if sa.active]
     sas = mine_a + mine_b
     if not live_a and not live_b:
-        return Verdict(TunnelStatus.DOWN, f"no IPsec SAs on {a.name} or {b.name}", None, sas)
+        return _verdict(
+            TunnelStatus.DOWN, deferred("no IPsec SAs on %(a)s or %(b)s", a=a.name, b=b.name), None, sas
+        )
     if not live_a or not live_b:
         has, lacks = (a, b) if live_a else (b, a)
-        return Verdict(
+        return _verdict(
             TunnelStatus.DEGRADED,
-            f"one-sided phase 2: {has.name} has IPsec SAs, {lacks.name} has none",
+            deferred(
+                "one-sided phase 2: %(has)s has IPsec SAs, %(lacks)s has none", has=has.name, lacks=lacks.name
+            ),
             False,
             sas,
         )
@@ -118,36 +138,45 @@ def judge(
     unmatched += [sa for sa in live_b if not any(spis_mirror(sa, o) for o in live_a)]
     if unmatched:
         sa = unmatched[0]
-        return Verdict(
+        return _verdict(
             TunnelStatus.DEGRADED,
-            f"SPI mismatch: {sa.device.name} outbound SPI 0x{(sa.outbound_spi or 0):08X} has no inbound "
-            f"counterpart on the peer",
+            deferred(
+                "SPI mismatch: %(device)s outbound SPI %(spi)s has no inbound counterpart on the peer",
+                device=sa.device.name,
+                spi=f"0x{(sa.outbound_spi or 0):08X}",
+            ),
             False,
             sas,
         )
     for end in (a, b):
         if not [ike for ike in ike_by_device.get(end.pk, []) if ike.active]:
-            return Verdict(TunnelStatus.DEGRADED, f"no IKE SA on {end.name}", True, sas)
+            return _verdict(
+                TunnelStatus.DEGRADED, deferred("no IKE SA on %(device)s", device=end.name), True, sas
+            )
     if latest is None:
         latest = CounterSample.objects.newest_by_sa(sa.pk for sa in live_a + live_b)
     for sa in live_a + live_b:
         sample = latest.get(sa.pk)
         if sample is not None and sample.d_errors > 0 and not sample.reset:
-            return Verdict(
+            return _verdict(
                 TunnelStatus.DEGRADED,
-                f"errors rising on {sa.device.name}: {sample.d_errors} since the previous poll",
+                deferred(
+                    "errors rising on %(device)s: %(errors)s since the previous poll",
+                    device=sa.device.name,
+                    errors=sample.d_errors,
+                ),
                 True,
                 sas,
             )
     one_way = _one_way(a, live_a, b, live_b, latest)
     if one_way:
-        return Verdict(TunnelStatus.DEGRADED, one_way, True, sas, one_way=True)
+        return _verdict(TunnelStatus.DEGRADED, one_way, True, sas, one_way=True)
     return Verdict(TunnelStatus.UP, "", True, sas)
 
 
 def _one_way(
     a: Device, live_a: list[IpsecSa], b: Device, live_b: list[IpsecSa], latest: dict[int, CounterSample]
-) -> str:
+) -> StoredText | None:
     def moved(sas: list[IpsecSa]) -> tuple[int, int] | None:
         samples = [latest[sa.pk] for sa in sas if sa.pk in latest and latest[sa.pk].interval_seconds > 0]
         if not samples:
@@ -160,8 +189,13 @@ def _one_way(
             continue
         sent, received = d
         if sent > 0 and received == 0 and (pd is None or pd[0] == 0):
-            return f"one-way traffic: {end.name} sends ({sent} packets) but receives nothing from {peer.name}"
-    return ""
+            return deferred(
+                "one-way traffic: %(device)s sends (%(sent)s packets) but receives nothing from %(peer)s",
+                device=end.name,
+                sent=sent,
+                peer=peer.name,
+            )
+    return None
 
 
 def _discovered_name(a: Device, b: Device) -> str:
@@ -250,6 +284,7 @@ def correlate_tunnels(
                 tunnel.status_changed_at = now
             tunnel.status = verdict.status
             tunnel.status_reason = verdict.reason[:500]
+            tunnel.status_reason_text = verdict.text or {}
             if changed:  # every change is a row with its time and reason (docs/syslog.md)
                 record_status_change(tunnel, previous if since else "", since, now)
             if verdict.status != TunnelStatus.UNKNOWN:
@@ -262,7 +297,14 @@ def correlate_tunnels(
     return tunnel_list
 
 
-_RECORDED = ("status", "status_reason", "status_changed_at", "spi_mirror_ok", "one_way_polls")
+_RECORDED = (
+    "status",
+    "status_reason",
+    "status_reason_text",
+    "status_changed_at",
+    "spi_mirror_ok",
+    "one_way_polls",
+)
 
 
 def _recorded(tunnel: Tunnel) -> tuple[object, ...]:

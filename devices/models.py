@@ -25,6 +25,7 @@ from devices.contacts import language_codes, validate_email_list, validate_langu
 from devices.diagnosis.wording import EVIDENCE, FIX, shown_lines, shown_title
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
+from vpnportal.translated_text import render
 
 NAME_HELP = _("Letters, digits, dot, dash and underscore only.")
 
@@ -213,6 +214,8 @@ class Tunnel(models.Model):
     )
     status = models.CharField(max_length=16, choices=TunnelStatus.choices, default=TunnelStatus.UNKNOWN)
     status_reason = models.CharField(max_length=500, blank=True, default="")
+    # The reason as a deferred text (vpnportal/translated_text.py): pages show it in the reader's language.
+    status_reason_text = models.JSONField(default=dict, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     spi_mirror_ok = models.BooleanField(null=True)
     one_way_polls = models.PositiveIntegerField(default=0)
@@ -241,6 +244,11 @@ class Tunnel(models.Model):
     def ends(self) -> tuple[Device, Device]:
         """Both ends, in inventory order."""
         return (self.end_a, self.end_b)
+
+    def shown_reason(self) -> str:
+        """Why the tunnel has its status, in the active language; the English column when the reason
+        was recorded before there were deferred texts."""
+        return render(self.status_reason_text or None, fallback=self.status_reason)
 
 
 class RawOutput(models.Model):

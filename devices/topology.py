@@ -47,7 +47,7 @@ def topology_graph() -> dict[str, Any]:
             "a": t.end_a_id,
             "b": t.end_b_id,
             "status": t.status,
-            "reason": t.status_reason,
+            "reason": t.shown_reason(),
             "url": reverse("devices:tunnel_detail", args=[t.pk]),
         }
         for t in tunnels
