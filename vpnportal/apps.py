@@ -16,6 +16,7 @@ class VpnportalConfig(AppConfig):
         from django.contrib.auth.models import User
 
         from vpnportal import checks  # noqa: F401 - registers the deploy checks
+        from vpnportal.page_cache import connect_signals
         from vpnportal.roles import refresh_roles_after_migrate, sync_staff_with_admin_role
 
         # Every app's post_migrate, not only ours: the devices and pki permissions are created in theirs.
@@ -23,3 +24,4 @@ class VpnportalConfig(AppConfig):
         m2m_changed.connect(
             sync_staff_with_admin_role, sender=User.groups.through, dispatch_uid="vpnportal.admin_staff"
         )
+        connect_signals()
