@@ -13,6 +13,7 @@ from devices.choices import PollStatus
 from devices.models import Device, Tunnel
 from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
+from vpnportal import page_cache
 from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, severity_rank
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
@@ -78,13 +79,52 @@ def problem_devices_q(now: datetime) -> Q:
     )
 
 
+OVERVIEW_STATE_KEY = "overview:state:{}"
+
+
 def overview_context() -> dict[str, Any]:
     """Everything the overview shows, in a fixed number of queries whatever the inventory's size.
 
     The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
-    every device with a problem, and the fleet's poll freshness in one line.
+    every device with a problem, and the fleet's poll freshness in one line. What only polls and edits
+    change (tunnels, devices, certificates, CRLs) comes from the page cache under the generation they
+    were read at (vpnportal/page_cache.py); alerts and heartbeats are read at every request.
     """
     now = timezone.now()
+    generation = page_cache.generation()
+    state = (
+        overview_state(now)
+        if generation is None
+        else page_cache.cached(OVERVIEW_STATE_KEY.format(generation), lambda: overview_state(now))
+    )
+    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
+    unsilenced = (
+        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
+        .exclude(silenced_q(now))
+        .select_related("device", "tunnel", "acknowledged_by")
+        .defer(*secret_paths("device"))
+        .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
+    )
+    triaged = triage(unsilenced, now)
+    return {
+        **state,
+        "now": now,
+        "open_alerts": triaged.act[:OVERVIEW_ALERTS],
+        "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
+        "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
+        "long_standing_count": len(triaged.long_standing),
+        "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
+        "acknowledged_count": len(triaged.acknowledged),
+        "alert_counts": alert_counts(now),
+        "heartbeats": list(Heartbeat.objects.order_by("name")),
+    }
+
+
+def overview_state(now: datetime) -> dict[str, Any]:
+    """The overview's sections that polls and edits change: tunnels, devices needing attention, expiries.
+
+    The same for every user (the page's permission-dependent parts are the alert actions, rendered from
+    live rows), so one cached copy serves them all."""
     tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
     rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
     counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
@@ -102,15 +142,6 @@ def overview_context() -> dict[str, Any]:
         oldest_poll=Min("state__last_poll__started_at"),
         newest_poll=Max("state__last_poll__started_at"),
     )
-    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
-    unsilenced = (
-        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
-        .exclude(silenced_q(now))
-        .select_related("device", "tunnel", "acknowledged_by")
-        .defer(*secret_paths("device"))
-        .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
-    )
-    triaged = triage(unsilenced, now)
     # What expired long ago is known (and listed on the certificate and CRL pages): the soonest ahead here.
     long_ago = now - LONG_STANDING
     certificates = list(
@@ -126,7 +157,6 @@ def overview_context() -> dict[str, Any]:
         .order_by("next_update", "id")[:SOONEST]
     )
     return {
-        "now": now,
         "tunnel_rows": rows,
         "tunnel_counts": counts,
         "tunnel_count": tunnel_count,
@@ -137,18 +167,10 @@ def overview_context() -> dict[str, Any]:
         "devices_not_shown": max(0, fleet["failing"] - len(devices)),
         "oldest_poll": fleet["oldest_poll"],
         "newest_poll": fleet["newest_poll"],
-        "open_alerts": triaged.act[:OVERVIEW_ALERTS],
-        "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
-        "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
-        "long_standing_count": len(triaged.long_standing),
-        "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
-        "acknowledged_count": len(triaged.acknowledged),
-        "alert_counts": alert_counts(now),
         "certificates": certificates,
         "crls": crls,
         "certificates_expired_long_ago": Certificate.objects.filter(
             present=True, valid_to__lt=long_ago
         ).count(),
         "crls_expired_long_ago": Crl.objects.filter(present=True, next_update__lt=long_ago).count(),
-        "heartbeats": list(Heartbeat.objects.order_by("name")),
     }
