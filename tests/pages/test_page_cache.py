@@ -69,7 +69,9 @@ def test_it_counts_the_seconds_left_at_each_scrape(seed: Seed, monkeypatch: pyte
     assert first - int(re.findall(pattern, _scrape())[0]) == pytest.approx(3600, abs=5)
 
 
-def test_it_serves_the_overview_s_tunnels_from_the_cache_until_a_poll_finishes(seed: Seed, viewer: User) -> None:
+def test_it_serves_the_overview_s_tunnels_from_the_cache_until_a_poll_finishes(
+    seed: Seed, viewer: User
+) -> None:
     client = Client()
     client.force_login(viewer)
     assert "1/1</span> tunnels up" in client.get("/").content.decode()
@@ -103,7 +105,9 @@ def test_what_a_scrape_cached_before_the_commit_is_discarded_at_the_commit(
     assert _encaps() == 5000
 
 
-def test_one_user_s_overview_never_shows_another_user_s_actions(seed: Seed, viewer: User, operator: User) -> None:
+def test_one_user_s_overview_never_shows_another_user_s_actions(
+    seed: Seed, viewer: User, operator: User
+) -> None:
     as_operator, as_viewer = Client(), Client()
     as_operator.force_login(operator)
     as_viewer.force_login(viewer)
