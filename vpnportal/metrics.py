@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -209,6 +210,10 @@ def device_fragments() -> list[dict[str, Any]]:
     return [found[keys[pk]] for pk, *_ in devices]
 
 
+def _epoch(when: datetime | None) -> float:
+    return when.timestamp() if when else 0.0  # the queries exclude None
+
+
 def _compute_fragments(device_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The lines of these devices by device and family, each family's lines one string (certificates and
     CRLs as labels and end time: the seconds left are counted at each scrape)."""
@@ -235,7 +240,8 @@ def _compute_fragments(device_ids: list[int]) -> dict[int, dict[str, Any]]:
             "recv_errors",
         )
     )
-    for row in sas:
+    rows: list[dict[str, Any]] = [dict(row) for row in sas]
+    for row in rows:
         labels = _labels(
             device=row["device__name"],
             tunnel=row["tunnel__name"] or "",
@@ -256,14 +262,14 @@ def _compute_fragments(device_ids: list[int]) -> dict[int, dict[str, Any]]:
     )
     for device_id, device, trustpoint, role, serial, key, valid_to in certs:
         labels = _labels(device=device, trustpoint=trustpoint or "", role=role, key=key, serial=serial)
-        fragments[device_id]["certificates"].append((labels, valid_to.timestamp()))
+        fragments[device_id]["certificates"].append((labels, _epoch(valid_to)))
     crls = (
         Crl.objects.filter(present=True, next_update__isnull=False, device_id__in=device_ids)
         .order_by("device__name", "id")
         .values_list("device_id", "device__name", "issuer", "next_update")
     )
     for device_id, device, issuer, next_update in crls:
-        fragments[device_id]["crls"].append((_labels(device=device, issuer=issuer), next_update.timestamp()))
+        fragments[device_id]["crls"].append((_labels(device=device, issuer=issuer), _epoch(next_update)))
     devices = Device.objects.filter(pk__in=device_ids).values_list(
         "pk",
         "name",
