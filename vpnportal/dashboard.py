@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
-from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
+from devices.summary import secret_paths, status_rank, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
 from vpnportal import page_cache
 from vpnportal.alert_triage import LONG_STANDING, triage
@@ -80,6 +83,7 @@ def problem_devices_q(now: datetime) -> Q:
 
 
 OVERVIEW_STATE_KEY = "overview:state:{}"
+OVERVIEW_TUNNELS_KEY = "overview:tunnels:{}"
 
 
 def overview_context() -> dict[str, Any]:
@@ -87,8 +91,9 @@ def overview_context() -> dict[str, Any]:
 
     The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
     every device with a problem, and the fleet's poll freshness in one line. What only polls and edits
-    change (tunnels, devices, certificates, CRLs) comes from the page cache under the generation they
-    were read at (vpnportal/page_cache.py); alerts and heartbeats are read at every request.
+    change comes from the page cache (vpnportal/page_cache.py): the counts, devices and expiries under
+    the generation they were read at, the tunnel table under the versions of the devices it shows;
+    alerts and heartbeats are read at every request.
     """
     now = timezone.now()
     generation = page_cache.generation()
@@ -108,6 +113,7 @@ def overview_context() -> dict[str, Any]:
     triaged = triage(unsilenced, now)
     return {
         **state,
+        "tunnel_table": overview_tunnel_table(),
         "now": now,
         "open_alerts": triaged.act[:OVERVIEW_ALERTS],
         "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
@@ -120,13 +126,37 @@ def overview_context() -> dict[str, Any]:
     }
 
 
+def overview_tunnel_table() -> str:
+    """The overview's table of the worst tunnels, rendered: cached under which tunnels it shows and the
+    versions of their ends (vpnportal/page_cache.py), so a poll of a device it does not show keeps it.
+
+    The table is the same for every user (no action, no form in it); its availability shares move with
+    the clock and are at most PAGE_CACHE_SECONDS old."""
+    shown = list(
+        Tunnel.objects.annotate(status_rank=status_rank())
+        .order_by("status_rank", "name")
+        .values_list("pk", "end_a_id", "end_b_id")[:OVERVIEW_TUNNELS]
+    )
+    versions = page_cache.device_versions(sorted({end for _, a, b in shown for end in (a, b)}))
+
+    def render() -> str:
+        tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
+        rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
+        return render_to_string("includes/tunnel_table.html", {"rows": rows})
+
+    if versions is None:
+        return mark_safe(render())  # noqa: S308 - our own template's output
+    fingerprint = hashlib.sha256(
+        repr([(t, versions[a], versions[b]) for t, a, b in shown]).encode()
+    ).hexdigest()
+    return mark_safe(page_cache.cached(OVERVIEW_TUNNELS_KEY.format(fingerprint), render))  # noqa: S308
+
+
 def overview_state(now: datetime) -> dict[str, Any]:
-    """The overview's sections that polls and edits change: tunnels, devices needing attention, expiries.
+    """The overview's sections that polls and edits change: tunnel counts, devices needing attention, expiries.
 
     The same for every user (the page's permission-dependent parts are the alert actions, rendered from
     live rows), so one cached copy serves them all."""
-    tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
-    rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
     counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     tunnel_count = sum(counts.values())
     problems = problem_devices_q(now)
@@ -157,10 +187,9 @@ def overview_state(now: datetime) -> dict[str, Any]:
         .order_by("next_update", "id")[:SOONEST]
     )
     return {
-        "tunnel_rows": rows,
         "tunnel_counts": counts,
         "tunnel_count": tunnel_count,
-        "tunnels_not_shown": max(0, tunnel_count - len(rows)),
+        "tunnels_not_shown": max(0, tunnel_count - min(tunnel_count, OVERVIEW_TUNNELS)),
         "devices": devices,
         "device_count": fleet["total"],
         "failing_devices": fleet["failing"],

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from devices.choices import PollStatus, TunnelStatus
-from devices.models import IpsecSa, Poll, Tunnel
+from devices.models import Device, IpsecSa, Poll, Tunnel
 from tests.pages.seed import Seed
 from vpnportal import page_cache
 
@@ -132,3 +132,16 @@ def test_pages_answer_when_the_cache_does_not(seed: Seed, viewer: User) -> None:
         client = Client()
         client.force_login(viewer)
         assert client.get("/").status_code == 200
+
+
+def test_the_overview_s_tunnel_table_waits_for_a_poll_of_a_device_it_shows(seed: Seed, viewer: User) -> None:
+    client = Client()
+    client.force_login(viewer)
+    client.get("/")
+    Tunnel.objects.filter(pk=seed.tunnel.pk).update(status_reason="rekeyed while we looked")
+    elsewhere = Device.objects.create(name="lab-1", host="127.0.0.1", platform=seed.router.platform)
+    now = timezone.now()
+    Poll.objects.create(device=elsewhere, slot=now, status=PollStatus.OK, started_at=now, finished_at=now)
+    assert "rekeyed while we looked" not in client.get("/").content.decode()
+    _finish_a_poll(seed)
+    assert "rekeyed while we looked" in client.get("/").content.decode()
