@@ -3,7 +3,7 @@
 The data set is bench_pages' (`populate`: 1,000 devices, 500 tunnels, a year of counter history) in a
 scratch PostgreSQL database. The first BENCH_PAGES_POLLED devices (default 200, the pairs of 100 tunnels)
 are pointed at the SSH simulator (bench/fleet.py), and a child process polls them again and again
-(`run_poll_cycle`, one process, POLL_CONCURRENCY threads, correlation and the alert cycle over the whole
+(`run_poll_cycle`, one process, BENCH_PAGES_POLL_THREADS threads (8), correlation and the alert cycle over the whole
 fleet, as `manage.py poll` does), so the page cache is invalidated the whole time. gunicorn serves the
 project with WEB_CONCURRENCY workers (deploy/env.example: 2 per core). Then, for BENCH_PAGES_SECONDS:
 
@@ -44,6 +44,8 @@ SECONDS = float(os.environ.get("BENCH_PAGES_SECONDS", "120"))
 # A person reads a page before the next click: 1-3 s (uniform) between a browser's page views; the history
 # calls of a tunnel page follow it at once, as its charts ask for them. 0: back-to-back, a throughput test.
 THINK_S = float(os.environ.get("BENCH_PAGES_THINK_SECONDS", "2"))
+# Threads of the poll loop: each holds a PostgreSQL connection, and a shared server has max_connections.
+POLL_THREADS = int(os.environ.get("BENCH_PAGES_POLL_THREADS", "8"))
 SCRAPE_EVERY = 15.0
 SCRAPERS = 2
 WORKERS = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
@@ -219,7 +221,7 @@ def poll_loop(names_file: Path, stats_file: Path, stop_file: Path) -> None:
     names = json.loads(names_file.read_text())
     cycles = []
     while not stop_file.exists():
-        result = run_poll_cycle(names, processes=1)
+        result = run_poll_cycle(names, concurrency=POLL_THREADS, processes=1)
         cycles.append(
             {
                 "finished_at": time.time(),
@@ -398,6 +400,7 @@ def run() -> dict[str, Any]:
             "scrapers": SCRAPERS,
             "scrape_every_s": SCRAPE_EVERY,
             "gunicorn_workers": WORKERS,
+            "poll_threads": POLL_THREADS,
         }
     )
     _print(result)
