@@ -19,6 +19,7 @@ MODULES = [
     "bench_poll",
     "bench_celery_poll",
     "bench_pages",
+    "bench_concurrent_pages",
     "bench_storage",
     "bench_syslog",
 ]

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from bench.fleet import fleet_inventory as _inventory
 from bench.fleet import start_fleet_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,20 +38,6 @@ PROCESSES = int(os.environ["BENCH_POLL_PROCESSES"]) if os.environ.get("BENCH_POL
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _inventory(scenario: Path, ports: dict[str, int], devices: int) -> dict[str, Any]:
-    from simulator import Simulator
-
-    doc = Simulator(scenario, base_port=0, state_dir=scenario.parent / "inventory-only").inventory()
-    doc["devices"] = doc["devices"][:devices]
-    names = {d["name"] for d in doc["devices"]}
-    for d in doc["devices"]:
-        d["port"] = ports[d["name"]]
-        # Keys of this scratch copy differ from the running simulator's: pin on first contact instead.
-        d.pop("host_key", None)
-    doc["tunnels"] = [t for t in doc["tunnels"] if set(t["ends"]) <= names]
-    return doc
 
 
 def _plain_script(doc: dict[str, Any], sample: int) -> dict[str, Any]:

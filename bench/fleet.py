@@ -1,4 +1,4 @@
-"""Start the SSH simulator with a fleet of IOS-XE / ASA 9 pairs in a child process, for the benchmarks."""
+"""Start the SSH simulator with a fleet of IOS-XE / ASA 9 pairs in a child process, and its inventory, for the benchmarks."""
 
 from __future__ import annotations
 
@@ -51,3 +51,28 @@ def start_fleet_simulator(
             raise RuntimeError("simulator did not start")
         time.sleep(0.1)
     return proc, json.loads(ready.read_text())["ssh"], scenario
+
+
+def fleet_inventory(scenario: Path, ports: dict[str, int], devices: int) -> dict[str, Any]:
+    """The inventory document of the simulated fleet's first `devices` devices, at their live ports."""
+    from simulator import Simulator
+
+    doc = Simulator(scenario, base_port=0, state_dir=scenario.parent / "inventory-only").inventory()
+    doc["devices"] = doc["devices"][:devices]
+    names = {d["name"] for d in doc["devices"]}
+    for d in doc["devices"]:
+        d["port"] = ports[d["name"]]
+        # Keys of this scratch copy differ from the running simulator's: pin on first contact instead.
+        d.pop("host_key", None)
+    doc["tunnels"] = [t for t in doc["tunnels"] if set(t["ends"]) <= names]
+    return doc
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Terminate a child the bench started, killing it if it does not stop in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -205,6 +205,29 @@ def _pages(section: dict[str, Any]) -> Iterator[Row]:
         )
 
 
+def _concurrent_pages(section: dict[str, Any]) -> Iterator[Row]:
+    load = f"load {(section.get('load_at_start') or ['?'])[0]} -> {(section.get('load_at_end') or ['?'])[0]}"
+    yield (
+        "pages, concurrent",
+        "run",
+        f"{section.get('browsers')} browsers, {section.get('scrapers')} scrapers, "
+        f"{section.get('gunicorn_workers')} gunicorn workers, {section.get('seconds')} s",
+        f"{section.get('polls_during_run')} polls during the run, {load}",
+        "—",
+    )
+    for name, row in (section.get("pages") or {}).items():
+        target = row.get("target_p95_ms")
+        yield (
+            "pages, concurrent",
+            f"{name} p50/p95/p99 ({row.get('requests')} requests)",
+            f"{_num(row.get('p50_ms'), '', 0)} / {_num(row.get('p95_ms'), '', 0)} / "
+            f"{_num(row.get('p99_ms'), ' ms', 0)}",
+            f"target p95 {target} ms",
+            _ratio(row.get("p95_ms"), target, higher_is_better=False),
+        )
+    yield ("pages, concurrent", "requests/s", _num(section.get("requests_per_s")), "—", "—")
+
+
 def _storage(section: dict[str, Any]) -> Iterator[Row]:
     if "bytes_per_tunnel_day" in section:
         yield from _storage_per_tunnel_day(section)
@@ -364,6 +387,7 @@ SECTIONS = {
     "bench_poll": _poll,
     "bench_celery_poll": _celery,
     "bench_pages": _pages,
+    "bench_concurrent_pages": _concurrent_pages,
     "bench_storage": _storage,
     "bench_syslog": _syslog,
 }

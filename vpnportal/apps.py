@@ -18,6 +18,7 @@ class VpnportalConfig(AppConfig):
 
         from vpnportal import checks  # noqa: F401 - registers the deploy checks
         from vpnportal.language import language_at_login
+        from vpnportal.page_cache import connect_signals
         from vpnportal.roles import refresh_roles_after_migrate, sync_staff_with_admin_role
 
         # Every app's post_migrate, not only ours: the devices and pki permissions are created in theirs.
@@ -27,3 +28,4 @@ class VpnportalConfig(AppConfig):
         )
         # The account's language comes back into each new session (or the login page's choice is kept).
         user_logged_in.connect(language_at_login, dispatch_uid="vpnportal.language")
+        connect_signals()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
-from devices.summary import secret_paths, tunnel_ends, tunnel_queryset
+from devices.summary import secret_paths, status_rank, tunnel_ends, tunnel_queryset
 from pki.models import Certificate, Crl
+from vpnportal import page_cache
 from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, severity_rank
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
@@ -78,15 +82,81 @@ def problem_devices_q(now: datetime) -> Q:
     )
 
 
+OVERVIEW_STATE_KEY = "overview:state:{}"
+OVERVIEW_TUNNELS_KEY = "overview:tunnels:{}"
+
+
 def overview_context() -> dict[str, Any]:
     """Everything the overview shows, in a fixed number of queries whatever the inventory's size.
 
     The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
-    every device with a problem, and the fleet's poll freshness in one line.
+    every device with a problem, and the fleet's poll freshness in one line. What only polls and edits
+    change comes from the page cache (vpnportal/page_cache.py): the counts, devices and expiries under
+    the generation they were read at, the tunnel table under the versions of the devices it shows;
+    alerts and heartbeats are read at every request.
     """
     now = timezone.now()
-    tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
-    rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
+    generation = page_cache.generation()
+    state = (
+        overview_state(now)
+        if generation is None
+        else page_cache.cached(OVERVIEW_STATE_KEY.format(generation), lambda: overview_state(now))
+    )
+    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
+    unsilenced = (
+        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
+        .exclude(silenced_q(now))
+        .select_related("device", "tunnel", "acknowledged_by")
+        .defer(*secret_paths("device"))
+        .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
+    )
+    triaged = triage(unsilenced, now)
+    return {
+        **state,
+        "tunnel_table": overview_tunnel_table(),
+        "now": now,
+        "open_alerts": triaged.act[:OVERVIEW_ALERTS],
+        "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
+        "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
+        "long_standing_count": len(triaged.long_standing),
+        "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
+        "acknowledged_count": len(triaged.acknowledged),
+        "alert_counts": alert_counts(now),
+        "heartbeats": list(Heartbeat.objects.order_by("name")),
+    }
+
+
+def overview_tunnel_table() -> str:
+    """The overview's table of the worst tunnels, rendered: cached under which tunnels it shows and the
+    versions of their ends (vpnportal/page_cache.py), so a poll of a device it does not show keeps it.
+
+    The table is the same for every user of one language (no action, no form in it): the language is part
+    of the key. Its availability shares move with the clock and are at most PAGE_CACHE_SECONDS old."""
+    shown = list(
+        Tunnel.objects.annotate(status_rank=status_rank())
+        .order_by("status_rank", "name")
+        .values_list("pk", "end_a_id", "end_b_id")[:OVERVIEW_TUNNELS]
+    )
+    versions = page_cache.device_versions(sorted({end for _, a, b in shown for end in (a, b)}))
+
+    def render() -> str:
+        tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
+        rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
+        return render_to_string("includes/tunnel_table.html", {"rows": rows})
+
+    if versions is None:
+        return mark_safe(render())  # noqa: S308 - our own template's output
+    fingerprint = hashlib.sha256(
+        repr([translation.get_language(), *((t, versions[a], versions[b]) for t, a, b in shown)]).encode()
+    ).hexdigest()
+    return mark_safe(page_cache.cached(OVERVIEW_TUNNELS_KEY.format(fingerprint), render))  # noqa: S308
+
+
+def overview_state(now: datetime) -> dict[str, Any]:
+    """The overview's sections that polls and edits change: tunnel counts, devices needing attention, expiries.
+
+    The same for every user (the page's permission-dependent parts are the alert actions, rendered from
+    live rows), so one cached copy serves them all."""
     counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     tunnel_count = sum(counts.values())
     problems = problem_devices_q(now)
@@ -102,15 +172,6 @@ def overview_context() -> dict[str, Any]:
         oldest_poll=Min("state__last_poll__started_at"),
         newest_poll=Max("state__last_poll__started_at"),
     )
-    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
-    unsilenced = (
-        Alert.objects.filter(state__in=OPEN_ALERT_STATES)
-        .exclude(silenced_q(now))
-        .select_related("device", "tunnel", "acknowledged_by")
-        .defer(*secret_paths("device"))
-        .order_by(severity_rank().desc(), "-opened_at", "-id")[:TRIAGED_ALERTS]
-    )
-    triaged = triage(unsilenced, now)
     # What expired long ago is known (and listed on the certificate and CRL pages): the soonest ahead here.
     long_ago = now - LONG_STANDING
     certificates = list(
@@ -126,29 +187,19 @@ def overview_context() -> dict[str, Any]:
         .order_by("next_update", "id")[:SOONEST]
     )
     return {
-        "now": now,
-        "tunnel_rows": rows,
         "tunnel_counts": counts,
         "tunnel_count": tunnel_count,
-        "tunnels_not_shown": max(0, tunnel_count - len(rows)),
+        "tunnels_not_shown": max(0, tunnel_count - min(tunnel_count, OVERVIEW_TUNNELS)),
         "devices": devices,
         "device_count": fleet["total"],
         "failing_devices": fleet["failing"],
         "devices_not_shown": max(0, fleet["failing"] - len(devices)),
         "oldest_poll": fleet["oldest_poll"],
         "newest_poll": fleet["newest_poll"],
-        "open_alerts": triaged.act[:OVERVIEW_ALERTS],
-        "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
-        "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
-        "long_standing_count": len(triaged.long_standing),
-        "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
-        "acknowledged_count": len(triaged.acknowledged),
-        "alert_counts": alert_counts(now),
         "certificates": certificates,
         "crls": crls,
         "certificates_expired_long_ago": Certificate.objects.filter(
             present=True, valid_to__lt=long_ago
         ).count(),
         "crls_expired_long_ago": Crl.objects.filter(present=True, next_update__lt=long_ago).count(),
-        "heartbeats": list(Heartbeat.objects.order_by("name")),
     }

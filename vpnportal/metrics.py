@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 
 from devices.choices import PollStatus, TunnelStatus
 from devices.models import Device, IpsecSa, Tunnel
-from devices.summary import device_state
 from pki.models import Certificate, Crl
+from vpnportal import page_cache
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.models import Alert, Heartbeat
 from vpnportal.readiness import FIGURES, PARTS, run_checks
@@ -45,6 +45,12 @@ class Exposition:
         for labels, value in samples:
             self.lines.append(f"{name}{labels} {_number(value)}")
 
+    def rendered(self, name: str, kind: str, help_text: str, lines: Iterable[str]) -> None:
+        """One metric family whose sample lines are already rendered (cached per device)."""
+        self.lines.append(f"# HELP {name} {help_text}")
+        self.lines.append(f"# TYPE {name} {kind}")
+        self.lines.extend(lines)
+
     def text(self) -> str:
         """The whole exposition."""
         return "\n".join(self.lines) + "\n"
@@ -58,154 +64,68 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def _seconds_left(when: datetime | None, now: datetime) -> float | None:
-    return None if when is None else (when - now).total_seconds()
+SA_COUNTERS = (
+    ("vpnportal_ipsec_sa_packets_encaps_total", "pkts_encaps", "Packets encapsulated (sent) by the SA."),
+    ("vpnportal_ipsec_sa_packets_decaps_total", "pkts_decaps", "Packets decapsulated (received)."),
+    ("vpnportal_ipsec_sa_send_errors_total", "send_errors", "Send errors the device counts."),
+    ("vpnportal_ipsec_sa_recv_errors_total", "recv_errors", "Receive errors the device counts."),
+)
+DEVICE_FAMILIES = (
+    ("vpnportal_poll_duration_seconds", "gauge", "How long the device's last poll took."),
+    ("vpnportal_poll_last_success", "gauge", "1 when the device's last poll ended ok."),
+    (
+        "vpnportal_polls_total",
+        "counter",
+        "Polls of the device finished since it was added (pruning history does not lower it).",
+    ),
+    ("vpnportal_poll_failures_total", "counter", "Failed polls of the device since it was added."),
+    (
+        "vpnportal_device_clock_skew_seconds",
+        "gauge",
+        "Device clock minus the portal's clock at the last poll.",
+    ),
+)
+# A device's lines are cached under its version (vpnportal/page_cache.py) and what its state row says
+# (polls counted, last poll, stale): a sweep that fails an abandoned poll by UPDATE changes the key too.
+FRAGMENT_KEY = "metrics:device:{}:{}:{}"
 
 
 def render_metrics() -> str:
-    """Every metric, from the state tables (a handful of queries, whatever the inventory's size)."""
+    """Every metric, from the state tables (a handful of queries, whatever the inventory's size).
+
+    Each device's lines (its SAs, certificates, CRLs and poll figures) are reused from the page cache
+    until a poll or an edit of that device changes them; tunnels, alerts, heartbeats and readiness are
+    read at every scrape, and the seconds left of certificates and CRLs are counted from now.
+    """
     now = timezone.now()
     out = Exposition()
-    tunnels = list(Tunnel.objects.order_by("name"))
-    out.family(
-        "vpnportal_tunnel_status",
-        "gauge",
-        "1 for the tunnel's current status (up, down, degraded, unknown), 0 for the others.",
-        (
-            (_labels(tunnel=t.name, status=s), 1 if t.status == s else 0)
-            for t in tunnels
-            for s in TunnelStatus.values
-        ),
-    )
-    out.family(
-        "vpnportal_tunnel_up",
-        "gauge",
-        "1 when both ends report the tunnel's SAs.",
-        ((_labels(tunnel=t.name), t.status == TunnelStatus.UP) for t in tunnels),
-    )
-    out.family(
-        "vpnportal_tunnel_spi_mirror_ok",
-        "gauge",
-        "1 when each end's inbound SPI is the other end's outbound SPI.",
-        ((_labels(tunnel=t.name), t.spi_mirror_ok) for t in tunnels if t.spi_mirror_ok is not None),
-    )
-    # Plain rows, not model instances: the scrape reads every SA and certificate of the fleet.
-    # An SA is one per device, interface, proxy pair and peer (the row's unique key): one crypto ACL
-    # entry can reach two peers, or leave by a backup interface, so all four are labels.
-    sas: list[dict[str, Any]] = [
-        {
-            **row,
-            "labels": _labels(
-                device=row["device__name"],
-                tunnel=row["tunnel__name"] or "",
-                interface=row["interface"],
-                peer=row["current_peer"] or "",
-                local_ident=row["local_ident"],
-                remote_ident=row["remote_ident"],
-            ),
-        }
-        for row in IpsecSa.objects.filter(active=True)
-        .order_by("device__name", "local_ident", "remote_ident", "interface", "current_peer", "id")
-        .values(
-            "device__name",
-            "tunnel__name",
-            "interface",
-            "current_peer",
-            "local_ident",
-            "remote_ident",
-            "pkts_encaps",
-            "pkts_decaps",
-            "send_errors",
-            "recv_errors",
-        )
-    ]
-    sa_counters = (
-        ("vpnportal_ipsec_sa_packets_encaps_total", "pkts_encaps", "Packets encapsulated (sent) by the SA."),
-        ("vpnportal_ipsec_sa_packets_decaps_total", "pkts_decaps", "Packets decapsulated (received)."),
-        ("vpnportal_ipsec_sa_send_errors_total", "send_errors", "Send errors the device counts."),
-        ("vpnportal_ipsec_sa_recv_errors_total", "recv_errors", "Receive errors the device counts."),
-    )
-    for name, column, help_text in sa_counters:
-        out.family(
-            name,
-            "counter",
-            help_text,
-            ((sa["labels"], sa[column]) for sa in sas),
-        )
-    # A certificate is one per device, role and key (its serial, or `pending:<fingerprint>` while the
-    # CA has not granted it): a request waiting next to the certificate it renews shares its serial.
-    certs = (
-        Certificate.objects.filter(present=True, valid_to__isnull=False)
-        .order_by("device__name", "role", "key", "id")
-        .values_list("device__name", "trustpoint__name", "role", "serial", "key", "valid_to")
-    )
-    out.family(
+    _tunnel_families(out)
+    fragments = device_fragments()
+    for name, _column, help_text in SA_COUNTERS:
+        out.rendered(name, "counter", help_text, (f[name] for f in fragments if f[name]))
+    now_ts = now.timestamp()
+    out.rendered(
         "vpnportal_certificate_seconds_left",
         "gauge",
         "Seconds until the certificate's notAfter (negative once expired).",
         (
-            (
-                _labels(device=device, trustpoint=trustpoint or "", role=role, key=key, serial=serial),
-                round(_seconds_left(valid_to, now) or 0.0),
-            )
-            for device, trustpoint, role, serial, key, valid_to in certs
+            f"vpnportal_certificate_seconds_left{labels} {round(ends - now_ts)}"
+            for f in fragments
+            for labels, ends in f["certificates"]
         ),
     )
-    crls = (
-        Crl.objects.filter(present=True, next_update__isnull=False)
-        .order_by("device__name", "id")
-        .values_list("device__name", "issuer", "next_update")
-    )
-    out.family(
+    out.rendered(
         "vpnportal_crl_seconds_left",
         "gauge",
         "Seconds until the CRL's NextUpdate (negative once past).",
         (
-            (_labels(device=device, issuer=issuer), round(_seconds_left(next_update, now) or 0.0))
-            for device, issuer, next_update in crls
+            f"vpnportal_crl_seconds_left{labels} {round(ends - now_ts)}"
+            for f in fragments
+            for labels, ends in f["crls"]
         ),
     )
-    devices = list(Device.objects.without_secrets().select_related("state__last_poll").order_by("name"))
-    states = [(d, device_state(d)) for d in devices]
-    last_polls = [(d, state.last_poll) for d, state in states if state is not None]
-    out.family(
-        "vpnportal_poll_duration_seconds",
-        "gauge",
-        "How long the device's last poll took.",
-        (
-            (_labels(device=d.name), p.duration_ms / 1000)
-            for d, p in last_polls
-            if p and p.duration_ms is not None
-        ),
-    )
-    out.family(
-        "vpnportal_poll_last_success",
-        "gauge",
-        "1 when the device's last poll ended ok.",
-        ((_labels(device=d.name), p.status == PollStatus.OK) for d, p in last_polls if p),
-    )
-    out.family(
-        "vpnportal_polls_total",
-        "counter",
-        "Polls of the device finished since it was added (pruning history does not lower it).",
-        ((_labels(device=d.name), state.polls_total if state else 0) for d, state in states),
-    )
-    out.family(
-        "vpnportal_poll_failures_total",
-        "counter",
-        "Failed polls of the device since it was added.",
-        ((_labels(device=d.name), state.poll_failures_total if state else 0) for d, state in states),
-    )
-    out.family(
-        "vpnportal_device_clock_skew_seconds",
-        "gauge",
-        "Device clock minus the portal's clock at the last poll.",
-        (
-            (_labels(device=d.name), state.clock_skew_seconds)
-            for d, state in states
-            if state is not None and state.clock_skew_seconds is not None
-        ),
-    )
+    for name, kind, help_text in DEVICE_FAMILIES:
+        out.rendered(name, kind, help_text, (f[name] for f in fragments if f[name]))
     open_alerts = (
         Alert.objects.filter(state__in=OPEN_ALERT_STATES)
         .values("kind", "severity")
@@ -229,6 +149,161 @@ def render_metrics() -> str:
     )
     _readiness(out)
     return out.text()
+
+
+def _tunnel_families(out: Exposition) -> None:
+    """The tunnels' lines, read at every scrape: one small query (a poll of either end re-judges a tunnel)."""
+    tunnels = [
+        (_escape(name), status, ok)
+        for name, status, ok in Tunnel.objects.order_by("name").values_list("name", "status", "spi_mirror_ok")
+    ]
+    statuses = [(s, _escape(s)) for s in TunnelStatus.values]
+    out.rendered(
+        "vpnportal_tunnel_status",
+        "gauge",
+        "1 for the tunnel's current status (up, down, degraded, unknown), 0 for the others.",
+        (
+            f'vpnportal_tunnel_status{{tunnel="{name}",status="{label}"}} {1 if status == s else 0}'
+            for name, status, _ in tunnels
+            for s, label in statuses
+        ),
+    )
+    out.rendered(
+        "vpnportal_tunnel_up",
+        "gauge",
+        "1 when both ends report the tunnel's SAs.",
+        (
+            f'vpnportal_tunnel_up{{tunnel="{name}"}} {1 if status == TunnelStatus.UP else 0}'
+            for name, status, _ in tunnels
+        ),
+    )
+    out.rendered(
+        "vpnportal_tunnel_spi_mirror_ok",
+        "gauge",
+        "1 when each end's inbound SPI is the other end's outbound SPI.",
+        (
+            f'vpnportal_tunnel_spi_mirror_ok{{tunnel="{name}"}} {1 if ok else 0}'
+            for name, _, ok in tunnels
+            if ok is not None
+        ),
+    )
+
+
+def device_fragments() -> list[dict[str, Any]]:
+    """Each device's lines, in device-name order: from the page cache, the missing ones computed and stored."""
+    devices = list(
+        Device.objects.order_by("name").values_list(
+            "pk", "state__polls_total", "state__poll_failures_total", "state__last_poll_id", "state__stale"
+        )
+    )
+    versions = page_cache.device_versions([pk for pk, *_ in devices])
+    if versions is None:
+        computed = _compute_fragments([pk for pk, *_ in devices])
+        return [computed[pk] for pk, *_ in devices]
+    keys = {pk: FRAGMENT_KEY.format(pk, versions[pk], ":".join(map(str, state))) for pk, *state in devices}
+    found = page_cache.fetch(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        computed = _compute_fragments(missing)
+        page_cache.store({keys[pk]: computed[pk] for pk in missing}, seconds=settings.PAGE_CACHE_SECONDS * 10)
+        found.update({keys[pk]: computed[pk] for pk in missing})
+    return [found[keys[pk]] for pk, *_ in devices]
+
+
+def _epoch(when: datetime | None) -> float:
+    return when.timestamp() if when else 0.0  # the queries exclude None
+
+
+def _compute_fragments(device_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The lines of these devices by device and family, each family's lines one string (certificates and
+    CRLs as labels and end time: the seconds left are counted at each scrape)."""
+    names = [name for name, _, _ in SA_COUNTERS] + [name for name, _, _ in DEVICE_FAMILIES]
+    fragments: dict[int, dict[str, list[Any]]] = {
+        pk: {"certificates": [], "crls": [], **{name: [] for name in names}} for pk in device_ids
+    }
+    # An SA is one per device, interface, proxy pair and peer (the row's unique key): one crypto ACL
+    # entry can reach two peers, or leave by a backup interface, so all four are labels.
+    sas = (
+        IpsecSa.objects.filter(active=True, device_id__in=device_ids)
+        .order_by("device__name", "local_ident", "remote_ident", "interface", "current_peer", "id")
+        .values(
+            "device_id",
+            "device__name",
+            "tunnel__name",
+            "interface",
+            "current_peer",
+            "local_ident",
+            "remote_ident",
+            "pkts_encaps",
+            "pkts_decaps",
+            "send_errors",
+            "recv_errors",
+        )
+    )
+    rows: list[dict[str, Any]] = [dict(row) for row in sas]
+    for row in rows:
+        labels = _labels(
+            device=row["device__name"],
+            tunnel=row["tunnel__name"] or "",
+            interface=row["interface"],
+            peer=row["current_peer"] or "",
+            local_ident=row["local_ident"],
+            remote_ident=row["remote_ident"],
+        )
+        fragment = fragments[row["device_id"]]
+        for name, column, _ in SA_COUNTERS:
+            fragment[name].append(f"{name}{labels} {_number(row[column])}")
+    # A certificate is one per device, role and key (its serial, or `pending:<fingerprint>` while the
+    # CA has not granted it): a request waiting next to the certificate it renews shares its serial.
+    certs = (
+        Certificate.objects.filter(present=True, valid_to__isnull=False, device_id__in=device_ids)
+        .order_by("device__name", "role", "key", "id")
+        .values_list("device_id", "device__name", "trustpoint__name", "role", "serial", "key", "valid_to")
+    )
+    for device_id, device, trustpoint, role, serial, key, valid_to in certs:
+        labels = _labels(device=device, trustpoint=trustpoint or "", role=role, key=key, serial=serial)
+        fragments[device_id]["certificates"].append((labels, _epoch(valid_to)))
+    crls = (
+        Crl.objects.filter(present=True, next_update__isnull=False, device_id__in=device_ids)
+        .order_by("device__name", "id")
+        .values_list("device_id", "device__name", "issuer", "next_update")
+    )
+    for device_id, device, issuer, next_update in crls:
+        fragments[device_id]["crls"].append((_labels(device=device, issuer=issuer), _epoch(next_update)))
+    devices = Device.objects.filter(pk__in=device_ids).values_list(
+        "pk",
+        "name",
+        "state__id",
+        "state__polls_total",
+        "state__poll_failures_total",
+        "state__clock_skew_seconds",
+        "state__last_poll__id",
+        "state__last_poll__status",
+        "state__last_poll__duration_ms",
+    )
+    for pk, name, state_id, total, failures, skew, poll_id, status, duration_ms in devices:
+        fragment, labels = fragments[pk], _labels(device=name)
+        if state_id is not None and poll_id is not None:
+            if duration_ms is not None:
+                fragment["vpnportal_poll_duration_seconds"].append(
+                    f"vpnportal_poll_duration_seconds{labels} {_number(duration_ms / 1000)}"
+                )
+            fragment["vpnportal_poll_last_success"].append(
+                f"vpnportal_poll_last_success{labels} {_number(status == PollStatus.OK)}"
+            )
+        fragment["vpnportal_polls_total"].append(f"vpnportal_polls_total{labels} {_number(total or 0)}")
+        fragment["vpnportal_poll_failures_total"].append(
+            f"vpnportal_poll_failures_total{labels} {_number(failures or 0)}"
+        )
+        if state_id is not None and skew is not None:
+            fragment["vpnportal_device_clock_skew_seconds"].append(
+                f"vpnportal_device_clock_skew_seconds{labels} {_number(skew)}"
+            )
+    # Each family's lines of a device as one string: a smaller entry, unpickled and joined faster.
+    return {
+        pk: {k: v if k in ("certificates", "crls") else "\n".join(v) for k, v in fragment.items()}
+        for pk, fragment in fragments.items()
+    }
 
 
 def _readiness(out: Exposition) -> None:

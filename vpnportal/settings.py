@@ -293,6 +293,19 @@ SSH_COMMAND_TIMEOUT = env_int("SSH_COMMAND_TIMEOUT", 60)
 # Celery on Redis (cookiecutter-django wiring: CELERY_ namespace, JSON only, acks_late).
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# The page cache (vpnportal/page_cache.py): what the overview and /metrics read, shared by every web
+# process and invalidated by the polls that change it, in the same Redis (keys under "vpnportal:").
+# A Redis that does not answer makes pages compute everything again, never fail.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "vpnportal",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# Longest a cached entry lives even with no change: bounds what only the clock moves.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

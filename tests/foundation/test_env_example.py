@@ -12,8 +12,14 @@ CODE_FOLDERS = ("vpnportal", "devices", "pki")
 ENV_READ = re.compile(
     r"""(?:env_(?:str|bool|int|list|int_list)|os\.environ\.get|os\.getenv|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
-# Read by the code but not settings of an install: Django's own, and the test suite's database name.
-NOT_IN_EXAMPLE = {"DJANGO_SETTINGS_MODULE", "VPNPORTAL_TEST_DB"}
+# Read by the code but not settings of an install: Django's own, the test suite's database name, and its
+# Redis and pytest-xdist worker (the page cache of vpnportal/test_settings.py).
+NOT_IN_EXAMPLE = {
+    "DJANGO_SETTINGS_MODULE",
+    "VPNPORTAL_TEST_DB",
+    "VPNPORTAL_TEST_REDIS_URL",
+    "PYTEST_XDIST_WORKER",
+}
 # Both runs below get the same: the example's own values are placeholders a production install replaces.
 PLACEHOLDERS = {
     "DJANGO_SECRET_KEY": "x" * 50,
