@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Max, Q
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +21,7 @@ from devices.choices import (
 )
 from devices.contacts import language_codes, validate_email_list, validate_language
 from devices.diagnosis.wording import EVIDENCE, FIX, shown_lines, shown_title
+from devices.querysets import CounterSampleQuerySet, DeviceQuerySet, TunnelQuerySet
 from devices.secret_refs import validate_reference
 from vpnportal.fields import EncryptedTextField
 from vpnportal.translated_text import render
@@ -31,7 +30,6 @@ NAME_HELP = _("Letters, digits, dot, dash and underscore only.")
 
 # A device's encrypted credentials: pages and reports never need them, and not loading them means never
 # decrypting (or leaking) them.
-SECRET_FIELDS = ("password", "secret")
 _ROW_ID_RE = re.compile(r"[0-9]{1,18}")
 
 
@@ -41,14 +39,6 @@ def as_row_id(ref: str) -> int | None:
     `str.isdigit` is no test: "²" is a digit to it, and int() refuses it.
     """
     return int(ref) if _ROW_ID_RE.fullmatch(ref) else None
-
-
-class DeviceQuerySet(models.QuerySet["Device"]):
-    """Queries on devices."""
-
-    def without_secrets(self) -> DeviceQuerySet:
-        """The devices without their credentials loaded (SECRET_FIELDS deferred)."""
-        return self.defer(*SECRET_FIELDS)
 
 
 REF_HELP = _("env:NAME or file:/path, read at each poll (empty: the literal value, if any).")
@@ -184,23 +174,6 @@ class Contact(models.Model):
             if language in language_codes()
         }
         return {address: known.get(address.lower(), settings.LANGUAGE_CODE) for address in addresses}
-
-
-class TunnelQuerySet(models.QuerySet["Tunnel"]):
-    """Queries on tunnels."""
-
-    def touching(self, device: Device | int | None = None, **end: Any) -> TunnelQuerySet:
-        """Tunnels with `device` at either end, or with an end matching the `end` lookups
-        (`touching(id__in=ids)`, `touching(name="r1")`)."""
-        lookups = {"exact": device} if device is not None else end
-        return self.filter(
-            Q(**{f"end_a__{k}": v for k, v in lookups.items()})
-            | Q(**{f"end_b__{k}": v for k, v in lookups.items()})
-        )
-
-    def between(self, a: Device | int, b: Device | int) -> TunnelQuerySet:
-        """Tunnels joining these two devices, whichever end each is."""
-        return self.filter(Q(end_a=a, end_b=b) | Q(end_a=b, end_b=a))
 
 
 class Tunnel(models.Model):
@@ -458,29 +431,6 @@ class IpsecSa(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.local_ident} <-> {self.remote_ident}"
-
-
-class CounterSampleQuerySet(models.QuerySet["CounterSample"]):
-    """Queries on counter samples."""
-
-    def newest_by_sa(self, ids: Iterable[int]) -> dict[int, CounterSample]:
-        """The newest sample of each IpsecSa id (one query on PostgreSQL)."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        samples = self.filter(ipsec_sa_id__in=ids)
-        if connection.vendor == "postgresql":
-            return {
-                s.ipsec_sa_id: s
-                for s in samples.order_by("ipsec_sa_id", "-at", "-pk").distinct("ipsec_sa_id")
-            }
-        newest = samples.values("ipsec_sa_id").annotate(last=Max("at"))
-        wanted = {(row["ipsec_sa_id"], row["last"]) for row in newest}
-        return {
-            s.ipsec_sa_id: s
-            for s in samples.filter(at__in={at for _, at in wanted})
-            if (s.ipsec_sa_id, s.at) in wanted
-        }
 
 
 class CounterSample(models.Model):

@@ -10,16 +10,8 @@ from django.db.models import Case, IntegerField, OuterRef, Prefetch, QuerySet, S
 from django.db.models.functions import JSONObject
 
 from devices.choices import TunnelStatus
-from devices.models import (
-    SECRET_FIELDS,
-    CounterSample,
-    Device,
-    DeviceState,
-    IkeSa,
-    IpsecSa,
-    Tunnel,
-    TunnelQuerySet,
-)
+from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Tunnel
+from devices.querysets import SECRET_FIELDS, TunnelQuerySet
 
 # Worst first: what needs attention sorts to the top of every list of tunnels.
 STATUS_ORDER = {

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from vpnportal.roles import ADMIN, OPERATOR, VIEWER, ensure_roles
 
@@ -26,6 +28,15 @@ def make_user(username: str, role: str | None) -> User:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_asks() -> Iterator[None]:
+    """Each test starts and ends in the default language: a test (or a command it calls) that activates
+    Japanese must not leave the next test of the same process rendering Japanese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,10 @@ def test_it_shows_the_seed_tunnel_up_with_both_ends_and_refreshes(
     assert "QM_IDLE" in row.inner_text() and "matched" in row.inner_text()
     shot(page, "overview")
     # The auto-refresh swaps the sections in without a reload.
-    Tunnel.objects.filter(pk=seed.tunnel.pk).update(status="down", status_reason="no SAs on pix520-1")
+    # Saved as the correlation saves a tunnel it judged: the save is what invalidates the page cache.
+    tunnel = Tunnel.objects.get(pk=seed.tunnel.pk)
+    tunnel.status, tunnel.status_reason = "down", "no SAs on pix520-1"
+    tunnel.save(update_fields=["status", "status_reason"])
     page.evaluate("window.vpnportalMarker = 1; window.vpnportalRefreshOverview()")
     page.wait_for_selector('tr[data-tunnel="hq-branch"] .badge.status-down')
     assert page.evaluate("window.vpnportalMarker") == 1  # same document: no full reload

@@ -232,15 +232,23 @@ def _megabytes() -> dict[str, str]:
         "times",
     ],
 )
-def test_it_parses_a_megabyte_well_under_a_second(name: str) -> None:
+def test_it_parses_a_megabyte_in_linear_time(name: str) -> None:
+    """No parser backtracks or rescans on hostile input: a megabyte costs about eight times an eighth
+    of it (catastrophic cases cost minutes). The speed itself is bench_parsers' figure, not a test's:
+    the 1-second bound this test had failed on a slower machine of the same kind (1.08-1.39 s)."""
     text = MEGABYTES[name]
-    slowest = 0.0
+    eighth = text[: len(text) // 8]
     for platform, command in ONE_PER_PARSER:
         # CPU time of this process: other work on the shared machine does not count against the parser.
-        start = time.process_time()
-        parse(platform, command, text)
-        slowest = max(slowest, time.process_time() - start)
-    assert slowest < 1.0, f"{name}: {slowest:.2f}s"
+        small, whole = _cpu(platform, command, eighth), _cpu(platform, command, text)
+        assert whole < 8 * small * 3 + 0.25, f"{name} {platform} {command}: {small:.3f}s -> {whole:.3f}s"
+        assert whole < 10.0, f"{name} {platform} {command}: {whole:.2f}s"
+
+
+def _cpu(platform: str, command: str, text: str) -> float:
+    start = time.process_time()
+    parse(platform, command, text)
+    return time.process_time() - start
 
 
 MEGABYTES = _megabytes()
