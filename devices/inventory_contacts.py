@@ -17,11 +17,21 @@ from dataclasses import dataclass
 import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from devices.contacts import language_codes
 from devices.credentials import ImportedRow, save_imported
 from devices.inventory_result import ImportResult, change
-from devices.inventory_yaml import InventoryError, line_of, mapping, scalar, sequence, show
+from devices.inventory_yaml import (
+    InventoryError,
+    already_defined,
+    line_of,
+    mapping,
+    scalar,
+    sequence,
+    show,
+    unknown_key,
+)
 from devices.models import Contact
 from vpnportal.audit import audit
 from vpnportal.audit_values import snapshot
@@ -51,7 +61,8 @@ def _text(node: yaml.Node, where: str) -> str:
     except ValueError as exc:
         raise InventoryError(f"line {line_of(node)}: {exc}") from None
     if not isinstance(value, str) or not value.strip():
-        raise InventoryError(f"line {line_of(node)}: {where}: expected a text (got {show(value)})")
+        problem = gettext("expected a text (got %(value)s)") % {"value": show(value)}
+        raise InventoryError(f"line {line_of(node)}: {where}: {problem}")
     return value.strip()
 
 
@@ -61,27 +72,25 @@ def parse_contact(node: yaml.Node, index: int) -> ContactEntry:
     items = mapping(node, where)
     for key, _value, line in items:
         if key not in CONTACT_KEYS:
-            raise InventoryError(
-                f"line {line}: {where}: unknown key {key!r} (allowed: {', '.join(CONTACT_KEYS)})"
-            )
+            raise InventoryError(unknown_key(line, where, key, CONTACT_KEYS))
     values = {key: value for key, value, _line in items}
     if "email" not in values:
-        raise InventoryError(f"line {line_of(node)}: {where}: email is required")
+        raise InventoryError(f"line {line_of(node)}: {where}: " + gettext("email is required"))
     email = _text(values["email"], f"{where}.email")
     try:
         validate_email(email)
     except ValidationError:
-        raise InventoryError(
-            f"line {line_of(values['email'])}: {where}: email: {email!r} is not an email address"
-        ) from None
+        problem = gettext("%(address)s is not an email address") % {"address": repr(email)}
+        raise InventoryError(f"line {line_of(values['email'])}: {where}: email: {problem}") from None
     language = ""
     if "language" in values:
         language = _text(values["language"], f"{where}.language")
         if language not in language_codes():
-            raise InventoryError(
-                f"line {line_of(values['language'])}: {where}: language: must be one of "
-                f"{', '.join(language_codes())} (got {language!r})"
-            )
+            problem = gettext("must be one of %(allowed)s (got %(value)s)") % {
+                "allowed": ", ".join(language_codes()),
+                "value": repr(language),
+            }
+            raise InventoryError(f"line {line_of(values['language'])}: {where}: language: {problem}")
     return ContactEntry(email=email, language=language, line=line_of(node))
 
 
@@ -91,9 +100,7 @@ def parse_contacts(node: yaml.Node) -> list[ContactEntry]:
     seen: dict[str, int] = {}
     for entry in entries:
         if entry.name in seen:
-            raise InventoryError(
-                f"line {entry.line}: contact {entry.email!r} already defined at line {seen[entry.name]}"
-            )
+            raise InventoryError(already_defined(entry.line, "contact", entry.email, seen[entry.name]))
         seen[entry.name] = entry.line
     return entries
 

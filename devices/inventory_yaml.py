@@ -35,6 +35,7 @@ ENTRY_KINDS = {
     "tunnel": gettext_lazy("tunnel"),
     "credential set": gettext_lazy("credential set"),
     "channel": gettext_lazy("channel"),
+    "contact": gettext_lazy("contact"),
 }
 
 

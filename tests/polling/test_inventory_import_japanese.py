@@ -61,3 +61,11 @@ def test_the_summary_is_japanese_too(settings: Any, tmp_path: Path) -> None:
     assert (
         "ドライ ラン (何も書き込んでいません): デバイス: 作成 1、更新 0、変更なし 0、削除 0" in out.getvalue()
     )
+
+
+def test_a_contact_s_language_error_is_japanese_too(settings: Any, tmp_path: Path) -> None:
+    settings.LANGUAGE_CODE = "ja"
+    path = inventory(tmp_path, GOOD + "contacts:\n  - email: noc@example.net\n    language: fr\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("import_inventory", str(path))
+    assert "contacts[0]: language: en, ja のいずれかを指定してください (指定値: 'fr')" in str(refused.value)
