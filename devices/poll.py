@@ -45,7 +45,8 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
         own = _own_row(device_id, slot, task_id)
         if own is not None:
             return own, own.device
-    device = Device.objects.get(pk=device_id)
+    # With its state row: apply_state and mark_stale read it (devices.state._state), no query of their own.
+    device = Device.objects.select_related("state").get(pk=device_id)
     interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
     if slot is None:
         for _ in range(5):
