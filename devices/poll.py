@@ -267,6 +267,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
             DeviceState.objects.filter(device=device).update(stale=True)
+            page_cache.data_changed([device.pk])  # the UPDATEs above send no signal
             if recorded:
                 state.count_polls(device.pk, failed=1)
         except Exception:

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from devices.choices import PollStatus
 from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Poll
-from devices.outputs import PARSES
+from devices.outputs import PARSES, ParseCache
 from devices.poll import poll_device
 from pki.models import Certificate, Crl, Trustpoint
 from simulator import SimulatorHandle
@@ -200,3 +200,18 @@ def test_a_poll_invalidates_its_device_s_cached_metrics_though_it_saves_no_row(
     assert page_cache.device_versions([device.pk]) != versions
     assert page_cache.generation() != generation
     assert _polls_total_line() == 4
+
+
+def test_the_parse_cache_hands_out_fresh_objects_and_keeps_within_its_bound() -> None:
+    cache = ParseCache(limit=2000)
+    key = ("cisco_ios", "show clock", None, b"digest")
+    cache.put(key, {"warnings": ["w"]})
+    first = cache.get(key)
+    assert first is not None
+    first["warnings"].append("changed by a caller")
+    assert cache.get(key) == {"warnings": ["w"]}
+    for i in range(100):
+        cache.put(("cisco_ios", "show clock", None, bytes([i])), {"clock": "x" * 100})
+    assert 0 < len(cache) < 100 and cache.size <= 2000
+    assert cache.get(("cisco_ios", "show clock", None, bytes([99]))) is not None  # the newest stay
+    assert cache.get(key) is None  # the least recently used went first
