@@ -22,6 +22,7 @@ from devices.outputs import ParsedOutput, applicable, parse_all
 from devices.redact import redact_text
 from devices.sessions import DeviceSession, SessionError
 from pki import state as pki_state
+from vpnportal import page_cache
 from vpnportal.logging import log_context
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
         own = _own_row(device_id, slot, task_id)
         if own is not None:
             return own, own.device
-    device = Device.objects.get(pk=device_id)
+    # With its state row: apply_state and mark_stale read it (devices.state._state), no query of their own.
+    device = Device.objects.select_related("state").get(pk=device_id)
     interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
     if slot is None:
         for _ in range(5):
@@ -61,7 +63,9 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     assert slot is not None
     try:
         with transaction.atomic():
-            poll = Poll.objects.create(device=device, slot=slot, task_id=task_id[:64])
+            # bulk_create: the INSERT with no save signal, like the dispatcher's rows (a running poll
+            # changes no page; its finish bumps the page cache).
+            (poll,) = Poll.objects.bulk_create([Poll(device=device, slot=slot, task_id=task_id[:64])])
         return poll, device
     except IntegrityError:
         if task_id:
@@ -145,16 +149,20 @@ def _finish(
     poll.timings = {k: round(v, 4) for k, v in timings.items()}
     poll.warnings = [_stored(w) for w in warnings]
     fields = ["status", "reason", "finished_at", "duration_ms", "timings", "warnings", "outputs_complete"]
-    poll.save(update_fields=fields)
+    # One UPDATE and one page-cache bump for everything the poll wrote (its state rows are written with
+    # update() and bulk_update(), which send no signal): now, and again when the poll's transaction commits.
+    Poll.objects.filter(pk=poll.pk).update(**{f: getattr(poll, f) for f in fields})
+    page_cache.data_changed([poll.device_id])
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason
     )
 
 
-def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> None:
+def _store_outputs(poll: Poll, parsed: list[ParsedOutput], platform: str) -> frozenset[str]:
     """The raw outputs (whole or as deltas) and a PollOutput per command that changed since the previous
-    poll, with its error and warnings (redacted): devices/rawstore.py."""
-    rawstore.store_outputs(poll, parsed, platform, lambda text: _stored(text, platform))
+    poll, with its error and warnings (redacted): devices/rawstore.py. Returns the kinds of output the
+    state need not apply again (rawstore.Stored.unchanged)."""
+    return rawstore.store(poll, parsed, platform, lambda text: _stored(text, platform)).unchanged
 
 
 def _learn_pki_form(device: Device, parsed: list[ParsedOutput]) -> None:
@@ -166,16 +174,21 @@ def _learn_pki_form(device: Device, parsed: list[ParsedOutput]) -> None:
             device.pki_form = form
 
 
-def apply_outputs(device: Device, poll: Poll, results: dict[str, ParsedOutput]) -> None:
+def apply_outputs(
+    device: Device, poll: Poll, results: dict[str, ParsedOutput], unchanged: frozenset[str] = frozenset()
+) -> None:
     """Hand a poll's applicable outputs to each app's state in turn: SAs, engine, clock and config
-    (devices.state), certificates, CRLs and trustpoints (pki.state), then the counter history."""
-    applied = state.apply_state(device, poll, results)
+    (devices.state), certificates, CRLs and trustpoints (pki.state), then the counter history. `unchanged`:
+    the kinds of output already applied as they are (devices/rawstore.py:Stored), which only move the
+    rows' last-seen times."""
+    applied = state.apply_state(device, poll, results, unchanged)
     pki_state.apply_pki_state(
         device,
         poll,
         certificates=results[cmds.CERTIFICATES].result if cmds.CERTIFICATES in results else None,
         crls=results[cmds.CRLS].result if cmds.CRLS in results else None,
         config=results[cmds.CONFIG].result if cmds.CONFIG in results else None,
+        unchanged=unchanged >= pki_state.PKI_KINDS,
     )
     history.record_samples(poll, applied.sampled, applied.sampled_at)
 
@@ -234,12 +247,12 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
         status, reason, _ = _outcome(parsed)
         t0 = time.monotonic()
         with transaction.atomic():
-            _store_outputs(poll, parsed, device.platform)
+            unchanged = _store_outputs(poll, parsed, device.platform)
             _learn_pki_form(device, parsed)
             if status == PollStatus.FAILED:
                 state.mark_stale(device, poll)
             else:
-                apply_outputs(device, poll, applicable(parsed))
+                apply_outputs(device, poll, applicable(parsed), unchanged)
             timings["store"] = time.monotonic() - t0
             _finish(poll, status, reason, started, timings, [])
         return poll
@@ -254,6 +267,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
             DeviceState.objects.filter(device=device).update(stale=True)
+            page_cache.data_changed([device.pk])  # the UPDATEs above send no signal
             if recorded:
                 state.count_polls(device.pk, failed=1)
         except Exception:

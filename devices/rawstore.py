@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -107,9 +108,10 @@ def _latest(rows: Iterable[PollOutput], upto: tuple[datetime, int]) -> list[Poll
     return sorted(latest.values(), key=lambda r: first[r.command])
 
 
-def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool]:
-    """The device's previous poll's outputs by command (RawOutput loaded), and whether `poll` must store
-    every output (see the module docstring)."""
+def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool, bool]:
+    """The device's previous poll's outputs by command (RawOutput loaded), whether `poll` must store
+    every output (see the module docstring), and whether every poll those outputs were read from finished
+    ok with no other poll of the device running (each of them applied every output it printed)."""
     earlier = list(
         Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
         .exclude(pk=poll.pk)
@@ -118,16 +120,18 @@ def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool]:
     )
     chain: list[int] = []
     running = False
+    all_ok = True
     for pk, complete, status in earlier:
         if status == PollStatus.RUNNING:
             running = True  # no rows yet: they would land inside this poll's chain
             continue
         chain.append(pk)
+        all_ok = all_ok and status == PollStatus.OK
         if complete:
             break
     else:
         # No complete poll within reach: nothing known for sure (the first poll, or older polls only).
-        return {}, True
+        return {}, True, False
     rows = (
         PollOutput.objects.filter(poll_id__in=chain)
         .annotate(at=F("poll__started_at"))
@@ -135,7 +139,7 @@ def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool]:
         .order_by("id")
     )
     found = {r.command: r for r in _latest(rows, (poll.started_at, poll.pk))}
-    return found, running or len(chain) >= KEYFRAME_POLLS
+    return found, running or len(chain) >= KEYFRAME_POLLS, all_ok and not running
 
 
 class _Bases:
@@ -166,13 +170,28 @@ def _unchanged(row: PollOutput, before: PollOutput | None, data: bytes, bases: _
     )
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What store() wrote, and the kinds of command (devices/commands.py) whose output the state need not
+    apply again: unchanged (bytes, error, warnings) since the device's previous poll, every poll since it
+    was stored finished ok (so applied it), and this poll no keyframe (those apply everything)."""
+
+    rows: list[PollOutput]
+    unchanged: frozenset[str]
+
+
 def store_outputs(
     poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable[[str], str]
 ) -> list[PollOutput]:
-    """Store a poll's outputs (see the module docstring) and return the rows written. `clean` makes an
-    error or warning storable (redacted, no control characters). Sets `poll.outputs_complete`: the caller
-    saves it with the poll's outcome (devices/poll.py:_finish)."""
-    previous, complete = _previous(poll)
+    """Store a poll's outputs (see `store`) and return the rows written."""
+    return store(poll, parsed, platform, clean).rows
+
+
+def store(poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable[[str], str]) -> Stored:
+    """Store a poll's outputs (see the module docstring). `clean` makes an error or warning storable
+    (redacted, no control characters). Sets `poll.outputs_complete`: the caller saves it with the poll's
+    outcome (devices/poll.py:_finish)."""
+    previous, complete, applied = _previous(poll)
     blobs = [redacted(item, platform) for item in parsed]
     rows = [
         PollOutput(
@@ -201,7 +220,8 @@ def store_outputs(
     kept = rows if complete else [r for i, r in enumerate(rows) if i not in same]
     PollOutput.objects.bulk_create(kept)
     poll.outputs_complete = complete
-    return kept
+    unchanged = {parsed[i].out.command.kind for i in same} if applied and not complete else set()
+    return Stored(kept, frozenset(unchanged))
 
 
 def _store_raw(

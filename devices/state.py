@@ -17,17 +17,6 @@ from devices.outputs import ParsedOutput
 from devices.redact import redact_value
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
-UPDATED_FIELDS = (
-    "crypto_map",
-    "local_addr",
-    "inbound_spi",
-    "outbound_spi",
-    "transform",
-    "mode",
-    "remaining_kb",
-    "remaining_sec",
-    *COUNTER_FIELDS,
-)
 
 
 @dataclass
@@ -120,8 +109,15 @@ def device_clock(clock: dict[str, Any], config: dict[str, Any] | None) -> dateti
     return moment
 
 
-def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) -> Applied:
-    """Update the device's state from the commands that succeeded; what failed keeps its last value."""
+def apply_state(
+    device: Device, poll: Poll, results: dict[str, ParsedOutput], unchanged: frozenset[str] = frozenset()
+) -> Applied:
+    """Update the device's state from the commands that succeeded; what failed keeps its last value.
+
+    `unchanged`: the kinds of output the device's previous polls applied as they are
+    (devices/rawstore.py:Stored): the configuration facts, the engine and the IKE SAs they set are in the
+    rows already, only the SAs' last-seen time moves. Everything is written with UPDATEs, which send no
+    signal: the poll's finish bumps the page cache (devices/poll.py:_finish)."""
     now = dj_timezone.now()
     state = _state(device)
     applied = Applied(sampled_at=now)
@@ -130,10 +126,11 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
     state.stale = False
     state.last_poll = poll
     state.last_ok_poll = poll
+    state.updated_at = now
     # Counted in the row's own UPDATE, as an increment (F): concurrent writers never lose one.
     state.polls_total = F("polls_total") + 1
     facts = dict(state.config_facts or {})
-    if config is not None:
+    if config is not None and cmds.CONFIG not in unchanged:
         # The facts are shown to every viewer: a trustpoint's `password`, a URL's credentials are masked.
         for key, value in config.items():
             if key not in ("certificate_chains", "warnings", "error"):
@@ -154,22 +151,33 @@ def apply_state(device: Device, poll: Poll, results: dict[str, ParsedOutput]) ->
         auth = clock.result.get("authoritative")
         state.clock_authoritative = auth if isinstance(auth, bool) else None
         fields += ["device_clock", "clock_read_at", "clock_skew_seconds", "clock_authoritative"]
-    if cmds.ENGINE in results:
+    if cmds.ENGINE in results and cmds.ENGINE not in unchanged:
         engine = results[cmds.ENGINE].result
         state.engine = redact_value({k: v for k, v in engine.items() if k not in ("warnings", "error")})
         fields.append("engine")
-    state.save(update_fields=fields)
+    _write_state(state, fields)
     # IKEv1 and IKEv2 SAs are one list (the poller leaves IKE out when the IKEv2 command failed).
     if cmds.IKE in results:
-        ike_sas = list(results[cmds.IKE].result.get("ike_sas") or [])
-        if cmds.IKEV2 in results:
-            ike_sas += results[cmds.IKEV2].result.get("ike_sas") or []
-        _apply_ike(device, ike_sas, now)
+        if cmds.IKE in unchanged and (cmds.IKEV2 in unchanged or cmds.IKEV2 not in results):
+            IkeSa.objects.filter(device=device, active=True).update(last_seen=now)
+        else:
+            ike_sas = list(results[cmds.IKE].result.get("ike_sas") or [])
+            if cmds.IKEV2 in results:
+                ike_sas += results[cmds.IKEV2].result.get("ike_sas") or []
+            _apply_ike(device, ike_sas, now)
     if cmds.IPSEC in results:
         ipsec = results[cmds.IPSEC]
         applied.sampled = _apply_ipsec(device, ipsec.result.get("ipsec_sas") or [], now)
         applied.sampled_at = ipsec.out.received_at
     return applied
+
+
+def _write_state(state: DeviceState, fields: list[str]) -> None:
+    """The state row's fields in one UPDATE (no signal; the poll's finish bumps the page cache)."""
+    values = {name: getattr(state, name) for name in fields}
+    values["last_poll_id"] = values.pop("last_poll").pk
+    values["last_ok_poll_id"] = values.pop("last_ok_poll").pk
+    DeviceState.objects.filter(pk=state.pk).update(**values)
 
 
 def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
@@ -230,7 +238,7 @@ def _apply_ipsec(
     }
     sampled: list[tuple[IpsecSa, dict[str, int]]] = []
     seen: set[int] = set()
-    changed: list[IpsecSa] = []
+    changed: list[tuple[IpsecSa, dict[str, Any]]] = []
     for entry in entries:
         key = (
             str(entry.get("interface") or "")[:64],
@@ -287,19 +295,21 @@ def _apply_ipsec(
                 current_peer=key[3],
                 first_seen=now,
             )
-        for name, value in values.items():
-            setattr(row, name, value)
-        if row.pk is None:
+            for name, value in values.items():
+                setattr(row, name, value)
             row.save()
         else:
-            changed.append(row)
+            moved = {name: value for name, value in values.items() if getattr(row, name) != value}
+            for name, value in moved.items():
+                setattr(row, name, value)
+            changed.append((row, moved))
         seen.add(row.pk)
         if active:  # an ident pair with no SA has nothing to sample
             sampled.append((row, counters))
-    # Counters move on every poll, so every row is written; a plain UPDATE per row is far cheaper to
+    # Counters move on every poll of a live SA: a plain UPDATE of what moved per row is far cheaper to
     # build than bulk_update's CASE expressions for the one or few ident pairs a device has.
-    for row in changed:
-        row.save(update_fields=["active", "last_seen", "counters", "sas", *UPDATED_FIELDS])
+    for row, moved in changed:
+        IpsecSa.objects.filter(pk=row.pk).update(**moved)
     gone = [r.pk for r in existing.values() if r.pk not in seen and r.active]
     if gone:
         IpsecSa.objects.filter(pk__in=gone).update(active=False)

@@ -7,10 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from devices import commands as cmds
 from devices.models import Device, Poll
 from devices.redact import redact_text, redact_value
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
+
+# The outputs the rows here are read from: when none changed since polls that applied them, the rows are
+# what applying them again would write, but for the last-seen time (apply_pki_state's `unchanged`).
+PKI_KINDS = frozenset({cmds.CONFIG, cmds.CERTIFICATES, cmds.CRLS})
 
 
 def _when(value: Any) -> datetime | None:
@@ -72,12 +77,19 @@ def apply_pki_state(
     certificates: dict[str, Any] | None,
     crls: dict[str, Any] | None,
     config: dict[str, Any] | None,
+    unchanged: bool = False,
 ) -> None:
     """Upsert trustpoints, certificates and CRLs; what a successful output no longer lists is present=False.
 
-    A None argument means that command failed: its rows keep their last known values.
+    A None argument means that command failed: its rows keep their last known values. `unchanged`: the
+    three outputs (PKI_KINDS) are those the device's previous polls applied (devices/rawstore.py:Stored),
+    so the rows already say what they say and the present ones, exactly those they list, are seen now.
     """
     now = timezone.now()
+    if unchanged:
+        for model in (Trustpoint, Certificate, Crl):
+            model.objects.filter(device=device, present=True).update(last_seen=now)
+        return
     trustpoints = _apply_trustpoints(device, config, now)
     if certificates is not None:
         _apply_certificates(device, certificates.get("certificates") or [], config, trustpoints, now)
