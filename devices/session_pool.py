@@ -87,6 +87,7 @@ class SessionPool:
         self._reaper: threading.Thread | None = None
         self._wake = threading.Event()
         self._pid = os.getpid()
+        self._inherited: list[_Kept] = []
 
     def __repr__(self) -> str:
         return f"<SessionPool {len(self._idle)} idle>"

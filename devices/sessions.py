@@ -282,7 +282,6 @@ class DeviceSession:
         self.connect_seconds = 0.0
         self._prompt = ""
         self._prompt_re: re.Pattern[str] | None = None
-        self._expect = ""  # what ends a command's output, built once per session
         self._aborted = False
         # Commands answered in full so far: a kept session (devices/session_pool.py) that breaks before it
         # answers one more was ended by the device while idle, and the poll reconnects.
@@ -399,8 +398,6 @@ class DeviceSession:
             raise
         self._prompt = conn.base_prompt
         self._prompt_re = re.compile(rf"{re.escape(conn.base_prompt)}[^\n]{{0,40}}[>#]\s*$")
-        # A log line printed after the prompt still ends the output; it is not part of it.
-        self._expect = f"(?:{end_of_output(self._prompt)}|(?i:{MORE_RE.pattern}))"
         self.connect_seconds = time.monotonic() - started
 
     # Step 2: check the key ourselves before any byte of a command leaves, and pin at first contact.
@@ -441,10 +438,12 @@ class DeviceSession:
         if self.broken:
             return "", f"not run: {self.broken}"
         _check(text, "command")
+        # A log line printed after the prompt still ends the output; it is not part of it.
+        pattern = f"(?:{end_of_output(self._prompt)}|(?i:{MORE_RE.pattern}))"
         try:
             raw = conn.send_command(
                 text,
-                expect_string=self._expect,
+                expect_string=pattern,
                 read_timeout=self.command_timeout,
                 strip_prompt=False,
                 strip_command=False,
@@ -514,6 +513,9 @@ class DeviceSession:
             return True
         client = getattr(conn, "remote_conn_pre", None)
         transport = client.get_transport() if client is not None else None
+        channel = getattr(conn, "remote_conn", None)
+        if channel is None or channel.closed or channel.eof_received:
+            return False
         return bool(transport is not None and transport.is_active())
 
     def drain(self) -> bool:
