@@ -527,6 +527,8 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
                 # the one before last opens fresh sessions that are kept, the last one reuses them.
                 for i in range(max(2, rounds)):
                     settings.SSH_SESSION_REUSE_SECONDS = reuse_seconds if i >= max(2, rounds) - 2 else 0
+                    if i == max(2, rounds) - 2:
+                        rss_before = _rss_mb(os.getpid())
                     cpu.clear()
                     queries.clear()
                     thread0, process0 = time.thread_time(), time.process_time()
@@ -539,6 +541,10 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
                     rows = list(Poll.objects.filter(device_id__in=ids).order_by("-pk")[: len(ids)])
                     reused = sum(1 for r in rows if "reuse" in (r.timings or {}))
                     rounds_seen.append(_split_round(cpu, queries, thread, process, len(ids), reused))
+                    if i == max(2, rounds) - 2:
+                        # An upper bound: the round's other allocations count too.
+                        kept_mb = (_rss_mb(os.getpid()) - rss_before) / max(1, len(session_pool.POOL.kept()))
+                        result["rss_mb_per_kept_session"] = round(kept_mb, 3)
                 result["idle_cpu_ms_per_kept_session"] = _idle_cpu(len(session_pool.POOL.kept()))
                 session_pool.close_all()
                 settings.SSH_SESSION_REUSE_SECONDS = reuse_seconds
@@ -568,6 +574,17 @@ def _split_round(
         "queries_per_poll": {k: round(v / n, 1) for k, v in queries.most_common()},
         "queries_total": round(sum(queries.values()) / n, 1),
     }
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident set size (VmRSS) of one process in MB, 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _idle_cpu(kept: int, seconds: float = 10.0) -> dict[str, Any]:
