@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from celery import signals
 from django.conf import settings
 
 from devices.credentials import CredentialError, resolve_credentials
@@ -212,6 +213,15 @@ atexit.register(POOL.close_all)
 def close_all() -> int:
     """Close every idle session of this process."""
     return POOL.close_all()
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def close_at_worker_shutdown(**_: object) -> None:
+    """A prefork pool process (worker_process_shutdown) and a thread-pool worker (worker_shutdown) log out
+    of the devices whose sessions they kept. Connected when a worker's first poll imports this module:
+    before that there is nothing to close."""
+    POOL.close_all()
 
 
 def run_commands(device: Device, run: Callable[[DeviceSession], T], timings: dict[str, float]) -> T:

@@ -118,13 +118,3 @@ def bind_task_id(task_id: str | None = None, **_: object) -> None:
 def unbind_task_id(**_: object) -> None:
     """The next task of this worker process starts without the ids of the previous one."""
     clear()
-
-
-@signals.worker_process_shutdown.connect
-@signals.worker_shutdown.connect
-def close_kept_sessions(**_: object) -> None:
-    """A prefork pool process (worker_process_shutdown) and a thread-pool worker (worker_shutdown) log out
-    of the devices whose sessions they kept open between polls (devices/session_pool.py)."""
-    from devices.session_pool import close_all
-
-    close_all()

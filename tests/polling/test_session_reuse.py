@@ -215,8 +215,6 @@ def test_worker_shutdown_logs_out_and_nothing_reveals_a_secret(
 ) -> None:
     from celery import signals
 
-    import vpnportal.celery  # noqa: F401  (connects the receivers)
-
     caplog.set_level(logging.DEBUG)
     secrets = ["Pw%Wq7!kept", "En%Wq7!kept"]  # `%` is no base64 character: no ciphertext contains them
     sim.device(IOS).password, sim.device(IOS).enable = secrets
