@@ -106,7 +106,8 @@ def percentile(values: list[float], q: float) -> float:
 def _split(polls: list[dict[str, Any]], slot_s: float) -> dict[str, float]:
     """Mean seconds per device: Poll.timings' steps, the claim/finish around them, and the task overhead.
 
-    connect is SSH handshake + login together (Poll.timings does not separate them). claim_finish is the
+    connect is SSH handshake + login together (Poll.timings does not separate them), reuse the lease of a
+    session kept from an earlier poll instead, reconnect the replacement of a kept session found dead. claim_finish is the
     poll row's own time outside its steps (claiming the row, recording the outcome). task_overhead is each
     pool process's time per device (C x wall / N) outside the poll: Celery receiving and acking the
     message, the task's correlation of the device's tunnels, waiting for the next message.
@@ -241,6 +242,8 @@ def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str
         for r in rows
     ]
     per_device = [p["in_task_s"] for p in polls]
+    reused = sum(1 for r in rows if (r["timings"] or {}).get("reuse") is not None)
+    reconnected = sum(1 for r in rows if (r["timings"] or {}).get("reconnect") is not None)
     pool = [p for main in mains for p in tree_pids(main) if p != main]
     failed = [r for r in rows if r["status"] == PollStatus.FAILED]
     in_flight = sum(w.concurrency for w in workers)
@@ -249,6 +252,10 @@ def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str
         "failed": len(failed),
         "failure_reasons": sorted({r["reason"][:80] for r in failed})[:3],
         "devices_per_s": round(len(rows) / wall, 2),
+        # Polls that ran on a session kept open from an earlier poll (devices/session_pool.py), and those
+        # that found their kept session dead and opened another.
+        "reused_share": round(reused / len(rows), 3),
+        "reconnected": reconnected,
         "wall_s": round(wall, 2),
         "observed_wall_s": round(observed, 2),
         "p50_s": round(statistics.median(per_device), 3),
@@ -309,12 +316,18 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
         try:
             for worker in workers:
                 worker.wait_ready(app)
-            warm = min(devices, 2 * concurrency * processes)
-            _make_due(warm)
-            _celery_cycle(workers, warm, sim_pid)
+            # The first cycle opens every session (cold: its own row); the measured one is the next, as
+            # production's: with SSH_SESSION_REUSE_SECONDS (540) under two poll intervals (600), a pool
+            # process still holds the sessions of the devices it polled in the previous cycle only.
+            _make_due()
+            cold = _celery_cycle(workers, devices, sim_pid)
             _make_due()
             load = os.getloadavg()[0]
             cycle = _celery_cycle(workers, devices, sim_pid)
+            cycle["cold"] = {
+                k: cold[k]
+                for k in ("devices_per_s", "wall_s", "worker_cpu_ms_per_device", "reused_share", "failed")
+            }
             cycle["load_at_start"] = round(load, 2)
             cycle["load_at_end"] = round(os.getloadavg()[0], 2)
             cycle["pool"] = pool
@@ -326,7 +339,9 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
                 f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
-                f"{cycle['failed']} failed, load {cycle['load_at_start']}->{cycle['load_at_end']}",
+                f"{cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
+                f"{cold['worker_cpu_ms_per_device']} ms CPU/device, {cold['devices_per_s']:.1f} dev/s), "
+                f"load {cycle['load_at_start']}->{cycle['load_at_end']}",
                 flush=True,
             )
         finally:
@@ -418,6 +433,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
 _SPLIT_STEPS = (
     ("devices.poll", "claim", "claim"),
     ("devices.sessions:DeviceSession", "open", "ssh handshake+login"),
+    ("devices.sessions:DeviceSession", "drain", "ssh drain (kept session)"),
     ("devices.poll", "_run_commands", "ssh commands"),
     ("devices.sessions:DeviceSession", "close", "ssh close"),
     ("devices.poll", "parse_all", "parse"),
@@ -434,8 +450,10 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
     """CPU ms and SQL queries per device-poll of each step, from sequential in-process polls (no profiler).
 
     Every device is polled `rounds` times one after the other (devices.poll.poll_device, what a pool
-    process runs), then the batch is correlated once (what correlate_polled runs); the last round is
-    reported. A step's CPU is its polling thread's (time.thread_time); paramiko's transport thread, which
+    process runs), then the batch is correlated once (what correlate_polled runs). The round before last
+    opens fresh sessions and keeps them (`fresh_session`), the last one reuses them: it is reported at the
+    top level, as what a long-lived worker runs; `idle_cpu_ms_per_kept_session` is what a kept session
+    costs while idle. A step's CPU is its polling thread's (time.thread_time); paramiko's transport thread, which
     encrypts and decrypts the session, is the process CPU (time.process_time) minus the polling thread's.
     """
     import importlib
@@ -458,6 +476,7 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
     cpu: dict[str, float] = {}
     queries: Counter[str] = Counter()
     current: list[str] = []
+    rounds_seen: list[dict[str, Any]] = []
 
     def timed(owner: Any, name: str, label: str) -> None:
         original = getattr(owner, name)
@@ -493,8 +512,9 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     result: dict[str, Any] = {"devices": devices, "rounds": rounds}
     try:
+        from devices import session_pool
         from devices.inventory import import_inventory
-        from devices.models import Device
+        from devices.models import Device, Poll
 
         with tempfile.TemporaryDirectory(prefix="bench-split-") as tmp:
             settings.VPNPORTAL_KNOWN_HOSTS = Path(tmp) / "known_hosts"
@@ -502,7 +522,13 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
             try:
                 import_inventory(yaml.safe_dump(_inventory(scenario, ports, devices)))
                 ids = list(Device.objects.order_by("name").values_list("pk", flat=True))
-                for _ in range(rounds):  # the first round pins host keys and stores every output whole
+                reuse_seconds = settings.SSH_SESSION_REUSE_SECONDS
+                # The first rounds pin host keys and store every output whole, each on a fresh session;
+                # the one before last opens fresh sessions that are kept, the last one reuses them.
+                for i in range(max(2, rounds)):
+                    settings.SSH_SESSION_REUSE_SECONDS = reuse_seconds if i >= max(2, rounds) - 2 else 0
+                    if i == max(2, rounds) - 2:
+                        rss_before = _rss_mb(os.getpid())
                     cpu.clear()
                     queries.clear()
                     thread0, process0 = time.thread_time(), time.process_time()
@@ -512,22 +538,65 @@ def cpu_split(devices: int = 20, rounds: int = 3) -> dict[str, Any]:
                         correlate.correlate_tunnels(device_ids=ids)
                     thread = time.thread_time() - thread0
                     process = time.process_time() - process0
+                    rows = list(Poll.objects.filter(device_id__in=ids).order_by("-pk")[: len(ids)])
+                    reused = sum(1 for r in rows if "reuse" in (r.timings or {}))
+                    rounds_seen.append(_split_round(cpu, queries, thread, process, len(ids), reused))
+                    if i == max(2, rounds) - 2:
+                        # An upper bound: the round's other allocations count too.
+                        kept_mb = (_rss_mb(os.getpid()) - rss_before) / max(1, len(session_pool.POOL.kept()))
+                        result["rss_mb_per_kept_session"] = round(kept_mb, 3)
+                result["idle_cpu_ms_per_kept_session"] = _idle_cpu(len(session_pool.POOL.kept()))
+                session_pool.close_all()
+                settings.SSH_SESSION_REUSE_SECONDS = reuse_seconds
             finally:
                 proc.terminate()
                 proc.wait(30)
-        n = len(ids)
-        steps = {label: round(1000 * cpu.get(label, 0.0) / n, 1) for _, _, label in _SPLIT_STEPS}
-        steps["ssh transport thread (paramiko)"] = round(1000 * (process - thread) / n, 1)
-        steps["other"] = round(1000 * (thread - sum(cpu.values())) / n, 1)
-        result.update(
-            cpu_ms_per_device_poll=round(1000 * process / n, 1),
-            steps_cpu_ms=steps,
-            queries_per_poll={k: round(v / n, 1) for k, v in queries.most_common()},
-            queries_total=round(sum(queries.values()) / n, 1),
-        )
+        # The headline is the last round, on kept sessions (what a long-lived worker runs); the one
+        # before it, on fresh sessions, shows what the handshake and login cost.
+        result.update(rounds_seen[-1])
+        result["fresh_session"] = rounds_seen[-2]
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return result
+
+
+def _split_round(
+    cpu: dict[str, float], queries: Any, thread: float, process: float, n: int, reused: int
+) -> dict[str, Any]:
+    """One round of cpu_split: CPU ms and queries per device-poll of each step."""
+    steps = {label: round(1000 * cpu.get(label, 0.0) / n, 1) for _, _, label in _SPLIT_STEPS}
+    steps["ssh transport thread (paramiko)"] = round(1000 * (process - thread) / n, 1)
+    steps["other"] = round(1000 * (thread - sum(cpu.values())) / n, 1)
+    return {
+        "cpu_ms_per_device_poll": round(1000 * process / n, 1),
+        "reused_share": round(reused / n, 3),
+        "steps_cpu_ms": steps,
+        "queries_per_poll": {k: round(v / n, 1) for k, v in queries.most_common()},
+        "queries_total": round(sum(queries.values()) / n, 1),
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident set size (VmRSS) of one process in MB, 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def _idle_cpu(kept: int, seconds: float = 10.0) -> dict[str, Any]:
+    """What the kept sessions cost while nobody polls: the process's CPU over `seconds` of idling (their
+    paramiko transport threads waking up), scaled to one session and one default poll interval."""
+    from django.conf import settings
+
+    started = time.process_time()
+    time.sleep(seconds)
+    spent = time.process_time() - started
+    per_interval = spent / max(1, kept) * settings.POLL_INTERVAL_SECONDS / seconds
+    return {"kept": kept, "idle_s": seconds, "cpu_ms_per_session_per_interval": round(1000 * per_interval, 2)}
 
 
 if __name__ == "__main__":

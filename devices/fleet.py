@@ -116,6 +116,10 @@ def poll_threads(
         thread.start()
     for thread in threads:
         thread.join()
+    # One-shot: the sessions the polls kept for a next poll that never comes in this process are closed.
+    from devices.session_pool import close_all
+
+    close_all()
     return outcomes
 
 

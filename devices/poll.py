@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices import commands as cmds
-from devices import history, rawstore, state
+from devices import history, rawstore, session_pool, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll
@@ -223,23 +223,16 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
     started = time.monotonic()
     timings: dict[str, float] = {}
     try:
-        session = DeviceSession(device)
         commands = poll_commands(device.platform, device.pki_form)
         try:
-            t0 = time.monotonic()
-            session.open()
-            timings["connect"] = time.monotonic() - t0
-            t0 = time.monotonic()
-            outputs = _run_commands(session, commands)
-            timings["commands"] = time.monotonic() - t0
+            # The device's session kept from its previous poll, or a fresh one (devices/session_pool.py).
+            outputs = session_pool.run_commands(device, lambda s: _run_commands(s, commands), timings)
         except SessionError as exc:
             timings.setdefault("connect", time.monotonic() - started)
             with transaction.atomic():
                 _finish(poll, PollStatus.FAILED, exc.reason, started, timings, [])
                 state.mark_stale(device, poll)
             return poll
-        finally:
-            session.close()
         t0 = time.monotonic()
         parsed = parse_all(device.platform, outputs)
         timings["parse"] = time.monotonic() - t0

@@ -39,6 +39,8 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 REASON_HOST_KEY_CHANGED = "host key changed"
 REASON_AUTH_FAILED = "authentication failed"
 REASON_PAGING = "paging not disabled"
+# How often the transport thread of a session kept open between polls wakes up when nothing arrives.
+IDLE_CHECK_SECONDS = 30.0
 
 
 class SessionError(Exception):
@@ -281,6 +283,11 @@ class DeviceSession:
         self._prompt = ""
         self._prompt_re: re.Pattern[str] | None = None
         self._aborted = False
+        # Commands answered in full so far: a kept session (devices/session_pool.py) that breaks before it
+        # answers one more was ended by the device while idle, and the poll reconnects.
+        self.completed = 0
+        # False once the session may be out of step with the device (a pager left with `q`): never kept.
+        self.in_step = True
         # Why no further command can be sent ('' while the session is usable): a timed-out command's
         # late output would land in the next one's, and a closed session answers nothing.
         self.broken = ""
@@ -453,6 +460,7 @@ class DeviceSession:
         if MORE_RE.search(output):
             self._leave_pager()
             return output, REASON_PAGING
+        self.completed += 1
         return output, ""
 
     def _abort(self) -> None:
@@ -470,6 +478,7 @@ class DeviceSession:
 
     def _leave_pager(self) -> None:
         # `q` ends the pager on IOS, PIX and ASA; then wait for the prompt so the next command is clean.
+        self.in_step = False
         conn = self.conn
         if conn is None or self._prompt_re is None:
             return
@@ -492,6 +501,47 @@ class DeviceSession:
         # The instant the device read its clock is about halfway through the exchange.
         received_at = sent_at + (timezone.now() - sent_at) / 2
         return CommandOutput(command, text, output, error, seconds, received_at)
+
+    # -- kept open between polls (devices/session_pool.py) ------------------------------------------
+
+    def alive(self) -> bool:
+        """Whether the session can take another command as far as this side knows (no byte is sent)."""
+        conn = self.conn
+        if conn is None or self.broken or not self.in_step:
+            return False
+        if self.device.transport == Transport.TELNET:
+            return True
+        client = getattr(conn, "remote_conn_pre", None)
+        transport = client.get_transport() if client is not None else None
+        channel = getattr(conn, "remote_conn", None)
+        if channel is None or channel.closed or channel.eof_received:
+            return False
+        return bool(transport is not None and transport.is_active())
+
+    def drain(self) -> bool:
+        """Read and drop what the device printed while the session was idle (log lines, a banner before it
+        hung up); False when the device closed the session meanwhile. Sends nothing."""
+        conn = self.conn
+        if conn is None:
+            return False
+        try:
+            for _ in range(1000):  # a device that never stops printing is not drained: treat it as dead
+                if not conn.read_channel():
+                    return self.alive()
+        except (OSError, EOFError, paramiko.SSHException):
+            pass
+        return False
+
+    def idle(self, waiting: bool) -> None:
+        """A kept session's transport thread checks for a close every IDLE_CHECK_SECONDS instead of 10 times
+        a second (paramiko's default): a thousand idle sessions would otherwise cost a core's tenth. The
+        device's data still wakes it at once; nothing is sent either way (no keepalive)."""
+        client = getattr(self.conn, "remote_conn_pre", None)  # telnet has no transport thread
+        transport = client.get_transport() if client is not None else None
+        if transport is None:
+            return
+        with contextlib.suppress(OSError):
+            transport.sock.settimeout(IDLE_CHECK_SECONDS if waiting else transport._active_check_timeout)
 
     def close(self) -> None:
         """Disconnect; never raises."""

@@ -20,7 +20,9 @@ from vpnportal.logging import log_context
 
 log = logging.getLogger(__name__)
 
-# A poll task may never outlive these (sessions have their own shorter timeouts).
+# A poll task may never outlive these under prefork (sessions have their own shorter timeouts). The thread
+# pool the worker unit runs enforces none: there the session's connect, login and read timeouts bound a
+# poll, and the poll lease (finish_abandoned_polls) records one still running after POLL_LEASE_SECONDS.
 POLL_SOFT_TIME_LIMIT = 5 * 60
 POLL_TIME_LIMIT = 6 * 60
 DISPATCH_BATCH = 5000

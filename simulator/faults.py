@@ -20,11 +20,21 @@
 | host_key_changed   | the SSH listener presents a different host key                                  |
 | log_after_prompt   | a log line (`message`) is printed right after the prompt that ends a command's  |
 |                    | output (only after `action` when given), as `terminal monitor` prints syslog    |
+| drop_sessions      | one-shot: the SSH sessions open now are dropped at the next bytes they receive, |
+|                    | unanswered, as a device that rebooted or timed them out answers a stale one     |
+| exec_timeout       | a session that waits for input `seconds` (600: IOS's default) is closed, as the |
+|                    | line's `exec-timeout` (PIX/ASA: `ssh timeout`) does                             |
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .device import Device
 
 FAULTS = (
     "refuse",
@@ -44,7 +54,12 @@ FAULTS = (
     "identity_address",
     "host_key_changed",
     "log_after_prompt",
+    "exec_timeout",
+    "drop_sessions",
 )
+
+# Faults that act once when set and are not kept in the device's fault set.
+ONE_SHOT = ("reboot", "drop_sessions")
 
 # Faults that stop phase 1 from completing: the SAs in place live until their next rekey.
 PHASE1_BREAKERS = ("clock_1993", "crl_missing", "crl_expired", "identity_address")
@@ -78,3 +93,15 @@ def truncate(text: str, fraction: float) -> str:
     """Cut the output after `fraction` of its characters (mid-line, as a dropped link does)."""
     keep = max(1, int(len(text) * fraction))
     return text[:keep]
+
+
+async def input_within(event: asyncio.Event, dev: Device, close: Callable[[], None]) -> None:
+    """Wait for the client's next bytes; with `exec_timeout`, a session idle for its `seconds` is closed
+    (`close`), as a line's exec-timeout logs an idle user out: the client sees its channel close."""
+    if not dev.has("exec_timeout"):
+        await event.wait()
+        return
+    try:
+        await asyncio.wait_for(event.wait(), float(dev.fault_param("exec_timeout", "seconds", 600.0)))
+    except TimeoutError:
+        close()

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .faults import ONE_SHOT
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
 ACK_TIMEOUT_S = 10
@@ -60,8 +62,8 @@ class SubprocessHandle:
         """Switch a fault on (acknowledged before returning)."""
         self._faults.setdefault(name, {})[fault] = params
         self._send()
-        if fault == "reboot":
-            self._faults[name].pop("reboot", None)
+        if fault in ONE_SHOT:
+            self._faults[name].pop(fault, None)
 
     def clear_fault(self, name: str, fault: str | None = None) -> None:
         """Switch a fault (or all of the device's) off."""

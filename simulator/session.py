@@ -107,7 +107,7 @@ class CliSession:
             if self.closed:
                 raise SessionClosed
             self._event.clear()
-            await self._event.wait()
+            await faults.input_within(self._event, self.device, self.close)
         chars, self._buf = self._buf, ""
         return chars
 

@@ -26,7 +26,7 @@ import simulator.telnet_server as telnet_server
 from .ca import SEED_PROFILE, SimCA, modern_profile
 from .clock import SimClock
 from .device import CrlEntry, Device, TunnelEnd
-from .faults import PHASE1_BREAKERS, check
+from .faults import ONE_SHOT, PHASE1_BREAKERS, check
 from .scenario import Scenario, load
 from .syslog_sender import SyslogSender
 from .tunnel_state import EndSeed, Tunnel
@@ -253,6 +253,9 @@ class Simulator:
             if self.syslog is not None:
                 self.syslog.restarted(dev)
             return
+        if fault == "drop_sessions":
+            dev.extra["drop_sessions"] = set(dev.sessions)  # ssh_server drops them at their next input
+            return
         if fault in dev.faults:
             dev.faults[fault] = params
             return
@@ -365,7 +368,7 @@ class Simulator:
                 if f not in wanted:
                     await self.clear_fault(name, f)
             for f, params in wanted.items():
-                if f not in self.devices[name].faults or f == "reboot":
+                if f not in self.devices[name].faults or f in ONE_SHOT:
                     await self.set_fault(name, f, **params)
         if data.get("advance"):
             self.clock.advance(float(data["advance"]))

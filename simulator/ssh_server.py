@@ -96,8 +96,15 @@ class _Session(asyncssh.SSHServerSession):  # type: ignore[misc]
         return False
 
     def data_received(self, data: str, datatype: Any) -> None:
-        if self.cli is not None:
-            self.cli.feed(data)
+        if self.cli is None:
+            return
+        dropped = self.device.extra.get("drop_sessions", set())
+        if self.cli.id in dropped:
+            # The `drop_sessions` fault: this session is gone on the device's side; the input is not answered.
+            dropped.discard(self.cli.id)
+            self.cli.close()
+            return
+        self.cli.feed(data)
 
     def eof_received(self) -> bool:
         if self.cli is not None:

@@ -99,3 +99,13 @@ def page(chromium: Any, live_server: Any) -> Iterator[Any]:
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_session_kept_between_tests() -> Iterator[None]:
+    """A device session a poll kept open (devices/session_pool.py) ends with its test: the next test has
+    another simulator, perhaps on the same port, and counts its own logins."""
+    yield
+    from devices.session_pool import close_all
+
+    close_all()

@@ -79,8 +79,9 @@ def celery_worker_process(
     concurrency: int = 1,
     extra_env: dict[str, str] | None = None,
     log: Path | None = None,
+    pool: str = "prefork",
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`celery worker` (prefork) consuming a private queue, ready; yields (process, queue name)."""
+    """`celery worker` (prefork, or `pool`) consuming a private queue, ready; yields (process, queue name)."""
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     log = log or ROOT / "var" / f"worker-{queue}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ def celery_worker_process(
                 "--concurrency",
                 str(concurrency),
                 "--pool",
-                "prefork",
+                pool,
                 "--loglevel",
                 "INFO",
                 "--without-gossip",

@@ -289,6 +289,11 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 VPNPORTAL_KNOWN_HOSTS = BASE_DIR / env_str("VPNPORTAL_KNOWN_HOSTS", str(VAR_DIR / "known_hosts"))
 SSH_CONNECT_TIMEOUT = env_int("SSH_CONNECT_TIMEOUT", 15)
 SSH_COMMAND_TIMEOUT = env_int("SSH_COMMAND_TIMEOUT", 60)
+# Sessions kept open between polls by a long-lived worker (devices/session_pool.py, docs/polling.md): closed
+# after this many idle seconds (below IOS's 10-minute exec-timeout, above the 300 s poll interval), at most
+# this many per process (each holds one of its device's VTY lines). 0 switches reuse off.
+SSH_SESSION_REUSE_SECONDS = env_int("SSH_SESSION_REUSE_SECONDS", 540)
+SSH_SESSION_REUSE_MAX = env_int("SSH_SESSION_REUSE_MAX", 2000)
 
 # Celery on Redis (cookiecutter-django wiring: CELERY_ namespace, JSON only, acks_late).
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -96,6 +96,16 @@ def test_every_service_runs_sandboxed_as_the_service_user(name: str) -> None:
         assert f"\n{line}\n" in text, (name, line)
 
 
+def test_the_worker_runs_the_thread_pool_that_keeps_sessions_open() -> None:
+    # One process per unit keeps each device's session between polls (docs/polling.md); prefork pool
+    # processes would each hold one of the device's VTY lines and reuse it a 1/C of the time.
+    exec_start = next(
+        line for line in unit_text("vpnportal-worker@.service").splitlines() if line.startswith("ExecStart=")
+    )
+    assert " --pool threads " in exec_start
+    assert "VPNPORTAL_WORKER_CONCURRENCY=32" in (DEPLOY / "env.example").read_text()
+
+
 def test_every_variable_a_unit_expands_is_in_the_env_template() -> None:
     template = (DEPLOY / "env.example").read_text()
     defined = set(re.findall(r"^([A-Z_]+)=", template, re.MULTILINE))

@@ -199,7 +199,7 @@ def test_it_reads_faults_from_the_scenario_and_the_control_file(key_cache: Path,
 def test_it_rejects_unknown_faults(seed_sim: SimulatorHandle) -> None:
     with pytest.raises(UnknownFault):
         seed_sim.set_fault("1720-1", "gremlins")
-    assert "reboot" in FAULTS and len(FAULTS) == 17
+    assert "reboot" in FAULTS and len(FAULTS) == 19
 
 
 def test_it_refuses_telnet_too(seed_sim: SimulatorHandle) -> None:
@@ -260,3 +260,36 @@ def test_it_fails_phase_1_at_the_next_rekey_with_an_address_identity(seed_sim: S
         assert _ipsec(pix, "cisco_pix")["ipsec_sas"][0]["inbound_esp"] == []
     finally:
         pix.disconnect()
+
+
+def test_it_logs_an_idle_session_out_at_its_exec_timeout(seed_sim: SimulatorHandle) -> None:
+    seed_sim.set_fault("1720-1", "exec_timeout", seconds=0.5)
+    shell = raw_shell(seed_sim, "1720-1")
+    try:
+        shell.expect(r"1720-1>$")
+        shell.send("show clock\n")  # input in time: answered
+        assert "1720-1>" in shell.quiet(0.3)
+        shell.quiet(1.0)  # then idle longer than the timeout
+        assert shell.chan.closed or shell.chan.eof_received
+    finally:
+        shell.close()
+    seed_sim.clear_fault("1720-1", "exec_timeout")
+    connect(seed_sim, "1720-1").disconnect()
+
+
+def test_it_drops_the_sessions_open_now_at_their_next_input(seed_sim: SimulatorHandle) -> None:
+    shell = raw_shell(seed_sim, "1720-1")
+    try:
+        shell.expect(r"1720-1>$")
+        seed_sim.set_fault("1720-1", "drop_sessions")  # one-shot: not kept
+        assert not seed_sim.device("1720-1").has("drop_sessions")
+        shell.send("show clock\n")
+        assert "1720-1>" not in shell.quiet(0.8)  # unanswered
+        assert shell.chan.closed or shell.chan.eof_received
+    finally:
+        shell.close()
+    conn = connect(seed_sim, "1720-1")  # a session opened afterwards is served
+    try:
+        assert "1720-1" in conn.find_prompt()
+    finally:
+        conn.disconnect()
