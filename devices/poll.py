@@ -28,6 +28,10 @@ from vpnportal.logging import log_context
 log = logging.getLogger(__name__)
 
 MAX_REASON = 1000
+# The devices this process has applied a poll of in full. A restarted worker (a deploy with new parsers,
+# rows rewritten by a data migration) trusts no row an older version wrote: its first poll of each device
+# applies every output again, unchanged or not (rawstore.Stored.unchanged is ignored once).
+APPLIED_HERE: set[int] = set()
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -245,7 +249,10 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
             if status == PollStatus.FAILED:
                 state.mark_stale(device, poll)
             else:
-                apply_outputs(device, poll, applicable(parsed), unchanged)
+                apply_outputs(
+                    device, poll, applicable(parsed), unchanged if device.pk in APPLIED_HERE else frozenset()
+                )
+                APPLIED_HERE.add(device.pk)
             timings["store"] = time.monotonic() - t0
             _finish(poll, status, reason, started, timings, [])
         return poll
