@@ -196,7 +196,9 @@ def _on_write(sender: Any, instance: Any, **kwargs: Any) -> None:
     scopes: tuple[str, ...] = MODEL_SCOPES.get(name, ())
     if name == "Device" and fields is not None and set(fields) <= {"silenced_until"}:
         scopes = ("alerts",)  # a silence: the alert lists and this device's page
-    if name == "Tunnel" and (fields is None or "silenced_until" in fields or kwargs.get("signal") is post_delete):
+    if name == "Tunnel" and (
+        fields is None or "silenced_until" in fields or kwargs.get("signal") is post_delete
+    ):
         scopes = ("tunnels", "alerts")
     if name == "Alert" and not kwargs.get("created") and kwargs.get("signal") is post_save:
         shown = _alert_shown(instance)
@@ -215,7 +217,18 @@ def connect_signals() -> None:
     from pki.models import Certificate, Crl, Trustpoint
     from vpnportal.models import Alert, MaintenanceWindow
 
-    saved = (Device, DeviceState, Poll, Tunnel, IpsecSa, Certificate, Crl, Trustpoint, Alert, MaintenanceWindow)
+    saved = (
+        Device,
+        DeviceState,
+        Poll,
+        Tunnel,
+        IpsecSa,
+        Certificate,
+        Crl,
+        Trustpoint,
+        Alert,
+        MaintenanceWindow,
+    )
     for model in saved:
         post_save.connect(_on_write, sender=model, dispatch_uid=f"page_cache.save.{model.__name__}")
     for model in (Device, Tunnel, Alert, MaintenanceWindow):
