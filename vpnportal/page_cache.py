@@ -163,7 +163,7 @@ UNSHOWN = {
 }
 # What a save of each model may change: the scopes (besides the row's devices' versions).
 MODEL_SCOPES = {
-    "Device": SCOPES,
+    "Device": ("pki", "alerts"),  # its name on those lists; its tunnels' rows are under its version
     "Tunnel": ("tunnels",),
     "Certificate": ("pki",),
     "Crl": ("pki",),
