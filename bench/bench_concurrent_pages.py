@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,12 @@ SECONDS = float(os.environ.get("BENCH_PAGES_SECONDS", "120"))
 THINK_S = float(os.environ.get("BENCH_PAGES_THINK_SECONDS", "2"))
 # Threads of the poll loop: each holds a PostgreSQL connection, and a shared server has max_connections.
 POLL_THREADS = int(os.environ.get("BENCH_PAGES_POLL_THREADS", "8"))
+# `paced` (default): the production rate, fleet size / POLL_INTERVAL_SECONDS devices per second (1,000 devices
+# every 300 s: 3.3 polls/s), over the simulated devices, the alert cycle every 30 s as beat runs it;
+# `stress`: the simulated devices back to back with POLL_THREADS threads, correlation and alerts per cycle.
+POLL_MODE = os.environ.get("BENCH_PAGES_POLL_MODE", "paced")
+FLEET = 1000
+ALERT_EVERY_S = 30.0
 SCRAPE_EVERY = 15.0
 SCRAPERS = 2
 WORKERS = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
@@ -219,6 +226,13 @@ def poll_loop(names_file: Path, stats_file: Path, stop_file: Path) -> None:
     from devices.fleet import run_poll_cycle
 
     names = json.loads(names_file.read_text())
+    if POLL_MODE == "stress":
+        _stress_loop(names, stats_file, stop_file, run_poll_cycle)
+    else:
+        _paced_loop(names, stats_file, stop_file, run_poll_cycle)
+
+
+def _stress_loop(names: list[str], stats_file: Path, stop_file: Path, run_poll_cycle: Any) -> None:
     cycles = []
     while not stop_file.exists():
         result = run_poll_cycle(names, concurrency=POLL_THREADS, processes=1)
@@ -229,6 +243,36 @@ def poll_loop(names_file: Path, stats_file: Path, stop_file: Path) -> None:
                 "failed": len(result.failed),
                 "wall_s": round(result.seconds, 2),
             }
+        )
+        stats_file.write_text(json.dumps(cycles))
+
+
+def _paced_loop(names: list[str], stats_file: Path, stop_file: Path, run_poll_cycle: Any) -> None:
+    """Every second, the next devices due at the production rate (round robin over `names`); the first
+    batch is the whole list (host keys pinned, populated SAs replaced), recorded as a cycle of its own."""
+    from django.conf import settings
+
+    rate = FLEET / settings.POLL_INTERVAL_SECONDS
+    cycles = []
+    result = run_poll_cycle(names, concurrency=POLL_THREADS, processes=1)
+    cycles.append({"finished_at": time.time(), "devices": len(result.outcomes), "failed": len(result.failed)})
+    stats_file.write_text(json.dumps(cycles))
+    started, due, done, position, last_alerts = time.monotonic(), 0.0, 0, 0, time.monotonic()
+    while not stop_file.exists():
+        due = (time.monotonic() - started) * rate
+        count = int(due) - done
+        if count <= 0:
+            time.sleep(0.05)
+            continue
+        batch = [names[(position + i) % len(names)] for i in range(min(count, len(names)))]
+        position = (position + len(batch)) % len(names)
+        alerts = time.monotonic() - last_alerts >= ALERT_EVERY_S
+        if alerts:
+            last_alerts = time.monotonic()
+        result = run_poll_cycle(batch, concurrency=min(POLL_THREADS, len(batch)), processes=1, alerts=alerts)
+        done += len(batch)
+        cycles.append(
+            {"finished_at": time.time(), "devices": len(result.outcomes), "failed": len(result.failed)}
         )
         stats_file.write_text(json.dumps(cycles))
 
@@ -260,6 +304,7 @@ def _measure(port: int, cookies: list[str], ids: dict[str, list[int]], stats_fil
         t.join()
     rec = Recorder()
     load_start = os.getloadavg()
+    cpu_start = resource.getrusage(resource.RUSAGE_SELF)
     polls_before = sum(c["devices"] for c in _cycles(stats_file))
     started = time.monotonic()
     until = started + SECONDS
@@ -277,6 +322,8 @@ def _measure(port: int, cookies: list[str], ids: dict[str, list[int]], stats_fil
         t.join()
     wall = time.monotonic() - started
     load_end = os.getloadavg()
+    cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu_s = (cpu_end.ru_utime - cpu_start.ru_utime) + (cpu_end.ru_stime - cpu_start.ru_stime)
     cycles = _cycles(stats_file)
     pages: dict[str, Any] = {}
     for page, samples in rec.ms.items():
@@ -300,10 +347,23 @@ def _measure(port: int, cookies: list[str], ids: dict[str, list[int]], stats_fil
         "seconds": round(wall, 1),
         "errors": rec.errors,
         "polls_during_run": sum(c["devices"] for c in cycles) - polls_before,
-        "poll_cycles": cycles,
+        "polls_per_s": round((sum(c["devices"] for c in cycles) - polls_before) / wall, 2),
+        "poll_mode": POLL_MODE,
+        "client_cpu_s": round(client_cpu_s, 1),
+        "client_cores": round(client_cpu_s / wall, 2),
+        "cpu_model": _cpu_model(),
+        "poll_cycles": cycles[:5],
         "load_at_start": [round(x, 2) for x in load_start],
         "load_at_end": [round(x, 2) for x in load_end],
     }
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} x{os.cpu_count()}"
+    return f"unknown x{os.cpu_count()}"
 
 
 def _print(result: dict[str, Any]) -> None:
@@ -312,6 +372,11 @@ def _print(result: dict[str, Any]) -> None:
         f"for {result['seconds']} s, "
         f"gunicorn {WORKERS} workers, {result['polls_during_run']} polls of {POLLED} devices during the run; "
         f"load {result['load_at_start'][0]} -> {result['load_at_end'][0]}",
+        flush=True,
+    )
+    print(
+        f"  poll loop {result['poll_mode']}: {result['polls_per_s']} polls/s; the client threads took "
+        f"{result['client_cpu_s']} s CPU ({result['client_cores']} cores); {result['cpu_model']}",
         flush=True,
     )
     print(f"  {'page':18s} {'requests':>8s} {'p50':>8s} {'p95':>8s} {'p99':>8s}  target p95", flush=True)

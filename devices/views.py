@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from devices.summary import device_state, secret_paths, tunnel_ends, tunnel_quer
 from devices.topology import topology_graph
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
+from vpnportal import page_cache
 from vpnportal.alerting import actions
 from vpnportal.choices import OPEN_ALERT_STATES
 from vpnportal.lists import filtered_list
@@ -102,68 +103,82 @@ def tunnel_list(request: HttpRequest) -> HttpResponse:
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A device: last poll and what each command printed, config facts, poll history, PKI, alerts."""
     _need(request, "devices.view_device")
-    device = get_object_or_404(
-        Device.objects.without_secrets().select_related("state__last_poll", "state__last_ok_poll"), pk=pk
-    )
-    state = device_state(device)
-    last_poll = state.last_poll if state else None
-    if last_poll is None:
-        last_poll = Poll.objects.filter(device=device).order_by("-started_at").first()
-    outputs: list[dict[str, Any]] = []
-    if last_poll is not None:
-        for output in poll_outputs(last_poll):
-            size = output.raw.size if output.raw is not None and not output.delta else None
-            text = raw_text(output)
-            # An output unchanged since an earlier poll is that poll's row (its duration too).
-            since = output.__dict__.get("at") if output.poll_id != last_poll.pk else None
-            outputs.append(
-                {
-                    "output": output,
-                    "text": text,
-                    "size": len(text.encode()) if size is None else size,
-                    "unchanged_since": since,
-                }
-            )
-    polls = list(Poll.objects.filter(device=device).order_by("-started_at")[:POLL_HISTORY])
-    alerts = list(
-        Alert.objects.filter(Q(device=device) | Q(tunnel__end_a=device) | Q(tunnel__end_b=device))
-        .select_related("device", "tunnel", "acknowledged_by")
-        .defer(*secret_paths("device"))
-        .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
-    )
-    tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
-    context = {
-        "poll_warnings": poll_warnings(last_poll) if last_poll is not None else [],
-        "now": timezone.now(),
-        "device": device,
-        "state": state,
-        "last_poll": last_poll,
-        "outputs": outputs,
-        "polls": polls,
-        "certificates": Certificate.objects.filter(device=device, present=True)
-        .select_related("trustpoint")
-        .order_by("valid_to"),
-        "crls": Crl.objects.filter(device=device, present=True).order_by("next_update"),
-        # An enroll button says "Enroll" for a trustpoint with no identity certificate yet.
-        "trustpoints": Trustpoint.objects.filter(device=device, present=True)
-        .annotate(
-            enrolled=Exists(
-                Certificate.objects.filter(
-                    trustpoint=OuterRef("pk"),
-                    present=True,
-                    role=CertificateRole.IDENTITY,
-                    status=CertificateStatus.AVAILABLE,
+    name = Device.objects.filter(pk=pk).values_list("name", flat=True).first()
+    if name is None:
+        raise Http404
+
+    def data() -> dict[str, Any]:
+        device = get_object_or_404(
+            Device.objects.without_secrets().select_related("state__last_poll", "state__last_ok_poll"), pk=pk
+        )
+        state = device_state(device)
+        last_poll = state.last_poll if state else None
+        if last_poll is None:
+            last_poll = Poll.objects.filter(device=device).order_by("-started_at").first()
+        outputs: list[dict[str, Any]] = []
+        if last_poll is not None:
+            for output in poll_outputs(last_poll):
+                size = output.raw.size if output.raw is not None and not output.delta else None
+                text = raw_text(output)
+                # An output unchanged since an earlier poll is that poll's row (its duration too).
+                since = output.__dict__.get("at") if output.poll_id != last_poll.pk else None
+                outputs.append(
+                    {
+                        "output": output,
+                        "text": text,
+                        "size": len(text.encode()) if size is None else size,
+                        "unchanged_since": since,
+                    }
+                )
+        polls = list(Poll.objects.filter(device=device).order_by("-started_at")[:POLL_HISTORY])
+        alerts = list(
+            Alert.objects.filter(Q(device=device) | Q(tunnel__end_a=device) | Q(tunnel__end_b=device))
+            .select_related("device", "tunnel", "acknowledged_by")
+            .defer(*secret_paths("device"))
+            .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
+        )
+        tunnels = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnel_queryset().touching(device)]
+        context = {
+            "poll_warnings": poll_warnings(last_poll) if last_poll is not None else [],
+            "now": timezone.now(),
+            "device": device,
+            "state": state,
+            "last_poll": last_poll,
+            "outputs": outputs,
+            "polls": polls,
+            "certificates": Certificate.objects.filter(device=device, present=True)
+            .select_related("trustpoint")
+            .order_by("valid_to"),
+            "crls": Crl.objects.filter(device=device, present=True).order_by("next_update"),
+            # An enroll button says "Enroll" for a trustpoint with no identity certificate yet.
+            "trustpoints": Trustpoint.objects.filter(device=device, present=True)
+            .annotate(
+                enrolled=Exists(
+                    Certificate.objects.filter(
+                        trustpoint=OuterRef("pk"),
+                        present=True,
+                        role=CertificateRole.IDENTITY,
+                        status=CertificateStatus.AVAILABLE,
+                    )
                 )
             )
-        )
-        .order_by("name"),
-        "alerts": alerts,
-        "open_states": OPEN_ALERT_STATES,
-        "tunnel_rows": tunnels,
-        "silence_hours": SILENCE_HOURS,
-        "silence_url": reverse("devices:device_silence", args=[device.pk]),
-        "silence_scope": "device",
-    }
+            .order_by("name"),
+            "alerts": alerts,
+            "open_states": OPEN_ALERT_STATES,
+            "tunnel_rows": tunnels,
+            "silence_hours": SILENCE_HOURS,
+            "silence_url": reverse("devices:device_silence", args=[device.pk]),
+            "silence_scope": "device",
+        }
+        return context
+
+    # A page fragment (vpnportal/templatetags/page_fragments.py) under this device's version, its
+    # tunnels' peers' versions (their rows show both ends) and the tunnel and alert scopes.
+    pairs = Tunnel.objects.touching(pk).values_list("end_a_id", "end_b_id")
+    peers = sorted({end for pair in pairs for end in pair} | {pk})
+    versions = page_cache.versions(("tunnels", "alerts"), peers)
+    key = None if versions is None else (pk, sorted(versions.items()))
+    context = {"page_key": key, "device_data": data, "device": {"name": name}}
     return render(request, "devices/device_detail.html", context)
 
 
@@ -171,34 +186,46 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def tunnel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A tunnel: both ends in two columns, every SA with its counters, charts of the history."""
     _need(request, "devices.view_tunnel")
-    tunnel = get_object_or_404(tunnel_queryset(), pk=pk)
-    now = timezone.now()
-    # The tunnel's own alerts, and its ends' open ones: an expired certificate on either end breaks its IKE.
-    alerts = list(
-        Alert.objects.filter(
-            Q(tunnel=tunnel)
-            | Q(
-                device_id__in=[tunnel.end_a_id, tunnel.end_b_id],
-                tunnel__isnull=True,
-                state__in=OPEN_ALERT_STATES,
+    row = Tunnel.objects.filter(pk=pk).values_list("name", "end_a_id", "end_b_id").first()
+    if row is None:
+        raise Http404
+    name, end_a, end_b = row
+
+    def data() -> dict[str, Any]:
+        tunnel = get_object_or_404(tunnel_queryset(), pk=pk)
+        now = timezone.now()
+        # The tunnel's own alerts, and its ends' open ones: an expired certificate on either end breaks its IKE.
+        alerts = list(
+            Alert.objects.filter(
+                Q(tunnel=tunnel)
+                | Q(
+                    device_id__in=[tunnel.end_a_id, tunnel.end_b_id],
+                    tunnel__isnull=True,
+                    state__in=OPEN_ALERT_STATES,
+                )
             )
+            .select_related("device", "tunnel", "acknowledged_by")
+            .defer(*secret_paths("device"))
+            .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
         )
-        .select_related("device", "tunnel", "acknowledged_by")
-        .defer(*secret_paths("device"))
-        .order_by("resolved_at", "-opened_at")[:RECENT_ALERTS]
-    )
-    context = {
-        "now": now,
-        "tunnel": tunnel,
-        "chart_range": default_range(tunnel, now),
-        "ends": tunnel_ends(tunnel),
-        "alerts": alerts,
-        "open_states": OPEN_ALERT_STATES,
-        "history_url": reverse("api:tunnel-history", args=[tunnel.pk]),
-        "silence_hours": SILENCE_HOURS,
-        "silence_url": reverse("devices:tunnel_silence", args=[tunnel.pk]),
-        "silence_scope": "tunnel",
-    }
+        context = {
+            "now": now,
+            "tunnel": tunnel,
+            "chart_range": default_range(tunnel, now),
+            "ends": tunnel_ends(tunnel),
+            "alerts": alerts,
+            "open_states": OPEN_ALERT_STATES,
+            "history_url": reverse("api:tunnel-history", args=[tunnel.pk]),
+            "silence_hours": SILENCE_HOURS,
+            "silence_url": reverse("devices:tunnel_silence", args=[tunnel.pk]),
+            "silence_scope": "tunnel",
+        }
+        return context
+
+    # A page fragment under the versions of both ends (their polls) and the tunnel and alert scopes.
+    versions = page_cache.versions(("tunnels", "alerts"), (end_a, end_b))
+    key = None if versions is None else (pk, sorted(versions.items()))
+    context = {"page_key": key, "tunnel_data": data, "tunnel": {"name": name}}
     return render(request, "devices/tunnel_detail.html", context)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -29,6 +30,8 @@ from pki.enrollment_requests import (
 from pki.forms import EnrollForm
 from pki.models import Certificate, Crl, Enrollment, Trustpoint
 from pki.timeline import timeline_rows
+from vpnportal import page_cache
+from vpnportal.dashboard import present_pki_counts
 from vpnportal.lists import filtered_list
 
 # `?device=` is a row id or a device name (a slug).
@@ -47,28 +50,38 @@ def _need(request: HttpRequest, perm: str) -> None:
 def certificate_list(request: HttpRequest) -> HttpResponse:
     """Every certificate devices hold, soonest to expire first (`?present=all` adds those no longer reported)."""
     _need(request, "pki.view_certificate")
-    qs = (
-        Certificate.objects.select_related("device", "trustpoint")
-        .defer(*secret_paths("device"))
-        .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
-    )
-    # `?gone=1` is the older spelling of `?present=all`.
-    gone = {"present": "all"} if request.GET.get("gone") == "1" else {}
-    listing = filtered_list(
-        request,
-        CertificateFilter,
-        qs,
-        api_list="api:certificate-list",
-        fields=("q", "device", "role", "status", "expires_within_days"),
-        page_size=PAGE_SIZE,
-        fixed=gone,
-        drop=("gone",),
-    )
-    context = {
-        **listing.context(),
-        "certificates": listing.page.object_list,
-        "show_gone": bool(gone) or listing.params.get("present") == "all",
-    }
+
+    def data() -> dict[str, Any]:
+        qs = (
+            Certificate.objects.select_related("device", "trustpoint")
+            .defer(*secret_paths("device"))
+            .order_by(F("valid_to").asc(nulls_last=True), "device__name", "id")
+        )
+        # `?gone=1` is the older spelling of `?present=all`.
+        gone = {"present": "all"} if request.GET.get("gone") == "1" else {}
+        listing = filtered_list(
+            request,
+            CertificateFilter,
+            qs,
+            api_list="api:certificate-list",
+            fields=("q", "device", "role", "status", "expires_within_days"),
+            page_size=PAGE_SIZE,
+            fixed=gone,
+            drop=("gone",),
+        )
+        context = {
+            **listing.context(),
+            "certificates": listing.page.object_list,
+            "show_gone": bool(gone) or listing.params.get("present") == "all",
+        }
+        return context
+
+    # The list is a page fragment (vpnportal/templatetags/page_fragments.py) under the `pki` scope, the
+    # count of present rows (a poll marks the gone ones by UPDATE) and the query string: its days left
+    # move with the clock and are at most PAGE_CACHE_SECONDS old.
+    scopes = page_cache.versions(("pki",))
+    key = None if scopes is None else (scopes["pki"], present_pki_counts(), request.get_full_path())
+    context = {"page_key": key, "certificates_data": data}
     return render(request, "pki/certificate_list.html", context)
 
 

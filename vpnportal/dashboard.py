@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
+from django.utils import timezone
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
@@ -21,6 +20,7 @@ from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, severity_rank
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
 
+T = TypeVar("T")
 ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
 SOONEST = 10  # certificates and CRLs listed on the overview
 OVERVIEW_ALERTS = 50
@@ -82,27 +82,98 @@ def problem_devices_q(now: datetime) -> Q:
     )
 
 
-OVERVIEW_STATE_KEY = "overview:state:{}"
-OVERVIEW_TUNNELS_KEY = "overview:tunnels:{}"
+OVERVIEW_SHOWN_KEY = "overview:shown-tunnels:{}"
+
+
+def _once(compute: Callable[[], T]) -> Callable[[], T]:
+    """`compute`, run at most once however many fragments ask for its data."""
+    return functools.cache(compute)
 
 
 def overview_context() -> dict[str, Any]:
     """Everything the overview shows, in a fixed number of queries whatever the inventory's size.
 
     The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
-    every device with a problem, and the fleet's poll freshness in one line. What only polls and edits
-    change comes from the page cache (vpnportal/page_cache.py): the counts, devices and expiries under
-    the generation they were read at, the tunnel table under the versions of the devices it shows;
-    alerts and heartbeats are read at every request.
+    every device with a problem, and the fleet's poll freshness in one line. Each section is a page
+    fragment (vpnportal/templatetags/page_fragments.py) cached under what it shows: the alerts under the
+    `alerts` scope, the tunnel counts and table under the `tunnels` scope and the versions of the shown
+    tunnels' ends, the expiries under the `pki` scope and the count of present rows, the devices under
+    a fingerprint read at each request (one small query). The data behind a fragment is a callable,
+    run only when the fragment is not in the cache; heartbeats and the time stamp are read every time.
     """
     now = timezone.now()
-    generation = page_cache.generation()
-    state = (
-        overview_state(now)
-        if generation is None
-        else page_cache.cached(OVERVIEW_STATE_KEY.format(generation), lambda: overview_state(now))
+    scopes = page_cache.versions(("alerts", "tunnels", "pki"))
+    shown = (
+        _shown_tunnels()
+        if scopes is None
+        else page_cache.cached(OVERVIEW_SHOWN_KEY.format(scopes["tunnels"]), _shown_tunnels)
     )
-    # Acknowledged and long-standing conditions are grouped apart (vpnportal/alert_triage.py), not mixed in.
+    ends = sorted({end for _, a, b in shown for end in (a, b)})
+    end_versions = page_cache.device_versions(ends) if scopes is not None else None
+    versions: dict[str, Any] = {"alerts": None, "tunnels": None, "pki": None, "fleet": None}
+    if scopes is not None and end_versions is not None:
+        versions = {
+            "alerts": scopes["alerts"],
+            "tunnels": (scopes["tunnels"], [(t, end_versions[a], end_versions[b]) for t, a, b in shown]),
+            "pki": (scopes["pki"], present_pki_counts()),
+            "fleet": fleet_fingerprint(now),
+        }
+    return {
+        "now": now,
+        "page_versions": versions,
+        "alerts_data": _once(lambda: overview_alerts(now)),
+        "tunnels_data": _once(overview_tunnels),
+        "expiries_data": _once(lambda: overview_expiries(now)),
+        "devices_data": _once(lambda: overview_devices(now)),
+        "heartbeats": list(Heartbeat.objects.order_by("name")),
+    }
+
+
+def _shown_tunnels() -> list[tuple[int, int, int]]:
+    """The overview's tunnels (worst first) and their ends: what its table's key is made of."""
+    return list(
+        Tunnel.objects.annotate(status_rank=status_rank())
+        .order_by("status_rank", "name")
+        .values_list("pk", "end_a_id", "end_b_id")[:OVERVIEW_TUNNELS]
+    )
+
+
+def present_pki_counts() -> tuple[int, int]:
+    """Certificates and CRLs present: a poll marks the ones gone by UPDATE, which sends no signal."""
+    return (
+        Certificate.objects.filter(present=True).count(),
+        Crl.objects.filter(present=True).count(),
+    )
+
+
+def fleet_fingerprint(now: datetime) -> tuple[Any, ...]:
+    """What the overview's devices section shows, in two small queries: which devices have a problem with
+    their last poll and state, how many, and the poll freshness to the minute (its ages are minutes)."""
+    problems = problem_devices_q(now)
+    listed = list(
+        Device.objects.filter(problems)
+        .order_by("state__last_poll__started_at", "name")
+        .values_list("pk", "state__last_poll_id", "state__stale", "state__clock_skew_seconds")[
+            :OVERVIEW_DEVICES
+        ]
+    )
+    fleet = _fleet(problems)
+    minute = [int(t.timestamp() // 60) if t else None for t in (fleet["oldest_poll"], fleet["newest_poll"])]
+    return (listed, fleet["total"], fleet["failing"], minute)
+
+
+def _fleet(problems: Q) -> dict[str, Any]:
+    return Device.objects.aggregate(
+        total=Count("id"),
+        failing=Count("id", filter=problems),
+        oldest_poll=Min("state__last_poll__started_at"),
+        newest_poll=Max("state__last_poll__started_at"),
+    )
+
+
+def overview_alerts(now: datetime) -> dict[str, Any]:
+    """The overview's alert tile and tables: acknowledged and long-standing conditions apart
+    (vpnportal/alert_triage.py), not mixed in."""
     unsilenced = (
         Alert.objects.filter(state__in=OPEN_ALERT_STATES)
         .exclude(silenced_q(now))
@@ -112,9 +183,6 @@ def overview_context() -> dict[str, Any]:
     )
     triaged = triage(unsilenced, now)
     return {
-        **state,
-        "tunnel_table": overview_tunnel_table(),
-        "now": now,
         "open_alerts": triaged.act[:OVERVIEW_ALERTS],
         "open_alerts_not_shown": max(0, len(triaged.act) - OVERVIEW_ALERTS),
         "long_standing_alerts": triaged.long_standing[:OVERVIEW_ALERTS],
@@ -122,43 +190,24 @@ def overview_context() -> dict[str, Any]:
         "acknowledged_alerts": triaged.acknowledged[:OVERVIEW_ALERTS],
         "acknowledged_count": len(triaged.acknowledged),
         "alert_counts": alert_counts(now),
-        "heartbeats": list(Heartbeat.objects.order_by("name")),
     }
 
 
-def overview_tunnel_table() -> str:
-    """The overview's table of the worst tunnels, rendered: cached under which tunnels it shows and the
-    versions of their ends (vpnportal/page_cache.py), so a poll of a device it does not show keeps it.
-
-    The table is the same for every user of one language (no action, no form in it): the language is part
-    of the key. Its availability shares move with the clock and are at most PAGE_CACHE_SECONDS old."""
-    shown = list(
-        Tunnel.objects.annotate(status_rank=status_rank())
-        .order_by("status_rank", "name")
-        .values_list("pk", "end_a_id", "end_b_id")[:OVERVIEW_TUNNELS]
-    )
-    versions = page_cache.device_versions(sorted({end for _, a, b in shown for end in (a, b)}))
-
-    def render() -> str:
-        tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
-        rows = [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels]
-        return render_to_string("includes/tunnel_table.html", {"rows": rows})
-
-    if versions is None:
-        return mark_safe(render())  # noqa: S308 - our own template's output
-    fingerprint = hashlib.sha256(
-        repr([translation.get_language(), *((t, versions[a], versions[b]) for t, a, b in shown)]).encode()
-    ).hexdigest()
-    return mark_safe(page_cache.cached(OVERVIEW_TUNNELS_KEY.format(fingerprint), render))  # noqa: S308
-
-
-def overview_state(now: datetime) -> dict[str, Any]:
-    """The overview's sections that polls and edits change: tunnel counts, devices needing attention, expiries.
-
-    The same for every user (the page's permission-dependent parts are the alert actions, rendered from
-    live rows), so one cached copy serves them all."""
+def overview_tunnels() -> dict[str, Any]:
+    """The tunnel counts by status and the table of the worst tunnels with both ends."""
     counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     tunnel_count = sum(counts.values())
+    tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
+    return {
+        "tunnel_counts": counts,
+        "tunnel_count": tunnel_count,
+        "tunnels_not_shown": max(0, tunnel_count - min(tunnel_count, OVERVIEW_TUNNELS)),
+        "rows": [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels],
+    }
+
+
+def overview_devices(now: datetime) -> dict[str, Any]:
+    """Devices needing attention (the oldest polls first) and the fleet's poll freshness."""
     problems = problem_devices_q(now)
     devices = list(
         Device.objects.without_secrets()
@@ -166,12 +215,19 @@ def overview_state(now: datetime) -> dict[str, Any]:
         .select_related("state__last_poll")
         .order_by("state__last_poll__started_at", "name")[:OVERVIEW_DEVICES]
     )
-    fleet = Device.objects.aggregate(
-        total=Count("id"),
-        failing=Count("id", filter=problems),
-        oldest_poll=Min("state__last_poll__started_at"),
-        newest_poll=Max("state__last_poll__started_at"),
-    )
+    fleet = _fleet(problems)
+    return {
+        "devices": devices,
+        "device_count": fleet["total"],
+        "failing_devices": fleet["failing"],
+        "devices_not_shown": max(0, fleet["failing"] - len(devices)),
+        "oldest_poll": fleet["oldest_poll"],
+        "newest_poll": fleet["newest_poll"],
+    }
+
+
+def overview_expiries(now: datetime) -> dict[str, Any]:
+    """The certificates and CRLs that run out soonest, and how many expired long ago."""
     # What expired long ago is known (and listed on the certificate and CRL pages): the soonest ahead here.
     long_ago = now - LONG_STANDING
     certificates = list(
@@ -187,15 +243,6 @@ def overview_state(now: datetime) -> dict[str, Any]:
         .order_by("next_update", "id")[:SOONEST]
     )
     return {
-        "tunnel_counts": counts,
-        "tunnel_count": tunnel_count,
-        "tunnels_not_shown": max(0, tunnel_count - min(tunnel_count, OVERVIEW_TUNNELS)),
-        "devices": devices,
-        "device_count": fleet["total"],
-        "failing_devices": fleet["failing"],
-        "devices_not_shown": max(0, fleet["failing"] - len(devices)),
-        "oldest_poll": fleet["oldest_poll"],
-        "newest_poll": fleet["newest_poll"],
         "certificates": certificates,
         "crls": crls,
         "certificates_expired_long_ago": Certificate.objects.filter(

@@ -1,20 +1,24 @@
-"""What the overview and `/metrics` read from the state tables, cached across web processes until it changes.
+"""What the pages and `/metrics` read from the state tables, cached across web processes until it changes.
 
 gunicorn serves from several processes, and polls write from Celery workers or `manage.py poll`: the
 cache is the shared one (settings CACHES, Redis), and a write tells it through version numbers kept in
-the same cache, never by deleting entries:
+the same cache, never by deleting entries. What changes is split by what a page shows (docs/pages.md):
 
-- a global *generation*, part of the overview's key: any poll, tunnel judgement or inventory edit bumps it;
-- a *version per device*, part of the key of that device's `/metrics` lines: a poll of one device re-renders
-  that device's lines only, so a scrape during a poll cycle still reuses the other devices' lines.
+- a *scope version* per kind of fleet-wide data: `tunnels` (a tunnel's recorded status, reason, SPI match,
+  silence: correlation saves a tunnel only when one of those changed), `pki` (a certificate, CRL or
+  trustpoint row written), `alerts` (an alert's shown fields, a silence or a maintenance window);
+- a *version per device*, bumped by any write of its rows (its polls, state, SAs, certificates, the
+  device itself): the device page, the tunnel pages of its tunnels, its `/metrics` lines, the overview's
+  tunnel rows of its tunnels.
 
-Writes bump through model signals (`connect_signals`): `devices/poll.py` ends every poll with `Poll.save()`
-in the poll's transaction, `correlate_tunnels` saves every tunnel it judges, the admin and the inventory
-forms save rows. A bump happens at once and again when the transaction commits: the second one discards
-what a reader may have cached from the old rows in between, so nothing is served past the commit that
-changed it. Entries also expire (PAGE_CACHE_SECONDS), which bounds what the clock alone moves (which
-certificates count as long expired). A cache that does not answer costs speed, never a page: the data
-are computed again.
+A poll therefore bumps the version of the device it polled and nothing fleet-wide unless it changed a
+tunnel's status or a certificate. `data_changed(device_ids)` says "anything of these devices may have
+changed" (a bulk UPDATE without signals, an inventory edit): every scope and those devices' versions.
+
+Writes bump through model signals (`connect_signals`), at once and again when the transaction commits:
+the second one discards what a reader may have cached from the old rows in between, so nothing is
+served past the commit that changed it. Entries also expire (PAGE_CACHE_SECONDS), which bounds what the
+clock alone moves (relative ages, days left). A cache that does not answer costs speed, never a page.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-GENERATION_KEY = "pages:generation"
+SCOPES = ("tunnels", "pki", "alerts")
+SCOPE_KEY = "pages:scope:{}"
 DEVICE_VERSION_KEY = "pages:device-version:{}"
 # Version numbers outlive the entries keyed by them; one that expired restarts at a number never used.
 VERSION_SECONDS = 7 * 24 * 3600
@@ -53,13 +58,21 @@ def _bump_keys(keys: list[str]) -> None:
         log.warning("page cache: could not record a change", exc_info=True)
 
 
-def data_changed(device_ids: Iterable[int] = ()) -> None:
-    """The state behind the pages changed (for these devices): bump now, and again once it is committed."""
-    keys = [GENERATION_KEY, *(DEVICE_VERSION_KEY.format(pk) for pk in set(device_ids) if pk is not None)]
+def changed(scopes: Iterable[str] = (), device_ids: Iterable[int] = ()) -> None:
+    """These scopes and these devices' rows changed: bump now, and again once it is committed."""
+    keys = [SCOPE_KEY.format(s) for s in scopes]
+    keys += [DEVICE_VERSION_KEY.format(pk) for pk in set(device_ids) if pk is not None]
+    if not keys:
+        return
     _bump_keys(keys)
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         transaction.on_commit(lambda: _bump_keys(keys))
+
+
+def data_changed(device_ids: Iterable[int] = ()) -> None:
+    """Anything behind the pages may have changed (for these devices): every scope and their versions."""
+    changed(SCOPES, device_ids)
 
 
 def _versions(keys: list[str]) -> dict[str, int]:
@@ -74,13 +87,17 @@ def _versions(keys: list[str]) -> dict[str, int]:
     return found
 
 
-def generation() -> int | None:
-    """The global generation (None when the cache does not answer)."""
+def versions(scopes: Iterable[str] = (), device_ids: Iterable[int] = ()) -> dict[str, int] | None:
+    """The scopes' versions by name and the devices' as `device:<id>`, in one round trip (None when the
+    cache does not answer: the caller computes everything)."""
+    keys = {s: SCOPE_KEY.format(s) for s in scopes}
+    keys.update({f"device:{pk}": DEVICE_VERSION_KEY.format(pk) for pk in device_ids})
     try:
-        return _versions([GENERATION_KEY])[GENERATION_KEY]
+        found = _versions(list(keys.values()))
     except Exception:
         log.warning("page cache unavailable", exc_info=True)
         return None
+    return {name: found[key] for name, key in keys.items()}
 
 
 def device_versions(device_ids: list[int]) -> dict[int, int] | None:
@@ -135,24 +152,85 @@ def _device_ids(instance: Any) -> list[int]:
         return [instance.pk]
     if isinstance(instance, Tunnel):
         return [instance.end_a_id, instance.end_b_id]
-    device_id = getattr(instance, "device_id", None)
+    device_id = getattr(instance, "__dict__", {}).get("device_id")
     return [device_id] if device_id is not None else []
+
+
+# Fields no page shows: a save that writes only these changes nothing on a page.
+UNSHOWN = {
+    "Device": {"next_poll_at", "pki_form"},
+    "Alert": {"last_evaluated_at", "last_notified_at", "consecutive"},
+}
+# What a save of each model may change: the scopes (besides the row's devices' versions).
+MODEL_SCOPES = {
+    "Device": ("pki", "alerts"),  # its name on those lists; its tunnels' rows are under its version
+    "Tunnel": ("tunnels",),
+    "Certificate": ("pki",),
+    "Crl": ("pki",),
+    "Trustpoint": ("pki",),
+    "Alert": ("alerts",),
+    "MaintenanceWindow": ("alerts",),
+}
+# An alert's shown fields as loaded (post_init): the alert cycle saves every held alert at each
+# evaluation, most with nothing a page shows changed.
+_SNAPSHOT = "_page_cache_shown"
+
+
+def _alert_shown(instance: Any) -> tuple[Any, ...]:
+    row = instance.__dict__  # never a deferred field's query
+    return tuple(row.get(f.attname) for f in instance._meta.concrete_fields if f.name not in UNSHOWN["Alert"])
+
+
+def _on_alert_init(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if instance.pk is not None:
+        instance.__dict__[_SNAPSHOT] = _alert_shown(instance)
 
 
 def _on_write(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loaddata: no state to speak of yet
-    data_changed(_device_ids(instance))
+    name = sender.__name__
+    fields = kwargs.get("update_fields")
+    if fields is not None and set(fields) <= UNSHOWN.get(name, set()):
+        return
+    scopes: tuple[str, ...] = MODEL_SCOPES.get(name, ())
+    if name == "Device" and fields is not None and set(fields) <= {"silenced_until"}:
+        scopes = ("alerts",)  # a silence: the alert lists and this device's page
+    if name == "Tunnel" and (
+        fields is None or "silenced_until" in fields or kwargs.get("signal") is post_delete
+    ):
+        scopes = ("tunnels", "alerts")
+    if name == "Alert" and not kwargs.get("created") and kwargs.get("signal") is post_save:
+        shown = _alert_shown(instance)
+        if instance.__dict__.get(_SNAPSHOT) == shown:
+            return  # evaluated again, nothing shown changed
+        instance.__dict__[_SNAPSHOT] = shown
+    changed(scopes, _device_ids(instance))
 
 
 def connect_signals() -> None:
-    """Bump on every save of the rows the overview and `/metrics` read, and on deleting a device or a
-    tunnel (called by the app's ready). Not on deleting polls or SAs: a receiver would make Django load
-    every row the history pruning deletes; those deletes happen inside a poll, which bumps anyway."""
+    """Bump on the saves of the rows the pages and `/metrics` read, and on deleting a device, a tunnel, an
+    alert or a maintenance window (called by the app's ready). Not on deleting polls or SAs: a receiver
+    would make Django load every row the history pruning deletes; those deletes happen inside a poll,
+    which bumps its device anyway. Polls, state rows and SAs bump only their device's version."""
     from devices.models import Device, DeviceState, IpsecSa, Poll, Tunnel
-    from pki.models import Certificate, Crl
+    from pki.models import Certificate, Crl, Trustpoint
+    from vpnportal.models import Alert, MaintenanceWindow
 
-    for model in (Device, DeviceState, Poll, Tunnel, IpsecSa, Certificate, Crl):
+    saved = (
+        Device,
+        DeviceState,
+        Poll,
+        Tunnel,
+        IpsecSa,
+        Certificate,
+        Crl,
+        Trustpoint,
+        Alert,
+        MaintenanceWindow,
+    )
+    for model in saved:
         post_save.connect(_on_write, sender=model, dispatch_uid=f"page_cache.save.{model.__name__}")
-    for model in (Device, Tunnel):
+    for model in (Device, Tunnel, Alert, MaintenanceWindow):
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"page_cache.delete.{model.__name__}")
+    post_init.connect(_on_alert_init, sender=Alert, dispatch_uid="page_cache.init.Alert")

@@ -303,7 +303,7 @@ CELERY_BROKER_URL = REDIS_URL
 # A Redis that does not answer makes pages compute everything again, never fail.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "vpnportal.cache_backend.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "vpnportal",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

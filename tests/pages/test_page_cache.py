@@ -126,7 +126,7 @@ def test_pages_answer_when_the_cache_does_not(seed: Seed, viewer: User) -> None:
         }
     }
     with override_settings(CACHES=unreachable):
-        assert page_cache.generation() is None
+        assert page_cache.versions(("tunnels",)) is None
         assert _encaps() == 3000
         page_cache.data_changed([seed.router.pk])  # a poll still finishes
         client = Client()

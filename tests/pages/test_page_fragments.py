@@ -1,0 +1,93 @@
+"""The cached pages (page fragments) show what an uncached render shows after each change that matters,
+and a change that shows nowhere leaves them cached."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from tests.pages.seed import Seed
+from vpnportal import page_cache
+from vpnportal.alerting import actions
+
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+STAMP = re.compile(r'<p class="muted stamp">.*?</p>|<div class="tile heartbeat.*?</div>', re.S)
+
+
+def _page(client: Client, url: str) -> str:
+    return STAMP.sub("", TOKEN.sub("", client.get(url).content.decode()))
+
+
+def _uncached(client: Client, url: str) -> str:
+    page_cache.data_changed()  # every scope bumped: everything rendered afresh
+    return _page(client, url)
+
+
+def _pages(seed: Seed) -> list[str]:
+    return ["/", f"/tunnels/{seed.tunnel.pk}/", f"/devices/{seed.router.pk}/", "/certificates/"]
+
+
+def test_a_certificate_renewed_shows_at_once(seed: Seed, viewer: User) -> None:
+    client = Client()
+    client.force_login(viewer)
+    before = _page(client, "/certificates/")
+    seed.router_cert.valid_to = timezone.now() + timedelta(days=900, hours=1)
+    seed.router_cert.save()
+    after = _page(client, "/certificates/")
+    assert after != before and ">900</td>" in after
+    assert after == _uncached(client, "/certificates/")
+
+
+def test_an_acknowledged_alert_shows_at_once_with_the_reader_s_own_token(seed: Seed, operator: User) -> None:
+    client = Client()
+    client.force_login(operator)
+    assert 'class="ack"' in client.get("/").content.decode()
+    actions.acknowledge_alert(seed.alert, operator)
+    page = _page(client, "/")
+    assert page == _uncached(client, "/")
+    other = Client()
+    other.force_login(operator)
+    html = other.get("/").content.decode()
+    token = other.cookies["csrftoken"].value if "csrftoken" in other.cookies else None
+    assert "PAGE-FRAGMENT-CSRF" not in html and (token is None or TOKEN.search(html))
+
+
+def test_a_poll_that_changes_nothing_shown_keeps_the_fragments(seed: Seed, viewer: User) -> None:
+    client = Client()
+    client.force_login(viewer)
+    client.get("/certificates/")
+    keys_before = set(cache._cache.get_client()  # type: ignore[attr-defined].keys("*fragment:certificates*"))
+    # An alert evaluated again with nothing shown changed, and a poll of a device: no pki bump.
+    seed.alert.last_evaluated_at = timezone.now()
+    seed.alert.save(update_fields=["last_evaluated_at"])
+    versions = page_cache.versions(("pki", "alerts"))
+    page_cache.changed((), [seed.router.pk])
+    assert page_cache.versions(("pki", "alerts")) == versions
+    client.get("/certificates/")
+    assert set(cache._cache.get_client()  # type: ignore[attr-defined].keys("*fragment:certificates*")) == keys_before
+
+
+@pytest.mark.parametrize("query", ["?role=identity", "?ordering=-valid_to", "?page=1&q=1720"])
+def test_filters_and_pages_keep_their_own_copies(seed: Seed, viewer: User, query: str) -> None:
+    client = Client()
+    client.force_login(viewer)
+    _page(client, "/certificates/")
+    assert _page(client, f"/certificates/{query}") == _uncached(client, f"/certificates/{query}")
+
+
+def test_every_cached_page_matches_an_uncached_render_for_viewers_and_operators(
+    seed: Seed, viewer: User, operator: User
+) -> None:
+    for user in (viewer, operator):
+        client = Client()
+        client.force_login(user)
+        for url in _pages(seed):
+            warm = (_page(client, url), _page(client, url))[1]
+            assert warm == _uncached(client, url), url
