@@ -155,8 +155,10 @@ def _finish(
     fields = ["status", "reason", "finished_at", "duration_ms", "timings", "warnings", "outputs_complete"]
     # One UPDATE and one page-cache bump for everything the poll wrote (its state rows are written with
     # update() and bulk_update(), which send no signal): now, and again when the poll's transaction commits.
+    # Its device's version only: the rows a poll writes by UPDATE are that device's; the certificates, CRLs
+    # and trustpoints it changes are saved (their signals bump the pki lists), tunnels by correlation.
     Poll.objects.filter(pk=poll.pk).update(**{f: getattr(poll, f) for f in fields})
-    page_cache.data_changed([poll.device_id])
+    page_cache.changed((), [poll.device_id])
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason
     )
@@ -267,7 +269,7 @@ def _run_claimed(poll: Poll, device: Device) -> Poll:
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
             DeviceState.objects.filter(device=device).update(stale=True)
-            page_cache.data_changed([device.pk])  # the UPDATEs above send no signal
+            page_cache.changed((), [device.pk])  # the UPDATEs above send no signal
             if recorded:
                 state.count_polls(device.pk, failed=1)
         except Exception:
