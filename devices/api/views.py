@@ -43,13 +43,17 @@ RANGES = {
 HISTORY_KEY = "history:{}:{}:{}"
 
 
-def bucket_end(now: datetime, span: timedelta) -> datetime:
-    """The end of a named range (`?range=day`), rounded up to a step of the chart's width (1/500 of the
-    span, at least a minute): browsers asking within the same step share one cached answer, which
-    reaches at most one step past now (nothing is recorded there yet)."""
+def named_range(now: datetime, span: timedelta) -> tuple[datetime, datetime]:
+    """(since, until) of a named range (`?range=day`) on steps of the chart's width (1/500 of the span, at
+    least a minute), so that browsers asking within the same step share one cached answer: the end is
+    rounded up (at most one step past now, where nothing is recorded yet) and the start down, so the range
+    never starts after `now - span` and reads the store its span reads (a week starting a minute late
+    would read raw samples instead of hourly rollups)."""
     step = max(60, int(span.total_seconds()) // (MAX_POINTS // 2))
     epoch = int(now.timestamp())
-    return datetime.fromtimestamp(-(-epoch // step) * step, tz=UTC)
+    until = datetime.fromtimestamp(-(-epoch // step) * step, tz=UTC)
+    since = datetime.fromtimestamp(epoch // step * step, tz=UTC) - span
+    return since, until
 
 
 def resolution(since: datetime, now: datetime) -> str:
@@ -173,8 +177,10 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
             span = RANGES.get(params.get("range", "day"))
             if span is None:
                 raise ValidationError({"range": gettext("one of %(values)s") % {"values": ", ".join(RANGES)}})
-            until = until or bucket_end(now, span)
-            since = until - span
+            if until is None:
+                since, until = named_range(now, span)
+            else:
+                since = until - span
         until = until or now
         if since >= until:
             raise ValidationError({"since": gettext("must be before until")})

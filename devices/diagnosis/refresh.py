@@ -24,6 +24,7 @@ from devices.models import Device, Diagnosis, Poll, Tunnel
 from devices.models import Finding as FindingRow
 from devices.rawstore import poll_outputs
 from devices.redact import redact_text, redact_value
+from vpnportal import page_cache
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,10 @@ def enrollment_findings(device: Device, now: datetime) -> list[Finding]:
     return diagnose_enrollment(device.platform, records, pending, urls, now, pending_limit(), device.pki_form)
 
 
+# What the pages show of a finding: a rewrite that changes none of these does not invalidate them.
+SHOWN_FIELDS = ("severity", "title", "evidence", "fix", "texts", "fix_device", "active")
+
+
 def _sync(
     scope: dict[str, Any],
     findings: list[Finding],
@@ -137,6 +142,7 @@ def _sync(
 ) -> tuple[int, int]:
     """Upsert this scope's findings; deactivate the ones that no longer hold (only `codes`, when given)."""
     opened = closed = 0
+    shown_changed = False
     existing = {(r.code, r.subject): r for r in FindingRow.objects.filter(**scope)}
     seen: set[tuple[str, str]] = set()
     for finding in findings:
@@ -165,10 +171,14 @@ def _sync(
         if row is None:
             FindingRow.objects.create(code=key[0], subject=key[1], first_seen=now, **scope, **values)
             opened += 1
+            shown_changed = True
             continue
         if not row.active:
             values["first_seen"] = now  # a finding that comes back is a new occurrence
             opened += 1
+        shown_changed = shown_changed or any(
+            getattr(row, name) != values[name] for name in SHOWN_FIELDS if name in values
+        )
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
@@ -178,6 +188,13 @@ def _sync(
         row.active = False
         row.save(update_fields=["active"])
         closed += 1
+        shown_changed = True
+    if shown_changed:
+        # The device and tunnel pages show findings and are cached under their devices' versions
+        # (vpnportal/page_cache.py); a diagnosis that only moved last_seen keeps them.
+        tunnel = scope.get("tunnel")
+        device = scope.get("device")
+        page_cache.changed((), [device.pk] if device is not None else [tunnel.end_a_id, tunnel.end_b_id])
     return opened, closed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -85,3 +85,14 @@ def test_it_rejects_bad_parameters(api: Client, seed: Seed, query: str) -> None:
 
 def test_it_answers_404_for_an_unknown_tunnel(api: Client, seed: Seed) -> None:
     assert api.get("/api/tunnels/999999/history/").status_code == 404
+
+
+def test_a_named_range_reads_the_store_its_span_reads_and_reaches_now(api: Client, seed: Seed) -> None:
+    """The end of a named range is rounded up (browsers share one cached answer per step) without the range
+    starting later than `now - span`, which turned a week of hourly rollups into an hour of raw samples."""
+    before = timezone.now()
+    body = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=week").json()
+    assert body["resolution"] == "hour"
+    assert datetime.fromisoformat(body["since"]) <= before - timedelta(days=7)
+    assert datetime.fromisoformat(body["until"]) >= before
+    assert len(body["series"][0]["points"]) > 100
