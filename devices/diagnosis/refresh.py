@@ -192,9 +192,9 @@ def _sync(
     if shown_changed:
         # The device and tunnel pages show findings and are cached under their devices' versions
         # (vpnportal/page_cache.py); a diagnosis that only moved last_seen keeps them.
-        tunnel = scope.get("tunnel")
-        device = scope.get("device")
-        page_cache.changed((), [device.pk] if device is not None else [tunnel.end_a_id, tunnel.end_b_id])
+        device, tunnel = scope.get("device"), scope.get("tunnel")
+        ends = [device.pk] if device is not None else [tunnel.end_a_id, tunnel.end_b_id] if tunnel else []
+        page_cache.changed((), ends)
     return opened, closed
 
 
