@@ -86,15 +86,20 @@ def own_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of one process in MB, 0 when it is gone."""
+def status_mb(pid: int, field: str) -> float:
+    """A size line of /proc/<pid>/status (VmHWM, VmRSS, ...) in MB, 0 when the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident set size (VmHWM) of one process in MB, 0 when it is gone."""
+    return status_mb(pid, "VmHWM")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -578,13 +583,7 @@ def _split_round(
 
 def _rss_mb(pid: int) -> float:
     """Resident set size (VmRSS) of one process in MB, 0 when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
+    return status_mb(pid, "VmRSS")
 
 
 def _idle_cpu(kept: int, seconds: float = 10.0) -> dict[str, Any]:
