@@ -15,6 +15,7 @@ from devices.choices import Transport
 from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
 from devices.redact import redact_value
+from devices.touch import touch_last_seen
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
 
@@ -159,7 +160,7 @@ def apply_state(
     # IKEv1 and IKEv2 SAs are one list (the poller leaves IKE out when the IKEv2 command failed).
     if cmds.IKE in results:
         if cmds.IKE in unchanged and (cmds.IKEV2 in unchanged or cmds.IKEV2 not in results):
-            IkeSa.objects.filter(device=device, active=True).update(last_seen=now)
+            touch_last_seen(device.pk, now, [(IkeSa, "active")])  # no ORM query to compile
         else:
             ike_sas = list(results[cmds.IKE].result.get("ike_sas") or [])
             if cmds.IKEV2 in results:
