@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices import commands as cmds
-from devices import history, rawstore, session_pool, state
+from devices import history, plainsql, rawstore, session_pool, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll
@@ -157,7 +157,7 @@ def _finish(
     # update() and bulk_update(), which send no signal): now, and again when the poll's transaction commits.
     # Its device's version only: the rows a poll writes by UPDATE are that device's; the certificates, CRLs
     # and trustpoints it changes are saved (their signals bump the pki lists), tunnels by correlation.
-    Poll.objects.filter(pk=poll.pk).update(**{f: getattr(poll, f) for f in fields})
+    plainsql.update_row(Poll, poll.pk, {f: getattr(poll, f) for f in fields})
     page_cache.changed((), [poll.device_id])
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import F, Subquery
 
 from devices import commands as cmds
-from devices import rawcodec, rawmemo
+from devices import plainsql, rawcodec, rawmemo
 from devices.choices import PollStatus
 from devices.models import Poll, PollOutput, RawOutput
 from devices.outputs import ParsedOutput
@@ -114,12 +114,14 @@ def _chain(poll: Poll) -> tuple[list[tuple[int, datetime]], bool, bool, bool]:
     """The polls (id, start) the device's previous outputs are read from (newest first, back to a complete one),
     whether a poll of the device is running, whether every poll of the chain finished ok, and whether a
     complete poll was within reach (False: nothing known for sure, the first poll or older polls only)."""
-    earlier = list(
-        Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
-        .exclude(pk=poll.pk)
-        .order_by("-started_at", "-id")
-        .values_list("pk", "outputs_complete", "status", "started_at")[:KEYFRAME_POLLS]
-    )
+    earlier = plainsql.earlier_polls(poll.device_id, poll.started_at, poll.pk, KEYFRAME_POLLS)
+    if earlier is None:
+        earlier = list(
+            Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
+            .exclude(pk=poll.pk)
+            .order_by("-started_at", "-id")
+            .values_list("pk", "outputs_complete", "status", "started_at")[:KEYFRAME_POLLS]
+        )
     chain: list[tuple[int, datetime]] = []
     running = False
     all_ok = True
@@ -327,10 +329,7 @@ def _store_raw(
     if not todo:
         return {}
     digests = {i: blobs.digest(i) for i in todo}
-    known = {
-        r.sha256: r.pk
-        for r in RawOutput.objects.filter(sha256__in=set(digests.values())).only("id", "sha256")
-    }
+    known = _raw_ids(set(digests.values()))
     base_of = {
         i: b for i in todo if (b := previous.get(rows[i].command)) is not None and b.raw_id is not None
     }
@@ -361,11 +360,19 @@ def _store_raw(
             new[digest] = RawOutput(sha256=digest, size=len(data), content=whole)
     if new:
         RawOutput.objects.bulk_create(list(new.values()), ignore_conflicts=True)
-        ids = dict(RawOutput.objects.filter(sha256__in=new).values_list("sha256", "id"))
+        ids = _raw_ids(set(new))
         for i, digest in digests.items():
             if i not in stored:
                 stored[i] = (ids[digest], b"", new[digest].content)
     return stored
+
+
+def _raw_ids(digests: set[str]) -> dict[str, int]:
+    """RawOutput id by sha256, of those that exist."""
+    found = plainsql.raw_ids(digests)
+    if found is None:
+        found = dict(RawOutput.objects.filter(sha256__in=digests).values_list("sha256", "id"))
+    return found
 
 
 def complete_polls(polls: Iterable[Poll]) -> int:

@@ -14,8 +14,8 @@ from devices import commands as cmds
 from devices.choices import Transport
 from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
+from devices.plainsql import touch_last_seen, update_row
 from devices.redact import redact_value
-from devices.touch import touch_last_seen
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
 
@@ -174,11 +174,12 @@ def apply_state(
 
 
 def _write_state(state: DeviceState, fields: list[str]) -> None:
-    """The state row's fields in one UPDATE (no signal; the poll's finish bumps the page cache)."""
-    values = {name: getattr(state, name) for name in fields}
+    """The state row's fields in one UPDATE (no signal; the poll's finish bumps the page cache), as text
+    (devices/plainsql.py); polls_total, set to F("polls_total") + 1, is added to in the statement."""
+    values = {name: getattr(state, name) for name in fields if name != "polls_total"}
     values["last_poll_id"] = values.pop("last_poll").pk
     values["last_ok_poll_id"] = values.pop("last_ok_poll").pk
-    DeviceState.objects.filter(pk=state.pk).update(**values)
+    update_row(DeviceState, state.pk, values, {"polls_total": 1} if "polls_total" in fields else None)
 
 
 def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
@@ -310,7 +311,8 @@ def _apply_ipsec(
     # Counters move on every poll of a live SA: a plain UPDATE of what moved per row is far cheaper to
     # build than bulk_update's CASE expressions for the one or few ident pairs a device has.
     for row, moved in changed:
-        IpsecSa.objects.filter(pk=row.pk).update(**moved)
+        if moved:
+            update_row(IpsecSa, row.pk, moved)  # as text: no ORM compile (devices/plainsql.py)
     gone = [r.pk for r in existing.values() if r.pk not in seen and r.active]
     if gone:
         IpsecSa.objects.filter(pk__in=gone).update(active=False)

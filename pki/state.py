@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from devices import commands as cmds
 from devices.models import Device, Poll
+from devices.plainsql import touch_last_seen
 from devices.redact import redact_text, redact_value
-from devices.touch import touch_last_seen
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 
@@ -88,7 +88,7 @@ def apply_pki_state(
     """
     now = timezone.now()
     if unchanged:
-        # One statement for the three tables (devices/touch.py).
+        # One statement for the three tables (devices/plainsql.py).
         touch_last_seen(device.pk, now, [(Trustpoint, "present"), (Certificate, "present"), (Crl, "present")])
         return
     trustpoints = _apply_trustpoints(device, config, now)
