@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import BinaryField, Model
 
 
 def _q(name: str) -> str:
@@ -57,29 +57,40 @@ def _column(model: type[Model], name: str) -> str:
 
 
 @cache
-def _update_statement(model: type[Model], names: tuple[str, ...], added: tuple[str, ...]) -> str:
+def _update_statement(
+    model: type[Model], names: tuple[str, ...], added: tuple[str, ...], where: tuple[str, ...]
+) -> str:
     sets = [f"{_q(_column(model, n))} = %s" for n in names]
     sets += [f"{_q(c)} = {_q(c)} + %s" for c in (_column(model, n) for n in added)]
     table, pk = _q(model._meta.db_table), _q(str(model._meta.pk.column))  # type: ignore[union-attr]
+    conditions = "".join(f" AND {_q(_column(model, n))} = %s" for n in where)
     # Names quoted from the model's own, every value a parameter.
-    return f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} = %s"  # noqa: S608
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} = %s{conditions}"  # noqa: S608
 
 
 def update_row(
-    model: type[Model], pk: Any, values: Mapping[str, Any], add: Mapping[str, int] | None = None
+    model: type[Model],
+    pk: Any,
+    values: Mapping[str, Any],
+    add: Mapping[str, int] | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> int:
-    """`model.objects.filter(pk=pk).update(**values, **{k: F(k) + n for k, n in add})`, as text; returns
-    the rows changed. Values are plain values (no expressions)."""
-    add = add or {}
-    names, added = tuple(values), tuple(add)
-    fields: list[Any] = [model._meta.get_field(n) for n in names]
-    params = [
-        f.get_db_prep_save(values[n], connection=connection) for n, f in zip(names, fields, strict=True)
-    ]
+    """`model.objects.filter(pk=pk, **where).update(**values, **{k: F(k) + n for k, n in add})`, as text;
+    returns the rows changed. Values are plain values (no expressions), `where` plain equalities (no
+    None: SQL's `= NULL` is never true)."""
+    add, where = add or {}, where or {}
+    names, added, conditions = tuple(values), tuple(add), tuple(where)
+    params = [_prepared(model, n, values[n]) for n in names]
     params += [add[n] for n in added]
+    params += [pk, *(_prepared(model, n, where[n]) for n in conditions)]
     with connection.cursor() as cursor:
-        cursor.execute(_update_statement(model, names, added), [*params, pk])
+        cursor.execute(_update_statement(model, names, added, conditions), params)
         return int(cursor.rowcount)
+
+
+def _prepared(model: type[Model], name: str, value: Any) -> Any:
+    field: Any = model._meta.get_field(name)
+    return field.get_db_prep_save(value, connection=connection)
 
 
 def earlier_polls(
@@ -110,3 +121,72 @@ def raw_ids(digests: Iterable[str]) -> dict[str, int] | None:
     with connection.cursor() as cursor:
         cursor.execute(_RAW_IDS, [list(digests)])
         return dict(cursor.fetchall())
+
+
+@cache
+def _insert_statement(model: type[Model], rows: int) -> tuple[str, tuple[Any, ...]]:
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(_q(f.column) for f in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
+    table, pk = _q(model._meta.db_table), _q(str(model._meta.pk.column))  # type: ignore[union-attr]
+    # Names quoted from the model's own, every value a parameter.
+    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}", fields  # noqa: S608
+
+
+def insert_rows(model: type[Model], objs: list[Any]) -> list[Any]:
+    """`model.objects.bulk_create(objs)` as text on PostgreSQL (each value prepared by its field as
+    bulk_create prepares it, the new ids set on the objects, no signal); the ORM's elsewhere, or when a
+    field needs a placeholder of its own."""
+    if not objs:
+        return objs
+    sql, fields = _insert_statement(model, len(objs))
+    # A binary column's placeholder is %s on PostgreSQL; another field with a placeholder of its own (none
+    # of the models written here has one) goes through the ORM.
+    if connection.vendor != "postgresql" or any(
+        hasattr(f, "get_placeholder") and not isinstance(f, BinaryField) for f in fields
+    ):
+        return list(model._default_manager.bulk_create(objs))
+    params = [
+        f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for obj in objs for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+class Sample(NamedTuple):
+    """What a counter sample's successor reads of it (devices/history.py:record_samples)."""
+
+    ipsec_sa_id: int
+    at: datetime
+    inbound_spi: int | None
+    outbound_spi: int | None
+    pkts_encaps: int
+    pkts_decaps: int
+    send_errors: int
+    recv_errors: int
+    other_errors: int
+
+
+_NEWEST = (
+    'SELECT DISTINCT ON ("ipsec_sa_id") "ipsec_sa_id", "at", "inbound_spi", "outbound_spi", "pkts_encaps", '
+    '"pkts_decaps", "send_errors", "recv_errors", "other_errors" FROM "devices_countersample" '
+    'WHERE "ipsec_sa_id" = ANY(%s) ORDER BY "ipsec_sa_id", "at" DESC, "id" DESC'
+)
+
+
+def newest_samples(ids: list[int]) -> dict[int, Sample] | None:
+    """The newest CounterSample of each IpsecSa id, as CounterSampleQuerySet.newest_by_sa picks it (by
+    `at`, then id); None off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return None
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_NEWEST, [ids])
+        return {row[0]: Sample(*row) for row in cursor.fetchall()}

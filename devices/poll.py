@@ -55,8 +55,11 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     if slot is None:
         for _ in range(5):
             current = device.next_poll_at
-            won = Device.objects.filter(pk=device_id, next_poll_at=current).update(
-                next_poll_at=timezone.now() + interval
+            won = plainsql.update_row(
+                Device,
+                device_id,
+                {"next_poll_at": timezone.now() + interval},
+                where={"next_poll_at": current},
             )
             if won:
                 slot = current
@@ -67,9 +70,9 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     assert slot is not None
     try:
         with transaction.atomic():
-            # bulk_create: the INSERT with no save signal, like the dispatcher's rows (a running poll
-            # changes no page; its finish bumps the page cache).
-            (poll,) = Poll.objects.bulk_create([Poll(device=device, slot=slot, task_id=task_id[:64])])
+            # The INSERT with no save signal, like the dispatcher's rows (a running poll changes no page;
+            # its finish bumps the page cache), as text (devices/plainsql.py).
+            (poll,) = plainsql.insert_rows(Poll, [Poll(device=device, slot=slot, task_id=task_id[:64])])
         return poll, device
     except IntegrityError:
         if task_id:
@@ -90,7 +93,9 @@ def _own_row(device_id: int, slot: datetime, task_id: str) -> Poll | None:
     if row is None:
         return None
     row.started_at = timezone.now()
-    taken = Poll.objects.filter(pk=row.pk, status=PollStatus.RUNNING).update(started_at=row.started_at)
+    taken = plainsql.update_row(
+        Poll, row.pk, {"started_at": row.started_at}, where={"status": PollStatus.RUNNING}
+    )
     return row if taken else None
 
 

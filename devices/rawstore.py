@@ -289,7 +289,7 @@ def store(poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable
         rows[i].raw_id, rows[i].delta = raw_id, delta
         content[i] = base
     kept = rows if complete else [r for i, r in enumerate(rows) if i not in same]
-    PollOutput.objects.bulk_create(kept)
+    plainsql.insert_rows(PollOutput, kept)
     poll.outputs_complete = complete
     unchanged = {parsed[i].out.command.kind for i in same} if applied and not complete else set()
     memo = rawmemo.Memo(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from devices.models import Device, DeviceState, IkeSa, Poll, RawOutput
-from devices.plainsql import earlier_polls, raw_ids, touch_last_seen, update_row
+from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Poll, RawOutput
+from devices.plainsql import earlier_polls, insert_rows, newest_samples, raw_ids, touch_last_seen, update_row
 from pki.models import Certificate, Crl, Trustpoint
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,29 @@ def test_the_reads_of_rawstore_return_what_the_orm_returns() -> None:
     raw = RawOutput.objects.create(sha256="a" * 64, size=1, content=b"x")
     ids = raw_ids({"a" * 64, "b" * 64})
     assert ids == ({"a" * 64: raw.pk} if connection.vendor == "postgresql" else None)
+
+
+def test_insert_rows_and_newest_samples_match_the_orm() -> None:
+    device = Device.objects.create(name="a", host="127.0.0.1", platform="cisco_ios", username="u")
+    sa = IpsecSa.objects.create(device=device, interface="Ethernet0")
+    other = IpsecSa.objects.create(device=device, interface="Ethernet1")
+    at = timezone.now() - timedelta(minutes=10)
+    rows = [
+        CounterSample(ipsec_sa=sa, at=at + timedelta(minutes=k), pkts_encaps=k, inbound_spi=k or None)
+        for k in range(3)
+    ] + [CounterSample(ipsec_sa=other, at=at, pkts_decaps=7)]
+    created = insert_rows(CounterSample, rows)
+    assert all(r.pk for r in created) and len({r.pk for r in created}) == 4
+    assert [CounterSample.objects.get(pk=r.pk).pkts_encaps for r in created] == [0, 1, 2, 0]
+    orm = CounterSample.objects.newest_by_sa([sa.pk, other.pk])
+    got = newest_samples([sa.pk, other.pk])
+    if connection.vendor == "postgresql":
+        assert got is not None and got.keys() == orm.keys()
+        for pk, row in orm.items():
+            assert got[pk].at == row.at and got[pk].pkts_encaps == row.pkts_encaps
+            assert (got[pk].inbound_spi, got[pk].pkts_decaps) == (row.inbound_spi, row.pkts_decaps)
+    # A unique constraint still raises Django's IntegrityError: a duplicated claim is a no-op.
+    poll = insert_rows(Poll, [Poll(device=device, slot=at)])[0]
+    assert Poll.objects.get(pk=poll.pk).slot == at
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Poll, [Poll(device=device, slot=at)])
