@@ -11,6 +11,8 @@ sends none either).
 - `touch_last_seen`: a device's present rows in several tables seen now; on PostgreSQL one statement
   (data-modifying WITH clauses, each run once and to completion whether or not the main statement reads
   them), elsewhere (SQLite in development) one UPDATE per table.
+- `ipsec_rows`: a device's IpsecSa rows (devices/state.py), through a raw queryset.
+- `insert_rows`: bulk_create as text; `newest_samples`: the newest counter sample per SA.
 - `earlier_polls`, `raw_ids`: the two reads of devices/rawstore.py (PostgreSQL; None elsewhere: the
   caller uses the ORM).
 """
@@ -24,6 +26,8 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import BinaryField, Model
+
+from devices.models import IpsecSa
 
 
 def _q(name: str) -> str:
@@ -190,3 +194,9 @@ def newest_samples(ids: list[int]) -> dict[int, Sample] | None:
     with connection.cursor() as cursor:
         cursor.execute(_NEWEST, [ids])
         return {row[0]: Sample(*row) for row in cursor.fetchall()}
+
+
+def ipsec_rows(device_id: int) -> list[Any]:
+    """`IpsecSa.objects.filter(device_id=device_id)` through a raw query: the same model instances (each
+    field read back by its converters), without compiling the queryset."""
+    return list(IpsecSa.objects.raw('SELECT * FROM "devices_ipsecsa" WHERE "device_id" = %s', [device_id]))

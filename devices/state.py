@@ -14,7 +14,7 @@ from devices import commands as cmds
 from devices.choices import Transport
 from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
-from devices.plainsql import touch_last_seen, update_row
+from devices.plainsql import ipsec_rows, touch_last_seen, update_row
 from devices.redact import redact_value
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
@@ -235,8 +235,7 @@ def _apply_ipsec(
     device: Device, entries: list[dict[str, Any]], now: datetime
 ) -> list[tuple[IpsecSa, dict[str, int]]]:
     existing = {
-        (r.interface, r.local_ident, r.remote_ident, r.current_peer): r
-        for r in IpsecSa.objects.filter(device=device)
+        (r.interface, r.local_ident, r.remote_ident, r.current_peer): r for r in ipsec_rows(device.pk)
     }
     sampled: list[tuple[IpsecSa, dict[str, int]]] = []
     seen: set[int] = set()
