@@ -82,9 +82,9 @@ def _shape(poll: Poll) -> tuple[bool, list[tuple[str, bool]]]:
     return Poll.objects.get(pk=poll.pk).outputs_complete, [(r.command, bool(r.delta)) for r in rows]
 
 
-# A changed secret, a changed line, back to the first text, an error and a failed poll, and a keyframe.
+# A changed secret, a changed line, back to the first text, an error and a partial poll, and a keyframe.
 SECRET = CONFIG.replace("hostname", "enable secret 5 $1$first\nhostname", 1)
-SEQUENCE: list[tuple[str, str, str]] = [
+SEQUENCE: list[tuple[str, str, PollStatus]] = [
     (SECRET, "", PollStatus.OK),
     (SECRET, "", PollStatus.OK),
     (SECRET.replace("$1$first", "$1$second"), "", PollStatus.OK),  # the same bytes once redacted

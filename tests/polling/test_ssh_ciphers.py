@@ -27,7 +27,7 @@ def test_the_offered_ciphers_are_paramikos_own_in_another_order() -> None:
 
 
 def _cipher(session: DeviceSession) -> tuple[str, str]:
-    assert session.conn is not None
+    assert session.conn is not None and session.conn.remote_conn_pre is not None
     transport = session.conn.remote_conn_pre.get_transport()
     return transport.local_cipher, transport.remote_cipher
 
