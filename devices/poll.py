@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices import commands as cmds
-from devices import history, rawstore, session_pool, state
+from devices import history, plainsql, rawstore, session_pool, state
 from devices.choices import PollStatus
 from devices.commands import Command, CommandOutput, learned_pki_form, poll_commands
 from devices.models import Device, DeviceState, Poll
@@ -55,8 +55,11 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     if slot is None:
         for _ in range(5):
             current = device.next_poll_at
-            won = Device.objects.filter(pk=device_id, next_poll_at=current).update(
-                next_poll_at=timezone.now() + interval
+            won = plainsql.update_row(
+                Device,
+                device_id,
+                {"next_poll_at": timezone.now() + interval},
+                where={"next_poll_at": current},
             )
             if won:
                 slot = current
@@ -67,9 +70,9 @@ def claim(device_id: int, slot: datetime | None = None, task_id: str = "") -> tu
     assert slot is not None
     try:
         with transaction.atomic():
-            # bulk_create: the INSERT with no save signal, like the dispatcher's rows (a running poll
-            # changes no page; its finish bumps the page cache).
-            (poll,) = Poll.objects.bulk_create([Poll(device=device, slot=slot, task_id=task_id[:64])])
+            # The INSERT with no save signal, like the dispatcher's rows (a running poll changes no page;
+            # its finish bumps the page cache), as text (devices/plainsql.py).
+            (poll,) = plainsql.insert_rows(Poll, [Poll(device=device, slot=slot, task_id=task_id[:64])])
         return poll, device
     except IntegrityError:
         if task_id:
@@ -90,7 +93,9 @@ def _own_row(device_id: int, slot: datetime, task_id: str) -> Poll | None:
     if row is None:
         return None
     row.started_at = timezone.now()
-    taken = Poll.objects.filter(pk=row.pk, status=PollStatus.RUNNING).update(started_at=row.started_at)
+    taken = plainsql.update_row(
+        Poll, row.pk, {"started_at": row.started_at}, where={"status": PollStatus.RUNNING}
+    )
     return row if taken else None
 
 
@@ -157,7 +162,7 @@ def _finish(
     # update() and bulk_update(), which send no signal): now, and again when the poll's transaction commits.
     # Its device's version only: the rows a poll writes by UPDATE are that device's; the certificates, CRLs
     # and trustpoints it changes are saved (their signals bump the pki lists), tunnels by correlation.
-    Poll.objects.filter(pk=poll.pk).update(**{f: getattr(poll, f) for f in fields})
+    plainsql.update_row(Poll, poll.pk, {f: getattr(poll, f) for f in fields})
     page_cache.changed((), [poll.device_id])
     log.info(
         "poll %s of device %s: %s in %d ms %s", poll.pk, poll.device_id, status, poll.duration_ms, poll.reason

@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
+from django.db import transaction
 from django.db.models import F, Subquery
 
 from devices import commands as cmds
-from devices import rawcodec
+from devices import plainsql, rawcodec, rawmemo
 from devices.choices import PollStatus
 from devices.models import Poll, PollOutput, RawOutput
 from devices.outputs import ParsedOutput
+from devices.rawmemo import Before
 from devices.redact import redact_config, redact_output
 
 DELTA_RATIO = 0.5
@@ -108,38 +110,73 @@ def _latest(rows: Iterable[PollOutput], upto: tuple[datetime, int]) -> list[Poll
     return sorted(latest.values(), key=lambda r: first[r.command])
 
 
-def _previous(poll: Poll) -> tuple[dict[str, PollOutput], bool, bool]:
-    """The device's previous poll's outputs by command (RawOutput loaded), whether `poll` must store
-    every output (see the module docstring), and whether every poll those outputs were read from finished
-    ok with no other poll of the device running (each of them applied every output it printed)."""
-    earlier = list(
-        Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
-        .exclude(pk=poll.pk)
-        .order_by("-started_at", "-id")
-        .values_list("pk", "outputs_complete", "status")[:KEYFRAME_POLLS]
-    )
-    chain: list[int] = []
+def _chain(poll: Poll) -> tuple[list[tuple[int, datetime]], bool, bool, bool]:
+    """The polls (id, start) the device's previous outputs are read from (newest first, back to a complete one),
+    whether a poll of the device is running, whether every poll of the chain finished ok, and whether a
+    complete poll was within reach (False: nothing known for sure, the first poll or older polls only)."""
+    earlier = plainsql.earlier_polls(poll.device_id, poll.started_at, poll.pk, KEYFRAME_POLLS)
+    if earlier is None:
+        earlier = list(
+            Poll.objects.filter(device_id=poll.device_id, started_at__lte=poll.started_at)
+            .exclude(pk=poll.pk)
+            .order_by("-started_at", "-id")
+            .values_list("pk", "outputs_complete", "status", "started_at")[:KEYFRAME_POLLS]
+        )
+    chain: list[tuple[int, datetime]] = []
     running = False
     all_ok = True
-    for pk, complete, status in earlier:
+    for pk, complete, status, started_at in earlier:
         if status == PollStatus.RUNNING:
             running = True  # no rows yet: they would land inside this poll's chain
             continue
-        chain.append(pk)
+        chain.append((pk, started_at))
         all_ok = all_ok and status == PollStatus.OK
         if complete:
-            break
-    else:
-        # No complete poll within reach: nothing known for sure (the first poll, or older polls only).
-        return {}, True, False
+            return chain, running, all_ok, True
+    return chain, running, all_ok, False
+
+
+def _read_previous(poll: Poll, chain: list[tuple[int, datetime]]) -> dict[str, Before]:
+    """The previous outputs by command as the rows of the chain say (RawOutput content loaded)."""
     rows = (
-        PollOutput.objects.filter(poll_id__in=chain)
+        PollOutput.objects.filter(poll_id__in=[pk for pk, _ in chain])
         .annotate(at=F("poll__started_at"))
         .select_related("raw")
         .order_by("id")
     )
-    found = {r.command: r for r in _latest(rows, (poll.started_at, poll.pk))}
-    return found, running or len(chain) >= KEYFRAME_POLLS, all_ok and not running
+    return {
+        r.command: Before(
+            r.raw_id,
+            bytes(r.delta),
+            r.error,
+            r.warnings,
+            content=bytes(r.raw.content) if r.raw is not None else None,
+        )
+        for r in _latest(rows, (poll.started_at, poll.pk))
+    }
+
+
+def _previous(poll: Poll, platform: str) -> tuple[dict[str, Before], bool, bool]:
+    """The device's previous poll's outputs by command, whether `poll` must store every output (see the
+    module docstring), and whether every poll those outputs were read from finished ok with no other poll
+    of the device running (each of them applied every output it printed). The outputs come from this
+    process's memo (devices/rawmemo.py) when it is the latest earlier poll, nothing runs and this poll is
+    no keyframe; else from the rows."""
+    chain, running, all_ok, reached = _chain(poll)
+    if not reached:
+        return {}, True, False
+    keyframe = running or len(chain) >= KEYFRAME_POLLS
+    memo = rawmemo.get(poll.device_id)
+    if (
+        not keyframe
+        and memo is not None
+        and (memo.poll_id, memo.started_at) == chain[0]
+        and memo.platform == platform
+    ):
+        previous = memo.outputs
+    else:
+        previous = _read_previous(poll, chain)
+    return previous, keyframe, all_ok and not running
 
 
 class _Bases:
@@ -148,26 +185,57 @@ class _Bases:
     def __init__(self) -> None:
         self._data: dict[int, bytes] = {}
 
-    def of(self, raw: RawOutput) -> bytes:
-        if raw.pk not in self._data:
-            self._data[raw.pk] = raw.data()
-        return self._data[raw.pk]
+    def of(self, raw_id: int, content: bytes) -> bytes:
+        if raw_id not in self._data:
+            self._data[raw_id] = rawcodec.inflate(content)
+        return self._data[raw_id]
 
-    def output(self, row: PollOutput) -> bytes:
-        """What the row's command printed (PollOutput.data, sharing the inflated base)."""
-        assert row.raw is not None
-        base = self.of(row.raw)
-        return rawcodec.delta_decode(bytes(row.delta), base) if row.delta else base
+    def output(self, before: Before) -> bytes:
+        """What the command printed (PollOutput.data, sharing the inflated base)."""
+        assert before.raw_id is not None and before.content is not None
+        base = self.of(before.raw_id, before.content)
+        return rawcodec.delta_decode(before.delta, base) if before.delta else base
 
 
-def _unchanged(row: PollOutput, before: PollOutput | None, data: bytes, bases: _Bases) -> bool:
-    return (
-        before is not None
-        and before.raw is not None
-        and before.error == row.error
-        and before.warnings == row.warnings
-        and bases.output(before) == data
-    )
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Blobs:
+    """The stored bytes of each output and their sha256, made when first needed: an output whose text
+    is the memo's is not redacted again (devices/rawmemo.py)."""
+
+    def __init__(self, parsed: list[ParsedOutput], platform: str) -> None:
+        self._parsed, self._platform = parsed, platform
+        self._blobs: dict[int, bytes] = {}
+        self._digests: dict[int, str] = {}
+
+    def blob(self, i: int) -> bytes:
+        if i not in self._blobs:
+            self._blobs[i] = redacted(self._parsed[i], self._platform)
+        return self._blobs[i]
+
+    def digest(self, i: int) -> str:
+        if i not in self._digests:
+            self._digests[i] = _sha256(self.blob(i))
+        return self._digests[i]
+
+
+def _unchanged(
+    row: PollOutput, before: Before | None, text: bytes, blobs: _Blobs, i: int, bases: _Bases
+) -> bool:
+    if (
+        before is None
+        or before.raw_id is None
+        or before.error != row.error
+        or before.warnings != row.warnings
+    ):
+        return False
+    if before.text_digest is not None and before.text_digest == text:
+        return True
+    if before.blob_digest is not None:
+        return before.blob_digest == blobs.digest(i)
+    return bases.output(before) == blobs.blob(i)
 
 
 @dataclass(frozen=True)
@@ -190,9 +258,11 @@ def store_outputs(
 def store(poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable[[str], str]) -> Stored:
     """Store a poll's outputs (see the module docstring). `clean` makes an error or warning storable
     (redacted, no control characters). Sets `poll.outputs_complete`: the caller saves it with the poll's
-    outcome (devices/poll.py:_finish)."""
-    previous, complete, applied = _previous(poll)
-    blobs = [redacted(item, platform) for item in parsed]
+    outcome (devices/poll.py:_finish). Once the caller's transaction commits, what was stored is this
+    process's memo of the device (devices/rawmemo.py)."""
+    previous, complete, applied = _previous(poll, platform)
+    texts = [rawmemo.text_digest(p.out.command.kind, platform, p.out.output) for p in parsed]
+    blobs = _Blobs(parsed, platform)
     rows = [
         PollOutput(
             poll=poll,
@@ -207,57 +277,102 @@ def store(poll: Poll, parsed: list[ParsedOutput], platform: str, clean: Callable
     complete = complete or len(set(commands)) < len(commands) or not previous.keys() <= set(commands)
     bases = _Bases()
     same: set[int] = set()
+    content: dict[int, bytes | None] = {}
     for i, row in enumerate(rows):
         before = previous.get(row.command)
-        if before is not None and _unchanged(row, before, blobs[i], bases):
+        if before is not None and _unchanged(row, before, texts[i], blobs, i, bases):
             same.add(i)
-            row.raw, row.delta = before.raw, bytes(before.delta)
-    todo = {i: blobs[i] for i in range(len(rows)) if i not in same}
-    by_command = {c: r.raw for c, r in previous.items() if r.raw is not None}
-    changed = _store_raw(todo, {i: rows[i].command for i in todo}, by_command, bases)
-    for i, (raw, delta) in changed.items():
-        rows[i].raw, rows[i].delta = raw, delta
+            row.raw_id, row.delta = before.raw_id, before.delta
+            content[i] = before.content
+    todo = [i for i in range(len(rows)) if i not in same]
+    for i, (raw_id, delta, base) in _store_raw(todo, rows, blobs, previous, bases).items():
+        rows[i].raw_id, rows[i].delta = raw_id, delta
+        content[i] = base
     kept = rows if complete else [r for i, r in enumerate(rows) if i not in same]
-    PollOutput.objects.bulk_create(kept)
+    plainsql.insert_rows(PollOutput, kept)
     poll.outputs_complete = complete
     unchanged = {parsed[i].out.command.kind for i in same} if applied and not complete else set()
+    memo = rawmemo.Memo(
+        poll.pk,
+        poll.started_at,
+        platform,
+        {
+            row.command: Before(
+                row.raw_id,
+                bytes(row.delta),
+                row.error,
+                row.warnings,
+                texts[i],
+                _known_digest(previous.get(row.command), blobs, i) if i in same else blobs.digest(i),
+                content[i],
+            )
+            for i, row in enumerate(rows)
+        },
+    )
+    transaction.on_commit(lambda: rawmemo.remember(poll.device_id, memo))
     return Stored(kept, frozenset(unchanged))
 
 
+def _known_digest(before: Before | None, blobs: _Blobs, i: int) -> str:
+    # An unchanged output's stored bytes are the previous ones: their digest when known, else computed.
+    if before is not None and before.blob_digest is not None:
+        return before.blob_digest
+    return blobs.digest(i)
+
+
 def _store_raw(
-    blobs: dict[int, bytes], commands: dict[int, str], previous: dict[str, RawOutput], bases: _Bases
-) -> dict[int, tuple[RawOutput, bytes]]:
-    """Each changed output as a RawOutput seen before (same sha256), a delta against the previous output's
-    RawOutput, or a new RawOutput; by position."""
-    if not blobs:
+    todo: list[int], rows: list[PollOutput], blobs: _Blobs, previous: dict[str, Before], bases: _Bases
+) -> dict[int, tuple[int, bytes, bytes | None]]:
+    """Each changed output (by position) as a RawOutput seen before (same sha256), a delta against the
+    previous output's RawOutput, or a new RawOutput: (raw id, delta, the RawOutput's content when at
+    hand)."""
+    if not todo:
         return {}
-    digests = {i: hashlib.sha256(data).hexdigest() for i, data in blobs.items()}
-    known = {
-        r.sha256: r for r in RawOutput.objects.filter(sha256__in=set(digests.values())).only("id", "sha256")
+    digests = {i: blobs.digest(i) for i in todo}
+    known = _raw_ids(set(digests.values()))
+    base_of = {
+        i: b for i in todo if (b := previous.get(rows[i].command)) is not None and b.raw_id is not None
     }
-    stored: dict[int, tuple[RawOutput, bytes]] = {}
+    missing = {b.raw_id for i, b in base_of.items() if b.content is None and digests[i] not in known}
+    if missing:
+        # A base the memo holds no content of (it was a RawOutput seen before): read it.
+        loaded = dict(RawOutput.objects.filter(pk__in=missing).values_list("pk", "content"))
+        base_of = {
+            i: replace(b, content=bytes(loaded[b.raw_id])) if b.raw_id in loaded else b
+            for i, b in base_of.items()
+        }
+    stored: dict[int, tuple[int, bytes, bytes | None]] = {}
     new: dict[str, RawOutput] = {}
-    for i, data in blobs.items():
+    for i in todo:
         digest = digests[i]
         if digest in known:
-            stored[i] = (known[digest], b"")
+            stored[i] = (known[digest], b"", None)
             continue
+        data = blobs.blob(i)
         whole = rawcodec.deflate(data)
-        base = previous.get(commands[i])
-        if base is not None:
-            delta = rawcodec.delta_encode(data, bases.of(base))
+        base = base_of.get(i)
+        if base is not None and base.raw_id is not None and base.content is not None:
+            delta = rawcodec.delta_encode(data, bases.of(base.raw_id, base.content))
             if len(delta) < DELTA_RATIO * len(whole) + RAW_ROW_BYTES:
-                stored[i] = (base, delta)
+                stored[i] = (base.raw_id, delta, base.content)
                 continue
         if digest not in new:
             new[digest] = RawOutput(sha256=digest, size=len(data), content=whole)
     if new:
         RawOutput.objects.bulk_create(list(new.values()), ignore_conflicts=True)
-        rows = {r.sha256: r for r in RawOutput.objects.filter(sha256__in=new).only("id", "sha256")}
+        ids = _raw_ids(set(new))
         for i, digest in digests.items():
             if i not in stored:
-                stored[i] = (rows[digest], b"")
+                stored[i] = (ids[digest], b"", new[digest].content)
     return stored
+
+
+def _raw_ids(digests: set[str]) -> dict[str, int]:
+    """RawOutput id by sha256, of those that exist."""
+    found = plainsql.raw_ids(digests)
+    if found is None:
+        found = dict(RawOutput.objects.filter(sha256__in=digests).values_list("sha256", "id"))
+    return found
 
 
 def complete_polls(polls: Iterable[Poll]) -> int:

@@ -14,6 +14,7 @@ from devices import commands as cmds
 from devices.choices import Transport
 from devices.models import COUNTER_FIELDS, Device, DeviceState, IkeSa, IpsecSa, Poll
 from devices.outputs import ParsedOutput
+from devices.plainsql import ipsec_rows, touch_last_seen, update_row
 from devices.redact import redact_value
 
 SA_LISTS = ("inbound_esp", "outbound_esp", "inbound_ah", "outbound_ah")
@@ -159,7 +160,7 @@ def apply_state(
     # IKEv1 and IKEv2 SAs are one list (the poller leaves IKE out when the IKEv2 command failed).
     if cmds.IKE in results:
         if cmds.IKE in unchanged and (cmds.IKEV2 in unchanged or cmds.IKEV2 not in results):
-            IkeSa.objects.filter(device=device, active=True).update(last_seen=now)
+            touch_last_seen(device.pk, now, [(IkeSa, "active")])  # no ORM query to compile
         else:
             ike_sas = list(results[cmds.IKE].result.get("ike_sas") or [])
             if cmds.IKEV2 in results:
@@ -173,11 +174,12 @@ def apply_state(
 
 
 def _write_state(state: DeviceState, fields: list[str]) -> None:
-    """The state row's fields in one UPDATE (no signal; the poll's finish bumps the page cache)."""
-    values = {name: getattr(state, name) for name in fields}
+    """The state row's fields in one UPDATE (no signal; the poll's finish bumps the page cache), as text
+    (devices/plainsql.py); polls_total, set to F("polls_total") + 1, is added to in the statement."""
+    values = {name: getattr(state, name) for name in fields if name != "polls_total"}
     values["last_poll_id"] = values.pop("last_poll").pk
     values["last_ok_poll_id"] = values.pop("last_ok_poll").pk
-    DeviceState.objects.filter(pk=state.pk).update(**values)
+    update_row(DeviceState, state.pk, values, {"polls_total": 1} if "polls_total" in fields else None)
 
 
 def _apply_ike(device: Device, sas: list[dict[str, Any]], now: datetime) -> None:
@@ -233,8 +235,7 @@ def _apply_ipsec(
     device: Device, entries: list[dict[str, Any]], now: datetime
 ) -> list[tuple[IpsecSa, dict[str, int]]]:
     existing = {
-        (r.interface, r.local_ident, r.remote_ident, r.current_peer): r
-        for r in IpsecSa.objects.filter(device=device)
+        (r.interface, r.local_ident, r.remote_ident, r.current_peer): r for r in ipsec_rows(device.pk)
     }
     sampled: list[tuple[IpsecSa, dict[str, int]]] = []
     seen: set[int] = set()
@@ -309,7 +310,8 @@ def _apply_ipsec(
     # Counters move on every poll of a live SA: a plain UPDATE of what moved per row is far cheaper to
     # build than bulk_update's CASE expressions for the one or few ident pairs a device has.
     for row, moved in changed:
-        IpsecSa.objects.filter(pk=row.pk).update(**moved)
+        if moved:
+            update_row(IpsecSa, row.pk, moved)  # as text: no ORM compile (devices/plainsql.py)
     gone = [r.pk for r in existing.values() if r.pk not in seen and r.active]
     if gone:
         IpsecSa.objects.filter(pk__in=gone).update(active=False)

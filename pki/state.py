@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from devices import commands as cmds
 from devices.models import Device, Poll
+from devices.plainsql import touch_last_seen
 from devices.redact import redact_text, redact_value
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
@@ -87,8 +88,8 @@ def apply_pki_state(
     """
     now = timezone.now()
     if unchanged:
-        for model in (Trustpoint, Certificate, Crl):
-            model.objects.filter(device=device, present=True).update(last_seen=now)
+        # One statement for the three tables (devices/plainsql.py).
+        touch_last_seen(device.pk, now, [(Trustpoint, "present"), (Certificate, "present"), (Crl, "present")])
         return
     trustpoints = _apply_trustpoints(device, config, now)
     if certificates is not None:
