@@ -210,3 +210,21 @@ def test_the_overview_rows_render_when_the_cache_does_not_answer(seed: Seed, vie
         client.force_login(viewer)
         page = client.get("/").content.decode()
     assert f'data-tunnel="{seed.tunnel.name}"' in page
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_a_scrape_reuses_its_process_s_copy_of_the_lines_of_devices_not_polled_since(seed: Seed) -> None:
+    from django.core.cache import cache
+
+    from vpnportal import metrics
+
+    assert _encaps() == 3000
+    # The shared entries gone (evicted) and the row changed without a signal: the process's copy of
+    # the last scrape still answers for the device, under the same version...
+    cache.delete_many(list(metrics._LAST_SCRAPE))
+    IpsecSa.objects.filter(pk=seed.router_sa.pk).update(pkts_encaps=4000)
+    assert _encaps() == 3000
+    # ...and a poll of it (a new version) renders its lines again; the copy holds the last scrape only.
+    _finish_a_poll(seed)
+    assert _encaps() == 4000
+    assert len(metrics._LAST_SCRAPE) == Device.objects.count()
