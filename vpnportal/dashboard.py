@@ -130,7 +130,7 @@ def overview_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "now": now,
         "page_versions": versions,
-        "alerts_data": _once(lambda: overview_alerts(now)),
+        "alerts_data": _once(lambda: _overview_alerts(scopes, now)),
         "tunnels_data": _once(overview_tunnel_counts),
         "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request),
         "expiries_data": _once(lambda: overview_expiries(now)),
@@ -151,6 +151,17 @@ def tunnel_rows_html(tunnel_ids: list[int]) -> dict[int, SafeString]:
         )
         for pk, t in tunnels.items()
     }
+
+
+OVERVIEW_ALERTS_KEY = "overview:alerts:{}"
+
+
+def _overview_alerts(scopes: dict[str, int] | None, now: datetime) -> dict[str, Any]:
+    """overview_alerts, triaged once per `alerts` version for every reader (the fragments are per
+    language and permission set, the rows they show are the same)."""
+    if scopes is None:
+        return overview_alerts(now)
+    return page_cache.cached(OVERVIEW_ALERTS_KEY.format(scopes["alerts"]), lambda: overview_alerts(now))
 
 
 def _shown_tunnels() -> list[tuple[int, int, int]]:

@@ -105,7 +105,11 @@ def test_its_answer_is_the_history_serializer_s(api: Client, seed: Seed, range_n
     body = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?metric=errors&range={range_name}").json()
     points = [p for end in body["series"] for p in end["points"]]
     again = HistorySerializer(
-        {**body, "since": datetime.fromisoformat(body["since"]), "until": datetime.fromisoformat(body["until"])}
+        {
+            **body,
+            "since": datetime.fromisoformat(body["since"]),
+            "until": datetime.fromisoformat(body["until"]),
+        }
     ).data
     assert again == body
     assert points == [dict(p) for end in again["series"] for p in end["points"]]
