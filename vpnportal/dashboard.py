@@ -12,7 +12,6 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
@@ -139,7 +138,7 @@ def overview_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def tunnel_rows_html(tunnel_ids: list[int]) -> dict[int, SafeString]:
+def tunnel_rows_html(tunnel_ids: list[Any]) -> dict[Any, str]:
     """The tunnel table's rows of these tunnels (includes/tunnel_row.html), by tunnel id, in a fixed
     number of queries (a tunnel deleted since it was listed is left out)."""
     tunnels = {t.pk: t for t in tunnel_queryset().filter(pk__in=tunnel_ids)}
