@@ -429,44 +429,49 @@ def run() -> dict[str, Any]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-concurrent-pages-") as tmp_name:
-            tmp = Path(tmp_name)
-            data = populate()
-            sim, ports, scenario = start_fleet_simulator(POLLED, tmp, stdout=subprocess.DEVNULL)
-            procs.append(sim)
-            names = _point_at_simulator(fleet_inventory(scenario, ports, POLLED))
-            cookies = _sessions(CLIENTS)
-            ids = {
-                "tunnels": list(Tunnel.objects.values_list("pk", flat=True)),
-                "devices": list(Device.objects.values_list("pk", flat=True)),
-            }
-            connection.close()  # the children open their own
-            env = _env(tmp / "known_hosts", redis_url)
-            (tmp / "names.json").write_text(json.dumps(names))
-            stats, stop = tmp / "cycles.json", tmp / "stop"
-            poller = subprocess.Popen(
-                [sys.executable, "-m", "bench.bench_concurrent_pages", "--poll-loop", str(tmp)],
-                cwd=ROOT,
-                env=env,
-            )
-            procs.append(poller)
-            port = _free_port()
-            web = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("gunicorn")),
-                    *("vpnportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
-                    *("--timeout", "60", "--log-level", "warning"),
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-            procs.append(web)
-            _wait_ready(port, web)
-            # Measure from the second cycle on: the first pins the host keys and replaces the populated SAs.
-            deadline = time.monotonic() + 600
-            while not _cycles(stats) and time.monotonic() < deadline and poller.poll() is None:
-                time.sleep(1)
-            result = _measure(port, cookies, ids, stats)
-            stop.touch()
+            try:
+                tmp = Path(tmp_name)
+                data = populate()
+                sim, ports, scenario = start_fleet_simulator(POLLED, tmp, stdout=subprocess.DEVNULL)
+                procs.append(sim)
+                names = _point_at_simulator(fleet_inventory(scenario, ports, POLLED))
+                cookies = _sessions(CLIENTS)
+                ids = {
+                    "tunnels": list(Tunnel.objects.values_list("pk", flat=True)),
+                    "devices": list(Device.objects.values_list("pk", flat=True)),
+                }
+                connection.close()  # the children open their own
+                env = _env(tmp / "known_hosts", redis_url)
+                (tmp / "names.json").write_text(json.dumps(names))
+                stats, stop = tmp / "cycles.json", tmp / "stop"
+                poller = subprocess.Popen(
+                    [sys.executable, "-m", "bench.bench_concurrent_pages", "--poll-loop", str(tmp)],
+                    cwd=ROOT,
+                    env=env,
+                )
+                procs.append(poller)
+                port = _free_port()
+                web = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("gunicorn")),
+                        *("vpnportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
+                        *("--timeout", "60", "--log-level", "warning"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+                procs.append(web)
+                _wait_ready(port, web)
+                # Measure from the second cycle on: the first pins the host keys and replaces the populated SAs.
+                deadline = time.monotonic() + 600
+                while not _cycles(stats) and time.monotonic() < deadline and poller.poll() is None:
+                    time.sleep(1)
+                result = _measure(port, cookies, ids, stats)
+                stop.touch()
+            finally:
+                # Before the folder goes: the poller and the simulator write into it until they stop.
+                for proc in reversed(procs):
+                    stop_process(proc, timeout=60)
     finally:
         for proc in reversed(procs):
             stop_process(proc, timeout=60)
