@@ -59,6 +59,18 @@ WORKERS = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
 TARGETS_MS = {"page": 200, "history_api": 100, "metrics": 250}
 PAGES = ("overview", "overview_fragment", "tunnel", "history_api", "device", "certificates", "metrics")
 METRICS_TOKEN = "bench-metrics-token-" + "x" * 24
+WORKER_UNIT = ROOT / "deploy" / "systemd" / "vpnportal-worker@.service"
+
+
+def worker_nice(unit: Path = WORKER_UNIT) -> int:
+    """The worker unit's Nice= (0 without one): the poll loop stands for the Celery workers and runs at
+    their priority. In production each unit is its own cgroup and the web unit's CPUWeight= (ten times
+    the worker's) is what gives pages the CPU first; in this one session the same weights are nice values
+    (0 against 10: 1024 against 110)."""
+    for line in unit.read_text().splitlines():
+        if line.startswith("Nice="):
+            return int(line.partition("=")[2])
+    return 0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -222,6 +234,7 @@ def poll_loop(names_file: Path, stats_file: Path, stop_file: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings")
     import django
 
+    os.nice(worker_nice())
     django.setup()
     from devices.fleet import run_poll_cycle
 
@@ -349,6 +362,7 @@ def _measure(port: int, cookies: list[str], ids: dict[str, list[int]], stats_fil
         "polls_during_run": sum(c["devices"] for c in cycles) - polls_before,
         "polls_per_s": round((sum(c["devices"] for c in cycles) - polls_before) / wall, 2),
         "poll_mode": POLL_MODE,
+        "poll_nice": worker_nice(),
         "client_cpu_s": round(client_cpu_s, 1),
         "client_cores": round(client_cpu_s / wall, 2),
         "cpu_model": _cpu_model(),
@@ -375,7 +389,8 @@ def _print(result: dict[str, Any]) -> None:
         flush=True,
     )
     print(
-        f"  poll loop {result['poll_mode']}: {result['polls_per_s']} polls/s; the client threads took "
+        f"  poll loop {result['poll_mode']} (nice {result['poll_nice']}, as the worker unit): "
+        f"{result['polls_per_s']} polls/s; the client threads took "
         f"{result['client_cpu_s']} s CPU ({result['client_cores']} cores); {result['cpu_model']}",
         flush=True,
     )
@@ -414,44 +429,49 @@ def run() -> dict[str, Any]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-concurrent-pages-") as tmp_name:
-            tmp = Path(tmp_name)
-            data = populate()
-            sim, ports, scenario = start_fleet_simulator(POLLED, tmp, stdout=subprocess.DEVNULL)
-            procs.append(sim)
-            names = _point_at_simulator(fleet_inventory(scenario, ports, POLLED))
-            cookies = _sessions(CLIENTS)
-            ids = {
-                "tunnels": list(Tunnel.objects.values_list("pk", flat=True)),
-                "devices": list(Device.objects.values_list("pk", flat=True)),
-            }
-            connection.close()  # the children open their own
-            env = _env(tmp / "known_hosts", redis_url)
-            (tmp / "names.json").write_text(json.dumps(names))
-            stats, stop = tmp / "cycles.json", tmp / "stop"
-            poller = subprocess.Popen(
-                [sys.executable, "-m", "bench.bench_concurrent_pages", "--poll-loop", str(tmp)],
-                cwd=ROOT,
-                env=env,
-            )
-            procs.append(poller)
-            port = _free_port()
-            web = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("gunicorn")),
-                    *("vpnportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
-                    *("--timeout", "60", "--log-level", "warning"),
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-            procs.append(web)
-            _wait_ready(port, web)
-            # Measure from the second cycle on: the first pins the host keys and replaces the populated SAs.
-            deadline = time.monotonic() + 600
-            while not _cycles(stats) and time.monotonic() < deadline and poller.poll() is None:
-                time.sleep(1)
-            result = _measure(port, cookies, ids, stats)
-            stop.touch()
+            try:
+                tmp = Path(tmp_name)
+                data = populate()
+                sim, ports, scenario = start_fleet_simulator(POLLED, tmp, stdout=subprocess.DEVNULL)
+                procs.append(sim)
+                names = _point_at_simulator(fleet_inventory(scenario, ports, POLLED))
+                cookies = _sessions(CLIENTS)
+                ids = {
+                    "tunnels": list(Tunnel.objects.values_list("pk", flat=True)),
+                    "devices": list(Device.objects.values_list("pk", flat=True)),
+                }
+                connection.close()  # the children open their own
+                env = _env(tmp / "known_hosts", redis_url)
+                (tmp / "names.json").write_text(json.dumps(names))
+                stats, stop = tmp / "cycles.json", tmp / "stop"
+                poller = subprocess.Popen(
+                    [sys.executable, "-m", "bench.bench_concurrent_pages", "--poll-loop", str(tmp)],
+                    cwd=ROOT,
+                    env=env,
+                )
+                procs.append(poller)
+                port = _free_port()
+                web = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("gunicorn")),
+                        *("vpnportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
+                        *("--timeout", "60", "--log-level", "warning"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+                procs.append(web)
+                _wait_ready(port, web)
+                # Measure from the second cycle on: the first pins the host keys and replaces the populated SAs.
+                deadline = time.monotonic() + 600
+                while not _cycles(stats) and time.monotonic() < deadline and poller.poll() is None:
+                    time.sleep(1)
+                result = _measure(port, cookies, ids, stats)
+                stop.touch()
+            finally:
+                # Before the folder goes: the poller and the simulator write into it until they stop.
+                for proc in reversed(procs):
+                    stop_process(proc, timeout=60)
     finally:
         for proc in reversed(procs):
             stop_process(proc, timeout=60)

@@ -1,13 +1,16 @@
-"""Which range the tunnel charts open on: the widest named range that the stored history mostly fills."""
+"""The named ranges of the tunnel charts and the history API (`?range=`): their spans, the times each
+one reads, which store that is, and which range the charts open on (the widest the history mostly fills).
+One rule for all of them: the store is the one devices.history.counter_series reads for the start."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Min
 
 from devices.choices import RollupPeriod
+from devices.history import DEFAULT_MAX_POINTS
 from devices.models import CounterRollup, CounterSample, Tunnel
 
 # The range picker's names and spans (the same as `?range=` of the history API).
@@ -22,11 +25,25 @@ RANGES: dict[str, timedelta] = {
 FILL = 0.5
 
 
-def store_for(span: timedelta) -> str:
-    """Which store a range of this span reads: raw samples, hourly or daily rollups (as the history API)."""
-    if span < timedelta(days=settings.HISTORY_RAW_DAYS):
+def named_range(now: datetime, span: timedelta) -> tuple[datetime, datetime]:
+    """(since, until) of a named range (`?range=day`) on steps of the chart's width (1/500 of the span, at
+    least a minute), so that browsers asking within the same step share one cached answer: the end is
+    rounded up (at most one step past now, where nothing is recorded yet) and the start down, so the range
+    never starts after `now - span` and reads the store its span reads (a week starting a minute late
+    would read raw samples instead of hourly rollups)."""
+    step = max(60, int(span.total_seconds()) // (DEFAULT_MAX_POINTS // 2))
+    epoch = int(now.timestamp())
+    until = datetime.fromtimestamp(-(-epoch // step) * step, tz=UTC)
+    since = datetime.fromtimestamp(epoch // step * step, tz=UTC) - span
+    return since, until
+
+
+def store_for(since: datetime, now: datetime) -> str:
+    """Which store a range starting at `since` reads: raw samples, hourly or daily rollups (the rule of
+    devices.history.counter_series, and the history API's `resolution`)."""
+    if since >= now - timedelta(days=settings.HISTORY_RAW_DAYS):
         return "raw"
-    if span < timedelta(days=settings.HISTORY_HOURLY_DAYS):
+    if since >= now - timedelta(days=settings.HISTORY_HOURLY_DAYS):
         return RollupPeriod.HOUR
     return RollupPeriod.DAY
 
@@ -38,7 +55,7 @@ def choose_range(oldest: dict[str, datetime | None], now: datetime) -> str:
     """
     fills: dict[str, float] = {}
     for name, span in RANGES.items():
-        first = oldest.get(store_for(span))
+        first = oldest.get(store_for(named_range(now, span)[0], now))
         if first is None:
             fills[name] = 0.0
             continue

@@ -9,16 +9,20 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from devices.choices import PollStatus
 from devices.models import Device, Tunnel
 from devices.summary import secret_paths, status_rank, tunnel_ends, tunnel_queryset
+from events.availability import availability_for
 from pki.models import Certificate, Crl
 from vpnportal import page_cache
 from vpnportal.alert_triage import LONG_STANDING, triage
 from vpnportal.choices import OPEN_ALERT_STATES, AlertState, severity_rank
 from vpnportal.models import Alert, Heartbeat, MaintenanceWindow
+from vpnportal.templatetags.page_fragments import cached_each
 
 T = TypeVar("T")
 ALERT_CATEGORIES = ("open", "acknowledged", "silenced", "resolved")
@@ -90,16 +94,18 @@ def _once(compute: Callable[[], T]) -> Callable[[], T]:
     return functools.cache(compute)
 
 
-def overview_context() -> dict[str, Any]:
+def overview_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the overview shows, in a fixed number of queries whatever the inventory's size.
 
     The page answers "is anything wrong": tunnels worst first (capped, the rest are a click away),
     every device with a problem, and the fleet's poll freshness in one line. Each section is a page
     fragment (vpnportal/templatetags/page_fragments.py) cached under what it shows: the alerts under the
-    `alerts` scope, the tunnel counts and table under the `tunnels` scope and the versions of the shown
-    tunnels' ends, the expiries under the `pki` scope and the count of present rows, the devices under
-    a fingerprint read at each request (one small query). The data behind a fragment is a callable,
-    run only when the fragment is not in the cache; heartbeats and the time stamp are read every time.
+    `alerts` scope, the tunnel counts under the `tunnels` scope and the versions of the shown tunnels'
+    ends, each row of the tunnel table under its tunnel's ends' versions (a poll re-renders the rows of
+    its device's tunnels only, the others are read in one round trip), the expiries under the `pki`
+    scope and the count of present rows, the devices under a fingerprint read at each request (one
+    small query). The data behind a fragment is a callable, run only when the fragment is not in the
+    cache; heartbeats and the time stamp are read every time.
     """
     now = timezone.now()
     scopes = page_cache.versions(("alerts", "tunnels", "pki"))
@@ -111,6 +117,7 @@ def overview_context() -> dict[str, Any]:
     ends = sorted({end for _, a, b in shown for end in (a, b)})
     end_versions = page_cache.device_versions(ends) if scopes is not None else None
     versions: dict[str, Any] = {"alerts": None, "tunnels": None, "pki": None, "fleet": None}
+    rows: dict[Any, Any] = {t: None for t, _, _ in shown}
     if scopes is not None and end_versions is not None:
         versions = {
             "alerts": scopes["alerts"],
@@ -118,15 +125,42 @@ def overview_context() -> dict[str, Any]:
             "pki": (scopes["pki"], present_pki_counts()),
             "fleet": fleet_fingerprint(now),
         }
+        rows = {t: (a, end_versions[a], b, end_versions[b]) for t, a, b in shown}
     return {
         "now": now,
         "page_versions": versions,
-        "alerts_data": _once(lambda: overview_alerts(now)),
-        "tunnels_data": _once(overview_tunnels),
+        "alerts_data": _once(lambda: _overview_alerts(scopes, now)),
+        "tunnels_data": _once(overview_tunnel_counts),
+        "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request),
         "expiries_data": _once(lambda: overview_expiries(now)),
         "devices_data": _once(lambda: overview_devices(now)),
         "heartbeats": list(Heartbeat.objects.order_by("name")),
     }
+
+
+def tunnel_rows_html(tunnel_ids: list[Any]) -> dict[Any, str]:
+    """The tunnel table's rows of these tunnels (includes/tunnel_row.html), by tunnel id, in a fixed
+    number of queries (a tunnel deleted since it was listed is left out)."""
+    tunnels = {t.pk: t for t in tunnel_queryset().filter(pk__in=tunnel_ids)}
+    availability = availability_for(list(tunnels), timezone.now())
+    return {
+        pk: render_to_string(
+            "includes/tunnel_row.html",
+            {"row": {"tunnel": t, "ends": tunnel_ends(t)}, "availability": availability},
+        )
+        for pk, t in tunnels.items()
+    }
+
+
+OVERVIEW_ALERTS_KEY = "overview:alerts:{}"
+
+
+def _overview_alerts(scopes: dict[str, int] | None, now: datetime) -> dict[str, Any]:
+    """overview_alerts, triaged once per `alerts` version for every reader (the fragments are per
+    language and permission set, the rows they show are the same)."""
+    if scopes is None:
+        return overview_alerts(now)
+    return page_cache.cached(OVERVIEW_ALERTS_KEY.format(scopes["alerts"]), lambda: overview_alerts(now))
 
 
 def _shown_tunnels() -> list[tuple[int, int, int]]:
@@ -193,16 +227,14 @@ def overview_alerts(now: datetime) -> dict[str, Any]:
     }
 
 
-def overview_tunnels() -> dict[str, Any]:
-    """The tunnel counts by status and the table of the worst tunnels with both ends."""
+def overview_tunnel_counts() -> dict[str, Any]:
+    """The tunnel counts by status (the tile, the table's heading and what it leaves out)."""
     counts = dict(Tunnel.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     tunnel_count = sum(counts.values())
-    tunnels = list(tunnel_queryset()[:OVERVIEW_TUNNELS])
     return {
         "tunnel_counts": counts,
         "tunnel_count": tunnel_count,
         "tunnels_not_shown": max(0, tunnel_count - min(tunnel_count, OVERVIEW_TUNNELS)),
-        "rows": [{"tunnel": t, "ends": tunnel_ends(t)} for t in tunnels],
     }
 
 

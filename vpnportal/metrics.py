@@ -88,6 +88,10 @@ DEVICE_FAMILIES = (
 # A device's lines are cached under its version (vpnportal/page_cache.py) and what its state row says
 # (polls counted, last poll, stale): a sweep that fails an abandoned poll by UPDATE changes the key too.
 FRAGMENT_KEY = "metrics:device:{}:{}:{}"
+# The fragments of this process's last scrape, by key. A key names one content for good (a device's
+# version and state, bumped again at the commit that changed them), so a copy here is as fresh as the
+# shared cache's: a scrape reads from Redis only the devices polled since this process's previous one.
+_LAST_SCRAPE: dict[str, dict[str, Any]] = {}
 
 
 def render_metrics() -> str:
@@ -201,12 +205,15 @@ def device_fragments() -> list[dict[str, Any]]:
         computed = _compute_fragments([pk for pk, *_ in devices])
         return [computed[pk] for pk, *_ in devices]
     keys = {pk: FRAGMENT_KEY.format(pk, versions[pk], ":".join(map(str, state))) for pk, *state in devices}
-    found = page_cache.fetch(list(keys.values()))
+    found = {key: _LAST_SCRAPE[key] for key in keys.values() if key in _LAST_SCRAPE}
+    found.update(page_cache.fetch([key for key in keys.values() if key not in found]))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         computed = _compute_fragments(missing)
         page_cache.store({keys[pk]: computed[pk] for pk in missing}, seconds=settings.PAGE_CACHE_SECONDS * 10)
         found.update({keys[pk]: computed[pk] for pk in missing})
+    _LAST_SCRAPE.clear()
+    _LAST_SCRAPE.update(found)
     return [found[keys[pk]] for pk, *_ in devices]
 
 

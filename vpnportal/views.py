@@ -51,14 +51,14 @@ def _can_view(request: HttpRequest, perm: str) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     """The overview: tunnels worst first with both ends, open alerts, soonest expiries, polls."""
     _can_view(request, "devices.view_tunnel")
-    return render(request, "vpnportal/home.html", overview_context())
+    return render(request, "vpnportal/home.html", overview_context(request))
 
 
 @require_GET
 def overview_fragment(request: HttpRequest) -> HttpResponse:
     """The overview's sections alone, for the page's auto-refresh (no full reload)."""
     _can_view(request, "devices.view_tunnel")
-    return render(request, "vpnportal/_overview.html", overview_context())
+    return render(request, "vpnportal/_overview.html", overview_context(request))
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

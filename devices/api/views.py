@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from devices.api.filtersets import DeviceFilter, TunnelFilter
-from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelSerializer
-from devices.choices import RollupPeriod
+from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelSerializer, history_data
+from devices.chart_range import RANGES, named_range
+from devices.chart_range import store_for as resolution
 from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
 from devices.history import METRICS, counter_series
 from devices.models import Device, IpsecSa, Tunnel
@@ -30,39 +30,7 @@ from vpnportal import page_cache
 from vpnportal.api.csv_export import CsvExportMixin
 from vpnportal.api.permissions import ModelViewPermission
 
-# The range picker's names, for `?range=` instead of `?since=`.
-RANGES = {
-    "hour": timedelta(hours=1),
-    "day": timedelta(days=1),
-    "week": timedelta(days=7),
-    "month": timedelta(days=30),
-    "year": timedelta(days=365),
-}
-
-
 HISTORY_KEY = "history:{}:{}:{}"
-
-
-def named_range(now: datetime, span: timedelta) -> tuple[datetime, datetime]:
-    """(since, until) of a named range (`?range=day`) on steps of the chart's width (1/500 of the span, at
-    least a minute), so that browsers asking within the same step share one cached answer: the end is
-    rounded up (at most one step past now, where nothing is recorded yet) and the start down, so the range
-    never starts after `now - span` and reads the store its span reads (a week starting a minute late
-    would read raw samples instead of hourly rollups)."""
-    step = max(60, int(span.total_seconds()) // (MAX_POINTS // 2))
-    epoch = int(now.timestamp())
-    until = datetime.fromtimestamp(-(-epoch // step) * step, tz=UTC)
-    since = datetime.fromtimestamp(epoch // step * step, tz=UTC) - span
-    return since, until
-
-
-def resolution(since: datetime, now: datetime) -> str:
-    """Which store devices.history.counter_series reads for a range starting at `since`."""
-    if since >= now - timedelta(days=settings.HISTORY_RAW_DAYS):
-        return "raw"
-    if since >= now - timedelta(days=settings.HISTORY_HOURLY_DAYS):
-        return RollupPeriod.HOUR
-    return RollupPeriod.DAY
 
 
 def end_series(
@@ -214,4 +182,4 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
             "resolution": resolution(since, timezone.now()),  # the series' own clock came just before
             "series": series,
         }
-        return dict(HistorySerializer(data).data)
+        return history_data(data)

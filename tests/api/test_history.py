@@ -96,3 +96,31 @@ def test_a_named_range_reads_the_store_its_span_reads_and_reaches_now(api: Clien
     assert datetime.fromisoformat(body["since"]) <= before - timedelta(days=7)
     assert datetime.fromisoformat(body["until"]) >= before
     assert len(body["series"][0]["points"]) > 100
+
+
+@pytest.mark.parametrize("range_name", ["hour", "day", "week", "year"])
+def test_its_answer_is_the_history_serializer_s(api: Client, seed: Seed, range_name: str) -> None:
+    from devices.api.serializers import HistorySerializer
+
+    body = api.get(f"/api/tunnels/{seed.tunnel.pk}/history/?metric=errors&range={range_name}").json()
+    points = [p for end in body["series"] for p in end["points"]]
+    again = HistorySerializer(
+        {
+            **body,
+            "since": datetime.fromisoformat(body["since"]),
+            "until": datetime.fromisoformat(body["until"]),
+        }
+    ).data
+    assert again == body
+    assert points == [dict(p) for end in again["series"] for p in end["points"]]
+
+
+def test_the_charts_open_on_a_range_whose_store_the_api_reads(seed: Seed) -> None:
+    from devices.chart_range import RANGES, named_range, store_for
+
+    now = timezone.now()
+    for span in RANGES.values():
+        since = named_range(now, span)[0]
+        # The start the API reads for a named range decides the store, for the chart's choice too.
+        assert since <= now - span
+        assert store_for(since, now) == store_for(now - span - timedelta(seconds=1), now)

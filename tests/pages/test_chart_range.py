@@ -33,3 +33,16 @@ def test_it_renders_facts_as_escaped_tables() -> None:
     assert "&lt;r1&gt;" in html and "<r1>" not in html
     assert "<th>name</th><th>url</th>" in html and "<td>vpn</td>" in html
     assert "a, b" in html and '<span class="muted">no</span>' in html
+
+
+def test_it_judges_a_range_by_the_store_the_history_api_reads_for_it() -> None:
+    from datetime import UTC, datetime
+
+    from devices.chart_range import RANGES, choose_range, named_range, store_for
+
+    # On a step of the week's chart the API's week starts exactly a week ago: within raw retention (7 days),
+    # so it reads raw samples, and a week of them fills it (one rule for both, not a second one by span).
+    step = int(RANGES["week"].total_seconds()) // 500
+    now = datetime.fromtimestamp(step * 1_400_000, tz=UTC)
+    assert store_for(named_range(now, RANGES["week"])[0], now) == "raw"
+    assert choose_range({"raw": now - timedelta(days=7)}, now) == "week"

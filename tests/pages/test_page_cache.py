@@ -159,3 +159,72 @@ def test_the_cached_tunnel_table_is_kept_per_language(seed: Seed, viewer: User) 
     assert table.search(english) and table.search(japanese)
     assert ">up<" in table.search(english).group(0)  # type: ignore[union-attr]
     assert "アップ" in table.search(japanese).group(0)  # type: ignore[union-attr]
+
+
+def _another_tunnel(seed: Seed) -> Tunnel:
+    platform = seed.router.platform
+    a = Device.objects.create(name="lab-a", host="127.0.0.2", platform=platform)
+    b = Device.objects.create(name="lab-b", host="127.0.0.3", platform=platform)
+    return Tunnel.objects.create(name="lab-a--lab-b", end_a=a, end_b=b, status=TunnelStatus.UP)
+
+
+def test_a_poll_re_renders_the_overview_rows_of_its_device_s_tunnels_only(seed: Seed, viewer: User) -> None:
+    other = _another_tunnel(seed)
+    client = Client()
+    client.force_login(viewer)
+    client.get("/")
+    # UPDATEs send no signal: what each cached row shows stays until a poll of one of its ends...
+    Tunnel.objects.filter(pk=seed.tunnel.pk).update(status_reason="rekeyed on the router's side")
+    Tunnel.objects.filter(pk=other.pk).update(status_reason="rekeyed in the lab")
+    _finish_a_poll(seed)  # the router's: its tunnel's row is rendered again, the lab tunnel's is reused
+    page = client.get("/").content.decode()
+    assert "rekeyed on the router&#x27;s side" in page
+    assert "rekeyed in the lab" not in page
+    assert page.count('class="tunnel status-row-') == 2
+
+
+def test_the_overview_rows_are_the_tunnel_list_s_rows(seed: Seed, viewer: User) -> None:
+    _another_tunnel(seed)
+    client = Client()
+    client.force_login(viewer)
+    client.get("/")  # fills the row cache
+    rows = re.compile(r'<tr class="tunnel status-row-.*?</tr>', re.S)
+    cached = rows.findall(client.get("/").content.decode())
+    listed = rows.findall(client.get("/tunnels/").content.decode())
+    # The same rows in the same order (worst first, then by name) as the tunnel list renders afresh.
+    assert len(cached) == 2
+    assert [" ".join(r.split()) for r in cached] == [" ".join(r.split()) for r in listed]
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_the_overview_rows_render_when_the_cache_does_not_answer(seed: Seed, viewer: User) -> None:
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        client = Client()
+        client.force_login(viewer)
+        page = client.get("/").content.decode()
+    assert f'data-tunnel="{seed.tunnel.name}"' in page
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_a_scrape_reuses_its_process_s_copy_of_the_lines_of_devices_not_polled_since(seed: Seed) -> None:
+    from django.core.cache import cache
+
+    from vpnportal import metrics
+
+    assert _encaps() == 3000
+    # The shared entries gone (evicted) and the row changed without a signal: the process's copy of
+    # the last scrape still answers for the device, under the same version...
+    cache.delete_many(list(metrics._LAST_SCRAPE))
+    IpsecSa.objects.filter(pk=seed.router_sa.pk).update(pkts_encaps=4000)
+    assert _encaps() == 3000
+    # ...and a poll of it (a new version) renders its lines again; the copy holds the last scrape only.
+    _finish_a_poll(seed)
+    assert _encaps() == 4000
+    assert len(metrics._LAST_SCRAPE) == Device.objects.count()

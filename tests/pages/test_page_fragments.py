@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.pages.seed import Seed
@@ -96,3 +98,29 @@ def test_every_cached_page_matches_an_uncached_render_for_viewers_and_operators(
         for url in _pages(seed):
             warm = (_page(client, url), _page(client, url))[1]
             assert warm == _uncached(client, url), url
+
+
+def test_the_refreshed_overview_s_forms_come_back_to_the_overview(seed: Seed, operator: User) -> None:
+    # The auto-refresh swaps in /overview/fragment/: its acknowledge form must not land on the bare fragment.
+    client = Client()
+    client.force_login(operator)
+    client.get("/")
+    fragment = client.get("/overview/fragment/").content.decode()
+    assert 'class="ack"' in fragment
+    assert 'name="next" value="/overview/fragment/"' not in fragment
+    assert 'name="next" value="/"' in fragment
+    response = client.post(f"/alerts/{seed.alert.pk}/acknowledge/", {"next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_viewers_and_operators_share_one_triage_of_the_overview_s_alerts(
+    seed: Seed, viewer: User, operator: User
+) -> None:
+    as_viewer, as_operator = Client(), Client()
+    as_viewer.force_login(viewer)
+    as_operator.force_login(operator)
+    as_viewer.get("/")
+    with CaptureQueriesContext(connection) as operator_queries:
+        page = as_operator.get("/").content.decode()
+    assert 'class="ack"' in page  # the operator's own buttons, from the viewer's triage
+    assert not any("vpnportal_alert" in q["sql"] and "ORDER BY" in q["sql"] for q in operator_queries)

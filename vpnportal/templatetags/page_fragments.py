@@ -16,6 +16,7 @@ place, so a cached form posts with the reader's token, never the one of the user
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django import template
@@ -56,6 +57,31 @@ def with_token(html: str, request: Any) -> SafeString:
     if CSRF_PLACEHOLDER in html and request is not None:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)  # noqa: S308 - our own templates' output
+
+
+def cached_each(
+    name: str,
+    parts: dict[Hashable, Any],
+    render: Callable[[list[Any]], dict[Any, str]],
+    request: Any,
+) -> list[SafeString]:
+    """Fragments of one kind (a table's rows) in the order of `parts` ({id: what that one shows}), read in
+    one round trip; `render(ids)` renders the missing ones ({id: html}), which are stored for next time.
+    A part that is None (the cache did not answer): every one rendered afresh, nothing stored. An id
+    `render` leaves out (its row is gone) is left out."""
+    if any(p is None for p in parts.values()):
+        rendered = render(list(parts))
+        return [with_token(rendered[i], request) for i in parts if i in rendered]
+    user = getattr(request, "user", None)
+    keys = {i: fragment_key(name, [i, p], user) for i, p in parts.items()}
+    found = page_cache.fetch(list(keys.values()))
+    missing = [i for i, key in keys.items() if key not in found]
+    if missing:
+        rendered = render(missing)
+        fresh = {keys[i]: html for i, html in rendered.items() if i in keys}
+        page_cache.store(fresh)
+        found.update(fresh)
+    return [with_token(found[key], request) for key in keys.values() if key in found]
 
 
 class PageFragmentNode(Node):
