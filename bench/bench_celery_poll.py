@@ -14,7 +14,8 @@ per device from Poll.timings plus the task's own overhead (see `_split`).
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
 BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
-BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
+BENCH_CELERY_PROFILE=/tmp/worker.prof profiles each worker's main process, all its threads by their own CPU
+(/tmp/worker.prof.threads32.0 for `threads:32`; prefork's children are not profiled, `solo:1` runs tasks in it).
 `python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
 """
 
@@ -129,18 +130,36 @@ def _split(polls: list[dict[str, Any]], slot_s: float) -> dict[str, float]:
 
 
 _PROFILED_CELERY = """
-import cProfile, runpy, sys, time
+import cProfile, pstats, runpy, sys, threading, time
 out = sys.argv[1]
 sys.argv = ["celery", *sys.argv[2:]]
-profiler = cProfile.Profile(time.process_time)
-profiler.enable()
+profilers = []
+
+def _start(*_):
+    # The first event of a new thread swaps this hook for a profiler of that thread alone, timed by the
+    # thread's own CPU (thread_time): netmiko's sleeps, socket waits and the GIL waits do not count.
+    sys.setprofile(None)
+    profiler = cProfile.Profile(time.thread_time)
+    profilers.append(profiler)
+    profiler.enable()
+
+threading.setprofile(_start)
+main = cProfile.Profile(time.thread_time)
+profilers.append(main)
+main.enable()
 try:
     runpy.run_module("celery", run_name="__main__", alter_sys=True)
 except SystemExit:
     pass
 finally:
-    profiler.disable()
-    profiler.dump_stats(out)
+    main.disable()
+    stats = None
+    for profiler in profilers:
+        profiler.create_stats()
+        if profiler.stats:
+            stats = pstats.Stats(profiler) if stats is None else stats.add(profiler)
+    if stats is not None:
+        stats.dump_stats(out)
 """
 
 
@@ -159,11 +178,11 @@ class Worker:
         self.concurrency = concurrency
         self.queue = queue
         self.name = f"bench{concurrency}{pool}{index}-{os.getpid()}@localhost"
-        # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
-        # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
+        # BENCH_CELERY_PROFILE=<file>: the worker runs under cProfile, every thread of its main process
+        # timed by its own CPU (the thread pool's polling threads, paramiko's transport threads, Celery's
+        # consumer); a prefork pool's child processes are not profiled: use `threads:C` or `solo:1`.
         profile = os.environ.get("BENCH_CELERY_PROFILE")
-        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
-        pool = "solo" if profile else pool
+        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{pool}{concurrency}.{index}"] if profile else []
         args = [
             sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
             "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
