@@ -35,72 +35,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import start_fleet_simulator
+from bench.procfs import (
+    memory_composition,
+    own_cpu_seconds,
+    peak_rss_mb,
+    status_mb,
+    tree_cpu_seconds,
+    tree_pids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
 CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
 CYCLE_TIMEOUT = 900.0
-
-
-def proc_stat(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (index 0 is the state)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def tree_pids(root: int) -> list[int]:
-    """`root` and every live descendant of it (from the ppid field of /proc/*/stat)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = proc_stat(int(entry))
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """User+system CPU seconds of a process tree: every live member, plus the children `root` reaped."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in tree_pids(root):
-        try:
-            fields = proc_stat(pid)
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-        if pid == root:
-            total += int(fields[13]) + int(fields[14])
-    return total / tick
-
-
-def own_cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds of one process alone (its threads, not its children)."""
-    fields = proc_stat(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_mb(pid: int, field: str) -> float:
-    """A size line of /proc/<pid>/status (VmHWM, VmRSS, ...) in MB, 0 when the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of one process in MB, 0 when it is gone."""
-    return status_mb(pid, "VmHWM")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -295,6 +242,8 @@ def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str
         "rss_peak_mb_mains": [round(peak_rss_mb(p), 1) for p in mains],
         "rss_peak_mb_pool": [round(peak_rss_mb(p), 1) for p in pool],
         "rss_peak_mb_group": round(sum(peak_rss_mb(p) for p in mains + pool), 1),
+        # What the first worker's RSS is made of at the cycle's end (its sessions still kept).
+        "rss_composition_mb": memory_composition(mains[0]),
     }
 
 
@@ -363,7 +312,7 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
                 f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
-                f"{cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
+                f"({cycle['rss_composition_mb']}), {cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
                 f"{cold['worker_cpu_ms_per_device']} ms CPU/device, {cold['devices_per_s']:.1f} dev/s), "
                 f"load {cycle['load_at_start']}->{cycle['load_at_end']}",
                 flush=True,
