@@ -70,11 +70,16 @@ def peak_rss_mb(pid: int) -> float:
 def memory_composition(pid: int) -> dict[str, float]:
     """MB of one process's RSS by kind of mapping (/proc/<pid>/smaps), and its thread count.
 
-    `heap` is the main malloc arena ([heap]), `anon` every other anonymous mapping: the other glibc malloc
-    arenas (one per thread up to MALLOC_ARENA_MAX, 64 MB reservations), pymalloc's arenas beyond the heap and
-    the thread stacks; `files` the mapped executables, libraries and data files. Empty when it is gone.
+    `heap` is the main malloc arena ([heap]); `thread_stacks` the anonymous mappings of a thread stack's
+    size (RLIMIT_STACK, 8 MB by default: what glibc gives each thread; a floor, as the kernel merges some
+    with an anonymous neighbour); `anon` every other anonymous mapping
+    (the other glibc malloc arenas, pymalloc's 1 MB arenas, large buffers); `files` the mapped executables,
+    libraries and data files. Empty when the process is gone.
     """
-    sizes = {"heap": 0, "anon": 0, "files": 0, "stack": 0}
+    import resource
+
+    stack_kb = resource.getrlimit(resource.RLIMIT_STACK)[0] // 1024
+    sizes = {"heap": 0, "anon": 0, "thread_stacks": 0, "files": 0, "stack": 0}
     kind = "anon"
     try:
         text = Path(f"/proc/{pid}/smaps").read_text()
@@ -96,6 +101,8 @@ def memory_composition(pid: int) -> dict[str, float]:
                 if path.startswith("/")
                 else "anon"
             )
+        elif first[0] == "Size:" and kind == "anon" and int(first[1]) == stack_kb:
+            kind = "thread_stacks"
         elif first[0] == "Rss:":
             sizes[kind] += int(first[1])
     composition = {k: round(v / 1024, 1) for k, v in sizes.items()}
