@@ -53,4 +53,3 @@ def test_a_worker_reuses_its_connection_and_replaces_a_broken_one(pool: str) -> 
             cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(first)])
         _run(queue, conn, "after-terminate")
         assert _worker_backends() - before - first
-

@@ -30,7 +30,9 @@ def test_claiming_many_devices_takes_a_constant_number_of_queries() -> None:
         claimed = claim_due_devices()
     assert len(claimed) == 40
     # The locked SELECT and one UPDATE (with the savepoint around them): not one UPDATE per device.
-    assert len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]) <= 2
+    assert (
+        len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]) <= 2
+    )
     assert claim_due_devices() == []
 
 
