@@ -14,7 +14,9 @@ per device from Poll.timings plus the task's own overhead (see `_split`).
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
 BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
-BENCH_CELERY_PROFILE=/tmp/worker.prof profiles a solo-pool worker instead (/tmp/worker.prof.1).
+BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only;
+BENCH_CELERY_PROFILE=/tmp/worker.prof profiles each worker's main process, all its threads by their own CPU
+(/tmp/worker.prof.threads32.0 for `threads:32`; prefork's children are not profiled, `solo:1` runs tasks in it).
 `python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
 """
 
@@ -34,72 +36,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import start_fleet_simulator
+from bench.procfs import (
+    memory_composition,
+    own_cpu_seconds,
+    peak_rss_mb,
+    status_mb,
+    tree_cpu_seconds,
+    tree_pids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
 CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
 CYCLE_TIMEOUT = 900.0
-
-
-def proc_stat(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (index 0 is the state)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def tree_pids(root: int) -> list[int]:
-    """`root` and every live descendant of it (from the ppid field of /proc/*/stat)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = proc_stat(int(entry))
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """User+system CPU seconds of a process tree: every live member, plus the children `root` reaped."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in tree_pids(root):
-        try:
-            fields = proc_stat(pid)
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-        if pid == root:
-            total += int(fields[13]) + int(fields[14])
-    return total / tick
-
-
-def own_cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds of one process alone (its threads, not its children)."""
-    fields = proc_stat(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_mb(pid: int, field: str) -> float:
-    """A size line of /proc/<pid>/status (VmHWM, VmRSS, ...) in MB, 0 when the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of one process in MB, 0 when it is gone."""
-    return status_mb(pid, "VmHWM")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -129,18 +78,36 @@ def _split(polls: list[dict[str, Any]], slot_s: float) -> dict[str, float]:
 
 
 _PROFILED_CELERY = """
-import cProfile, runpy, sys, time
+import cProfile, pstats, runpy, sys, threading, time
 out = sys.argv[1]
 sys.argv = ["celery", *sys.argv[2:]]
-profiler = cProfile.Profile(time.process_time)
-profiler.enable()
+profilers = []
+
+def _start(*_):
+    # The first event of a new thread swaps this hook for a profiler of that thread alone, timed by the
+    # thread's own CPU (thread_time): netmiko's sleeps, socket waits and the GIL waits do not count.
+    sys.setprofile(None)
+    profiler = cProfile.Profile(time.thread_time)
+    profilers.append(profiler)
+    profiler.enable()
+
+threading.setprofile(_start)
+main = cProfile.Profile(time.thread_time)
+profilers.append(main)
+main.enable()
 try:
     runpy.run_module("celery", run_name="__main__", alter_sys=True)
 except SystemExit:
     pass
 finally:
-    profiler.disable()
-    profiler.dump_stats(out)
+    main.disable()
+    stats = None
+    for profiler in profilers:
+        profiler.create_stats()
+        if profiler.stats:
+            stats = pstats.Stats(profiler) if stats is None else stats.add(profiler)
+    if stats is not None:
+        stats.dump_stats(out)
 """
 
 
@@ -159,11 +126,11 @@ class Worker:
         self.concurrency = concurrency
         self.queue = queue
         self.name = f"bench{concurrency}{pool}{index}-{os.getpid()}@localhost"
-        # BENCH_CELERY_PROFILE=<file>: the worker runs its tasks in its own process (solo pool) under
-        # cProfile timed by CPU time (process_time), so netmiko's sleeps and socket waits do not count.
+        # BENCH_CELERY_PROFILE=<file>: the worker runs under cProfile, every thread of its main process
+        # timed by its own CPU (the thread pool's polling threads, paramiko's transport threads, Celery's
+        # consumer); a prefork pool's child processes are not profiled: use `threads:C` or `solo:1`.
         profile = os.environ.get("BENCH_CELERY_PROFILE")
-        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{concurrency}"] if profile else []
-        pool = "solo" if profile else pool
+        prefix = ["-c", _PROFILED_CELERY, f"{profile}.{pool}{concurrency}.{index}"] if profile else []
         args = [
             sys.executable, *(prefix or ["-m", "celery"]), "-A", "vpnportal", "worker", "--pool", pool,
             "--concurrency", str(concurrency), "-Q", queue, "-n", self.name,
@@ -276,6 +243,8 @@ def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str
         "rss_peak_mb_mains": [round(peak_rss_mb(p), 1) for p in mains],
         "rss_peak_mb_pool": [round(peak_rss_mb(p), 1) for p in pool],
         "rss_peak_mb_group": round(sum(peak_rss_mb(p) for p in mains + pool), 1),
+        # What the first worker's RSS is made of at the cycle's end (its sessions still kept).
+        "rss_composition_mb": memory_composition(mains[0]),
     }
 
 
@@ -290,6 +259,8 @@ def _worker_env(known_hosts: Path) -> dict[str, str]:
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
         VPNPORTAL_KNOWN_HOSTS=str(known_hosts),
         VPNPORTAL_LOG_LEVEL="WARNING",
+        # BENCH_CELERY_WORKER_ENV="NAME=value NAME=value": the workers' environment only (an allocator setting).
+        **dict(item.split("=", 1) for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split()),
     )
 
 
@@ -344,7 +315,7 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
                 f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
-                f"{cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
+                f"({cycle['rss_composition_mb']}), {cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
                 f"{cold['worker_cpu_ms_per_device']} ms CPU/device, {cold['devices_per_s']:.1f} dev/s), "
                 f"load {cycle['load_at_start']}->{cycle['load_at_end']}",
                 flush=True,

@@ -10,7 +10,8 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from devices.choices import PollStatus
@@ -38,14 +39,16 @@ CORRELATE_QUEUED_TTL = 60
 def claim_due_devices(now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[tuple[int, datetime]]:
     """Claim every enabled device whose next_poll_at has come; returns (device id, slot) pairs.
 
-    Each claim is a conditional UPDATE (next_poll_at still equals the value read), so two dispatchers
-    racing never claim the same slot twice. A device whose previous poll is still running (queued or
-    in progress, within its lease) is left due: polls of one device never overlap or pile up behind a
-    hung device or saturated workers, and it is claimed as soon as that poll ends.
+    On PostgreSQL the due rows are locked (SKIP LOCKED) and moved forward by one UPDATE: three queries
+    whatever the number of devices. Two dispatchers racing never claim the same slot twice: rows one holds
+    are skipped by the other, and a row it already moved is no longer due. Elsewhere (SQLite), each
+    claim is a conditional UPDATE (next_poll_at still equals the value read). A device whose previous
+    poll is still running (queued or in progress, within its lease) is left due: polls of one device
+    never overlap or pile up behind a hung device or saturated workers, and it is claimed as soon as
+    that poll ends.
     """
     now = now or timezone.now()
     interval = timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
-    claimed: list[tuple[int, datetime]] = []
     busy = Poll.objects.filter(
         status=PollStatus.RUNNING, started_at__gte=now - timedelta(seconds=settings.POLL_LEASE_SECONDS)
     ).values("device_id")
@@ -54,8 +57,25 @@ def claim_due_devices(now: datetime | None = None, limit: int = DISPATCH_BATCH) 
         .exclude(pk__in=busy)
         .order_by("next_poll_at")
     )
+    if not connection.features.has_select_for_update_skip_locked:
+        return _claim_each(due, now, interval, limit)
+    with transaction.atomic():
+        claimed = list(due.select_for_update(skip_locked=True).values_list("id", "next_poll_at")[:limit])
+        if claimed:
+            # The next slot stays on the interval grid when on time, so polls do not drift later and later.
+            Device.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
+                next_poll_at=Case(
+                    When(next_poll_at__gt=now - interval, then=F("next_poll_at") + interval),
+                    default=Value(now + interval),
+                )
+            )
+    return claimed
+
+
+def _claim_each(due: Any, now: datetime, interval: timedelta, limit: int) -> list[tuple[int, datetime]]:
+    """claim_due_devices without row locks: one conditional UPDATE per device."""
+    claimed: list[tuple[int, datetime]] = []
     for device_id, slot in due.values_list("id", "next_poll_at")[:limit]:
-        # The next slot stays on the interval grid when on time, so polls do not drift later and later.
         next_at = slot + interval if slot + interval > now else now + interval
         if Device.objects.filter(pk=device_id, next_poll_at=slot).update(next_poll_at=next_at):
             claimed.append((device_id, slot))

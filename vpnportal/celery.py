@@ -118,3 +118,21 @@ def bind_task_id(task_id: str | None = None, **_: object) -> None:
 def unbind_task_id(**_: object) -> None:
     """The next task of this worker process starts without the ids of the previous one."""
     clear()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def check_db_connections(task: Any = None, **_: object) -> None:
+    """Around each task, what Django does around each request: close the task thread's connections that
+    are past CONN_MAX_AGE, broken or left in a transaction; the health check (CONN_HEALTH_CHECKS) makes
+    the next task's first query replace one the database dropped meanwhile.
+
+    Celery's own Django fixup would close every connection after every task instead (a new PostgreSQL
+    connection and server backend per device-poll) were CELERY_DB_REUSE_MAX not set (settings.py).
+    A task run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) runs inside its caller's connection: left alone.
+    """
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

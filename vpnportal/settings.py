@@ -320,6 +320,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the task thread's database connections after every task unless this is
+# set; set, it closes them every this many tasks of a worker process (0: after every task). Between,
+# CONN_MAX_AGE and the health checks apply to a worker's connections as to a web request's
+# (vpnportal/celery.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
