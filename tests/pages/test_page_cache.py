@@ -20,6 +20,16 @@ pytestmark = pytest.mark.django_db
 ENCAPS = re.compile(r'vpnportal_ipsec_sa_packets_encaps_total\{device="1720-1",[^}]*\} (\d+)')
 
 
+# A Redis nobody answers on: the pages must render without their cache.
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
 def _scrape() -> str:
     return Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me").content.decode()
 
@@ -118,14 +128,7 @@ def test_one_user_s_overview_never_shows_another_user_s_actions(
 
 @override_settings(METRICS_TOKEN="scrape-me")
 def test_pages_answer_when_the_cache_does_not(seed: Seed, viewer: User) -> None:
-    unreachable = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES=UNREACHABLE_CACHES):
         assert page_cache.versions(("tunnels",)) is None
         assert _encaps() == 3000
         page_cache.data_changed([seed.router.pk])  # a poll still finishes
@@ -198,14 +201,7 @@ def test_the_overview_rows_are_the_tunnel_list_s_rows(seed: Seed, viewer: User) 
 
 @override_settings(METRICS_TOKEN="scrape-me")
 def test_the_overview_rows_render_when_the_cache_does_not_answer(seed: Seed, viewer: User) -> None:
-    unreachable = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES=UNREACHABLE_CACHES):
         client = Client()
         client.force_login(viewer)
         page = client.get("/").content.decode()
