@@ -94,6 +94,12 @@ FRAGMENT_KEY = "metrics:device:{}:{}:{}"
 _LAST_SCRAPE: dict[str, dict[str, Any]] = {}
 
 
+def _keep_last_scrape(found: dict[str, dict[str, Any]]) -> None:
+    """This scrape's fragments become the process's copy, swapped whole (never emptied while read)."""
+    global _LAST_SCRAPE
+    _LAST_SCRAPE = found
+
+
 def render_metrics() -> str:
     """Every metric, from the state tables (a handful of queries, whatever the inventory's size).
 
@@ -205,15 +211,16 @@ def device_fragments() -> list[dict[str, Any]]:
         computed = _compute_fragments([pk for pk, *_ in devices])
         return [computed[pk] for pk, *_ in devices]
     keys = {pk: FRAGMENT_KEY.format(pk, versions[pk], ":".join(map(str, state))) for pk, *state in devices}
-    found = {key: _LAST_SCRAPE[key] for key in keys.values() if key in _LAST_SCRAPE}
+    # Read once: another thread's scrape (gthread workers) may replace the copy meanwhile.
+    last = _LAST_SCRAPE
+    found = {key: last[key] for key in keys.values() if key in last}
     found.update(page_cache.fetch([key for key in keys.values() if key not in found]))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         computed = _compute_fragments(missing)
         page_cache.store({keys[pk]: computed[pk] for pk in missing}, seconds=settings.PAGE_CACHE_SECONDS * 10)
         found.update({keys[pk]: computed[pk] for pk in missing})
-    _LAST_SCRAPE.clear()
-    _LAST_SCRAPE.update(found)
+    _keep_last_scrape(found)
     return [found[keys[pk]] for pk, *_ in devices]
 
 
