@@ -596,7 +596,8 @@ class DeviceSession:
         deadline = started + self.command_timeout
         reader = _ChannelReader(channel, conn.encoding, conn._read_buffer)
         conn._read_buffer = ""
-        conn.write_channel(command)
+        # netmiko's write_channel without its lock and its debug line: the session is this thread's alone.
+        channel.sendall(command.encode(conn.encoding))
         previous_timeout = channel.gettimeout()
         try:
             if cmd and verify:
