@@ -200,3 +200,119 @@ def ipsec_rows(device_id: int) -> list[Any]:
     """`IpsecSa.objects.filter(device_id=device_id)` through a raw query: the same model instances (each
     field read back by its converters), without compiling the queryset."""
     return list(IpsecSa.objects.raw('SELECT * FROM "devices_ipsecsa" WHERE "device_id" = %s', [device_id]))
+
+
+# -- the claim's reads: a device with its state, a dispatched Poll row with both ------------------------
+
+
+@cache
+def _model_columns(
+    model: type[Model], alias: str
+) -> tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]]:
+    """`alias.col, ...` of the model's concrete fields, their attnames, and each field's converters from the
+    database value (what the ORM's compiler applies: the backend's, then the field's)."""
+    fields = model._meta.concrete_fields
+    cols = ", ".join(f"{_q(alias)}.{_q(f.column)}" for f in fields)
+    converters = tuple(
+        tuple(
+            connection.ops.get_db_converters(f.get_col(alias))
+            + f.get_col(alias).get_db_converters(connection)
+        )
+        for f in fields
+    )
+    return cols, tuple(f.attname for f in fields), converters
+
+
+def _instance(model: type[Model], alias: str, row: Sequence[Any], at: int) -> tuple[Any, int]:
+    """The model instance from row[at:] (as the ORM builds it: converted values, Model.from_db) and where
+    the next model's columns begin."""
+    _, names, converters = _model_columns(model, alias)
+    values = list(row[at : at + len(names)])
+    for i, (convs, field) in enumerate(zip(converters, model._meta.concrete_fields, strict=True)):
+        for converter in convs:
+            values[i] = converter(values[i], field.get_col(alias), connection)
+    return model.from_db(connection.alias, list(names), values), at + len(names)
+
+
+def _with_state(device: Any, row: Sequence[Any], at: int) -> None:
+    """Cache the device's DeviceState (or its absence) as select_related("state") does."""
+    from devices.models import Device, DeviceState
+
+    rel: Any = Device._meta.get_field("state")
+    if row[at] is None:  # no state row: device.state raises DoesNotExist, as after select_related
+        rel.set_cached_value(device, None)
+        return
+    state, _ = _instance(DeviceState, "s", row, at)
+    rel.set_cached_value(device, state)
+    DeviceState._meta.get_field("device").set_cached_value(state, device)  # type: ignore[union-attr]
+
+
+@cache
+def _device_select() -> str:
+    from devices.models import Device, DeviceState
+
+    d, _, _ = _model_columns(Device, "d")
+    s, _, _ = _model_columns(DeviceState, "s")
+    # Names quoted from the models' own, every value a parameter.
+    return (
+        f"SELECT {d}, {s} FROM {_q(Device._meta.db_table)} {_q('d')} "  # noqa: S608
+        f"LEFT JOIN {_q(DeviceState._meta.db_table)} {_q('s')} ON {_q('s')}.{_q('device_id')} = {_q('d')}.{_q('id')}"
+    )
+
+
+def device_with_state(device_id: int) -> Any:
+    """`Device.objects.select_related("state").get(pk=device_id)` as text on PostgreSQL (the same instances,
+    the state cached on the device and the device on the state); the ORM's elsewhere."""
+    from devices.models import Device
+
+    if connection.vendor != "postgresql":
+        return Device.objects.select_related("state").get(pk=device_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_device_select()} WHERE {_q('d')}.{_q('id')} = %s", [device_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Device.DoesNotExist("Device matching query does not exist.")
+    device, at = _instance(Device, "d", row, 0)
+    _with_state(device, row, at)
+    return device
+
+
+@cache
+def _own_poll_select() -> str:
+    from devices.models import Device, DeviceState, Poll
+
+    p, _, _ = _model_columns(Poll, "p")
+    d, _, _ = _model_columns(Device, "d")
+    s, _, _ = _model_columns(DeviceState, "s")
+    pd, sd = f"{_q('p')}.{_q('device_id')}", f"{_q('s')}.{_q('device_id')}"
+    # Names quoted from the models' own, every value a parameter.
+    return (
+        f"SELECT {p}, {d}, {s} FROM {_q(Poll._meta.db_table)} {_q('p')} "  # noqa: S608
+        f"INNER JOIN {_q(Device._meta.db_table)} {_q('d')} ON {pd} = {_q('d')}.{_q('id')} "
+        f"LEFT JOIN {_q(DeviceState._meta.db_table)} {_q('s')} ON {sd} = {_q('d')}.{_q('id')} "
+        f"WHERE {pd} = %s AND {_q('p')}.{_q('slot')} = %s AND {_q('p')}.{_q('task_id')} = %s "
+        f"AND {_q('p')}.{_q('status')} = %s ORDER BY {_q('p')}.{_q('id')} ASC LIMIT 1"
+    )
+
+
+def own_poll(device_id: int, slot: datetime, task_id: str, status: str) -> Any:
+    """`Poll.objects.select_related("device", "device__state").filter(device_id=, slot=, task_id=,
+    status=).first()` as text on PostgreSQL (the same instances and caches); the ORM's elsewhere."""
+    from devices.models import Device, Poll
+
+    if connection.vendor != "postgresql":
+        return (
+            Poll.objects.select_related("device", "device__state")
+            .filter(device_id=device_id, slot=slot, task_id=task_id, status=status)
+            .first()
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_own_poll_select(), [device_id, _prepared(Poll, "slot", slot), task_id, status])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    poll, at = _instance(Poll, "p", row, 0)
+    device, at = _instance(Device, "d", row, at)
+    Poll._meta.get_field("device").set_cached_value(poll, device)  # type: ignore[union-attr]
+    _with_state(device, row, at)
+    return poll

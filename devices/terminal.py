@@ -43,7 +43,8 @@ def own_output(raw: str, command: str, prompt: str) -> str:
     """The output of `command` alone, from all that was read for it (echo and prompt included).
 
     1. Drop the echo of the command, and any log lines the device printed before it.
-    2. Drop the prompt that ended the output, and any log lines after it.
+    2. Drop the prompt that ended the output, and any log lines after it; with `logging synchronous` the
+       device prints the prompt again after such a line, and the whole run of prompts and log lines goes.
     Where the echo or the prompt is not found, that end is kept as it is.
     """
     lines = raw.replace("\x08", "").split("\n")
@@ -59,7 +60,7 @@ def own_output(raw: str, command: str, prompt: str) -> str:
     for i in range(len(lines) - 1, start - 1, -1):
         if is_prompt.fullmatch(lines[i]):
             end = i
-            break
+            continue
         if not _is_log_or_blank(lines[i]):
             break
     return "\n".join(lines[start:end])

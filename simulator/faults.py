@@ -8,6 +8,7 @@
 | slow               | each command's output waits `seconds` (3) before it is printed                  |
 | garbled            | `ratio` (0.08) of the output's characters are replaced with noise               |
 | truncated          | output stops after `fraction` (0.5) of it; `close: true` also drops the session |
+|                    | (`stall: true`: nothing more is printed, no prompt, the session stays open)     |
 | tunnel_down        | the device's tunnels lose their IKE and IPsec SAs at once                       |
 | one_way            | the device receives nothing: its decaps and its peers' encaps freeze            |
 | errors             | its send/recv error counters climb (`rate` per second, 0.2)                     |
@@ -20,6 +21,9 @@
 | host_key_changed   | the SSH listener presents a different host key                                  |
 | log_after_prompt   | a log line (`message`) is printed right after the prompt that ends a command's  |
 |                    | output (only after `action` when given), as `terminal monitor` prints syslog    |
+|                    | (`reprint: true`: the prompt is printed again after it, `logging synchronous`;  |
+|                    | `during_echo: true`: it cuts the next command's echo, then prompt and command   |
+|                    | are printed again)                                                              |
 | drop_sessions      | one-shot: the SSH sessions open now are dropped at the next bytes they receive, |
 |                    | unanswered, as a device that rebooted or timed them out answers a stale one     |
 | exec_timeout       | a session that waits for input `seconds` (600: IOS's default) is closed, as the |

@@ -77,6 +77,8 @@ class CliSession:
         self._event = asyncio.Event()
         self._skip_lf = False
         self._line = ""
+        # A log line `log_after_prompt` holds for the echo of the next line (`during_echo`).
+        self._log_in_echo = ""
         self.term_length = self._initial_length()
         self.render = RENDERERS[device.kind]
 
@@ -145,7 +147,14 @@ class CliSession:
                     if rest:
                         self._buf = rest + self._buf
                         self._event.set()
-                    if echoed:
+                    if echoed and self._log_in_echo:
+                        # `logging synchronous`: the message cuts the echo, then the prompt and all that
+                        # was typed so far are printed again on a line of their own.
+                        message, self._log_in_echo = self._log_in_echo, ""
+                        self.write(echoed[: len(echoed) // 2])
+                        self.notify(message)
+                        self.write(self.prompt() + line)
+                    elif echoed:
                         self.write(echoed)
                     if not silent:
                         self.write("\n")
@@ -233,6 +242,13 @@ class CliSession:
                 self.write(text)
                 self.close()
                 raise SessionClosed
+            if dev.fault_param("truncated", "stall", False):
+                # A link that stops carrying data mid-output: no more bytes, no prompt, the session open.
+                self.write(text)
+                while not self.closed:
+                    self._event.clear()
+                    await self._event.wait()
+                raise SessionClosed
         await self.page(text)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -276,7 +292,14 @@ class CliSession:
         dev = self.device
         only = dev.fault_param("log_after_prompt", "action", "")
         if dev.has("log_after_prompt") and self.action and (not only or only == self.action):
-            self.notify(str(dev.fault_param("log_after_prompt", "message", LOG_AFTER_PROMPT)))
+            message = str(dev.fault_param("log_after_prompt", "message", LOG_AFTER_PROMPT))
+            if dev.fault_param("log_after_prompt", "during_echo", False):
+                self._log_in_echo = message
+                return
+            self.notify(message)
+            if dev.fault_param("log_after_prompt", "reprint", False):
+                # `logging synchronous`: the prompt the message pushed up is printed again below it.
+                self.write(self.prompt())
 
     async def _telnet_login(self) -> bool:
         dev = self.device

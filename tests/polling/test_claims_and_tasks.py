@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -32,6 +33,23 @@ def test_it_stores_one_poll_per_claimed_slot() -> None:
     second, _ = claim(device.pk, slot, task_id="b")
     assert first is not None and second is None
     assert Poll.objects.filter(device=device).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("outer", [False, True], ids=["autocommit", "in-a-transaction"])
+def test_a_rejected_duplicate_claim_leaves_the_connection_and_its_transaction_usable(outer: bool) -> None:
+    # In autocommit the INSERT is its own transaction (no BEGIN/COMMIT around it); in a transaction a
+    # savepoint keeps the duplicate's IntegrityError from aborting it.
+    from django.db import transaction
+
+    device = make_device()
+    slot = device.next_poll_at
+    with transaction.atomic() if outer else contextlib.nullcontext():
+        first, _ = claim(device.pk, slot, task_id="a")
+        second, _ = claim(device.pk, slot, task_id="b")
+        assert first is not None and second is None
+        assert Poll.objects.filter(device=device).count() == 1  # the connection still answers
+    assert list(Poll.objects.filter(device=device).values_list("task_id", flat=True)) == ["a"]
 
 
 @pytest.mark.django_db

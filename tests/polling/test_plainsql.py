@@ -126,3 +126,56 @@ def test_insert_rows_and_newest_samples_match_the_orm() -> None:
     assert Poll.objects.get(pk=poll.pk).slot == at
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(Poll, [Poll(device=device, slot=at)])
+
+
+def _fields(obj: object) -> dict[str, object]:
+    return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+
+def test_the_claims_reads_build_what_the_orms_select_related_builds() -> None:
+    from devices.plainsql import device_with_state, own_poll
+
+    with_state, without = (
+        Device.objects.create(name=n, host="127.0.0.1", platform="cisco_ios", username="u")
+        for n in ("a", "b")
+    )
+    DeviceState.objects.create(device=with_state, stale=True, config_facts={"pfs": ["group2"]})
+    slot = timezone.now().replace(microsecond=0)
+    poll = Poll.objects.create(device=with_state, slot=slot, task_id="t-1", timings={"connect": 0.1})
+    Poll.objects.create(device=without, slot=slot, task_id="t-2")
+    for device in (with_state, without):
+        orm = Device.objects.select_related("state").get(pk=device.pk)
+        with CaptureQueriesContext(connection) as queries:
+            ours = device_with_state(device.pk)
+            state = getattr(ours, "state", None)
+        assert len(queries.captured_queries) == 1  # the state came with the device
+        assert _fields(ours) == _fields(orm) and ours._state.adding is False and ours._state.db == "default"
+        if device is without:
+            assert state is None
+            with pytest.raises(DeviceState.DoesNotExist):
+                ours.state  # noqa: B018
+        else:
+            assert state is not None and _fields(state) == _fields(orm.state)
+            assert state.device is ours
+    with pytest.raises(Device.DoesNotExist):
+        device_with_state(with_state.pk + without.pk)
+    # t-2 is the other device's row: not this device's.
+    for task_id, expected in (("t-1", poll), ("t-2", None), ("other", None)):
+        device_id = with_state.pk
+        orm_row = (
+            Poll.objects.select_related("device", "device__state")
+            .filter(device_id=device_id, slot=slot, task_id=task_id, status="running")
+            .first()
+        )
+        with CaptureQueriesContext(connection) as queries:
+            row = own_poll(device_id, slot, task_id, "running")
+            if row is not None:
+                _ = row.device.state
+        assert len(queries.captured_queries) == 1
+        if expected is None:
+            assert row is None and orm_row is None
+            continue
+        assert row is not None and orm_row is not None and row.pk == expected.pk
+        assert _fields(row) == _fields(orm_row) and row.timings == {"connect": 0.1}
+        assert _fields(row.device) == _fields(orm_row.device)
+        assert _fields(row.device.state) == _fields(orm_row.device.state)

@@ -24,6 +24,15 @@ def test_it_drops_log_lines_after_the_prompt_and_before_the_echo(late: str) -> N
     assert own_output(raw, "show clock", "asa-1") == "16:07:02 UTC Thu Mar 1 2024"
 
 
+@pytest.mark.parametrize("late", [LINK, STAMPED])
+def test_it_drops_a_prompt_reprinted_after_a_log_line(late: str) -> None:
+    # `logging synchronous`: the message pushes the prompt up and the device prints it again below.
+    raw = f"show clock\n16:07:02 UTC Thu Mar 1 2024\nrouter#\n{late}\nrouter#"
+    assert own_output(raw, "show clock", "router") == "16:07:02 UTC Thu Mar 1 2024"
+    raw = f"show clock\nout\n{late}\nrouter#\n{late}\n\nrouter#\n{late}\n"
+    assert own_output(raw, "show clock", "router") == f"out\n{late}"
+
+
 def test_it_keeps_a_log_line_inside_the_output() -> None:
     raw = f"show crypto isakmp sa\ndst src state\n{LINK}\n10.0.0.2 10.0.0.1 QM_IDLE\nrouter#"
     assert own_output(raw, "show crypto isakmp sa", "router").splitlines() == [
