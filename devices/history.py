@@ -25,6 +25,9 @@ from devices.models import CounterRollup, CounterSample, IpsecSa, Poll, Tunnel
 
 METRICS = ("encaps", "decaps", "errors")
 DEFAULT_MAX_POINTS = 1000
+# The page-cache scope (vpnportal/page_cache.py) of the rollup rows: every rollup run bumps it, and an
+# answer read from the rollups alone (a week, a month, a year) is cached under it, not under the polls.
+ROLLUPS_SCOPE = "rollups"
 # Counters of `show crypto ipsec sa` that count failures besides send/recv errors.
 _OTHER_ERROR_WORDS = ("fail", "replay", "invalid", "drop")
 
@@ -199,7 +202,15 @@ def rollup_history(now: datetime | None = None) -> RollupResult:
         period=RollupPeriod.DAY, bucket__lt=now - timedelta(days=settings.HISTORY_DAILY_DAYS)
     ).delete()[0]
     result.pruned_polls, result.pruned_raw_outputs = prune_polls(raw_from)
+    rollups_changed()
     return result
+
+
+def rollups_changed() -> None:
+    """The rollup rows changed (written or pruned): the history answers cached under ROLLUPS_SCOPE go."""
+    from vpnportal import page_cache
+
+    page_cache.changed(scopes=(ROLLUPS_SCOPE,))
 
 
 def prune_polls(before: datetime) -> tuple[int, int]:

@@ -23,7 +23,7 @@ from devices.api.serializers import DeviceSerializer, HistorySerializer, TunnelS
 from devices.chart_range import RANGES, named_range
 from devices.chart_range import store_for as resolution
 from devices.history import DEFAULT_MAX_POINTS as MAX_POINTS
-from devices.history import METRICS, counter_series
+from devices.history import METRICS, ROLLUPS_SCOPE, counter_series
 from devices.models import Device, IpsecSa, Tunnel
 from devices.summary import secret_paths, tunnel_queryset
 from vpnportal import page_cache
@@ -152,13 +152,34 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
         until = until or now
         if since >= until:
             raise ValidationError({"since": gettext("must be before until")})
-        versions = page_cache.versions((), (tunnel.end_a_id, tunnel.end_b_id))
-        if versions is None:
+        key = self._history_key(tunnel, metric, since, until)
+        if key is None:
             return Response(self._history(tunnel, metric, since, until))
-        # The answer under its ends' versions (a poll of either end adds points) and the exact range asked.
-        parts = repr((sorted(versions.items()), since.isoformat(), until.isoformat()))
-        key = HISTORY_KEY.format(tunnel.pk, metric, hashlib.sha256(parts.encode()).hexdigest()[:32])
         return Response(page_cache.cached(key, lambda: self._history(tunnel, metric, since, until)))
+
+    @staticmethod
+    def _history_key(tunnel: Tunnel, metric: str, since: datetime, until: datetime) -> str | None:
+        """The answer's cache key (None when the cache does not answer). A range read from raw samples
+        is keyed by its ends' versions (a poll of either end adds points); one read from the rollups
+        (week, month, year) by the rollups' version, which only a rollup run bumps, and by what else the
+        answer shows: the tunnel's SAs (their ids and devices) and its ends' names."""
+        store = resolution(since, timezone.now())
+        if store == "raw":
+            versions = page_cache.versions((), (tunnel.end_a_id, tunnel.end_b_id))
+            if versions is None:
+                return None
+            what: tuple[Any, ...] = tuple(sorted(versions.items()))
+        else:
+            rollups = page_cache.versions((ROLLUPS_SCOPE,))
+            if rollups is None:
+                return None
+            sas = tuple(IpsecSa.objects.filter(tunnel=tunnel).order_by("id").values_list("pk", "device_id"))
+            what = (rollups[ROLLUPS_SCOPE], sas, tunnel.end_a_id, tunnel.end_b_id)
+            what += (tunnel.end_a.name, tunnel.end_b.name)
+        # The exact range asked, and which store it reads (a range near the raw retention's edge moves
+        # to the rollups as time passes).
+        parts = repr((store, what, since.isoformat(), until.isoformat()))
+        return HISTORY_KEY.format(tunnel.pk, metric, hashlib.sha256(parts.encode()).hexdigest()[:32])
 
     def _history(self, tunnel: Tunnel, metric: str, since: datetime, until: datetime) -> dict[str, Any]:
         ends = tunnel.ends
