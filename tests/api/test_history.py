@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -203,3 +203,32 @@ def test_a_rollup_range_reads_the_index_only(seed: Seed, period: str, days: int)
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using one_rollup_per_bucket" in plan, plan
+
+
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+@pytest.mark.parametrize("range_name", ["day", "month"])
+def test_a_cached_answer_is_the_bytes_and_headers_drf_renders(
+    api: Client, seed: Seed, range_name: str
+) -> None:
+    _hour_rollups(seed, range(24 * 8, 24 * 20))
+    url = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=decaps&range={range_name}"
+    api.get(url)
+    kept = api.get(url)  # the JSON bytes the first request stored
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        rendered = api.get(url)  # no cache: DRF's Response, rendered by JSONRenderer
+    assert kept.status_code == rendered.status_code == 200
+    assert kept.content == rendered.content
+    for header in ("Content-Type", "Vary", "Allow"):
+        assert kept[header] == rendered[header], header
+    # Another format (the browsable API) still gets the data.
+    page = api.get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert api.get(url, HTTP_ACCEPT="application/json; indent=2").json() == kept.json()
