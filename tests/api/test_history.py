@@ -232,3 +232,28 @@ def test_a_cached_answer_is_the_bytes_and_headers_drf_renders(
     page = api.get(url, HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
     assert api.get(url, HTTP_ACCEPT="application/json; indent=2").json() == kept.json()
+
+
+@pytest.mark.parametrize("days", [12, 30, 200, 365])
+def test_rollup_times_read_as_epoch_microseconds_give_the_same_series(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch, days: int
+) -> None:
+    from devices import history
+
+    _hour_rollups(seed, range(24 * 8, 24 * 40), d_encaps=36001)
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    CounterRollup.objects.bulk_create(
+        CounterRollup(
+            ipsec_sa=sa, period=RollupPeriod.DAY, bucket=start - timedelta(days=d), d_encaps=d, seconds=86400
+        )
+        for sa in (seed.router_sa, seed.pix_sa)
+        for d in range(1, 400)
+    )
+    # A start with microseconds, odd point counts, one SA and the tunnel's SAs of end A (several).
+    until = timezone.now()
+    since = until - timedelta(days=days, microseconds=123457)
+    cases = [(seed.router_sa, 1000), (seed.router_sa, 333), (seed.tunnel, 77)]
+    epoch = [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
+    monkeypatch.setattr(history, "EPOCH_ROLLUPS", False)
+    assert epoch == [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
+    assert all(epoch)
