@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from devices.choices import RollupPeriod
 from devices.history import ROLLUPS_SCOPE, counter_series, rollup_history, rollups_changed
-from devices.models import CounterRollup, CounterSample
+from devices.models import CounterRollup, CounterSample, IpsecSa, Tunnel
 from tests.pages.seed import Seed
 from vpnportal import page_cache
 
@@ -252,7 +252,11 @@ def test_rollup_times_read_as_epoch_microseconds_give_the_same_series(
     # A start with microseconds, odd point counts, one SA and the tunnel's SAs of end A (several).
     until = timezone.now()
     since = until - timedelta(days=days, microseconds=123457)
-    cases = [(seed.router_sa, 1000), (seed.router_sa, 333), (seed.tunnel, 77)]
+    cases: list[tuple[Tunnel | IpsecSa, int]] = [
+        (seed.router_sa, 1000),
+        (seed.router_sa, 333),
+        (seed.tunnel, 77),
+    ]
     epoch = [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
     monkeypatch.setattr(history, "EPOCH_ROLLUPS", False)
     assert epoch == [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
