@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -34,6 +36,17 @@ from vpnportal.api.permissions import ModelViewPermission
 
 HISTORY_KEY = "history:{}:{}:{}"
 JSON = JSONRenderer.media_type
+T = TypeVar("T")
+
+
+def _kept(key: str, compute: Callable[[], T], seconds: int) -> T:
+    """The entry under `key`, else `compute()` stored for `seconds` (page_cache.cached with a lifetime)."""
+    found = page_cache.fetch([key])
+    if key in found:
+        return found[key]  # type: ignore[no-any-return]
+    value = compute()
+    page_cache.store({key: value}, seconds=seconds)
+    return value
 
 
 def end_series(
@@ -157,31 +170,36 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
         until = until or now
         if since >= until:
             raise ValidationError({"since": gettext("must be before until")})
-        key = self._history_key(tunnel, metric, since, until)
-        if key is None:
+        keyed = self._history_key(tunnel, metric, since, until)
+        if keyed is None:
             return Response(self._history(tunnel, metric, since, until))
+        key, seconds = keyed
         if type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSON:
             # What the charts ask for: the JSON as JSONRenderer renders it, kept as bytes (no unpickling
             # and rendering of 1,000 points at each hit). Other formats (the browsable API) keep the data.
-            body = page_cache.cached(
+            body = _kept(
                 key + ":json",
                 lambda: JSONRenderer().render(self._history(tunnel, metric, since, until), JSON, {}),
+                seconds,
             )
             return HttpResponse(body, content_type=JSON)
-        return Response(page_cache.cached(key, lambda: self._history(tunnel, metric, since, until)))
+        return Response(_kept(key, lambda: self._history(tunnel, metric, since, until), seconds))
 
     @staticmethod
-    def _history_key(tunnel: Tunnel, metric: str, since: datetime, until: datetime) -> str | None:
-        """The answer's cache key (None when the cache does not answer). A range read from raw samples
-        is keyed by its ends' versions (a poll of either end adds points); one read from the rollups
-        (week, month, year) by the rollups' version, which only a rollup run bumps, and by what else the
-        answer shows: the tunnel's SAs (their ids and devices) and its ends' names."""
+    def _history_key(tunnel: Tunnel, metric: str, since: datetime, until: datetime) -> tuple[str, int] | None:
+        """The answer's cache key and lifetime (None when the cache does not answer). A range read from
+        raw samples is keyed by its ends' versions (a poll of either end adds points) and kept
+        PAGE_CACHE_SECONDS; one read from the rollups (week, month, year) by the rollups' version, which
+        only a rollup run bumps, and by what else the answer shows: the tunnel's SAs (their ids and
+        devices) and its ends' names, kept ten times as long (a named range's end moves on by a step of
+        20 minutes for a week, longer for a month or a year)."""
         store = resolution(since, timezone.now())
         if store == "raw":
             versions = page_cache.versions((), (tunnel.end_a_id, tunnel.end_b_id))
             if versions is None:
                 return None
             what: tuple[Any, ...] = tuple(sorted(versions.items()))
+            seconds = settings.PAGE_CACHE_SECONDS
         else:
             rollups = page_cache.versions((ROLLUPS_SCOPE,))
             if rollups is None:
@@ -189,10 +207,11 @@ class TunnelViewSet(CsvExportMixin, viewsets.ReadOnlyModelViewSet):
             sas = tuple(IpsecSa.objects.filter(tunnel=tunnel).order_by("id").values_list("pk", "device_id"))
             what = (rollups[ROLLUPS_SCOPE], sas, tunnel.end_a_id, tunnel.end_b_id)
             what += (tunnel.end_a.name, tunnel.end_b.name)
+            seconds = settings.PAGE_CACHE_SECONDS * 10
         # The exact range asked, and which store it reads (a range near the raw retention's edge moves
         # to the rollups as time passes).
         parts = repr((store, what, since.isoformat(), until.isoformat()))
-        return HISTORY_KEY.format(tunnel.pk, metric, hashlib.sha256(parts.encode()).hexdigest()[:32])
+        return HISTORY_KEY.format(tunnel.pk, metric, hashlib.sha256(parts.encode()).hexdigest()[:32]), seconds
 
     def _history(self, tunnel: Tunnel, metric: str, since: datetime, until: datetime) -> dict[str, Any]:
         ends = tunnel.ends

@@ -261,3 +261,19 @@ def test_rollup_times_read_as_epoch_microseconds_give_the_same_series(
     monkeypatch.setattr(history, "EPOCH_ROLLUPS", False)
     assert epoch == [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
     assert all(epoch)
+
+
+@override_settings(PAGE_CACHE_SECONDS=1)
+def test_a_rollup_range_s_answer_outlives_a_raw_range_s(api: Client, seed: Seed) -> None:
+    """A rollup range changes at the hourly run only: kept ten times PAGE_CACHE_SECONDS, a raw one once."""
+    import time
+
+    _hour_rollups(seed, range(24 * 8, 24 * 20))
+    month = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=month"
+    day = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=day"
+    api.get(month), api.get(day)
+    time.sleep(1.5)
+    assert _rollup_queries(api, month)[1] == 0
+    with CaptureQueriesContext(connection) as queries:
+        api.get(day)
+    assert any("devices_countersample" in q["sql"] for q in queries.captured_queries)
