@@ -9,14 +9,15 @@ Metrics of `counter_series` (rates in packets per second over each point's inter
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncDay, TruncHour
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Max, Q, Sum, Value
+from django.db.models.functions import Cast, Extract, TruncDay, TruncHour
 from django.utils import timezone
 
 from devices import plainsql
@@ -25,6 +26,13 @@ from devices.models import CounterRollup, CounterSample, IpsecSa, Poll, Tunnel
 
 METRICS = ("encaps", "decaps", "errors")
 DEFAULT_MAX_POINTS = 1000
+# The page-cache scope (vpnportal/page_cache.py) of the rollup rows: every rollup run bumps it, and an
+# answer read from the rollups alone (a week, a month, a year) is cached under it, not under the polls.
+ROLLUPS_SCOPE = "rollups"
+# counter_series reads rollup times as epoch microseconds on PostgreSQL (False: as datetimes, as elsewhere).
+EPOCH_ROLLUPS = True
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 # Counters of `show crypto ipsec sa` that count failures besides send/recv errors.
 _OTHER_ERROR_WORDS = ("fail", "replay", "invalid", "drop")
 
@@ -199,7 +207,15 @@ def rollup_history(now: datetime | None = None) -> RollupResult:
         period=RollupPeriod.DAY, bucket__lt=now - timedelta(days=settings.HISTORY_DAILY_DAYS)
     ).delete()[0]
     result.pruned_polls, result.pruned_raw_outputs = prune_polls(raw_from)
+    rollups_changed()
     return result
+
+
+def rollups_changed() -> None:
+    """The rollup rows changed (written or pruned): the history answers cached under ROLLUPS_SCOPE go."""
+    from vpnportal import page_cache
+
+    page_cache.changed(scopes=(ROLLUPS_SCOPE,))
 
 
 def prune_polls(before: datetime) -> tuple[int, int]:
@@ -273,7 +289,8 @@ def counter_series(
     if not ids:
         return []
     now = timezone.now()
-    points: list[tuple[datetime, int, float, int | None, int]] = []
+    # (seconds from `since`, the row's time as a key, delta, seconds covered, last counter, SA).
+    points: list[tuple[float, Hashable, int, float, int | None, int]] = []
     delta_field = {"encaps": "d_encaps", "decaps": "d_decaps", "errors": "d_errors"}[metric]
     # Plain rows, not model instances: a year of hourly rollups is ~9,000 rows per SA.
     if since >= now - timedelta(days=settings.HISTORY_RAW_DAYS):
@@ -286,20 +303,32 @@ def counter_series(
         for at, d, seconds, sa_id, *raw in rows.values_list(
             "at", delta_field, "interval_seconds", "ipsec_sa_id", *counter_fields
         ):
-            points.append((at, d, seconds, sum(raw), sa_id))
+            points.append(((at - since).total_seconds(), at, d, seconds, sum(raw), sa_id))
     else:
         hourly_ok = since >= now - timedelta(days=settings.HISTORY_HOURLY_DAYS)
         period = RollupPeriod.HOUR if hourly_ok else RollupPeriod.DAY
         rollups = CounterRollup.objects.filter(
             ipsec_sa_id__in=ids, period=period, bucket__gte=since, bucket__lte=until
         ).order_by("bucket")
-        for bucket, d, seconds, sa_id in rollups.values_list("bucket", delta_field, "seconds", "ipsec_sa_id"):
-            points.append((bucket, d, seconds, None, sa_id))
+        if EPOCH_ROLLUPS and connection.vendor == "postgresql":
+            # The bucket as integer microseconds since the epoch: half the CPU of parsing each timestamp,
+            # and the same offsets (integer microseconds / 10**6, as timedelta.total_seconds() divides).
+            since_us = (since - _EPOCH) // _MICROSECOND
+            at_us = Cast(Extract("bucket", "epoch") * Value(1_000_000), BigIntegerField())
+            for us, d, seconds, sa_id in rollups.annotate(at_us=at_us).values_list(
+                "at_us", delta_field, "seconds", "ipsec_sa_id"
+            ):
+                points.append(((us - since_us) / 1_000_000, us, d, seconds, None, sa_id))
+        else:
+            for bucket, d, seconds, sa_id in rollups.values_list(
+                "bucket", delta_field, "seconds", "ipsec_sa_id"
+            ):
+                points.append(((bucket - since).total_seconds(), bucket, d, seconds, None, sa_id))
     width = (until - since).total_seconds() / max_points
     buckets: dict[int, list[Any]] = {}
     several = len(ids) > 1
-    for at, d, seconds, counter, sa_id in points:
-        index = min(max_points - 1, max(0, math.floor((at - since).total_seconds() / width)))
+    for offset, at, d, seconds, counter, sa_id in points:
+        index = min(max_points - 1, max(0, math.floor(offset / width)))
         b = buckets.setdefault(index, [0, 0.0, {}, {}])
         b[0] += d
         if several:

@@ -479,6 +479,7 @@ class CounterRollup(models.Model):
 
     class Meta:
         ordering = ["bucket"]
+        # On PostgreSQL its index also INCLUDEs the deltas and seconds (migration 0013): history reads it only.
         constraints = [
             models.UniqueConstraint(fields=["ipsec_sa", "period", "bucket"], name="one_rollup_per_bucket")
         ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import struct
+import zlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from devices.choices import PollStatus, TunnelStatus
@@ -54,6 +57,54 @@ class Exposition:
     def text(self) -> str:
         """The whole exposition."""
         return "\n".join(self.lines) + "\n"
+
+    def part(self) -> Part:
+        """These lines as one part of the body (each part ends with its newline, so parts concatenate)."""
+        return Part(self.text().encode())
+
+
+# gzip (Accept-Encoding: gzip, which Prometheus sends) of a body made of parts: each part is deflated on
+# its own and ended by a sync flush (byte-aligned, not final), so parts deflated at different scrapes
+# concatenate into one valid deflate stream (a part's back-references stay within its own bytes). Level 1:
+# the changing parts are deflated at each scrape, and 1 gives 104 KB for the 1.4 MB of 1,000 devices.
+GZIP_LEVEL = 1
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no mtime, OS unknown
+_DEFLATE_END = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush()  # an empty final block
+
+
+class Part:
+    """Bytes of the exposition, with their deflated piece computed once (on the first gzip scrape)."""
+
+    __slots__ = ("_deflated", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._deflated: bytes | None = None
+
+    def deflated(self) -> bytes:
+        if self._deflated is None:
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            self._deflated = compressor.compress(self.data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return self._deflated
+
+
+class Body:
+    """The exposition as parts, served whole (identity) or as one gzip member built from the parts."""
+
+    def __init__(self, parts: list[Part]) -> None:
+        self.parts = parts
+
+    def identity(self) -> bytes:
+        return b"".join(p.data for p in self.parts)
+
+    def gzip(self) -> bytes:
+        crc, size = 0, 0
+        for p in self.parts:
+            # crc32_combine is not in Python's zlib: the CRC of the whole runs over the bytes (~1 ms/MB).
+            crc = zlib.crc32(p.data, crc)
+            size += len(p.data)
+        trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+        return b"".join([_GZIP_HEADER, *(p.deflated() for p in self.parts), _DEFLATE_END, trailer])
 
 
 def _number(value: float) -> str:
@@ -100,21 +151,42 @@ def _keep_last_scrape(found: dict[str, dict[str, Any]]) -> None:
     _LAST_SCRAPE = found
 
 
-def render_metrics() -> str:
+# The device families of this process's last scrape as parts, under the fragment keys they were built
+# from (the same keys name the same lines): a scrape after no poll serves them, and their gzip, as built.
+_LAST_BLOCKS: tuple[tuple[str, ...], Part, Part] | None = None
+
+
+def render_metrics(now: datetime | None = None) -> str:
+    """Every metric as text (the body a scrape without gzip gets)."""
+    return render_body(now).identity().decode()
+
+
+def render_body(now: datetime | None = None) -> Body:
     """Every metric, from the state tables (a handful of queries, whatever the inventory's size).
 
     Each device's lines (its SAs, certificates, CRLs and poll figures) are reused from the page cache
-    until a poll or an edit of that device changes them; tunnels, alerts, heartbeats and readiness are
-    read at every scrape, and the seconds left of certificates and CRLs are counted from now.
+    until a poll or an edit of that device changes them, and the families made of them are kept as bytes
+    until one of their devices' keys changes; tunnels, alerts, heartbeats and readiness are read at every
+    scrape, and the seconds left of certificates and CRLs are counted from now.
     """
-    now = timezone.now()
-    out = Exposition()
-    _tunnel_families(out)
-    fragments = device_fragments()
-    for name, _column, help_text in SA_COUNTERS:
-        out.rendered(name, "counter", help_text, (f[name] for f in fragments if f[name]))
+    global _LAST_BLOCKS
+    now = now or timezone.now()
+    head = Exposition()
+    _tunnel_families(head)
+    keys, fragments = keyed_device_fragments()
+    blocks = _LAST_BLOCKS  # read once: another thread's scrape (gthread workers) may replace it
+    if keys is None or blocks is None or blocks[0] != keys:
+        counters, devices = Exposition(), Exposition()
+        for name, _column, help_text in SA_COUNTERS:
+            counters.rendered(name, "counter", help_text, (f[name] for f in fragments if f[name]))
+        for name, kind, help_text in DEVICE_FAMILIES:
+            devices.rendered(name, kind, help_text, (f[name] for f in fragments if f[name]))
+        blocks = (keys or (), counters.part(), devices.part())
+        if keys is not None:
+            _LAST_BLOCKS = blocks
+    pki = Exposition()
     now_ts = now.timestamp()
-    out.rendered(
+    pki.rendered(
         "vpnportal_certificate_seconds_left",
         "gauge",
         "Seconds until the certificate's notAfter (negative once expired).",
@@ -124,7 +196,7 @@ def render_metrics() -> str:
             for labels, ends in f["certificates"]
         ),
     )
-    out.rendered(
+    pki.rendered(
         "vpnportal_crl_seconds_left",
         "gauge",
         "Seconds until the CRL's NextUpdate (negative once past).",
@@ -134,21 +206,20 @@ def render_metrics() -> str:
             for labels, ends in f["crls"]
         ),
     )
-    for name, kind, help_text in DEVICE_FAMILIES:
-        out.rendered(name, kind, help_text, (f[name] for f in fragments if f[name]))
+    tail = Exposition()
     open_alerts = (
         Alert.objects.filter(state__in=OPEN_ALERT_STATES)
         .values("kind", "severity")
         .annotate(n=Count("id"))
         .order_by("kind", "severity")
     )
-    out.family(
+    tail.family(
         "vpnportal_alerts_open",
         "gauge",
         "Open alerts by kind and severity.",
         ((_labels(kind=row["kind"], severity=row["severity"]), row["n"]) for row in open_alerts),
     )
-    out.family(
+    tail.family(
         "vpnportal_heartbeat_age_seconds",
         "gauge",
         "Seconds since the background process last proved it runs.",
@@ -157,8 +228,8 @@ def render_metrics() -> str:
             for h in Heartbeat.objects.order_by("name")
         ),
     )
-    _readiness(out)
-    return out.text()
+    _readiness(tail)
+    return Body([head.part(), blocks[1], pki.part(), blocks[2], tail.part()])
 
 
 def _tunnel_families(out: Exposition) -> None:
@@ -201,6 +272,11 @@ def _tunnel_families(out: Exposition) -> None:
 
 def device_fragments() -> list[dict[str, Any]]:
     """Each device's lines, in device-name order: from the page cache, the missing ones computed and stored."""
+    return keyed_device_fragments()[1]
+
+
+def keyed_device_fragments() -> tuple[tuple[str, ...] | None, list[dict[str, Any]]]:
+    """device_fragments() with their keys in the same order (None when the cache does not answer)."""
     devices = list(
         Device.objects.order_by("name").values_list(
             "pk", "state__polls_total", "state__poll_failures_total", "state__last_poll_id", "state__stale"
@@ -209,7 +285,7 @@ def device_fragments() -> list[dict[str, Any]]:
     versions = page_cache.device_versions([pk for pk, *_ in devices])
     if versions is None:
         computed = _compute_fragments([pk for pk, *_ in devices])
-        return [computed[pk] for pk, *_ in devices]
+        return None, [computed[pk] for pk, *_ in devices]
     keys = {pk: FRAGMENT_KEY.format(pk, versions[pk], ":".join(map(str, state))) for pk, *state in devices}
     # Read once: another thread's scrape (gthread workers) may replace the copy meanwhile.
     last = _LAST_SCRAPE
@@ -221,7 +297,8 @@ def device_fragments() -> list[dict[str, Any]]:
         page_cache.store({keys[pk]: computed[pk] for pk in missing}, seconds=settings.PAGE_CACHE_SECONDS * 10)
         found.update({keys[pk]: computed[pk] for pk in missing})
     _keep_last_scrape(found)
-    return [found[keys[pk]] for pk, *_ in devices]
+    ordered = tuple(keys[pk] for pk, *_ in devices)
+    return ordered, [found[key] for key in ordered]
 
 
 def _epoch(when: datetime | None) -> float:
@@ -357,4 +434,28 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("authentication required\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="vpnportal metrics"'
         return response
-    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE)
+    body = render_body()
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(body.gzip(), content_type=CONTENT_TYPE)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(body.identity(), content_type=CONTENT_TYPE)
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header asks for gzip (`gzip` or `x-gzip`, not with q=0); identity else."""
+    for item in header.split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        if coding.lower() not in ("gzip", "x-gzip"):
+            continue
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices.choices import RollupPeriod
-from devices.models import CounterRollup
+from devices.history import ROLLUPS_SCOPE, counter_series, rollup_history, rollups_changed
+from devices.models import CounterRollup, CounterSample, IpsecSa, Tunnel
 from tests.pages.seed import Seed
+from vpnportal import page_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +129,151 @@ def test_the_charts_open_on_a_range_whose_store_the_api_reads(seed: Seed) -> Non
         # The start the API reads for a named range decides the store, for the chart's choice too.
         assert since <= now - span
         assert store_for(since, now) == store_for(now - span - timedelta(seconds=1), now)
+
+
+def _rollup_queries(api: Client, url: str) -> tuple[dict[str, Any], int]:
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(url).json()
+    return body, sum("devices_counterrollup" in q["sql"] for q in queries.captured_queries)
+
+
+def _hour_rollups(seed: Seed, hours: range, d_encaps: int = 36000) -> None:
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    CounterRollup.objects.bulk_create(
+        CounterRollup(
+            ipsec_sa=sa,
+            period=RollupPeriod.HOUR,
+            bucket=start - timedelta(hours=h),
+            samples=12,
+            d_encaps=d_encaps,
+            d_decaps=d_encaps,
+            seconds=3600,
+        )
+        for sa in (seed.router_sa, seed.pix_sa)
+        for h in hours
+    )
+
+
+def test_a_poll_of_an_end_keeps_a_rollup_range_s_answer_and_a_rollup_run_renews_it(
+    api: Client, seed: Seed
+) -> None:
+    _hour_rollups(seed, range(24 * 8, 24 * 20))
+    url = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=month"
+    first, read = _rollup_queries(api, url)
+    assert read == 2 and first["resolution"] == "hour"  # one query per end
+    # A poll of either end adds raw samples, never rollups: the month's answer stays cached.
+    page_cache.changed(device_ids=[seed.router.pk, seed.pix.pk])
+    again, read = _rollup_queries(api, url)
+    assert (again, read) == (first, 0)
+    # The hourly rollup run writes rows and bumps the rollups' version: the next answer reads them.
+    _hour_rollups(seed, range(24 * 21, 24 * 22))
+    rollups_changed()
+    renewed, read = _rollup_queries(api, url)
+    assert read == 2
+    assert sum(len(s["points"]) for s in renewed["series"]) > sum(len(s["points"]) for s in first["series"])
+
+
+def test_a_rollup_run_bumps_the_rollups_version(seed: Seed) -> None:
+    before = page_cache.versions((ROLLUPS_SCOPE,))
+    rollup_history()
+    assert page_cache.versions((ROLLUPS_SCOPE,)) != before
+
+
+def test_a_raw_range_s_answer_follows_the_polls_of_its_ends(api: Client, seed: Seed) -> None:
+    url = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=day"
+    first = api.get(url).json()
+    assert first["resolution"] == "raw"
+    sa = seed.router_sa
+    CounterSample.objects.create(ipsec_sa=sa, at=timezone.now(), pkts_encaps=10**9, d_encaps=10**6)
+    page_cache.changed(device_ids=[seed.router.pk])
+    assert api.get(url).json() != first
+
+
+@pytest.mark.parametrize(("period", "days"), [(RollupPeriod.HOUR, 30), (RollupPeriod.DAY, 365)])
+def test_a_rollup_range_reads_the_index_only(seed: Seed, period: str, days: int) -> None:
+    """The rollups' unique index covers what counter_series reads (migration 0013): no heap page per row."""
+    since = timezone.now() - timedelta(days=days)
+    with CaptureQueriesContext(connection) as queries:
+        counter_series(seed.router_sa, "decaps", since)
+    (sql,) = [q["sql"] for q in queries.captured_queries if "devices_counterrollup" in q["sql"]]
+    with connection.cursor() as cursor:
+        # A seed-sized table is read whole by the planner's choice: ask for the index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using one_rollup_per_bucket" in plan, plan
+
+
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+@pytest.mark.parametrize("range_name", ["day", "month"])
+def test_a_cached_answer_is_the_bytes_and_headers_drf_renders(
+    api: Client, seed: Seed, range_name: str
+) -> None:
+    _hour_rollups(seed, range(24 * 8, 24 * 20))
+    url = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=decaps&range={range_name}"
+    api.get(url)
+    kept = api.get(url)  # the JSON bytes the first request stored
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        rendered = api.get(url)  # no cache: DRF's Response, rendered by JSONRenderer
+    assert kept.status_code == rendered.status_code == 200
+    assert kept.content == rendered.content
+    for header in ("Content-Type", "Vary", "Allow"):
+        assert kept[header] == rendered[header], header
+    # Another format (the browsable API) still gets the data.
+    page = api.get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert api.get(url, HTTP_ACCEPT="application/json; indent=2").json() == kept.json()
+
+
+@pytest.mark.parametrize("days", [12, 30, 200, 365])
+def test_rollup_times_read_as_epoch_microseconds_give_the_same_series(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch, days: int
+) -> None:
+    from devices import history
+
+    _hour_rollups(seed, range(24 * 8, 24 * 40), d_encaps=36001)
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    CounterRollup.objects.bulk_create(
+        CounterRollup(
+            ipsec_sa=sa, period=RollupPeriod.DAY, bucket=start - timedelta(days=d), d_encaps=d, seconds=86400
+        )
+        for sa in (seed.router_sa, seed.pix_sa)
+        for d in range(1, 400)
+    )
+    # A start with microseconds, odd point counts, one SA and the tunnel's SAs of end A (several).
+    until = timezone.now()
+    since = until - timedelta(days=days, microseconds=123457)
+    cases: list[tuple[Tunnel | IpsecSa, int]] = [
+        (seed.router_sa, 1000),
+        (seed.router_sa, 333),
+        (seed.tunnel, 77),
+    ]
+    epoch = [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
+    monkeypatch.setattr(history, "EPOCH_ROLLUPS", False)
+    assert epoch == [counter_series(subject, "encaps", since, until, n) for subject, n in cases]
+    assert all(epoch)
+
+
+@override_settings(PAGE_CACHE_SECONDS=1)
+def test_a_rollup_range_s_answer_outlives_a_raw_range_s(api: Client, seed: Seed) -> None:
+    """A rollup range changes at the hourly run only: kept ten times PAGE_CACHE_SECONDS, a raw one once."""
+    import time
+
+    _hour_rollups(seed, range(24 * 8, 24 * 20))
+    month = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=month"
+    day = f"/api/tunnels/{seed.tunnel.pk}/history/?metric=encaps&range=day"
+    api.get(month), api.get(day)
+    time.sleep(1.5)
+    assert _rollup_queries(api, month)[1] == 0
+    with CaptureQueriesContext(connection) as queries:
+        api.get(day)
+    assert any("devices_countersample" in q["sql"] for q in queries.captured_queries)

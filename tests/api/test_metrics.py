@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -15,10 +18,18 @@ from devices.models import IpsecSa, Tunnel
 from pki.choices import CertificateRole, CertificateStatus
 from pki.models import Certificate, Crl, Trustpoint
 from tests.pages.seed import SECRET_PASSWORD, Seed
+from vpnportal import metrics
 from vpnportal.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
+UNREACHABLE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
 LINE = re.compile(r'^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$')
 
 
@@ -127,3 +138,63 @@ def test_every_series_is_unique_and_the_exposition_parses(seed: Seed) -> None:
         "pending:AB12",
         "pending:CD34",
     }
+
+
+def _scrape(accept_encoding: str | None = None) -> Any:
+    headers = {"Authorization": "Bearer scrape-me"}
+    if accept_encoding is not None:
+        headers["Accept-Encoding"] = accept_encoding
+    return Client().get("/metrics", headers=headers)
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_a_scraper_that_accepts_gzip_gets_one_gzip_member_of_the_same_exposition(seed: Seed) -> None:
+    plain = _scrape()
+    assert plain["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert not plain.has_header("Content-Encoding")
+    assert "Accept-Encoding" in plain["Vary"]
+    # What Prometheus sends; a second scrape is served from the parts the first one kept.
+    for _ in range(2):
+        packed = _scrape("gzip")
+        assert packed["Content-Encoding"] == "gzip"
+        assert packed["Content-Type"] == plain["Content-Type"]
+        assert "Accept-Encoding" in packed["Vary"]
+        # One member (a client that reads one member only gets it all), its CRC and length checked.
+        reader = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        text = reader.decompress(packed.content).decode()
+        assert reader.eof and reader.unused_data == b""
+        assert gzip.decompress(packed.content).decode() == text
+        assert _families(text) == _families(plain.content.decode())
+    assert len(packed.content) < len(plain.content)
+
+
+@pytest.mark.parametrize("header", ["gzip;q=0", "identity", "br, deflate", "", "gzipx"])
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_a_scraper_that_does_not_accept_gzip_gets_plain_text(seed: Seed, header: str) -> None:
+    response = _scrape(header)
+    assert not response.has_header("Content-Encoding")
+    assert response.content.decode().startswith("# HELP vpnportal_tunnel_status ")
+
+
+@pytest.mark.parametrize("header", ["gzip", "deflate, gzip", "br;q=1.0, GZIP;q=0.5", "x-gzip"])
+def test_it_reads_the_codings_that_accept_gzip(header: str) -> None:
+    assert metrics.accepts_gzip(header)
+
+
+def _families(text: str) -> list[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    # The series of each family (values move with the clock and the readiness latencies).
+    return [(f.name, [(s.name, s.labels) for s in f.samples]) for f in text_string_to_metric_families(text)]
+
+
+@override_settings(METRICS_TOKEN="scrape-me")
+def test_the_kept_parts_give_the_bytes_a_render_without_the_cache_gives(seed: Seed) -> None:
+    _busy_fleet(seed)
+    now = timezone.now()
+    metrics.render_body(now)  # fills the cache and this process's copy
+    kept = metrics.render_body(now)  # the families of the devices as the first scrape built them
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        fresh = metrics.render_body(now)
+    assert [p.data for p in kept.parts[:4]] == [p.data for p in fresh.parts[:4]]
+    tail = [p.data.split(b"# HELP vpnportal_part_up")[0] for p in (kept.parts[4], fresh.parts[4])]
+    assert tail[0] == tail[1]
+    assert gzip.decompress(kept.gzip()) == kept.identity()
