@@ -266,20 +266,20 @@ def unit_environment(unit: Path = WORKER_UNIT) -> dict[str, str]:
 
 def _worker_env(known_hosts: Path) -> dict[str, str]:
     """The worker's environment: what the worker unit sets (production's start), the bench's settings,
-    scratch database, broker and known-hosts file."""
+    scratch database, broker and known-hosts file; BENCH_CELERY_WORKER_ENV="NAME=value NAME=value" last,
+    the workers' environment only (an allocator setting), over the unit's too."""
     from django.db import connection
 
-    return dict(
-        os.environ,
-        **unit_environment(),
+    env = {**os.environ, **unit_environment()}
+    env.update(
         PYTHONPATH=str(ROOT),
         DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings"),
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
         VPNPORTAL_KNOWN_HOSTS=str(known_hosts),
         VPNPORTAL_LOG_LEVEL="WARNING",
-        # BENCH_CELERY_WORKER_ENV="NAME=value NAME=value": the workers' environment only (an allocator setting).
-        **dict(item.split("=", 1) for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split()),
     )
+    env.update(item.split("=", 1) for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split())
+    return env
 
 
 def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> dict[str, Any]:

@@ -251,3 +251,16 @@ def test_the_bench_starts_its_workers_with_the_units_environment(tmp_path: Path)
     from bench.bench_celery_poll import unit_environment
 
     assert unit_environment(unit) == {"GLIBC_TUNABLES": "a=1:b=2"}
+
+
+def test_the_benchs_own_worker_setting_goes_over_the_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    # BENCH_CELERY_WORKER_ENV tries another allocator setting against the unit's (it raised a TypeError
+    # when it named a variable the unit sets).
+    from bench.bench_celery_poll import _worker_env
+
+    monkeypatch.setenv("BENCH_CELERY_WORKER_ENV", "GLIBC_TUNABLES=glibc.malloc.arena_max=2 X_BENCH=1")
+    env = _worker_env(Path("/nonexistent/known_hosts"))
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"
+    assert env["X_BENCH"] == "1"
+    monkeypatch.delenv("BENCH_CELERY_WORKER_ENV")
+    assert _worker_env(Path("/nonexistent/known_hosts"))["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0"
