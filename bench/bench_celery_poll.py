@@ -14,7 +14,9 @@ per device from Poll.timings plus the task's own overhead (see `_split`).
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
 BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
-BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only;
+the workers start with the `Environment=` lines of deploy/systemd/vpnportal-worker@.service, as production's
+do (GLIBC_TUNABLES); BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only,
+over the unit's; the idle worker's RSS (before its first poll) is `rss_idle_mb_mains`;
 BENCH_CELERY_PROFILE=/tmp/worker.prof profiles each worker's main process, all its threads by their own CPU
 (/tmp/worker.prof.threads32.0 for `threads:32`; prefork's children are not profiled, `solo:1` runs tasks in it).
 `python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
@@ -278,7 +280,9 @@ def _worker_env(known_hosts: Path) -> dict[str, str]:
         VPNPORTAL_KNOWN_HOSTS=str(known_hosts),
         VPNPORTAL_LOG_LEVEL="WARNING",
     )
-    env.update(item.split("=", 1) for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split())
+    for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split():
+        name, _, value = item.partition("=")
+        env[name] = value
     return env
 
 
