@@ -14,7 +14,9 @@ per device from Poll.timings plus the task's own overhead (see `_split`).
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
 BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
-BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only;
+the workers start with the `Environment=` lines of deploy/systemd/vpnportal-worker@.service, as production's
+do (GLIBC_TUNABLES); BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only,
+over the unit's; the idle worker's RSS (before its first poll) is `rss_idle_mb_mains`;
 BENCH_CELERY_PROFILE=/tmp/worker.prof profiles each worker's main process, all its threads by their own CPU
 (/tmp/worker.prof.threads32.0 for `threads:32`; prefork's children are not profiled, `solo:1` runs tasks in it).
 `python -m bench.bench_celery_poll --split 20 3`: CPU ms and queries per device-poll of each step (`cpu_split`).
@@ -248,20 +250,40 @@ def _celery_cycle(workers: list[Worker], devices: int, sim_pid: int) -> dict[str
     }
 
 
+WORKER_UNIT = ROOT / "deploy" / "systemd" / "vpnportal-worker@.service"
+
+
+def unit_environment(unit: Path = WORKER_UNIT) -> dict[str, str]:
+    """The `Environment=NAME=value` settings of a systemd unit (one per line, as the worker unit writes
+    them), which production's worker starts with: the allocator's tunables among them. The concurrency
+    default is left out: the bench chooses each worker's concurrency itself."""
+    settings: dict[str, str] = {}
+    for line in unit.read_text().splitlines():
+        if line.startswith("Environment="):
+            name, _, value = line.removeprefix("Environment=").partition("=")
+            if name != "VPNPORTAL_WORKER_CONCURRENCY":
+                settings[name] = value
+    return settings
+
+
 def _worker_env(known_hosts: Path) -> dict[str, str]:
-    """The worker's environment: the bench's settings, scratch database, broker and known-hosts file."""
+    """The worker's environment: what the worker unit sets (production's start), the bench's settings,
+    scratch database, broker and known-hosts file; BENCH_CELERY_WORKER_ENV="NAME=value NAME=value" last,
+    the workers' environment only (an allocator setting), over the unit's too."""
     from django.db import connection
 
-    return dict(
-        os.environ,
+    env = {**os.environ, **unit_environment()}
+    env.update(
         PYTHONPATH=str(ROOT),
         DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "vpnportal.test_settings"),
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
         VPNPORTAL_KNOWN_HOSTS=str(known_hosts),
         VPNPORTAL_LOG_LEVEL="WARNING",
-        # BENCH_CELERY_WORKER_ENV="NAME=value NAME=value": the workers' environment only (an allocator setting).
-        **dict(item.split("=", 1) for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split()),
     )
+    for item in os.environ.get("BENCH_CELERY_WORKER_ENV", "").split():
+        name, _, value = item.partition("=")
+        env[name] = value
+    return env
 
 
 def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> dict[str, Any]:
@@ -292,6 +314,8 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
         try:
             for worker in workers:
                 worker.wait_ready(app)
+            # The baseline before any poll: what the worker's imports and Celery's consumer hold.
+            idle_rss = [round(status_mb(w.proc.pid, "VmRSS"), 1) for w in workers]
             # The first cycle opens every session (cold: its own row); the measured one is the next, as
             # production's: with SSH_SESSION_REUSE_SECONDS (540) under two poll intervals (600), a pool
             # process still holds the sessions of the devices it polled in the previous cycle only.
@@ -307,6 +331,7 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
             cycle["load_at_start"] = round(load, 2)
             cycle["load_at_end"] = round(os.getloadavg()[0], 2)
             cycle["pool"] = pool
+            cycle["rss_idle_mb_mains"] = idle_rss
             cycle["worker_groups"] = processes
             runs[key] = cycle
             print(
@@ -314,7 +339,8 @@ def _celery_runs(devices: int, sim_pid: int, tmp: Path, known_hosts: Path) -> di
                 f"{cycle['devices_per_s']:.1f} dev/s, "
                 f"wall {cycle['wall_s']:.1f}s, p50 {cycle['p50_s']:.2f}s, p95 {cycle['p95_s']:.2f}s, "
                 f"worker {cycle['worker_cpu_ms_per_device']} ms CPU/device, sim "
-                f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB, "
+                f"{cycle['simulator_cpu_ms_per_device']} ms, RSS {cycle['rss_peak_mb_group']} MB "
+                f"(idle {idle_rss}), "
                 f"({cycle['rss_composition_mb']}), {cycle['failed']} failed, reused {cycle['reused_share']:.0%} (cold cycle "
                 f"{cold['worker_cpu_ms_per_device']} ms CPU/device, {cold['devices_per_s']:.1f} dev/s), "
                 f"load {cycle['load_at_start']}->{cycle['load_at_end']}",

@@ -217,3 +217,50 @@ def test_systemd_sysusers_creates_the_service_user(tmp_path: Path) -> None:
     assert int(uid) < 1000 and uid == gid  # a system user with its own group
     assert (home, shell) == ("/var/lib/vpnportal", "/usr/sbin/nologin")
     assert all(f"\nUser={name}\n" in unit_text(u) for u in UNITS if u.endswith(".service"))
+
+
+def test_the_worker_runs_without_glibcs_per_thread_malloc_cache() -> None:
+    # A worker runs a paramiko transport thread per kept session: each thread's cache of freed blocks
+    # held about 26 kB that no other thread reuses (docs/performance.md, session 8). The dynamic loader
+    # of this host reads the unit's setting as intended (an unknown tunable would be ignored silently).
+    from bench.bench_celery_poll import unit_environment
+
+    tunables = unit_environment(DEPLOY / "systemd" / "vpnportal-worker@.service")["GLIBC_TUNABLES"]
+    assert tunables == "glibc.malloc.tcache_count=0"
+    loader = Path("/lib64/ld-linux-x86-64.so.2")
+    if not loader.exists():
+        pytest.skip("no x86-64 glibc loader on this host")
+    listed = subprocess.run(
+        [str(loader), "--list-tunables"],
+        env={"GLIBC_TUNABLES": tunables},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "glibc.malloc.tcache_count: 0x0 " in listed
+
+
+def test_the_bench_starts_its_workers_with_the_units_environment(tmp_path: Path) -> None:
+    # bench_celery_poll measures the worker production runs: the unit's Environment= lines, except the
+    # concurrency it chooses itself.
+    unit = tmp_path / "worker.service"
+    unit.write_text(
+        "[Service]\nEnvironment=VPNPORTAL_WORKER_CONCURRENCY=32\nEnvironment=GLIBC_TUNABLES=a=1:b=2\n"
+        "EnvironmentFile=/etc/vpnportal/env\n"
+    )
+    from bench.bench_celery_poll import unit_environment
+
+    assert unit_environment(unit) == {"GLIBC_TUNABLES": "a=1:b=2"}
+
+
+def test_the_benchs_own_worker_setting_goes_over_the_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    # BENCH_CELERY_WORKER_ENV tries another allocator setting against the unit's (it raised a TypeError
+    # when it named a variable the unit sets).
+    from bench.bench_celery_poll import _worker_env
+
+    monkeypatch.setenv("BENCH_CELERY_WORKER_ENV", "GLIBC_TUNABLES=glibc.malloc.arena_max=2 X_BENCH=1")
+    env = _worker_env(Path("/nonexistent/known_hosts"))
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"
+    assert env["X_BENCH"] == "1"
+    monkeypatch.delenv("BENCH_CELERY_WORKER_ENV")
+    assert _worker_env(Path("/nonexistent/known_hosts"))["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0"
