@@ -52,10 +52,17 @@ class ParsedOutput:
     crash: str = ""
 
 
-# Bytes of pickled parses a process keeps: the bench's 20-device fleet held 234 kB after three polls of
-# each (12 kB a device, the outputs that changed included; those are never hit again and go first), so
-# 1,000 devices' fit. The bound is RSS a worker process holds for good (docs/performance.md).
+# Bytes of pickled parses a process keeps. Only an output seen a second time is kept (`admit`): one with
+# counters or a clock in it is new at every poll and is never hit again, and keeping those first filled
+# the whole bound of a worker polling 1,000 devices within two cycles, with parses nobody reads, pushing
+# out the unchanged ones that are read at every poll. The bound is RSS a worker holds for good
+# (docs/performance.md).
 PARSE_CACHE_BYTES = 16 * 1024 * 1024
+# Outputs remembered as seen once, by hash (two generations of this many each, about 100 bytes apiece):
+# an unchanged output comes back one poll interval later, after each other device's new outputs, so a
+# generation holds more than a cycle's first sightings of a 4,000-device worker (8 outputs a device,
+# half of them new every poll).
+SEEN_ONCE_PER_GENERATION = 32 * 1024
 
 
 class ParseCache:
@@ -63,10 +70,26 @@ class ParseCache:
     beyond `limit` bytes. Stored pickled: every hit is a new object, so no caller shares what another may
     change."""
 
-    def __init__(self, limit: int = PARSE_CACHE_BYTES) -> None:
+    def __init__(
+        self, limit: int = PARSE_CACHE_BYTES, seen_per_generation: int = SEEN_ONCE_PER_GENERATION
+    ) -> None:
         self.limit = limit
         self.size = 0
         self._entries: OrderedDict[tuple[str, str, int | None, bytes], bytes] = OrderedDict()
+        self._seen_limit = seen_per_generation
+        self._seen: set[int] = set()
+        self._seen_before: set[int] = set()
+
+    def admit(self, key: tuple[str, str, int | None, bytes]) -> bool:
+        """Whether a parse of key is worth keeping: True the second time key is asked about (within two
+        generations of first sightings), False the first time, which is remembered."""
+        marker = hash(key)
+        if marker in self._seen or marker in self._seen_before:
+            return True
+        if len(self._seen) >= self._seen_limit:
+            self._seen_before, self._seen = self._seen, set()
+        self._seen.add(marker)
+        return False
 
     def get(self, key: tuple[str, str, int | None, bytes]) -> dict[str, Any] | None:
         data = self._entries.get(key)
@@ -89,6 +112,8 @@ class ParseCache:
     def clear(self) -> None:
         self._entries.clear()
         self.size = 0
+        self._seen.clear()
+        self._seen_before.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -112,7 +137,8 @@ def _parse_safely(
     except Exception as exc:
         log.exception("parser crashed on %s %r", platform, command)
         return {}, f"parser failed: {type(exc).__name__}: {exc}"
-    PARSES.put(key, result)
+    if PARSES.admit(key):
+        PARSES.put(key, result)
     return result, ""  # the cache keeps its own bytes: this object is the caller's alone
 
 

@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from devices import session_pool
 from devices.choices import PollStatus
 from devices.models import CounterSample, Device, DeviceState, IkeSa, IpsecSa, Poll
-from devices.outputs import PARSES, ParseCache
+from devices.outputs import PARSES, ParseCache, _parse_safely
+from devices.parsers.registry import parse
 from devices.poll import poll_device
 from pki.models import Certificate, Crl, Trustpoint
 from simulator import SimulatorHandle
@@ -247,3 +248,28 @@ def test_a_steady_poll_bumps_only_its_device_s_page_version(
     _poll()
     assert page_cache.versions(page_cache.SCOPES) == scopes
     assert page_cache.device_versions([device.pk]) != before
+
+
+def test_the_parse_cache_keeps_an_output_only_when_it_comes_back() -> None:
+    """An output new at every poll (counters, the clock) is parsed and not kept: kept, such parses filled
+    a 1,000-device worker's whole bound with entries never read again, in its RSS for good."""
+    PARSES.clear()
+    clock = "*10:15:30.123 UTC Fri Dec 4 2026\n"
+    for second in range(10, 20):
+        result, crash = _parse_safely("cisco_ios", "show clock", clock.replace(":30.", f":{second}."), None)
+        assert result and not crash
+    assert len(PARSES) == 0
+    _parse_safely("cisco_ios", "show clock", clock, None)
+    assert len(PARSES) == 0
+    _parse_safely("cisco_ios", "show clock", clock, None)
+    assert len(PARSES) == 1  # the second sighting of the same text is kept
+    assert _parse_safely("cisco_ios", "show clock", clock, None)[0] == parse("cisco_ios", "show clock", clock)
+
+
+def test_the_parse_cache_remembers_first_sightings_within_two_generations() -> None:
+    cache = ParseCache(seen_per_generation=4)
+    keys = [("cisco_ios", "show clock", None, bytes([i])) for i in range(12)]
+    assert not any(cache.admit(k) for k in keys[:6])
+    assert cache.admit(keys[5]) and cache.admit(keys[4])  # still in one of the two generations
+    assert not any(cache.admit(k) for k in keys[6:])
+    assert not cache.admit(keys[0])  # forgotten: two generations of newer first sightings came since
