@@ -12,7 +12,7 @@ simulator's (utime+stime from /proc/<pid>/stat), peak RSS per worker process (Vm
 per device from Poll.timings plus the task's own overhead (see `_split`).
 
 `python -m bench bench_celery_poll` (or `python -m bench.bench_celery_poll 100 1000`);
-BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4 choose the fleet sizes and worker concurrencies
+BENCH_CELERY_SIZES=100,1000 and BENCH_CELERY_CONCURRENCY=1,2,4,threads:32 choose the fleet sizes and worker concurrencies
 (an entry `threads:32` runs `--pool threads --concurrency 32` instead of prefork, `threads:32x2` two such workers);
 the workers start with the `Environment=` lines of deploy/systemd/vpnportal-worker@.service, as production's
 do (GLIBC_TUNABLES); BENCH_CELERY_WORKER_ENV="PYTHONMALLOC=malloc" adds to the workers' environment only,
@@ -49,7 +49,7 @@ from bench.procfs import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CELERY_SIZES", "100,1000").split(","))
-CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4").split(","))
+CONCURRENCIES = tuple(os.environ.get("BENCH_CELERY_CONCURRENCY", "1,2,4,threads:32").split(","))
 CYCLE_TIMEOUT = 900.0
 
 
