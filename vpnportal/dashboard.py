@@ -163,6 +163,21 @@ def _overview_alerts(scopes: dict[str, int] | None, now: datetime) -> dict[str, 
     return page_cache.cached(OVERVIEW_ALERTS_KEY.format(scopes["alerts"]), lambda: overview_alerts(now))
 
 
+def prepare_overview_alerts(now: datetime | None = None) -> bool:
+    """Triage the overview's alerts for the current `alerts` version unless a reader already did (True
+    when this call did it): the alert cycle calls it once it has saved its changes, so the first overview
+    after an alert change reads the triage instead of paying for it (the triage of up to TRIAGED_ALERTS
+    alerts is most of a cold overview's CPU)."""
+    scopes = page_cache.versions(("alerts",))
+    if scopes is None:
+        return False
+    key = OVERVIEW_ALERTS_KEY.format(scopes["alerts"])
+    if page_cache.fetch([key]):
+        return False
+    page_cache.store({key: overview_alerts(now or timezone.now())})
+    return True
+
+
 def _shown_tunnels() -> list[tuple[int, int, int]]:
     """The overview's tunnels (worst first) and their ends: what its table's key is made of."""
     return list(
