@@ -8,8 +8,8 @@ the same cache, never by deleting entries. What changes is split by what a page 
   silence: correlation saves a tunnel only when one of those changed), `pki` (a certificate, CRL or
   trustpoint row written), `alerts` (an alert's shown fields, a silence or a maintenance window);
 - a *version per device*, bumped by any write of its rows (its polls, state, SAs, certificates, the
-  device itself): the device page, the tunnel pages of its tunnels, its `/metrics` lines, the overview's
-  tunnel rows of its tunnels.
+  device itself, its alerts and its tunnels' alerts and windows): the device page, the tunnel pages of
+  its tunnels (keyed by these versions alone), its `/metrics` lines, the overview's tunnel rows.
 
 A poll therefore bumps the version of the device it polled and nothing fleet-wide unless it changed a
 tunnel's status or a certificate. `data_changed(device_ids)` says "anything of these devices may have

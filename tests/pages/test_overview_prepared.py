@@ -26,7 +26,7 @@ def test_the_overview_after_an_alert_cycle_reads_the_cycle_s_triage(seed: Seed, 
     client = Client()
     client.force_login(viewer)
     assert _alert_queries(client) == []
-    assert 'data-alert-id="%d"' % seed.alert.pk in client.get("/").content.decode()
+    assert f'data-alert-id="{seed.alert.pk}"' in client.get("/").content.decode()
 
 
 def test_it_triages_once_per_alerts_version(seed: Seed, viewer: User) -> None:
