@@ -131,7 +131,8 @@ def overview_context(request: HttpRequest) -> dict[str, Any]:
         "page_versions": versions,
         "alerts_data": _once(lambda: _overview_alerts(scopes, now)),
         "tunnels_data": _once(overview_tunnel_counts),
-        "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request),
+        # A row has no button: viewers and operators read one copy, so a poll costs one render per language.
+        "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request, shared=True),
         "expiries_data": _once(lambda: overview_expiries(now)),
         "devices_data": _once(lambda: overview_devices(now)),
         "heartbeats": list(Heartbeat.objects.order_by("name")),

@@ -64,15 +64,18 @@ def cached_each(
     parts: dict[Hashable, Any],
     render: Callable[[list[Any]], dict[Any, str]],
     request: Any,
+    *,
+    shared: bool = False,
 ) -> list[SafeString]:
     """Fragments of one kind (a table's rows) in the order of `parts` ({id: what that one shows}), read in
     one round trip; `render(ids)` renders the missing ones ({id: html}), which are stored for next time.
     A part that is None (the cache did not answer): every one rendered afresh, nothing stored. An id
-    `render` leaves out (its row is gone) is left out."""
+    `render` leaves out (its row is gone) is left out. `shared`: the fragments show no button, form or
+    anything else a permission decides, so every permission set reads one copy (per language)."""
     if any(p is None for p in parts.values()):
         rendered = render(list(parts))
         return [with_token(rendered[i], request) for i in parts if i in rendered]
-    user = getattr(request, "user", None)
+    user = None if shared else getattr(request, "user", None)
     keys = {i: fragment_key(name, [i, p], user) for i, p in parts.items()}
     found = page_cache.fetch(list(keys.values()))
     missing = [i for i, key in keys.items() if key not in found]
