@@ -172,11 +172,12 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return context
 
-    # A page fragment (vpnportal/templatetags/page_fragments.py) under this device's version, its
-    # tunnels' peers' versions (their rows show both ends) and the tunnel and alert scopes.
+    # A page fragment (vpnportal/templatetags/page_fragments.py) under this device's version and its
+    # tunnels' peers' versions (their rows show both ends), not the fleet-wide scopes: whatever this page
+    # shows bumps one of them (its polls, its tunnels' saves, its and its tunnels' alerts, a diagnosis).
     pairs = Tunnel.objects.touching(pk).values_list("end_a_id", "end_b_id")
     peers = sorted({end for pair in pairs for end in pair} | {pk})
-    versions = page_cache.versions(("tunnels", "alerts"), peers)
+    versions = page_cache.versions((), peers)
     key = None if versions is None else (pk, sorted(versions.items()))
     context = {"page_key": key, "device_data": data, "device": {"name": name}}
     return render(request, "devices/device_detail.html", context)
@@ -222,8 +223,9 @@ def tunnel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return context
 
-    # A page fragment under the versions of both ends (their polls) and the tunnel and alert scopes.
-    versions = page_cache.versions(("tunnels", "alerts"), (end_a, end_b))
+    # A page fragment under the versions of both ends alone: the tunnel's saves, its alerts and its ends'
+    # (and their polls and diagnoses) bump them; an alert or a tunnel elsewhere in the fleet does not.
+    versions = page_cache.versions((), (end_a, end_b))
     key = None if versions is None else (pk, sorted(versions.items()))
     context = {"page_key": key, "tunnel_data": data, "tunnel": {"name": name}}
     return render(request, "devices/tunnel_detail.html", context)

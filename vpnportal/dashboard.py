@@ -131,7 +131,8 @@ def overview_context(request: HttpRequest) -> dict[str, Any]:
         "page_versions": versions,
         "alerts_data": _once(lambda: _overview_alerts(scopes, now)),
         "tunnels_data": _once(overview_tunnel_counts),
-        "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request),
+        # A row has no button: viewers and operators read one copy, so a poll costs one render per language.
+        "tunnel_rows_html": cached_each("overview-tunnel-row", rows, tunnel_rows_html, request, shared=True),
         "expiries_data": _once(lambda: overview_expiries(now)),
         "devices_data": _once(lambda: overview_devices(now)),
         "heartbeats": list(Heartbeat.objects.order_by("name")),
@@ -161,6 +162,21 @@ def _overview_alerts(scopes: dict[str, int] | None, now: datetime) -> dict[str, 
     if scopes is None:
         return overview_alerts(now)
     return page_cache.cached(OVERVIEW_ALERTS_KEY.format(scopes["alerts"]), lambda: overview_alerts(now))
+
+
+def prepare_overview_alerts(now: datetime | None = None) -> bool:
+    """Triage the overview's alerts for the current `alerts` version unless a reader already did (True
+    when this call did it): the alert cycle calls it once it has saved its changes, so the first overview
+    after an alert change reads the triage instead of paying for it (the triage of up to TRIAGED_ALERTS
+    alerts is most of a cold overview's CPU)."""
+    scopes = page_cache.versions(("alerts",))
+    if scopes is None:
+        return False
+    key = OVERVIEW_ALERTS_KEY.format(scopes["alerts"])
+    if page_cache.fetch([key]):
+        return False
+    page_cache.store({key: overview_alerts(now or timezone.now())})
+    return True
 
 
 def _shown_tunnels() -> list[tuple[int, int, int]]:

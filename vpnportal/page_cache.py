@@ -8,8 +8,8 @@ the same cache, never by deleting entries. What changes is split by what a page 
   silence: correlation saves a tunnel only when one of those changed), `pki` (a certificate, CRL or
   trustpoint row written), `alerts` (an alert's shown fields, a silence or a maintenance window);
 - a *version per device*, bumped by any write of its rows (its polls, state, SAs, certificates, the
-  device itself): the device page, the tunnel pages of its tunnels, its `/metrics` lines, the overview's
-  tunnel rows of its tunnels.
+  device itself, its alerts and its tunnels' alerts and windows): the device page, the tunnel pages of
+  its tunnels (keyed by these versions alone), its `/metrics` lines, the overview's tunnel rows.
 
 A poll therefore bumps the version of the device it polled and nothing fleet-wide unless it changed a
 tunnel's status or a certificate. `data_changed(device_ids)` says "anything of these devices may have
@@ -145,15 +145,37 @@ def store(values: dict[str, Any], seconds: int | None = None) -> None:
 
 
 def _device_ids(instance: Any) -> list[int]:
-    """The devices a saved or deleted row belongs to (a device itself, a tunnel's two ends, a row's device)."""
+    """The devices a saved or deleted row belongs to (a device itself, a tunnel's two ends, a row's device,
+    and for an alert or a maintenance window of a tunnel that tunnel's ends)."""
     from devices.models import Device, Tunnel
 
     if isinstance(instance, Device):
         return [instance.pk]
     if isinstance(instance, Tunnel):
         return [instance.end_a_id, instance.end_b_id]
-    device_id = getattr(instance, "__dict__", {}).get("device_id")
-    return [device_id] if device_id is not None else []
+    row = getattr(instance, "__dict__", {})
+    device_id = row.get("device_id")
+    ids = [device_id] if device_id is not None else []
+    if row.get("tunnel_id") is not None and type(instance).__name__ in TUNNEL_TARGETED:
+        ids += _tunnel_ends(instance)
+    return ids
+
+
+# Rows about a tunnel that its page and its ends' device pages show (keyed by the ends' versions only).
+TUNNEL_TARGETED = {"Alert", "MaintenanceWindow"}
+
+
+def _tunnel_ends(instance: Any) -> list[int]:
+    """The ends of the row's tunnel: from the tunnel loaded with it, else one small query (none when the
+    tunnel is gone: deleting a tunnel bumps its ends itself)."""
+    from devices.models import Tunnel
+
+    tunnel_id = instance.__dict__["tunnel_id"]
+    loaded = instance._state.fields_cache.get("tunnel")
+    if loaded is not None and loaded.pk == tunnel_id:
+        return [loaded.end_a_id, loaded.end_b_id]
+    ends = Tunnel.objects.filter(pk=tunnel_id).values_list("end_a_id", "end_b_id").first()
+    return list(ends) if ends is not None else []
 
 
 # Fields no page shows: a save that writes only these changes nothing on a page.

@@ -224,3 +224,17 @@ def test_a_scrape_reuses_its_process_s_copy_of_the_lines_of_devices_not_polled_s
     _finish_a_poll(seed)
     assert _encaps() == 4000
     assert len(metrics._LAST_SCRAPE) == Device.objects.count()
+
+
+def test_viewers_and_operators_read_one_copy_of_each_overview_tunnel_row(
+    seed: Seed, viewer: User, operator: User
+) -> None:
+    as_viewer, as_operator = Client(), Client()
+    as_viewer.force_login(viewer)
+    as_operator.force_login(operator)
+    as_viewer.get("/")  # renders the rows
+    # An UPDATE sends no signal: the operator's overview shows the rows the viewer's request rendered.
+    Tunnel.objects.filter(pk=seed.tunnel.pk).update(status_reason="rekeyed between two readers")
+    assert "rekeyed between two readers" not in as_operator.get("/").content.decode()
+    _finish_a_poll(seed)
+    assert "rekeyed between two readers" in as_operator.get("/").content.decode()

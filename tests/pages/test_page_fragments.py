@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from pki.models import Certificate
 from tests.pages.seed import Seed
 from vpnportal import page_cache
 from vpnportal.alerting import actions
@@ -124,3 +125,20 @@ def test_viewers_and_operators_share_one_triage_of_the_overview_s_alerts(
         page = as_operator.get("/").content.decode()
     assert 'class="ack"' in page  # the operator's own buttons, from the viewer's triage
     assert not any("vpnportal_alert" in q["sql"] and "ORDER BY" in q["sql"] for q in operator_queries)
+
+
+def test_viewers_and_operators_read_one_copy_of_the_overview_s_sections_without_buttons(
+    seed: Seed, viewer: User, operator: User
+) -> None:
+    as_viewer, as_operator = Client(), Client()
+    as_viewer.force_login(viewer)
+    as_operator.force_login(operator)
+    as_viewer.get("/")
+    # An UPDATE sends no signal: the operator reads the expiries the viewer's request rendered...
+    Certificate.objects.filter(pk=seed.router_cert.pk).update(subject_name="CN=renamed-between-readers")
+    assert "renamed-between-readers" not in as_operator.get("/").content.decode()
+    # ...while the alert table, which has the operator's buttons, is the operator's own.
+    assert 'class="ack"' in as_operator.get("/").content.decode()
+    assert 'class="ack"' not in as_viewer.get("/").content.decode()
+    page_cache.changed(("pki",))  # what a certificate's save does
+    assert "renamed-between-readers" in as_operator.get("/").content.decode()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from devices.diagnosis.refresh import refresh_for_alerts
 from vpnportal.alerting.evaluate import evaluate_rules
 from vpnportal.alerting.notify import build_notifications, send_due_notifications
+from vpnportal.dashboard import prepare_overview_alerts
 
 log = logging.getLogger(__name__)
 
@@ -28,5 +29,7 @@ def run_alert_cycle(now: datetime | None = None) -> dict[str, Any]:
     result["diagnosis"] = diagnosis
     result["notifications_queued"] = build_notifications(now)
     result.update(send_due_notifications(now))
+    # The overview's alert triage for what this cycle left, here rather than in the first reader's request.
+    result["overview_triaged"] = prepare_overview_alerts()
     log.info("alert cycle: %s", result)
     return result

@@ -6,6 +6,9 @@ The key is the name, the parts given (versions of what the fragment shows, the q
 active language and the user's permission set: viewers and operators, English and Japanese readers each
 get their own copy. A part that is None (the cache did not answer) renders the fragment afresh, uncached.
 
+`shared` (before `using=`): the fragment shows nothing a permission decides (no button, no form), so
+every permission set reads one copy; the language still keys it.
+
 `using=` names a callable (a view's closure) that returns the fragment's data, called only on a miss and
 pushed on the context: a warm request runs none of the queries behind the fragment.
 
@@ -64,15 +67,18 @@ def cached_each(
     parts: dict[Hashable, Any],
     render: Callable[[list[Any]], dict[Any, str]],
     request: Any,
+    *,
+    shared: bool = False,
 ) -> list[SafeString]:
     """Fragments of one kind (a table's rows) in the order of `parts` ({id: what that one shows}), read in
     one round trip; `render(ids)` renders the missing ones ({id: html}), which are stored for next time.
     A part that is None (the cache did not answer): every one rendered afresh, nothing stored. An id
-    `render` leaves out (its row is gone) is left out."""
+    `render` leaves out (its row is gone) is left out. `shared`: the fragments show no button, form or
+    anything else a permission decides, so every permission set reads one copy (per language)."""
     if any(p is None for p in parts.values()):
         rendered = render(list(parts))
         return [with_token(rendered[i], request) for i in parts if i in rendered]
-    user = getattr(request, "user", None)
+    user = None if shared else getattr(request, "user", None)
     keys = {i: fragment_key(name, [i, p], user) for i, p in parts.items()}
     found = page_cache.fetch(list(keys.values()))
     missing = [i for i, key in keys.items() if key not in found]
@@ -86,9 +92,15 @@ def cached_each(
 
 class PageFragmentNode(Node):
     def __init__(
-        self, nodelist: NodeList, name: FilterExpression, parts: list[FilterExpression], using: Any
+        self,
+        nodelist: NodeList,
+        name: FilterExpression,
+        parts: list[FilterExpression],
+        using: Any,
+        shared: bool = False,
     ) -> None:
         self.nodelist, self.name, self.parts, self.using = nodelist, name, parts, using
+        self.shared = shared
 
     def _render(self, context: template.Context) -> str:
         data = self.using.resolve(context) if self.using is not None else None
@@ -100,7 +112,7 @@ class PageFragmentNode(Node):
         parts = [p.resolve(context) for p in self.parts]
         if any(p is None for p in parts):
             return with_token(self._render(context), request)
-        user = getattr(request, "user", None)
+        user = None if self.shared else getattr(request, "user", None)
         key = fragment_key(str(self.name.resolve(context)), parts, user)
         return with_token(page_cache.cached(key, lambda: self._render(context)), request)
 
@@ -113,8 +125,11 @@ def page_fragment(parser: Parser, token: Token) -> PageFragmentNode:
     using = None
     if bits[-1].startswith("using="):
         using = parser.compile_filter(bits.pop()[len("using=") :])
+    shared = len(bits) > 1 and bits[-1] == "shared"
+    if shared:
+        bits.pop()
     nodelist = parser.parse(("endpage_fragment",))
     parser.delete_first_token()
     return PageFragmentNode(
-        nodelist, parser.compile_filter(bits[0]), [parser.compile_filter(b) for b in bits[1:]], using
+        nodelist, parser.compile_filter(bits[0]), [parser.compile_filter(b) for b in bits[1:]], using, shared
     )
