@@ -17,6 +17,12 @@ from vpnportal.logging import bind, clear
 from vpnportal.startup import missing_secrets, refusal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpnportal.settings")
+# Celery's Django fixup runs Django's system checks when a worker starts and ignores what they find (the
+# deploy checks, ours among them, are not run there: `manage.py check --deploy` and the web are where they
+# report). The URL checks import the whole URLconf, so every view, DRF and drf_spectacular: 340 modules
+# and 18 MB of RSS that a worker never uses (docs/performance.md, session 8). CELERY_SKIP_CHECKS= (empty)
+# in the environment runs them again.
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 
 class RedisChannel(kombu_redis.Channel):
