@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -122,3 +123,23 @@ def uptime_words(seconds: float) -> str:
         parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
     parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return ", ".join(parts)
+
+
+_MONTHS = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
+
+
+def parse_clock_set(text: str) -> datetime | None:
+    """Parse a `clock set` argument: `HH:MM:SS day month year` or `HH:MM:SS month day year` (month names may be abbreviated)."""
+    parts = text.split()
+    if len(parts) != 4 or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", parts[0]):
+        return None
+    hms = [int(x) for x in parts[0].split(":")] + [0]
+    a, b, year = parts[1], parts[2], parts[3]
+    day_text, month_text = (a, b) if a.isdigit() else (b, a)
+    month = next((n for name, n in _MONTHS.items() if month_text.lower().startswith(name)), None)
+    if month is None or not day_text.isdigit() or not year.isdigit():
+        return None
+    try:
+        return datetime(int(year), month, int(day_text), hms[0], hms[1], hms[2])
+    except ValueError:
+        return None

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,7 @@ import simulator.render_asa as render_asa
 import simulator.render_ios as render_ios
 import simulator.render_pix as render_pix
 
-from .clock import MONTHS
+from .clock import parse_clock_set
 from .commands import COMMANDS, CONFIG, EXEC, Match, match
 from .personas import KINDS
 
@@ -597,27 +596,4 @@ class CliSession:
 
 
 def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return default
-
-
-_MONTHS = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
-
-
-def parse_clock_set(text: str) -> datetime | None:
-    """Parse `HH:MM:SS day month year` or `HH:MM:SS month day year` (month names may be abbreviated)."""
-    parts = text.split()
-    if len(parts) != 4 or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", parts[0]):
-        return None
-    hms = [int(x) for x in parts[0].split(":")] + [0]
-    a, b, year = parts[1], parts[2], parts[3]
-    day_text, month_text = (a, b) if a.isdigit() else (b, a)
-    month = next((n for name, n in _MONTHS.items() if month_text.lower().startswith(name)), None)
-    if month is None or not day_text.isdigit() or not year.isdigit():
-        return None
-    try:
-        return datetime(int(year), month, int(day_text), hms[0], hms[1], hms[2])
-    except ValueError:
-        return None
+    return int(text) if text.strip().isdigit() else default

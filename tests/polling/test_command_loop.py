@@ -1,4 +1,4 @@
-"""DeviceSession's own command loop on the SSH channel (devices/sessions.py `_exchange`) against netmiko's
+"""DeviceSession's own command loop on the SSH channel (devices/command_loop.py `exchange`) against netmiko's
 send_command, which it replaces on SSH: the same outputs byte for byte, the same reasons, the same end of
 the output whatever the device prints around it (log lines, a reprinted prompt, a pager, a drop)."""
 
@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from devices import sessions
+from devices import command_loop
+from devices.command_loop import _ChannelReader, _normalize
 from devices.commands import poll_commands
 from devices.inventory import import_inventory
 from devices.models import Device
-from devices.sessions import REASON_PAGING, DeviceSession, _ChannelReader, _normalize
+from devices.sessions import REASON_PAGING, DeviceSession
 from simulator import SimulatorHandle, run_in_thread
 from tests.simulator.helpers import modern_scenario, seed_scenario
 
@@ -48,7 +49,7 @@ def _outputs(name: str, netmiko: bool, monkeypatch: pytest.MonkeyPatch, **kw: An
     device = Device.objects.get(name=name)
     with monkeypatch.context() as patch:
         if netmiko:
-            patch.setattr(sessions, "_channel_exchange_ok", lambda conn: False)
+            patch.setattr(command_loop, "channel_exchange_ok", lambda conn: False)
         with DeviceSession(device, **kw) as session:
             got = []
             for command in poll_commands(device.platform, device.pki_form):
@@ -139,7 +140,7 @@ def test_telnet_keeps_netmikos_loop(frozen: SimulatorHandle) -> None:
     device.transport = "telnet"
     device.port = frozen.telnet_port("1720-1")
     with DeviceSession(device) as session:
-        assert session.conn is not None and not sessions._channel_exchange_ok(session.conn)
+        assert session.conn is not None and not command_loop.channel_exchange_ok(session.conn)
         assert session.run("show clock")[1] == ""
 
 
